@@ -1,0 +1,4 @@
+export { WireError, WireErrorCode } from "./errors.js";
+export { ByteReader } from "./reader.js";
+export { ByteWriter, varintLength, MAX_VARINT } from "./writer.js";
+export { concat, equal, fromHex, toHex, asBuffer } from "./bytes.js";
