@@ -1,1 +1,15 @@
-export {};
+export { PROBLEM_MEDIA_TYPE, CommonProblems, problemType, problemJson, sendProblem } from "./problem.js";
+export type { Problem } from "./problem.js";
+export { ConfigError, EnvReader, parseDuration, deepFreeze } from "./config.js";
+export { LogLevel, DropReason, field, defineEvents, createLogger, lifecycleEvents } from "./log.js";
+export type { EnumField, IntField, DurationField, BoolField, FieldSpec, EventSpec, EventCatalog, EventFields, Logger, LoggerOptions } from "./log.js";
+export { createAdminServer } from "./admin.js";
+export type { AdminOptions } from "./admin.js";
+export { BodyError, BodyErrorCode, readBody, mediaType } from "./body.js";
+export { runService } from "./lifecycle.js";
+export type { Listener, AdminListener, RunOptions, RunningService } from "./lifecycle.js";
+export { HTTP_METHODS, methodLabel, httpRequestEvent, createHttpObserver } from "./http-observer.js";
+export type { HttpMethodLabel, HttpObserver } from "./http-observer.js";
+export { notFoundHandler, methodNotAllowed, finalErrorHandler } from "./express.js";
+export { createRedis, redisReady } from "./redis.js";
+export type { RedisOptions } from "./redis.js";

@@ -1,0 +1,118 @@
+/**
+ * Running a service: the public and admin listeners, readiness, and a graceful stop. On SIGTERM
+ * (or SIGINT) the service turns not-ready, stops accepting connections, lets in-flight requests
+ * finish (idle keep-alive connections are closed as they go idle), then closes its own
+ * dependencies. After `drainTimeoutMs` the remaining connections are cut.
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
+import { createAdminServer } from "./admin.js";
+import type { Logger, EventCatalog, lifecycleEvents } from "./log.js";
+
+export interface Listener {
+  readonly server: Server;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface AdminListener {
+  readonly host: string;
+  readonly port: number;
+  readonly registry: Registry;
+  /** Whether the service's dependencies are usable; readiness is also false while draining. */
+  readonly isReady?: () => boolean | Promise<boolean>;
+}
+
+export interface RunOptions {
+  readonly public: Listener;
+  readonly admin: AdminListener;
+  readonly log: Logger<typeof lifecycleEvents & EventCatalog>;
+  readonly drainTimeoutMs: number;
+  /** Closes the service's own dependencies (Redis, agents) after the listeners drained. */
+  readonly onClosed?: () => Promise<void>;
+  /** Install SIGTERM/SIGINT handlers (the server entry does; tests do not). */
+  readonly handleSignals?: boolean;
+}
+
+export interface RunningService {
+  /** `http://host:port` of the public listener. */
+  readonly url: string;
+  readonly adminUrl: string;
+  /** False once draining has begun. */
+  readonly accepting: () => boolean;
+  readonly stop: () => Promise<void>;
+}
+
+function listen(l: Listener): Promise<string> {
+  return new Promise((resolve, reject) => {
+    l.server.once("error", reject);
+    l.server.listen(l.port, l.host, () => {
+      l.server.off("error", reject);
+      const address = l.server.address() as AddressInfo;
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      resolve(`http://${host}:${address.port}`);
+    });
+  });
+}
+
+function inFlight(server: Server): Promise<number> {
+  return new Promise((resolve) => server.getConnections((_err, count) => resolve(count ?? 0)));
+}
+
+async function drain(server: Server, timeoutMs: number): Promise<boolean> {
+  let forced = false;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  const timer = setTimeout(() => {
+    forced = true;
+    server.closeAllConnections();
+  }, timeoutMs);
+  server.closeIdleConnections();
+  await closed;
+  clearInterval(sweeper);
+  clearTimeout(timer);
+  return forced;
+}
+
+export async function runService(options: RunOptions): Promise<RunningService> {
+  let accepting = true;
+  const adminServer = createAdminServer({
+    registry: options.admin.registry,
+    isReady: async () => accepting && (options.admin.isReady === undefined || (await options.admin.isReady())),
+  });
+  const url = await listen(options.public);
+  const adminUrl = await listen({ server: adminServer, host: options.admin.host, port: options.admin.port });
+  options.log.event("service.listening", { port: Number(new URL(url).port), admin: false });
+  options.log.event("service.listening", { port: Number(new URL(adminUrl).port), admin: true });
+  let stopping: Promise<void> | undefined;
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const started = performance.now();
+      accepting = false;
+      options.log.event("service.draining", { inFlight: await inFlight(options.public.server) });
+      const forced = await drain(options.public.server, options.drainTimeoutMs);
+      try {
+        await options.onClosed?.();
+      } catch {
+        options.log.event("error.unexpected", { where: "shutdown" });
+      }
+      await drain(adminServer, 1000);
+      options.log.event("service.stopped", { forced, durationMs: performance.now() - started });
+    })();
+    return stopping;
+  };
+
+  if (options.handleSignals === true) {
+    const onSignal = (): void => {
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  }
+  return { url, adminUrl, accepting: () => accepting, stop };
+}
