@@ -1,1 +1,13 @@
-export {};
+export { OhttpError, OhttpErrorCode } from "./errors.js";
+export { MediaType } from "./media-types.js";
+export { KemId, KdfId, AeadId } from "./algorithms.js";
+export type { SymmetricAlgorithm, CipherSuite } from "./algorithms.js";
+export { encodeKeyConfig, decodeKeyConfig, encodeKeyConfigs, decodeKeyConfigs } from "./key-config.js";
+export type { KeyConfig } from "./key-config.js";
+export { BHTTP_LABELS } from "./encapsulation.js";
+export type { Labels } from "./encapsulation.js";
+export { GatewayKey, SUPPORTED_SYMMETRIC_ALGORITHMS } from "./gateway-key.js";
+export { encapsulateRequest } from "./client.js";
+export type { ClientResponseContext, EncapsulateRequestOptions, EncapsulatedRequest } from "./client.js";
+export { decapsulateRequest } from "./gateway.js";
+export type { ServerResponseContext, DecapsulateRequestOptions, DecapsulatedRequest, EncapsulateResponseOptions } from "./gateway.js";

@@ -1,0 +1,179 @@
+import { randomFillSync } from "node:crypto";
+import { inspect } from "node:util";
+import { ByteReader } from "@oblivious/wire";
+import { AeadId, KdfId, KemId, isAeadId } from "./algorithms.js";
+import type { CipherSuite } from "./algorithms.js";
+import {
+  BHTTP_LABELS,
+  ENC_LENGTH,
+  MIN_ENCAPSULATED_REQUEST_LENGTH,
+  checkLabels,
+  deriveResponseKeys,
+  plain,
+  responseNonceLength,
+  sealResponse,
+} from "./encapsulation.js";
+import type { Labels } from "./encapsulation.js";
+import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
+import { GatewayKey, SUPPORTED_SYMMETRIC_ALGORITHMS, gatewayKeyInternals } from "./gateway-key.js";
+import { Hpke } from "./hpke.js";
+import type { RecipientContext } from "./hpke.js";
+
+/** The gateway's side of RFC 9458 Sections 4.3 and 4.4. */
+
+const EMPTY = new Uint8Array(0);
+
+export interface DecapsulateRequestOptions {
+  /** Default: BHTTP_LABELS. */
+  readonly labels?: Labels;
+}
+
+export interface DecapsulatedRequest {
+  readonly request: Uint8Array;
+  readonly keyId: number;
+  /** The encapsulated KEM shared secret (a copy): unique per request, for a replay cache. */
+  readonly enc: Uint8Array;
+  readonly context: ServerResponseContext;
+}
+
+export interface EncapsulateResponseOptions {
+  /** response_nonce, max(Nn, Nk) bytes, for known-answer tests; random by default. */
+  readonly responseNonce?: Uint8Array;
+}
+
+/**
+ * Response nonces are public (they travel in clear) and one OpenSSL call per nonce costs more
+ * than a tenth of an exchange, so they are cut from a pool of random bytes filled 4 KiB at a
+ * time. Each byte is handed out once.
+ */
+const noncePool = Buffer.alloc(4096);
+let noncePoolOffset = noncePool.length;
+
+function randomNonce(length: number): Uint8Array {
+  if (noncePoolOffset + length > noncePool.length) {
+    randomFillSync(noncePool);
+    noncePoolOffset = 0;
+  }
+  const nonce = Uint8Array.from(noncePool.subarray(noncePoolOffset, noncePoolOffset + length));
+  noncePoolOffset += length;
+  return nonce;
+}
+
+/**
+ * Decryptions for unknown key identifiers and unaccepted suites are done with this key, so that
+ * they take as long as real ones. It is random per process (a fixed, published dummy key would
+ * let anyone build a request that it opens), and made at load so that even the first unknown key
+ * identifier costs no more than the others.
+ */
+const dummyKey = GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS);
+
+/**
+ * Decapsulates a request (RFC 9458 Section 4.3):
+ *
+ *   key_id, kem_id, kdf_id, aead_id, enc, ct = parse(enc_request)
+ *   info = concat(encode_str("message/bhttp request"), encode(1, 0), encode(1, key_id),
+ *                 encode(2, kem_id), encode(2, kdf_id), encode(2, aead_id))
+ *   rctxt = SetupBaseR(enc, skR, info)
+ *   request, error = rctxt.Open("", ct)
+ *
+ * `lookup` finds the key for key_id. A message shorter than hdr, enc and a tag is `malformed`.
+ * After that, every failure is the same `decrypt-failed`: an unknown key identifier, a KEM or a
+ * KDF and AEAD pair the key does not accept (step 1a and 1b), a bad enc, a failed Open. For the
+ * first two, a full decryption with a dummy key is done anyway, so timing does not tell them apart.
+ */
+export function decapsulateRequest(
+  lookup: (keyId: number) => GatewayKey | undefined,
+  encapsulatedRequest: Uint8Array,
+  options: DecapsulateRequestOptions = {},
+): DecapsulatedRequest {
+  const labels = options.labels ?? BHTTP_LABELS;
+  checkLabels(labels);
+  if (encapsulatedRequest.length < MIN_ENCAPSULATED_REQUEST_LENGTH) {
+    throw new OhttpError(OhttpErrorCode.Malformed, "encapsulated request too short");
+  }
+  // The length check above makes these reads safe; ByteReader still bounds every one.
+  const reader = new ByteReader(encapsulatedRequest);
+  const keyId = reader.uint8();
+  const kemId = reader.uint16();
+  const kdfId = reader.uint16();
+  const aeadId = reader.uint16();
+  const enc = Uint8Array.from(reader.bytes(ENC_LENGTH));
+  const ct = reader.rest();
+
+  const found = lookup(keyId);
+  const accepted = found !== undefined && found.keyId === keyId && found.kemId === kemId && found.supports(kdfId, aeadId);
+  const key = accepted ? found : dummyKey;
+  // When accepted, the header's KEM, KDF and AEAD are exactly these (one KEM, one KDF). When not,
+  // the dummy decryption uses the header's AEAD if it is one of ours, so it costs the same.
+  const suite: CipherSuite = { kemId: KemId.DhkemX25519HkdfSha256, kdfId: KdfId.HkdfSha256, aeadId: isAeadId(aeadId) ? aeadId : AeadId.Aes128Gcm };
+
+  const hpke = Hpke.for(suite);
+  let request: Uint8Array;
+  let rctxt: RecipientContext;
+  try {
+    const internals = gatewayKeyInternals(key);
+    rctxt = hpke.setupBaseR(enc, internals.keyPair, internals.preparedInfo(hpke, labels.request));
+    request = plain(rctxt.open(EMPTY, ct));
+  } catch {
+    throw decryptFailed();
+  }
+  if (!accepted) throw decryptFailed();
+  return { request, keyId, enc: Uint8Array.from(enc), context: new ServerResponseContext(hpke, rctxt, enc, labels.response) };
+}
+
+/**
+ * Encapsulates the one response to a decapsulated request (RFC 9458 Section 4.4), once: a
+ * second call throws `context-used`.
+ */
+export class ServerResponseContext {
+  readonly #hpke: Hpke;
+  readonly #rctxt: RecipientContext;
+  readonly #enc: Uint8Array;
+  readonly #responseLabel: string;
+  #used = false;
+
+  /** @internal Built by `decapsulateRequest`. */
+  constructor(hpke: Hpke, rctxt: RecipientContext, enc: Uint8Array, responseLabel: string) {
+    this.#hpke = hpke;
+    this.#rctxt = rctxt;
+    this.#enc = enc;
+    this.#responseLabel = responseLabel;
+  }
+
+  /** The suite of the request, which the response uses too. */
+  get suite(): CipherSuite {
+    return this.#hpke.suite;
+  }
+
+  /**
+   *   secret = context.Export("message/bhttp response", max(Nn, Nk))
+   *   response_nonce = random(max(Nn, Nk))
+   *   salt = concat(enc, response_nonce)
+   *   prk = Extract(salt, secret)
+   *   aead_key = Expand(prk, "key", Nk)
+   *   aead_nonce = Expand(prk, "nonce", Nn)
+   *   ct = Seal(aead_key, aead_nonce, "", response)
+   *   enc_response = concat(response_nonce, ct)
+   */
+  encapsulateResponse(response: Uint8Array, options: EncapsulateResponseOptions = {}): Uint8Array {
+    if (this.#used) throw new OhttpError(OhttpErrorCode.ContextUsed);
+    const nonceLength = responseNonceLength(this.#hpke.aead);
+    const responseNonce = options.responseNonce ?? randomNonce(nonceLength);
+    if (responseNonce.length !== nonceLength) throw new OhttpError(OhttpErrorCode.InvalidArgument, "response nonce length");
+    this.#used = true;
+    const keys = deriveResponseKeys(this.#hpke, this.#rctxt, this.#enc, responseNonce, this.#responseLabel);
+    return plain(sealResponse(this.#hpke, keys, responseNonce, response));
+  }
+
+  toString(): string {
+    return "ServerResponseContext { [redacted] }";
+  }
+
+  toJSON(): { readonly redacted: true } {
+    return { redacted: true };
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
