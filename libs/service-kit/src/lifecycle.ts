@@ -75,6 +75,18 @@ async function drain(server: Server, timeoutMs: number): Promise<boolean> {
   return forced;
 }
 
+/**
+ * Ends the process once pending writes are done. The logger's destination writes asynchronously;
+ * `process.exit()` right after the last event can drop it or put it before the one written just
+ * earlier (pino flushes synchronously on exit, around a write still in flight). Setting the exit
+ * code lets the event loop finish those writes; a process still holding a handle after the
+ * grace period exits anyway.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 1000).unref();
+}
+
 export async function runService(options: RunOptions): Promise<RunningService> {
   let accepting = true;
   const adminServer = createAdminServer({
@@ -107,8 +119,8 @@ export async function runService(options: RunOptions): Promise<RunningService> {
   if (options.handleSignals === true) {
     const onSignal = (): void => {
       stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => exitWhenFlushed(0),
+        () => exitWhenFlushed(1),
       );
     };
     process.once("SIGTERM", onSignal);

@@ -1,0 +1,100 @@
+/**
+ * The relay's configuration, read once from the environment into a frozen object. A malformed
+ * value stops start-up with a ConfigError that names every bad variable (never a value). The
+ * relay holds no secret: the only key it uses (for the rate limiter's address hashes) is random,
+ * lives in memory and is replaced every window.
+ */
+import { deepFreeze, EnvReader } from "@oblivious/service-kit";
+
+export interface RateLimitConfig {
+  /** Requests one client address may make per window. */
+  readonly limit: number;
+  readonly windowMs: number;
+  /** Most client addresses tracked at once; the least recently seen is evicted beyond it. */
+  readonly tableSize: number;
+}
+
+export interface RelayConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  /** The one gateway resource every request is forwarded to (an absolute http(s) URL). */
+  readonly gatewayUrl: string;
+  /** Where the gateway's key configuration is fetched from. */
+  readonly keysUrl: string;
+  /** Largest client request body, in bytes (bigger: 413). */
+  readonly maxBodyBytes: number;
+  /** Largest gateway answer body, in bytes (bigger: 502). */
+  readonly maxResponseBytes: number;
+  /** Deadline for one exchange with the gateway, and for reading one client body. */
+  readonly timeoutMs: number;
+  readonly rateLimit: RateLimitConfig;
+  /** Number of trusted reverse proxies in front of the relay (0: use the socket address). */
+  readonly trustProxy: number;
+  /** Longest time a fetched key configuration is served before it is fetched again. */
+  readonly keysTtlMs: number;
+  readonly drainTimeoutMs: number;
+}
+
+export const RELAY_DEFAULTS = {
+  host: "127.0.0.1",
+  port: 8080,
+  adminHost: "127.0.0.1",
+  adminPort: 9080,
+  gatewayUrl: "http://127.0.0.1:8081/gateway",
+  maxBodyBytes: 64 * 1024,
+  maxResponseBytes: 1024 * 1024,
+  timeoutMs: 10_000,
+  rateLimit: 600,
+  rateWindowMs: 60_000,
+  rateTableSize: 100_000,
+  trustProxy: 0,
+  keysTtlMs: 5 * 60_000,
+  drainTimeoutMs: 15_000,
+} as const;
+
+/** Request bodies and gateway answers are held in memory, so their limits are bounded too. */
+const MAX_BYTES = 16 * 1024 * 1024;
+
+function gatewayTarget(env: EnvReader, name: string, fallback: string): URL | undefined {
+  const url = env.url(name, fallback);
+  if (url === undefined) return undefined;
+  // node:http turns userinfo into an Authorization header: nothing but the body may be sent.
+  if (url.username !== "" || url.password !== "") {
+    env.invalid(name, "must not contain credentials");
+    return undefined;
+  }
+  url.hash = "";
+  return url;
+}
+
+export function loadRelayConfig(source: Readonly<Record<string, string | undefined>>): RelayConfig {
+  const env = new EnvReader(source);
+  const d = RELAY_DEFAULTS;
+  const gateway = gatewayTarget(env, "RELAY_GATEWAY_URL", d.gatewayUrl);
+  // Default: the gateway origin's `/ohttp-keys` (DESIGN.md, default local interfaces).
+  const keysFallback = new URL("/ohttp-keys", gateway?.origin ?? d.gatewayUrl).href;
+  const keys = gatewayTarget(env, "RELAY_KEYS_URL", keysFallback);
+  const config: RelayConfig = {
+    host: env.string("RELAY_HOST", d.host),
+    port: env.port("RELAY_PORT", d.port),
+    adminHost: env.string("RELAY_ADMIN_HOST", d.adminHost),
+    adminPort: env.port("RELAY_ADMIN_PORT", d.adminPort),
+    gatewayUrl: gateway?.href ?? d.gatewayUrl,
+    keysUrl: keys?.href ?? keysFallback,
+    maxBodyBytes: env.int("RELAY_MAX_BODY", d.maxBodyBytes, { min: 1, max: MAX_BYTES }),
+    maxResponseBytes: env.int("RELAY_MAX_RESPONSE", d.maxResponseBytes, { min: 1, max: MAX_BYTES }),
+    timeoutMs: env.duration("RELAY_TIMEOUT", d.timeoutMs, { minMs: 1, maxMs: 300_000 }),
+    rateLimit: {
+      limit: env.int("RELAY_RATE_LIMIT", d.rateLimit, { min: 1, max: 1_000_000_000 }),
+      windowMs: env.duration("RELAY_RATE_WINDOW", d.rateWindowMs, { minMs: 1000, maxMs: 86_400_000 }),
+      tableSize: env.int("RELAY_RATE_TABLE_SIZE", d.rateTableSize, { min: 1, max: 10_000_000 }),
+    },
+    trustProxy: env.int("RELAY_TRUST_PROXY", d.trustProxy, { min: 0, max: 16 }),
+    keysTtlMs: env.duration("RELAY_KEYS_TTL", d.keysTtlMs, { minMs: 1000, maxMs: 86_400_000 }),
+    drainTimeoutMs: env.duration("RELAY_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
+  };
+  env.done();
+  return deepFreeze(config);
+}

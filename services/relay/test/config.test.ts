@@ -1,0 +1,73 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ConfigError } from "@oblivious/service-kit";
+import { loadRelayConfig } from "../src/index.js";
+
+test("config: defaults", () => {
+  const c = loadRelayConfig({});
+  assert.deepEqual(c, {
+    host: "127.0.0.1",
+    port: 8080,
+    adminHost: "127.0.0.1",
+    adminPort: 9080,
+    gatewayUrl: "http://127.0.0.1:8081/gateway",
+    keysUrl: "http://127.0.0.1:8081/ohttp-keys",
+    maxBodyBytes: 65536,
+    maxResponseBytes: 1048576,
+    timeoutMs: 10_000,
+    rateLimit: { limit: 600, windowMs: 60_000, tableSize: 100_000 },
+    trustProxy: 0,
+    keysTtlMs: 300_000,
+    drainTimeoutMs: 15_000,
+  });
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.rateLimit));
+});
+
+test("config: every variable is read; the keys URL follows the gateway's origin unless set", () => {
+  const c = loadRelayConfig({
+    RELAY_HOST: "0.0.0.0",
+    RELAY_PORT: "18080",
+    RELAY_ADMIN_HOST: "10.0.0.1",
+    RELAY_ADMIN_PORT: "19080",
+    RELAY_GATEWAY_URL: "https://gateway.example:8443/gw?v=1#frag",
+    RELAY_MAX_BODY: "1000",
+    RELAY_MAX_RESPONSE: "2000",
+    RELAY_TIMEOUT: "2s",
+    RELAY_RATE_LIMIT: "10",
+    RELAY_RATE_WINDOW: "10s",
+    RELAY_RATE_TABLE_SIZE: "500",
+    RELAY_TRUST_PROXY: "2",
+    RELAY_KEYS_TTL: "1m",
+    RELAY_DRAIN_TIMEOUT: "30s",
+  });
+  assert.equal(c.gatewayUrl, "https://gateway.example:8443/gw?v=1");
+  assert.equal(c.keysUrl, "https://gateway.example:8443/ohttp-keys");
+  assert.deepEqual(
+    [c.host, c.port, c.adminHost, c.adminPort, c.maxBodyBytes, c.maxResponseBytes, c.timeoutMs, c.trustProxy, c.keysTtlMs, c.drainTimeoutMs],
+    ["0.0.0.0", 18080, "10.0.0.1", 19080, 1000, 2000, 2000, 2, 60_000, 30_000],
+  );
+  assert.deepEqual(c.rateLimit, { limit: 10, windowMs: 10_000, tableSize: 500 });
+  assert.equal(loadRelayConfig({ RELAY_KEYS_URL: "http://keys.example/k" }).keysUrl, "http://keys.example/k");
+});
+
+test("config: every bad variable is named at once, no value is echoed", () => {
+  assert.throws(
+    () =>
+      loadRelayConfig({
+        RELAY_PORT: "http",
+        RELAY_GATEWAY_URL: "https://user:secret-pw@gw.example/gateway",
+        RELAY_KEYS_URL: "file:///etc/secret-path",
+        RELAY_MAX_BODY: "0",
+        RELAY_TIMEOUT: "ten",
+        RELAY_RATE_LIMIT: "-5",
+        RELAY_RATE_WINDOW: "100ms",
+        RELAY_TRUST_PROXY: "yes",
+        RELAY_KEYS_TTL: "2d",
+      }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.variables.join() ===
+        "RELAY_GATEWAY_URL,RELAY_KEYS_URL,RELAY_PORT,RELAY_MAX_BODY,RELAY_TIMEOUT,RELAY_RATE_LIMIT,RELAY_RATE_WINDOW,RELAY_TRUST_PROXY,RELAY_KEYS_TTL" &&
+      !/secret|ten|-5|yes|http\b/.test(e.message.replace(/RELAY_\w+/g, "").replace(/absolute http or https URL/g, "")),
+  );
+});
