@@ -44,7 +44,9 @@ export class ByteWriter {
 
   uint8(value: number): this {
     if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new WireError(WireErrorCode.OutOfRange);
-    this.#buf[this.#reserve(1)] = value;
+    // Reserve first: it may replace #buf, which must be read after it.
+    const at = this.#reserve(1);
+    this.#buf[at] = value;
     return this;
   }
 
@@ -62,7 +64,8 @@ export class ByteWriter {
   }
 
   bytes(value: Uint8Array): this {
-    this.#buf.set(value, this.#reserve(value.length));
+    const at = this.#reserve(value.length);
+    this.#buf.set(value, at);
     return this;
   }
 

@@ -71,6 +71,24 @@ test("writer: out-of-range values are refused", () => {
   assert.throws(() => new ByteWriter().varint(Number.MAX_SAFE_INTEGER + 1), WireError);
 });
 
+test("writer: every write that grows the buffer lands in the new buffer", () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 70 }), { maxLength: 12 }), fc.integer({ min: 1, max: 32 }), (parts, capacity) => {
+      const w = new ByteWriter(capacity);
+      for (const p of parts) w.uint8(p.length).bytes(p).varintPrefixed(p).zeros(p.length % 3);
+      const r = new ByteReader(w.finish());
+      for (const p of parts) {
+        assert.equal(r.uint8(), p.length);
+        assert.deepEqual(r.bytes(p.length), p);
+        assert.deepEqual(r.varintPrefixed(), p);
+        assert.deepEqual(r.bytes(p.length % 3), new Uint8Array(p.length % 3));
+      }
+      r.end();
+    }),
+  );
+  assert.deepEqual(new ByteWriter(16).bytes(new Uint8Array(20).fill(7)).finish(), new Uint8Array(20).fill(7));
+});
+
 test("writer: grows past its initial capacity", () => {
   const w = new ByteWriter(1);
   for (let i = 0; i < 1000; i++) w.uint16(i);
