@@ -1,0 +1,42 @@
+/**
+ * The one error this library throws. Its `code` comes from a closed set, so a service can map
+ * each code to a status without reading messages. Messages are fixed per code; a `detail` may name
+ * the structure or argument at fault, never a value read from the input or any key material.
+ */
+export const PrivacyPassErrorCode = {
+  /** Bytes, a header or a JSON document that do not parse: truncated, bad lengths, trailing bytes. */
+  Malformed: "malformed",
+  /** A token type this library does not implement (it implements 0x0002, Blind RSA 2048). */
+  UnsupportedTokenType: "unsupported-token-type",
+  /** A public or private key that cannot serve this token type (OID, PSS parameters, size). */
+  InvalidKey: "invalid-key",
+  /** RFC 9474 "unexpected input size", "invalid message", "invalid input": a blinded message of the wrong length or not below n. */
+  InvalidInput: "invalid-input",
+  /** RFC 9474 Section 4.3 "signing failure": the private operation did not verify (a fault). */
+  SigningFailure: "signing-failure",
+  /** RFC 9474 Section 4.4 "invalid signature": Finalize could not verify the issuer's answer. */
+  InvalidSignature: "invalid-signature",
+  /** The caller passed a value that cannot be encoded or used, or reused a single-use context. */
+  InvalidArgument: "invalid-argument",
+} as const;
+export type PrivacyPassErrorCode = (typeof PrivacyPassErrorCode)[keyof typeof PrivacyPassErrorCode];
+
+const MESSAGES: Readonly<Record<PrivacyPassErrorCode, string>> = {
+  "malformed": "malformed input",
+  "unsupported-token-type": "unsupported token type",
+  "invalid-key": "invalid key",
+  "invalid-input": "invalid blind signature input",
+  "signing-failure": "signing failure",
+  "invalid-signature": "invalid signature",
+  "invalid-argument": "invalid argument",
+};
+
+export class PrivacyPassError extends Error {
+  override readonly name = "PrivacyPassError";
+  readonly code: PrivacyPassErrorCode;
+
+  constructor(code: PrivacyPassErrorCode, detail?: string) {
+    super(detail === undefined ? MESSAGES[code] : `${MESSAGES[code]}: ${detail}`);
+    this.code = code;
+  }
+}
