@@ -1,0 +1,233 @@
+/**
+ * The gateway's public HTTP handler.
+ *
+ * The encapsulated-request hot path (POST /gateway, POST /.well-known/ohttp-gateway) runs on bare
+ * node:http: express costs about 110-125 µs per request here (DESIGN.md), as much as the whole
+ * HPKE open and seal, and the goal is at least half the raw HPKE rate through HTTP. The listener
+ * checks method and path first and hands everything else (key configurations, 404, 405) to a
+ * small express app, where the rate does not matter.
+ *
+ * Order of the checks on the hot path, by RFC 9458 §5.2:
+ *   before decryption (plain problem answers): media type, body size, structure, key/decryption;
+ *   after decryption (encapsulated answers): Binary HTTP, Expect, Date, target, replay, forward.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import express from "express";
+import type { Registry } from "prom-client";
+import { BhttpError, BhttpErrorCode, decodeRequest, encodeResponse, fieldValues, type Field, type Request, type Response } from "@oblivious/bhttp";
+import { MediaType, OhttpError, OhttpErrorCode, decapsulateRequest, type DecapsulatedRequest } from "@oblivious/ohttp";
+import {
+  BodyError,
+  BodyErrorCode,
+  CommonProblems,
+  PROBLEM_MEDIA_TYPE,
+  createHttpObserver,
+  finalErrorHandler,
+  mediaType,
+  methodNotAllowed,
+  notFoundHandler,
+  problemJson,
+  readBody,
+  sendProblem,
+} from "@oblivious/service-kit";
+import { DateVerdict, checkDate, formatHttpDate, replayTtlMs, type DatePolicy } from "./date.js";
+import { INNER_PROBLEMS, InnerError, OUTER_PROBLEMS, OuterError, type Outcome } from "./errors.js";
+import { ROUTES, type GatewayLogger, type RouteName } from "./events.js";
+import { requestFields, type ForwardFailure, type Forwarder } from "./forward.js";
+import type { KeyStore } from "./keys.js";
+import type { GatewayMetrics, TargetResult } from "./metrics.js";
+import { pad, type PaddingPolicy } from "./padding.js";
+import { ReplayUnavailable, type ReplayCache } from "./replay.js";
+import type { TargetTable } from "./targets.js";
+
+export const GATEWAY_PATH = "/gateway";
+export const WELL_KNOWN_PATH = "/.well-known/ohttp-gateway";
+export const KEYS_PATH = "/ohttp-keys";
+
+export interface GatewayDeps {
+  readonly keys: KeyStore;
+  readonly targets: TargetTable;
+  readonly forwarder: Forwarder;
+  readonly replay: ReplayCache;
+  readonly now: () => number;
+  readonly registry: Registry;
+  readonly metrics: GatewayMetrics;
+  readonly log: GatewayLogger;
+  readonly maxRequestBytes: number;
+  readonly date: DatePolicy;
+  readonly padding: PaddingPolicy;
+  /** Cap of the key listing's Cache-Control max-age. */
+  readonly keysMaxAgeMs: number;
+}
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+const ROUTE_BY_PATH: ReadonlyMap<string, RouteName> = new Map(ROUTES.map((r) => [r, r]));
+
+const FAILURE_ERROR: Readonly<Record<ForwardFailure, InnerError>> = {
+  error: InnerError.TargetFailed,
+  timeout: InnerError.TargetTimeout,
+  too_large: InnerError.TargetTooLarge,
+  invalid: InnerError.BadRequest,
+};
+
+/** The inner answer to send, and how to count it. */
+interface Outcomed {
+  readonly response: Response;
+  readonly outcome: Outcome;
+}
+
+export function createGatewayHandler(deps: GatewayDeps): RequestListener {
+  const { keys, targets, forwarder, replay, now, metrics, log } = deps;
+  const observer = createHttpObserver({ routes: ROUTES, registry: deps.registry, log });
+  const ttlMs = replayTtlMs(deps.date);
+  const innerBodies = new Map(Object.values(InnerError).map((code) => [code, Buffer.from(problemJson(INNER_PROBLEMS[code]))]));
+
+  const outer = (res: ServerResponse, code: OuterError, headers: Readonly<Record<string, string>> = {}): void => {
+    metrics.outcome(code);
+    log.event("gateway.rejected", { outcome: code, encapsulated: false });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendProblem(res, OUTER_PROBLEMS[code], headers);
+  };
+
+  const inner = (code: InnerError): Outcomed => {
+    const problem = INNER_PROBLEMS[code];
+    const headers: Field[] = [
+      ["date", formatHttpDate(now())],
+      ["content-type", PROBLEM_MEDIA_TYPE],
+      ["cache-control", "no-store"],
+    ];
+    return {
+      response: { informational: [], status: problem.status, headers, content: innerBodies.get(code) ?? new Uint8Array(0), trailers: [] },
+      outcome: code,
+    };
+  };
+
+  const forward = async (request: Request, enc: Uint8Array): Promise<Outcomed> => {
+    const route = targets.resolve(request);
+    if (route === undefined) return inner(InnerError.TargetForbidden);
+    const fields = requestFields(request.headers);
+    if (fields === undefined) return inner(InnerError.BadRequest);
+    // Claimed only now, when everything else is known to be acceptable; refused or unknown → not forwarded.
+    let fresh: boolean;
+    try {
+      fresh = await replay.claim(enc, ttlMs);
+    } catch (e) {
+      if (!(e instanceof ReplayUnavailable)) throw e;
+      log.event("replay.unavailable");
+      return inner(InnerError.ReplayUnavailable);
+    }
+    if (!fresh) return inner(InnerError.Replayed);
+    const started = performance.now();
+    const result = await forwarder.forward(route, request, fields);
+    const ms = performance.now() - started;
+    const targetResult: TargetResult = result.ok ? "ok" : result.failure;
+    metrics.targetDuration(route.target.name, targetResult, ms / 1000);
+    if (result.ok) return { response: result.response, outcome: "ok" };
+    log.event("target.failed", { target: route.target.name, failure: result.failure, durationMs: ms });
+    return inner(FAILURE_ERROR[result.failure]);
+  };
+
+  /** Everything after decryption; the answer is always encapsulated. */
+  const answer = async (decapsulated: DecapsulatedRequest): Promise<Outcomed> => {
+    let request: Request;
+    try {
+      request = decodeRequest(decapsulated.request, { maxContentBytes: deps.maxRequestBytes });
+    } catch (e) {
+      if (!(e instanceof BhttpError)) throw e;
+      // Control data RFC 9292 §3.4 makes invalid (userinfo, a non-origin-form path) names no target we forward to.
+      return inner(e.code === BhttpErrorCode.InvalidControlData ? InnerError.TargetForbidden : InnerError.BadRequest);
+    }
+    if (fieldValues(request.headers, "expect").length > 0) return inner(InnerError.ExpectationFailed);
+    if (checkDate(request.headers, now(), deps.date) !== DateVerdict.Ok) return inner(InnerError.DateRejected);
+    return forward(request, decapsulated.enc);
+  };
+
+  const encapsulated = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (mediaType(req.headers["content-type"]) !== MediaType.OhttpRequest) {
+      outer(res, OuterError.UnsupportedMediaType);
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, deps.maxRequestBytes);
+    } catch (e) {
+      if (e instanceof BodyError && e.code === BodyErrorCode.TooLarge) {
+        outer(res, OuterError.TooLarge, { connection: "close" });
+        return;
+      }
+      metrics.outcome("aborted");
+      res.destroy();
+      return;
+    }
+    let decapsulated: DecapsulatedRequest;
+    try {
+      decapsulated = decapsulateRequest(keys.lookup, body);
+    } catch (e) {
+      if (!(e instanceof OhttpError)) throw e;
+      outer(res, e.code === OhttpErrorCode.Malformed ? OuterError.Malformed : OuterError.KeyRejected);
+      return;
+    }
+    let result: Outcomed;
+    let plain: Uint8Array;
+    try {
+      result = await answer(decapsulated);
+      plain = encodeResponse(result.response);
+    } catch (e) {
+      // A target answer Binary HTTP cannot carry (a status above 599, a field value it forbids) is
+      // the target's failure; anything else is ours. Neither message is echoed.
+      result = inner(e instanceof BhttpError ? InnerError.TargetFailed : InnerError.Internal);
+      if (!(e instanceof BhttpError)) log.event("error.unexpected", { where: "request" });
+      plain = encodeResponse(result.response);
+    }
+    const sealed = decapsulated.context.encapsulateResponse(pad(deps.padding, plain));
+    metrics.outcome(result.outcome);
+    if (result.outcome !== "ok") log.event("gateway.rejected", { outcome: result.outcome, encapsulated: true });
+    if (res.destroyed) return;
+    // RFC 9458 §5: only what carries the Encapsulated Response: status 200, its media type, its length.
+    res.writeHead(200, { "content-type": MediaType.OhttpResponse, "content-length": sealed.length, "cache-control": "no-store" });
+    res.end(sealed);
+  };
+
+  const keyConfigs: express.RequestHandler = (_req, res) => {
+    const listing = keys.current().encoded;
+    if (listing === undefined) {
+      sendProblem(res, { ...CommonProblems.unavailable, detail: "No key is published." });
+      return;
+    }
+    // Never cached past the next change of the listing (a key published, current or retired).
+    const maxAge = Math.min(Math.floor(deps.keysMaxAgeMs / 1000), keys.secondsUntilChange());
+    res.writeHead(200, { "content-type": MediaType.OhttpKeys, "content-length": listing.length, "cache-control": `public, max-age=${maxAge}` });
+    res.end(listing);
+  };
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("case sensitive routing", true);
+  app.set("strict routing", true);
+  app.get([WELL_KNOWN_PATH, KEYS_PATH], keyConfigs);
+  app.all(GATEWAY_PATH, methodNotAllowed(["POST"]));
+  app.all(WELL_KNOWN_PATH, methodNotAllowed(["GET", "HEAD", "POST"]));
+  app.all(KEYS_PATH, methodNotAllowed(["GET", "HEAD"]));
+  app.use(notFoundHandler());
+  app.use(finalErrorHandler(log));
+
+  return (req, res) => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    observer.begin(req, res)(ROUTE_BY_PATH.get(path) ?? "unmatched");
+    if (req.method === "POST" && (path === GATEWAY_PATH || path === WELL_KNOWN_PATH)) {
+      encapsulated(req, res).catch(() => {
+        log.event("error.unexpected", { where: "request" });
+        outer(res, OuterError.Internal);
+      });
+      return;
+    }
+    app(req, res);
+  };
+}

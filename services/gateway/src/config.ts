@@ -1,0 +1,121 @@
+/**
+ * The gateway's configuration, read once from the environment, checked, frozen. A bad value
+ * stops start-up with a ConfigError that names the variable, never its value. Secrets (inline
+ * keys, a Redis URL with a password) are wrapped so that they cannot be printed by accident.
+ * The key file itself is read by `startGateway`, which fails with a ConfigError naming
+ * GATEWAY_KEYS_FILE or GATEWAY_KEYS when it holds no usable key: there is no random fallback.
+ */
+import { EnvReader, deepFreeze } from "@oblivious/service-kit";
+import { KEYS_FILE_VARIABLE, KEYS_VARIABLE, type KeySource } from "./key-file.js";
+import { DEFAULT_PADDING, parsePadding, type PaddingPolicy } from "./padding.js";
+import { Secret } from "./secret.js";
+import { TARGETS_VARIABLE, parseTargets, type Target } from "./targets.js";
+
+export interface GatewayConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  readonly keys: KeySource;
+  readonly targets: readonly Target[];
+  readonly maxRequestBytes: number;
+  readonly maxResponseBytes: number;
+  readonly targetTimeoutMs: number;
+  readonly dateWindowMs: number;
+  readonly requireDate: boolean;
+  readonly padding: PaddingPolicy;
+  /** How often the key file is re-read; 0 turns reloading off. */
+  readonly keyReloadMs: number;
+  /** Upper bound of the key listing's Cache-Control max-age. */
+  readonly keysMaxAgeMs: number;
+  /** Bound of the in-memory replay cache. */
+  readonly replayMaxEntries: number;
+  readonly drainTimeoutMs: number;
+  readonly redis: { readonly url: Secret<string>; readonly prefix: string } | undefined;
+}
+
+/** The targets of the local stack (DESIGN.md, "Default local interfaces"). */
+export const DEFAULT_TARGETS = "https://sticker-search.internal=http://127.0.0.1:8083,https://telemetry.internal=http://127.0.0.1:8084";
+
+const UNITS: Readonly<Record<string, number>> = { "": 1, b: 1, kib: 1024, kb: 1000, mib: 1024 * 1024, mb: 1_000_000 };
+
+/** A size in bytes: `65536`, `64KiB`, `1MiB`. */
+export function parseSize(text: string): number | undefined {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? UNITS[(m[2] ?? "").toLowerCase()] : undefined;
+  if (!m || unit === undefined) return undefined;
+  const n = Number(m[1]) * unit;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function size(env: EnvReader, name: string, fallback: number, max: number): number {
+  const raw = env.string(name);
+  if (raw === undefined) return fallback;
+  const n = parseSize(raw);
+  if (n === undefined || n < 1 || n > max) {
+    env.invalid(name, `must be a size such as 65536, 64KiB or 1MiB, at most ${max} bytes`);
+    return fallback;
+  }
+  return n;
+}
+
+export function loadGatewayConfig(environment: Readonly<Record<string, string | undefined>>): GatewayConfig {
+  const env = new EnvReader(environment);
+  const host = env.string("GATEWAY_HOST", "127.0.0.1");
+  const port = env.port("GATEWAY_PORT", 8081);
+  const adminHost = env.string("GATEWAY_ADMIN_HOST", "127.0.0.1");
+  const adminPort = env.port("GATEWAY_ADMIN_PORT", 9081);
+
+  let keys: KeySource = { kind: "file", path: "" };
+  const file = env.string(KEYS_FILE_VARIABLE);
+  const inline = env.string(KEYS_VARIABLE);
+  if (file !== undefined && inline !== undefined) env.invalid(KEYS_VARIABLE, `set only one of ${KEYS_FILE_VARIABLE} and ${KEYS_VARIABLE}`);
+  else if (file !== undefined) keys = { kind: "file", path: file };
+  else if (inline !== undefined) keys = { kind: "inline", text: new Secret(inline) };
+  else env.invalid(KEYS_FILE_VARIABLE, `is required (or ${KEYS_VARIABLE}): the gateway never makes up a key`);
+
+  let targets: Target[] = [];
+  try {
+    targets = parseTargets(env.string(TARGETS_VARIABLE, DEFAULT_TARGETS));
+  } catch (e) {
+    env.invalid(TARGETS_VARIABLE, e instanceof TypeError ? e.message : "is invalid");
+  }
+
+  const maxRequestBytes = size(env, "GATEWAY_MAX_REQUEST", 64 * 1024, 64 * 1024 * 1024);
+  const maxResponseBytes = size(env, "GATEWAY_MAX_RESPONSE", 1024 * 1024, 256 * 1024 * 1024);
+  const targetTimeoutMs = env.duration("GATEWAY_TARGET_TIMEOUT", 10_000, { minMs: 1, maxMs: 600_000 });
+  const dateWindowMs = env.duration("GATEWAY_DATE_WINDOW", 60_000, { minMs: 1000, maxMs: 86_400_000 });
+  const requireDate = env.bool("GATEWAY_REQUIRE_DATE", true);
+  const paddingSpec = env.string("GATEWAY_PADDING", DEFAULT_PADDING);
+  const padding = parsePadding(paddingSpec);
+  if (padding === undefined) env.invalid("GATEWAY_PADDING", "must be none, pow2, pow2:<min bytes> or an increasing list of sizes");
+  const keyReloadMs = env.duration("GATEWAY_KEY_RELOAD", 10_000, { maxMs: 86_400_000 });
+  const keysMaxAgeMs = env.duration("GATEWAY_KEYS_MAX_AGE", 3_600_000, { maxMs: 7 * 86_400_000 });
+  const replayMaxEntries = env.int("GATEWAY_REPLAY_MAX_ENTRIES", 1_000_000, { min: 1, max: 100_000_000 });
+  const drainTimeoutMs = env.duration("GATEWAY_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
+
+  const redisUrl = env.string("REDIS_URL");
+  const prefix = env.string("REDIS_PREFIX", "gateway:");
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) env.invalid("REDIS_URL", "must be a redis:// or rediss:// URL");
+
+  env.done();
+  return deepFreeze({
+    host,
+    port,
+    adminHost,
+    adminPort,
+    keys,
+    targets,
+    maxRequestBytes,
+    maxResponseBytes,
+    targetTimeoutMs,
+    dateWindowMs,
+    requireDate,
+    padding: padding ?? { kind: "none" },
+    keyReloadMs,
+    keysMaxAgeMs,
+    replayMaxEntries,
+    drainTimeoutMs,
+    redis: redisUrl === undefined ? undefined : { url: new Secret(redisUrl), prefix },
+  });
+}

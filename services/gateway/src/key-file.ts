@@ -1,0 +1,226 @@
+/**
+ * Key files on disk: loading at start-up, reloading when the file changes, and the operations of
+ * the key CLI (generate, rotate), which write atomically with 0600 permissions.
+ *
+ * Reloading polls the file's content rather than watching it: Kubernetes updates a mounted secret
+ * by swapping a symlink, which file watchers miss, and a read of a small file every few seconds
+ * costs nothing. A changed file that does not parse, or that lists no key now, is refused and the
+ * keys in use stay.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, fsyncSync, openSync, closeSync, writeSync, renameSync, readFileSync, unlinkSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { GatewayKey, type SymmetricAlgorithm } from "@oblivious/ohttp";
+import { ConfigError } from "@oblivious/service-kit";
+import { DEFAULT_SYMMETRIC, KeyFileError, parseKeyFile, serializeKeyFile, snapshot, type KeyEntry, type KeyStore } from "./keys.js";
+import type { Secret } from "./secret.js";
+
+export const KEYS_FILE_VARIABLE = "GATEWAY_KEYS_FILE";
+export const KEYS_VARIABLE = "GATEWAY_KEYS";
+
+export type KeySource = { readonly kind: "file"; readonly path: string } | { readonly kind: "inline"; readonly text: Secret<string> };
+
+export interface LoadedKeys {
+  readonly entries: KeyEntry[];
+  /** The file's bytes, to notice a change; undefined for GATEWAY_KEYS. */
+  readonly content: Buffer | undefined;
+}
+
+function usable(entries: readonly KeyEntry[], now: number): boolean {
+  return snapshot(entries, now).listed.length > 0;
+}
+
+/**
+ * Loads the keys at start-up. Any problem is a ConfigError naming the variable, never a random
+ * key in place of a missing one.
+ */
+export async function loadKeys(source: KeySource, now: number): Promise<LoadedKeys> {
+  const variable = source.kind === "file" ? KEYS_FILE_VARIABLE : KEYS_VARIABLE;
+  let content: Buffer | undefined;
+  let entries: KeyEntry[];
+  try {
+    if (source.kind === "file") content = await readFile(source.path);
+    entries = parseKeyFile(source.kind === "file" ? (content ?? Buffer.alloc(0)).toString("utf8") : source.text.reveal());
+  } catch (e) {
+    const reason = e instanceof KeyFileError ? `key file ${e.message}` : "cannot read the key file";
+    throw new ConfigError([{ variable, reason }]);
+  }
+  if (!usable(entries, now)) throw new ConfigError([{ variable, reason: "no key is published or current now" }]);
+  return { entries, content };
+}
+
+export const ReloadResult = {
+  Reloaded: "reloaded",
+  Unchanged: "unchanged",
+  Unreadable: "unreadable",
+  Invalid: "invalid",
+  NoUsableKey: "no_usable_key",
+} as const;
+export type ReloadResult = (typeof ReloadResult)[keyof typeof ReloadResult];
+export const RELOAD_RESULTS: readonly ReloadResult[] = Object.values(ReloadResult);
+
+/** Re-reads a key file and swaps the store's keys when its content changed and is usable. */
+export class KeyFileWatcher {
+  readonly #path: string;
+  readonly #store: KeyStore;
+  readonly #now: () => number;
+  readonly #onResult: (r: ReloadResult) => void;
+  #content: Buffer;
+  /** The last refused content and why: reported once, not at every check. */
+  #refused: { readonly content: Buffer; readonly result: ReloadResult } | undefined;
+  #unreadable = false;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<ReloadResult> | undefined;
+
+  constructor(options: {
+    readonly path: string;
+    readonly store: KeyStore;
+    readonly content: Buffer;
+    readonly now: () => number;
+    readonly onResult: (r: ReloadResult) => void;
+  }) {
+    this.#path = options.path;
+    this.#store = options.store;
+    this.#content = options.content;
+    this.#now = options.now;
+    this.#onResult = options.onResult;
+  }
+
+  /** One check; concurrent calls share it. */
+  check(): Promise<ReloadResult> {
+    this.#running ??= this.#check().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #check(): Promise<ReloadResult> {
+    let content: Buffer;
+    try {
+      content = await readFile(this.#path);
+    } catch {
+      if (this.#unreadable) return ReloadResult.Unreadable;
+      this.#unreadable = true;
+      return this.#report(ReloadResult.Unreadable);
+    }
+    this.#unreadable = false;
+    if (content.equals(this.#content)) return ReloadResult.Unchanged;
+    if (this.#refused !== undefined && content.equals(this.#refused.content)) return this.#refused.result;
+    let entries: KeyEntry[];
+    try {
+      entries = parseKeyFile(content.toString("utf8"));
+    } catch {
+      return this.#refuse(content, ReloadResult.Invalid);
+    }
+    if (!usable(entries, this.#now())) return this.#refuse(content, ReloadResult.NoUsableKey);
+    this.#content = content;
+    this.#refused = undefined;
+    this.#store.replace(entries);
+    return this.#report(ReloadResult.Reloaded);
+  }
+
+  #refuse(content: Buffer, result: ReloadResult): ReloadResult {
+    this.#refused = { content, result };
+    return this.#report(result);
+  }
+
+  #report(result: ReloadResult): ReloadResult {
+    this.#onResult(result);
+    return result;
+  }
+
+  start(intervalMs: number): void {
+    if (intervalMs <= 0 || this.#timer !== undefined) return;
+    this.#timer = setInterval(() => void this.check(), intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** A new random key with its times. */
+export function createKeyEntry(
+  keyId: number,
+  times: { readonly publishFrom: number; readonly activeFrom: number; readonly retireAt?: number },
+  symmetric: readonly SymmetricAlgorithm[] = DEFAULT_SYMMETRIC,
+): KeyEntry {
+  return { key: GatewayKey.generate(keyId, symmetric), publishFrom: times.publishFrom, activeFrom: times.activeFrom, retireAt: times.retireAt };
+}
+
+/** Reads and checks a key file (for the CLI; the service uses `loadKeys`). */
+export function readKeyFile(path: string): KeyEntry[] {
+  return parseKeyFile(readFileSync(path, "utf8"));
+}
+
+/**
+ * Writes a key file atomically: a 0600 temporary file in the same directory, flushed, then
+ * renamed over the target, so a reader (or a reloading gateway) never sees half a file.
+ */
+export function writeKeyFile(path: string, entries: readonly KeyEntry[]): void {
+  const text = serializeKeyFile(entries);
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const fd = openSync(temp, "wx", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(temp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(temp, path);
+}
+
+/**
+ * Creates a key file with one key, current from `now`, with a random key identifier. This is
+ * what development uses (`npm start` calls it for `.dev/gateway-keys.json`); production mounts a
+ * file made with `gateway-keys generate` and rotated with `gateway-keys rotate`. It refuses to
+ * overwrite an existing file.
+ */
+export function generateKeyFile(path: string, now: Date = new Date()): void {
+  if (existsSync(path)) throw new KeyFileError("already exists; refusing to overwrite it");
+  const at = now.getTime();
+  writeKeyFile(path, [createKeyEntry(randomBytes(1)[0] ?? 0, { publishFrom: at, activeFrom: at })]);
+}
+
+export interface RotateOptions {
+  readonly now: number;
+  /** How long the new key is published before it becomes current; at least the key listing's max-age. */
+  readonly publishLeadMs: number;
+  /** How long a superseded key is still accepted after the new key becomes current. */
+  readonly graceMs: number;
+  readonly symmetric?: readonly SymmetricAlgorithm[];
+}
+
+export interface Rotation {
+  readonly entries: KeyEntry[];
+  readonly added: KeyEntry;
+  readonly pruned: number;
+}
+
+/**
+ * Adds a key, published now and current after the lead; gives every older key a retire time of
+ * at most the new key's activation plus the grace period; drops keys already retired. The new
+ * key identifier follows the newest key's and is used by no key in the file, retired ones
+ * included, so no client can hold a stale configuration with the same identifier.
+ */
+export function rotateKeyEntries(entries: readonly KeyEntry[], options: RotateOptions): Rotation {
+  const { now, publishLeadMs, graceMs } = options;
+  const used = new Set(entries.map((e) => e.key.keyId));
+  if (used.size >= 256) throw new KeyFileError("has no free key identifier");
+  const newest = entries.reduce<KeyEntry | undefined>((a, e) => (a === undefined || e.activeFrom >= a.activeFrom ? e : a), undefined);
+  let keyId = ((newest?.key.keyId ?? -1) + 1) % 256;
+  while (used.has(keyId)) keyId = (keyId + 1) % 256;
+  const activeFrom = now + publishLeadMs;
+  const retireBy = activeFrom + graceMs;
+  const added = createKeyEntry(keyId, { publishFrom: now, activeFrom }, options.symmetric);
+  const kept = entries
+    .map((e) => (e.activeFrom < activeFrom && (e.retireAt === undefined || e.retireAt > retireBy) ? { ...e, retireAt: retireBy } : e))
+    .filter((e) => e.retireAt === undefined || e.retireAt > now);
+  return { entries: [...kept, added], added, pruned: entries.length - kept.length };
+}

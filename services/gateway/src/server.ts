@@ -1,0 +1,150 @@
+/**
+ * Starting the gateway: the one place that builds real dependencies (keys from their source, the
+ * replay cache in memory or Redis, a keep-alive pool per target, a prom-client registry, the
+ * logger), listens on the public and admin ports, and drains on stop.
+ */
+import { createServer } from "node:http";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { createLogger, createRedis, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { createGatewayHandler } from "./app.js";
+import type { GatewayConfig } from "./config.js";
+import { gatewayEvents, type GatewayLogger } from "./events.js";
+import { Forwarder } from "./forward.js";
+import { KeyFileWatcher, ReloadResult, loadKeys } from "./key-file.js";
+import { KeyStore, type KeySnapshot } from "./keys.js";
+import { createGatewayMetrics } from "./metrics.js";
+import { MemoryReplayCache, RedisReplayCache, type ReplayCache } from "./replay.js";
+import { TargetTable } from "./targets.js";
+
+export interface StartOptions {
+  /** Where log lines go (stdout by default); tests capture them. */
+  readonly logDestination?: NonNullable<LoggerOptions<EventCatalog>["destination"]>;
+  /** The metrics registry (a fresh one by default). */
+  readonly registry?: Registry;
+  /** Install SIGTERM/SIGINT handlers that drain and exit (the process entry does). */
+  readonly handleSignals?: boolean;
+  /** The clock, in ms since the epoch: key states, the Date check and the memory replay cache. */
+  readonly now?: () => number;
+}
+
+export interface RunningGateway extends RunningService {
+  readonly registry: Registry;
+  readonly keys: KeyStore;
+  /** Checks the key file now instead of at the next interval (GATEWAY_KEYS_FILE only). */
+  readonly reloadKeys: () => Promise<ReloadResult>;
+}
+
+function logSnapshot(log: GatewayLogger, s: KeySnapshot): void {
+  log.event("keys.changed", {
+    listed: s.listed.length,
+    accepted: s.counts.current + s.counts.published + s.counts.grace,
+    ...(s.currentKeyId === undefined ? {} : { current: s.currentKeyId }),
+  });
+}
+
+function waitForRedis(replay: ReplayCache, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = Date.now() + timeoutMs;
+    const poll = (): void => {
+      if (replay.ready() || Date.now() >= deadline) resolve();
+      else setTimeout(poll, 25);
+    };
+    poll();
+  });
+}
+
+export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const now = options.now ?? Date.now;
+  const registry = options.registry ?? new Registry();
+  const targetNames = config.targets.map((t) => t.name);
+  // Read at scrape time only, after `keys` and `replay` exist.
+  const metrics = createGatewayMetrics({ registry, targetNames, keys: () => keys.current(), replayReady: () => replay.ready() });
+  const log: GatewayLogger = createLogger({
+    service: "gateway",
+    events: gatewayEvents(targetNames),
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+    onDrop: (reason) => metrics.logDropped(reason),
+  });
+
+  const loaded = await loadKeys(config.keys, now());
+  const keys = new KeyStore(loaded.entries, now, (s) => logSnapshot(log, s));
+  collectDefaultMetrics({ register: registry });
+  const first = keys.current();
+  log.event("keys.loaded", {
+    inline: config.keys.kind === "inline",
+    keys: loaded.entries.length,
+    listed: first.listed.length,
+    accepted: first.counts.current + first.counts.published + first.counts.grace,
+    ...(first.currentKeyId === undefined ? {} : { current: first.currentKeyId }),
+  });
+
+  const replay: ReplayCache = config.redis
+    ? new RedisReplayCache(createRedis({ url: config.redis.url.reveal(), keyPrefix: config.redis.prefix }))
+    : new MemoryReplayCache({ now, maxEntries: config.replayMaxEntries });
+  const targets = new TargetTable(config.targets);
+  const forwarder = new Forwarder(config.targets, { timeoutMs: config.targetTimeoutMs, maxResponseBytes: config.maxResponseBytes });
+
+  const watcher =
+    config.keys.kind === "file" && loaded.content !== undefined
+      ? new KeyFileWatcher({
+          path: config.keys.path,
+          store: keys,
+          content: loaded.content,
+          now,
+          onResult: (result) => {
+            metrics.keyReload(result);
+            log.event("keys.reload", { result });
+          },
+        })
+      : undefined;
+
+  const listener = createGatewayHandler({
+    keys,
+    targets,
+    forwarder,
+    replay,
+    now,
+    registry,
+    metrics,
+    log,
+    maxRequestBytes: config.maxRequestBytes,
+    date: { windowMs: config.dateWindowMs, required: config.requireDate },
+    padding: config.padding,
+    keysMaxAgeMs: config.keysMaxAgeMs,
+  });
+  const server = createServer(listener);
+
+  const closeDependencies = async (): Promise<void> => {
+    watcher?.stop();
+    await Promise.all([forwarder.close(), replay.close()]);
+  };
+  if (config.redis) await waitForRedis(replay, 2000);
+
+  let service: RunningService;
+  try {
+    service = await runService({
+      public: { server, host: config.host, port: config.port },
+      admin: {
+        host: config.adminHost,
+        port: config.adminPort,
+        registry,
+        isReady: () => replay.ready() && keys.current().listed.length > 0,
+      },
+      log,
+      drainTimeoutMs: config.drainTimeoutMs,
+      onClosed: closeDependencies,
+      handleSignals: options.handleSignals ?? false,
+    });
+  } catch (e) {
+    server.close();
+    await closeDependencies();
+    throw e;
+  }
+  watcher?.start(config.keyReloadMs);
+  return {
+    ...service,
+    registry,
+    keys,
+    reloadKeys: () => watcher?.check() ?? Promise.resolve(ReloadResult.Unchanged),
+  };
+}
