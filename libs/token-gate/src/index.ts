@@ -1,0 +1,12 @@
+export { createTokenGate, sendGateResult, stripAuthorization, TokenGateProblems, SPEND_TTL_MARGIN_MS } from "./gate.js";
+export type { TokenGate, TokenGateOptions, GateResult, GateRejection, PrivacyPassLocals } from "./gate.js";
+export { MemorySpentTokenStore, RedisSpentTokenStore, SpentStoreUnavailable, spentTokenKey, DEFAULT_MEMORY_MAX_ENTRIES } from "./spent-store.js";
+export type { SpentTokenStore, MemorySpentStoreOptions, RedisSpentStoreOptions } from "./spent-store.js";
+export { DirectoryKeySource, StaticKeySource, tokenKeyFromSpki, cacheLifetimeMs } from "./key-source.js";
+export type { TokenKey, TokenKeySource, DirectoryKeySourceOptions } from "./key-source.js";
+export { GATE_OUTCOMES, DIRECTORY_FAILURES } from "./metrics.js";
+export type { GateOutcome, DirectoryFailure } from "./metrics.js";
+export { tokenGateEvents } from "./events.js";
+export type { TokenGateEvents, TokenGateLogger } from "./events.js";
+export { readTokenGateConfig, DEFAULT_DIRECTORY_URL } from "./config.js";
+export type { TokenGateConfig } from "./config.js";
