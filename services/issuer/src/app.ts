@@ -1,0 +1,278 @@
+/**
+ * The issuer's public HTTP interface:
+ *
+ * - `GET /.well-known/private-token-issuer-directory` (RFC 9578 §4): the same bytes for everyone,
+ *   with a strong ETag (304 on If-None-Match) and a max-age that never outlives the key state.
+ * - `POST /token-request`: one TokenRequest (RFC 9578 §6.1, `application/private-token-request`
+ *   → `application/private-token-response`), or a batch of them on the same URL with the media
+ *   types of draft-ietf-privacypass-batched-tokens.
+ *
+ * A token request goes through, in order: media type (415), device credential (401), body size
+ * (413), decoding (400), token type, key and blinded message checks (422), room on the signer
+ * pool (503), the device's quota (429, or 503 when the store cannot answer: never a signature
+ * without a quota check), and signing on the worker pool. A batch is issued whole or refused
+ * whole. Quota is counted only for requests that will be signed, and given back if signing fails.
+ *
+ * Express is used here for routing: signing dominates the cost of a request. Handlers write
+ * bytes with exact content types (no `charset`).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import express, { type Express, type Request, type Response } from "express";
+import {
+  ISSUER_DIRECTORY_PATH,
+  MediaType,
+  NK,
+  PrivacyPassError,
+  PrivacyPassErrorCode,
+  TokenType,
+  decodeGenericBatchTokenRequest,
+  decodeTokenRequest,
+  encodeBatchedTokenResponse,
+  encodeTokenResponse,
+} from "@oblivious/privacypass";
+import { BodyError, BodyErrorCode, finalErrorHandler, mediaType, notFoundHandler, readBody, sendProblem, type HttpObserver } from "@oblivious/service-kit";
+import { CredentialFailure, type Attester } from "./attestation.js";
+import { type DirectoryCache, noneMatch } from "./directory.js";
+import { IssuerError, PROBLEMS, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING } from "./errors.js";
+import type { IssuerLogger, RouteName } from "./events.js";
+import type { IssuerKey, KeyStore } from "./keys.js";
+import type { IssuerMetrics, RequestKind } from "./metrics.js";
+import type { Pseudonyms } from "./pseudonym.js";
+import { QuotaUnavailable, type QuotaStore } from "./quota.js";
+import { SignerFailed, SignerErrorCode, SignerOverloaded, type SignerPool } from "./signer-pool.js";
+
+export const TOKEN_REQUEST_PATH = "/token-request";
+export { ISSUER_DIRECTORY_PATH };
+
+/** One TokenRequest for type 0x0002: token_type (2) + truncated_token_key_id (1) + blinded_msg (Nk). */
+export const TOKEN_REQUEST_LENGTH = 2 + 1 + NK;
+
+export interface IssuerAppDeps {
+  readonly keys: KeyStore;
+  readonly directory: DirectoryCache;
+  readonly directoryMaxAgeS: number;
+  readonly attester: Pick<Attester, "verify">;
+  readonly pseudonyms: Pseudonyms;
+  readonly quota: QuotaStore;
+  readonly signers: Pick<SignerPool, "hasCapacity" | "sign" | "pending">;
+  readonly maxBatch: number;
+  readonly metrics: IssuerMetrics;
+  readonly observer: HttpObserver<RouteName>;
+  readonly log: IssuerLogger;
+  readonly now: () => number;
+}
+
+type Validated = { readonly ok: true; readonly key: IssuerKey; readonly msgs: readonly Uint8Array[] } | { readonly ok: false; readonly error: IssuerError };
+
+/** The client went away before its body arrived: nothing to answer. */
+const ABORTED = Symbol("aborted");
+
+class Refusal {
+  constructor(
+    readonly error: IssuerError,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {}
+}
+
+/** RFC 9474 §4.3 step 1 needs m < n; the worker checks again, this refuses before any quota is counted. */
+function belowModulus(msg: Uint8Array, modulus: Uint8Array): boolean {
+  return msg.length === modulus.length && Buffer.compare(msg, modulus) < 0;
+}
+
+function check(keys: KeyStore, tokenType: number, truncatedId: number, msgs: readonly Uint8Array[]): Validated {
+  if (tokenType !== TokenType.BlindRsa2048) return { ok: false, error: IssuerError.UnsupportedTokenType };
+  const key = keys.signer(truncatedId);
+  if (key === undefined) return { ok: false, error: IssuerError.UnknownKey };
+  if (!msgs.every((m) => belowModulus(m, key.modulus))) return { ok: false, error: IssuerError.InvalidBlindedMessage };
+  return { ok: true, key, msgs };
+}
+
+/**
+ * RFC 9578 §6.2: an unsupported token_type, or a blinded_msg that is not Nk bytes, is a 422; only
+ * a body too short to hold a token type and a key id is malformed.
+ */
+function validateSingle(keys: KeyStore, body: Uint8Array): Validated {
+  let request;
+  try {
+    request = decodeTokenRequest(body);
+  } catch (e) {
+    if (!(e instanceof PrivacyPassError)) throw e;
+    if (e.code === PrivacyPassErrorCode.UnsupportedTokenType) return { ok: false, error: IssuerError.UnsupportedTokenType };
+    // The decoder read token_type 0x0002 and then found the wrong number of bytes for blinded_msg.
+    return { ok: false, error: body.length >= 3 ? IssuerError.InvalidBlindedMessage : IssuerError.Malformed };
+  }
+  return check(keys, request.tokenType, request.truncatedTokenKeyId, [request.blindedMsg]);
+}
+
+/**
+ * draft-ietf-privacypass-batched-tokens (generic batch): a token type that is not registered is a
+ * 422; no tokens to issue is a 400; more than the issuer issues in one batch is a 422. This issuer
+ * issues a batch whole or not at all, so it never answers 206: every entry must be of type 0x0002
+ * and name the key that signs now.
+ */
+function validateBatch(keys: KeyStore, body: Uint8Array, maxBatch: number): Validated {
+  let batch;
+  try {
+    batch = decodeGenericBatchTokenRequest(body);
+  } catch (e) {
+    if (!(e instanceof PrivacyPassError)) throw e;
+    return { ok: false, error: e.code === PrivacyPassErrorCode.UnsupportedTokenType ? IssuerError.UnsupportedTokenType : IssuerError.Malformed };
+  }
+  const requests = batch.tokenRequests;
+  const first = requests[0];
+  if (first === undefined) return { ok: false, error: IssuerError.Malformed };
+  if (requests.length > maxBatch) return { ok: false, error: IssuerError.BatchTooLarge };
+  if (requests.some((r) => r.tokenType !== TokenType.BlindRsa2048)) return { ok: false, error: IssuerError.UnsupportedTokenType };
+  if (requests.some((r) => r.truncatedTokenKeyId !== first.truncatedTokenKeyId)) return { ok: false, error: IssuerError.UnknownKey };
+  return check(
+    keys,
+    first.tokenType,
+    first.truncatedTokenKeyId,
+    requests.map((r) => r.blindedMsg),
+  );
+}
+
+/**
+ * The largest body read for a kind: `maxBatch` TokenRequests with their framing, plus slack so
+ * that a blinded message of the wrong size is answered as such (422) rather than as too large.
+ */
+export function bodyLimit(kind: RequestKind, maxBatch: number): number {
+  return (kind === "single" ? TOKEN_REQUEST_LENGTH : 8 + maxBatch * (TOKEN_REQUEST_LENGTH + 8)) + 1024;
+}
+
+function kindOf(contentType: string | undefined): RequestKind | undefined {
+  const type = mediaType(contentType);
+  if (type === MediaType.TokenRequest) return "single";
+  if (type === MediaType.BatchedTokenRequest) return "batch";
+  return undefined;
+}
+
+export function createIssuerApp(deps: IssuerAppDeps): Express {
+  const { metrics, log } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", false);
+
+  app.use((req: Request, res: Response, next) => {
+    res.locals["route"] = deps.observer.begin(req, res);
+    next();
+  });
+  const route = (res: Response, name: RouteName): void => (res.locals["route"] as (r: RouteName) => void)(name);
+
+  const refuse = (res: ServerResponse, refusal: Refusal, batch: boolean): void => {
+    metrics.outcome(refusal.error);
+    log.event("issuance.rejected", { outcome: refusal.error, batch });
+    sendProblem(res, PROBLEMS[refusal.error], refusal.headers);
+  };
+
+  app.get(ISSUER_DIRECTORY_PATH, (req, res) => {
+    route(res, ISSUER_DIRECTORY_PATH);
+    const doc = deps.directory.current();
+    const untilChange = Math.floor((doc.nextChange - deps.now()) / 1000);
+    const maxAge = Math.max(0, Math.min(deps.directoryMaxAgeS, untilChange));
+    const headers = { etag: doc.etag, "cache-control": `public, max-age=${maxAge}` };
+    if (noneMatch(req.headers["if-none-match"], doc.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, "content-type": MediaType.IssuerDirectory, "content-length": doc.body.length });
+    res.end(doc.body);
+  });
+  app.all(ISSUER_DIRECTORY_PATH, (_req, res) => {
+    route(res, ISSUER_DIRECTORY_PATH);
+    sendProblem(res, PROBLEMS.method_not_allowed, { allow: "GET, HEAD" });
+  });
+
+  app.post(TOKEN_REQUEST_PATH, async (req, res) => {
+    route(res, TOKEN_REQUEST_PATH);
+    const kind = kindOf(req.headers["content-type"]);
+    try {
+      const answer = await issue(req, kind);
+      res.writeHead(200, { "content-type": answer.contentType, "content-length": answer.body.length, "cache-control": "no-store" });
+      res.end(answer.body);
+      metrics.outcome("ok");
+    } catch (e) {
+      if (e instanceof Refusal) refuse(res, e, kind === "batch");
+      else if (e === ABORTED) {
+        metrics.outcome("aborted");
+        res.destroy();
+      } else {
+        refuse(res, new Refusal(IssuerError.Internal), kind === "batch");
+      }
+    }
+  });
+  app.all(TOKEN_REQUEST_PATH, (_req, res) => {
+    route(res, TOKEN_REQUEST_PATH);
+    refuse(res, new Refusal(IssuerError.MethodNotAllowed, { allow: "POST" }), false);
+  });
+
+  app.use(notFoundHandler());
+  app.use(finalErrorHandler(log));
+
+  async function readLimited(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+    try {
+      return await readBody(req, limit);
+    } catch (e) {
+      if (e instanceof BodyError && e.code === BodyErrorCode.TooLarge) throw new Refusal(IssuerError.TooLarge);
+      throw ABORTED;
+    }
+  }
+
+  async function issue(req: IncomingMessage, kind: RequestKind | undefined): Promise<{ contentType: string; body: Uint8Array }> {
+    if (kind === undefined) throw new Refusal(IssuerError.UnsupportedMediaType);
+
+    const credential = await deps.attester.verify(req.headers.authorization);
+    if (!credential.ok) {
+      metrics.credentialRejected(credential.failure);
+      log.event("credential.rejected", { reason: credential.failure });
+      if (credential.failure === CredentialFailure.Unavailable) throw new Refusal(IssuerError.AttestationUnavailable, { "retry-after": "5" });
+      if (credential.failure === CredentialFailure.Missing) throw new Refusal(IssuerError.CredentialMissing, { "www-authenticate": WWW_AUTHENTICATE_MISSING });
+      throw new Refusal(IssuerError.CredentialInvalid, { "www-authenticate": WWW_AUTHENTICATE_INVALID });
+    }
+    // The device id is used for this one derivation and goes no further.
+    const pseudonym = deps.pseudonyms.of(credential.deviceId);
+
+    const body = await readLimited(req, bodyLimit(kind, deps.maxBatch));
+    const validated = kind === "single" ? validateSingle(deps.keys, body) : validateBatch(deps.keys, body, deps.maxBatch);
+    if (!validated.ok) throw new Refusal(validated.error);
+    const { key, msgs } = validated;
+
+    if (!deps.signers.hasCapacity(msgs.length)) {
+      log.event("signer.overloaded", { pending: deps.signers.pending });
+      throw new Refusal(IssuerError.Overloaded, { "retry-after": "1" });
+    }
+    let decision;
+    try {
+      decision = await deps.quota.consume(pseudonym, msgs.length);
+    } catch (e) {
+      if (!(e instanceof QuotaUnavailable)) throw e;
+      log.event("quota.unavailable");
+      throw new Refusal(IssuerError.QuotaUnavailable, { "retry-after": "1" });
+    }
+    if (!decision.allowed) {
+      throw new Refusal(IssuerError.QuotaExceeded, { "retry-after": String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))) });
+    }
+
+    const started = performance.now();
+    let sigs: Uint8Array[];
+    try {
+      sigs = await deps.signers.sign(key.id, msgs);
+    } catch (e) {
+      await deps.quota.refund(pseudonym, msgs.length);
+      if (e instanceof SignerOverloaded) throw new Refusal(IssuerError.Overloaded, { "retry-after": "1" });
+      if (e instanceof SignerFailed && e.code === SignerErrorCode.UnknownKey) throw new Refusal(IssuerError.UnknownKey);
+      if (e instanceof SignerFailed && e.code === SignerErrorCode.InvalidInput) throw new Refusal(IssuerError.InvalidBlindedMessage);
+      throw e;
+    }
+    metrics.signingDuration(kind, (performance.now() - started) / 1000);
+    metrics.issued(sigs.length);
+    if (kind === "single") {
+      return { contentType: MediaType.TokenResponse, body: encodeTokenResponse({ blindSig: sigs[0] ?? new Uint8Array(0) }) };
+    }
+    return { contentType: MediaType.BatchedTokenResponse, body: encodeBatchedTokenResponse({ blindSigs: sigs }) };
+  }
+
+  return app;
+}

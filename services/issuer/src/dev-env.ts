@@ -1,0 +1,40 @@
+/**
+ * DEVELOPMENT ONLY: the files a local issuer needs, created once under a dev directory (the
+ * local stack's `.dev/`) and reused, and the environment that points the issuer at them. A laptop
+ * only; production mounts the key file, the pseudonym key and the account system's JWKS from
+ * secrets (see README.md).
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createDevAttester } from "./dev-attester.js";
+import { generateIssuerKeyFile } from "./key-file.js";
+import { generatePseudonymKeyFile } from "./pseudonym.js";
+
+export interface DevIssuerFiles {
+  readonly keysFile: string;
+  readonly pseudonymKeyFile: string;
+  readonly jwksFile: string;
+  /** ISSUER_KEYS_FILE, ISSUER_PSEUDONYM_KEY_FILE, ATTESTER_JWKS_FILE, ATTESTER_ISSUER, ATTESTER_AUDIENCE. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export async function prepareDevIssuer(devDir: string, now: Date = new Date()): Promise<DevIssuerFiles> {
+  mkdirSync(devDir, { recursive: true, mode: 0o700 });
+  const keysFile = join(devDir, "issuer-keys.json");
+  const pseudonymKeyFile = join(devDir, "issuer-pseudonym-key.DEVELOPMENT-ONLY.txt");
+  if (!existsSync(keysFile)) generateIssuerKeyFile(keysFile, now);
+  if (!existsSync(pseudonymKeyFile)) generatePseudonymKeyFile(pseudonymKeyFile);
+  const attester = await createDevAttester(devDir);
+  return {
+    keysFile,
+    pseudonymKeyFile,
+    jwksFile: attester.jwksFile,
+    env: {
+      ISSUER_KEYS_FILE: keysFile,
+      ISSUER_PSEUDONYM_KEY_FILE: pseudonymKeyFile,
+      ATTESTER_JWKS_FILE: attester.jwksFile,
+      ATTESTER_ISSUER: attester.issuer,
+      ATTESTER_AUDIENCE: attester.audience,
+    },
+  };
+}

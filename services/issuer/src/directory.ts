@@ -1,0 +1,68 @@
+/**
+ * The issuer directory (RFC 9578 §4): `GET /.well-known/private-token-issuer-directory`, media
+ * type `application/private-token-issuer-directory`. Every client gets the same bytes (RFC 9576
+ * §6.1, key consistency): the document depends on the key file and the time only, and is
+ * encoded once per key state change. A strong ETag (a digest of those bytes) lets clients and
+ * caches revalidate; the max-age never runs past the next key state change.
+ */
+import { createHash } from "node:crypto";
+import { encodeIssuerDirectory, type IssuerDirectory } from "@oblivious/privacypass";
+import type { IssuerKey, KeySnapshot, KeyStore } from "./keys.js";
+import { snapshot } from "./keys.js";
+
+/** The directory at a key snapshot: keys newest first, each with its not-before in Unix seconds. */
+export function directoryFromSnapshot(s: KeySnapshot, issuerRequestUri: string): IssuerDirectory {
+  return {
+    issuerRequestUri,
+    tokenKeys: s.listed.map((k) => ({ tokenType: k.tokenType, tokenKey: k.tokenKey, notBefore: Math.floor(k.notBefore / 1000) })),
+  };
+}
+
+export function directoryOf(keys: readonly IssuerKey[], now: number, issuerRequestUri: string): IssuerDirectory {
+  return directoryFromSnapshot(snapshot(keys, now), issuerRequestUri);
+}
+
+export interface DirectoryDocument {
+  readonly body: Buffer;
+  /** A strong entity tag: `"` + base64url(SHA-256(body)) + `"`. */
+  readonly etag: string;
+  /** When the listing may change next (ms), or Infinity. */
+  readonly nextChange: number;
+}
+
+export class DirectoryCache {
+  readonly #keys: KeyStore;
+  readonly #issuerRequestUri: string;
+  #for: KeySnapshot | undefined;
+  #document: DirectoryDocument | undefined;
+
+  constructor(keys: KeyStore, issuerRequestUri: string) {
+    this.#keys = keys;
+    this.#issuerRequestUri = issuerRequestUri;
+  }
+
+  current(): DirectoryDocument {
+    const s = this.#keys.current();
+    if (this.#document === undefined || this.#for !== s) {
+      const body = Buffer.from(encodeIssuerDirectory(directoryFromSnapshot(s, this.#issuerRequestUri)), "utf8");
+      const etag = `"${createHash("sha256").update(body).digest("base64url")}"`;
+      this.#document = { body, etag, nextChange: s.nextChange };
+      this.#for = s;
+    }
+    return this.#document;
+  }
+}
+
+/**
+ * RFC 9110 §13.1.2: If-None-Match matches with the weak comparison; `*` matches any current
+ * representation.
+ */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const opaque = etag.replace(/^W\//, "");
+  for (const raw of header.split(",")) {
+    const tag = raw.trim();
+    if (tag === "*" || tag.replace(/^W\//, "") === opaque) return true;
+  }
+  return false;
+}

@@ -1,0 +1,224 @@
+/**
+ * Key files on disk: loading at start-up, reloading when the file changes, and the operations of
+ * the key CLI (generate, rotate), which write atomically with 0600 permissions.
+ *
+ * Reloading polls the file's content rather than watching it: Kubernetes updates a mounted secret
+ * by swapping a symlink, which file watchers miss, and reading a small file every few seconds
+ * costs nothing. A changed file that does not parse, or that has no current key, is refused and
+ * the keys in use stay.
+ */
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { ConfigError } from "@oblivious/service-kit";
+import { KEYS_FILE_VARIABLE, KEYS_VARIABLE, type SecretSource } from "./config.js";
+import { KeyFileError, checkCollisions, importIssuerKey, parseKeyFile, serializeKeyFile, snapshot, type IssuerKey, type KeyStore } from "./keys.js";
+
+export interface LoadedKeys {
+  readonly keys: IssuerKey[];
+  /** The file's bytes, to notice a change; undefined for ISSUER_KEYS. */
+  readonly content: Buffer | undefined;
+}
+
+function usable(keys: readonly IssuerKey[], now: number): boolean {
+  return snapshot(keys, now).current !== undefined;
+}
+
+/** Loads the keys at start-up. Any problem is a ConfigError naming the variable, never a random key. */
+export async function loadKeys(source: SecretSource, now: number): Promise<LoadedKeys> {
+  const variable = source.kind === "file" ? KEYS_FILE_VARIABLE : KEYS_VARIABLE;
+  let content: Buffer | undefined;
+  let keys: IssuerKey[];
+  try {
+    if (source.kind === "file") content = await readFile(source.path);
+    keys = parseKeyFile(source.kind === "file" ? (content ?? Buffer.alloc(0)).toString("utf8") : source.text.reveal(), now);
+  } catch (e) {
+    const reason = e instanceof KeyFileError ? `key file ${e.message}` : "cannot read the key file";
+    throw new ConfigError([{ variable, reason }]);
+  }
+  if (!usable(keys, now)) throw new ConfigError([{ variable, reason: "no key is current now (every key is upcoming or retired)" }]);
+  return { keys, content };
+}
+
+export const ReloadResult = {
+  Reloaded: "reloaded",
+  Unchanged: "unchanged",
+  Unreadable: "unreadable",
+  Invalid: "invalid",
+  NoUsableKey: "no_usable_key",
+} as const;
+export type ReloadResult = (typeof ReloadResult)[keyof typeof ReloadResult];
+export const RELOAD_RESULTS: readonly ReloadResult[] = Object.values(ReloadResult);
+
+/** Re-reads a key file and swaps the store's keys when its content changed and is usable. */
+export class KeyFileWatcher {
+  readonly #path: string;
+  readonly #store: KeyStore;
+  readonly #now: () => number;
+  readonly #onResult: (r: ReloadResult) => void;
+  #content: Buffer;
+  /** The last refused content and why: reported once, not at every check. */
+  #refused: { readonly content: Buffer; readonly result: ReloadResult } | undefined;
+  #unreadable = false;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<ReloadResult> | undefined;
+
+  constructor(options: {
+    readonly path: string;
+    readonly store: KeyStore;
+    readonly content: Buffer;
+    readonly now: () => number;
+    readonly onResult: (r: ReloadResult) => void;
+  }) {
+    this.#path = options.path;
+    this.#store = options.store;
+    this.#content = options.content;
+    this.#now = options.now;
+    this.#onResult = options.onResult;
+  }
+
+  /** One check; concurrent calls share it. */
+  check(): Promise<ReloadResult> {
+    this.#running ??= this.#check().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #check(): Promise<ReloadResult> {
+    let content: Buffer;
+    try {
+      content = await readFile(this.#path);
+    } catch {
+      if (this.#unreadable) return ReloadResult.Unreadable;
+      this.#unreadable = true;
+      return this.#report(ReloadResult.Unreadable);
+    }
+    this.#unreadable = false;
+    if (content.equals(this.#content)) return ReloadResult.Unchanged;
+    if (this.#refused !== undefined && content.equals(this.#refused.content)) return this.#refused.result;
+    let keys: IssuerKey[];
+    try {
+      keys = parseKeyFile(content.toString("utf8"), this.#now());
+    } catch {
+      return this.#refuse(content, ReloadResult.Invalid);
+    }
+    if (!usable(keys, this.#now())) return this.#refuse(content, ReloadResult.NoUsableKey);
+    this.#content = content;
+    this.#refused = undefined;
+    this.#store.replace(keys);
+    return this.#report(ReloadResult.Reloaded);
+  }
+
+  #refuse(content: Buffer, result: ReloadResult): ReloadResult {
+    this.#refused = { content, result };
+    return this.#report(result);
+  }
+
+  #report(result: ReloadResult): ReloadResult {
+    this.#onResult(result);
+    return result;
+  }
+
+  start(intervalMs: number): void {
+    if (intervalMs <= 0 || this.#timer !== undefined) return;
+    this.#timer = setInterval(() => void this.check(), intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** Reads and checks a key file (for the CLI; the service uses `loadKeys`). */
+export function readKeyFile(path: string, now: number): IssuerKey[] {
+  return parseKeyFile(readFileSync(path, "utf8"), now);
+}
+
+/**
+ * Writes a key file atomically: a 0600 temporary file in the same directory, flushed, then
+ * renamed over the target, so a reader (or a reloading issuer) never sees half a file.
+ */
+export function writeKeyFile(path: string, keys: readonly IssuerKey[]): void {
+  const text = serializeKeyFile(keys);
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const fd = openSync(temp, "wx", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(temp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(temp, path);
+}
+
+/** Seconds precision: the directory publishes not-before in whole seconds. */
+function wholeSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * A new RSA-2048 key whose truncated token key id is not used by any key in `avoid`. A collision
+ * has a chance of about 1 in 256 per live key; the key is made again until there is none.
+ */
+export function createIssuerKey(times: { readonly notBefore: number; readonly retireAt?: number }, avoid: readonly IssuerKey[] = []): IssuerKey {
+  const used = new Set(avoid.map((k) => k.truncatedTokenKeyId));
+  if (used.size >= 256) throw new KeyFileError("has no free truncated token key id");
+  for (;;) {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 65537 });
+    const key = importIssuerKey(privateKey, { notBefore: wholeSeconds(times.notBefore), retireAt: times.retireAt });
+    if (!used.has(key.truncatedTokenKeyId)) return key;
+  }
+}
+
+/**
+ * Creates a key file with one key, current from `now`. Development uses this (the local stack
+ * calls it for `.dev/issuer-keys.json`); production mounts a file made with `issuer-keys
+ * generate` and rotated with `issuer-keys rotate`. It refuses to overwrite an existing file.
+ */
+export function generateIssuerKeyFile(path: string, now: Date = new Date()): void {
+  if (existsSync(path)) throw new KeyFileError("already exists; refusing to overwrite it");
+  writeKeyFile(path, [createIssuerKey({ notBefore: now.getTime() })]);
+}
+
+export interface RotateOptions {
+  readonly now: number;
+  /** How long the new key is listed before it signs: at least the directory's max-age. */
+  readonly leadMs: number;
+  /** How long a superseded key stays listed (origins verify its tokens) after the new key signs. */
+  readonly graceMs: number;
+}
+
+export interface Rotation {
+  readonly keys: IssuerKey[];
+  readonly added: IssuerKey;
+  readonly pruned: number;
+}
+
+/**
+ * Adds a key that signs from `now + lead`; gives every older key a retire time of at most the
+ * new key's not-before plus the grace; drops keys already retired. The new key's truncated id
+ * differs from every key kept.
+ */
+export function rotateKeys(keys: readonly IssuerKey[], options: RotateOptions): Rotation {
+  const { now, leadMs, graceMs } = options;
+  const notBefore = wholeSeconds(now + leadMs);
+  const retireBy = notBefore + graceMs;
+  const kept = keys
+    .filter((k) => k.retireAt === undefined || k.retireAt > now)
+    .map((k) =>
+      k.notBefore < notBefore && (k.retireAt === undefined || k.retireAt > retireBy)
+        ? importIssuerKey(k.privateKey, { notBefore: k.notBefore, retireAt: retireBy })
+        : k,
+    );
+  const added = createIssuerKey({ notBefore }, kept);
+  const result = [...kept, added];
+  checkCollisions(result, now);
+  return { keys: result, added, pruned: keys.length - kept.length };
+}

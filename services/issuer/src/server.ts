@@ -1,0 +1,211 @@
+/**
+ * Starting the issuer: the one place that builds real dependencies (keys from their source, the
+ * attester and its JWKS, the pseudonym key, the quota store in memory or Redis, the signing
+ * worker pool, a prom-client registry, the logger), listens on the public and admin ports, and
+ * drains on stop: listeners first, then the key and JWKS watchers, Redis and the worker pool.
+ */
+import { createServer } from "node:http";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import {
+  ConfigError,
+  createHttpObserver,
+  createLogger,
+  createRedis,
+  runService,
+  type EventCatalog,
+  type LoggerOptions,
+  type RunningService,
+} from "@oblivious/service-kit";
+import { createIssuerApp } from "./app.js";
+import { createAttester, type Attester } from "./attestation.js";
+import type { IssuerConfig } from "./config.js";
+import { DirectoryCache } from "./directory.js";
+import { ROUTES, issuerEvents, type IssuerLogger } from "./events.js";
+import { KeyFileWatcher, ReloadResult, loadKeys } from "./key-file.js";
+import { KeyStore, type IssuerKey, type KeySnapshot } from "./keys.js";
+import { createIssuerMetrics } from "./metrics.js";
+import { loadPseudonyms } from "./pseudonym.js";
+import { MemoryQuotaStore, RedisQuotaStore, type QuotaStore } from "./quota.js";
+import { SignerPool, type SignerKey } from "./signer-pool.js";
+
+export interface StartOptions {
+  /** Where log lines go (stdout by default); tests capture them. */
+  readonly logDestination?: NonNullable<LoggerOptions<EventCatalog>["destination"]>;
+  /** The metrics registry (a fresh one by default). */
+  readonly registry?: Registry;
+  /** Install SIGTERM/SIGINT handlers that drain and exit (the process entry does). */
+  readonly handleSignals?: boolean;
+  /** The clock, in ms since the epoch: key states, credential expiry and the memory quota windows. */
+  readonly now?: () => number;
+}
+
+export interface RunningIssuer extends RunningService {
+  readonly registry: Registry;
+  readonly keys: KeyStore;
+  readonly signers: SignerPool;
+  readonly quota: QuotaStore;
+  /** Checks the key file now instead of at the next interval (ISSUER_KEYS_FILE only). */
+  readonly reloadKeys: () => Promise<ReloadResult>;
+  /** Checks the JWKS file now instead of at the next interval (ATTESTER_JWKS_FILE only). */
+  readonly reloadJwks: () => Promise<ReloadResult>;
+}
+
+function signerKeys(keys: readonly IssuerKey[]): SignerKey[] {
+  return keys.map((k) => ({ id: k.id, privateKey: k.privateKey }));
+}
+
+function logSnapshot(log: IssuerLogger, s: KeySnapshot): void {
+  log.event("keys.changed", { listed: s.listed.length, ...(s.current === undefined ? {} : { current: s.current.truncatedTokenKeyId }) });
+}
+
+function waitForReady(ready: () => boolean, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = Date.now() + timeoutMs;
+    const poll = (): void => {
+      if (ready() || Date.now() >= deadline) resolve();
+      else setTimeout(poll, 25);
+    };
+    poll();
+  });
+}
+
+export async function startIssuer(config: IssuerConfig, options: StartOptions = {}): Promise<RunningIssuer> {
+  const now = options.now ?? Date.now;
+  const registry = options.registry ?? new Registry();
+  // Read at scrape time only, after `keys`, `signers` and `quota` exist.
+  const metrics = createIssuerMetrics({
+    registry,
+    keys: () => keys.current(),
+    queueDepth: () => signers.queued,
+    quotaReady: () => quota.ready(),
+  });
+  collectDefaultMetrics({ register: registry });
+  const log: IssuerLogger = createLogger({
+    service: "issuer",
+    events: issuerEvents,
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+    onDrop: (reason) => metrics.logDropped(reason),
+  });
+
+  const loaded = await loadKeys(config.keys, now());
+  const pseudonyms = await loadPseudonyms(config.pseudonymKey);
+  let attester: Attester;
+  try {
+    attester = await createAttester({
+      config: config.attester,
+      now,
+      onJwksReload: (result) => {
+        metrics.jwksReload(result);
+        log.event("jwks.reload", { result });
+      },
+    });
+  } catch (e) {
+    const reason = e instanceof TypeError ? `JWKS ${e.message}` : "cannot read the JWKS file";
+    throw new ConfigError([{ variable: "ATTESTER_JWKS_FILE", reason }]);
+  }
+
+  let signers: SignerPool;
+  try {
+    signers = await SignerPool.start({
+      size: config.signers,
+      maxQueue: config.maxQueue,
+      keys: signerKeys(loaded.keys),
+      onCrash: () => {
+        metrics.signerCrashed();
+        log.event("signer.restarted");
+      },
+    });
+  } catch (e) {
+    attester.close();
+    throw e;
+  }
+  const keys = new KeyStore(loaded.keys, now, (s) => {
+    logSnapshot(log, s);
+    signers.setKeys(signerKeys(s.live));
+  });
+  const first = keys.current();
+  log.event("keys.loaded", {
+    inline: config.keys.kind === "inline",
+    keys: loaded.keys.length,
+    listed: first.listed.length,
+    ...(first.current === undefined ? {} : { current: first.current.truncatedTokenKeyId }),
+  });
+
+  const quota: QuotaStore = config.redis
+    ? new RedisQuotaStore(createRedis({ url: config.redis.url.reveal(), keyPrefix: config.redis.prefix }), {
+        limit: config.quota,
+        periodMs: config.quotaPeriodMs,
+      })
+    : new MemoryQuotaStore({ limit: config.quota, periodMs: config.quotaPeriodMs, now, maxEntries: config.quotaMaxEntries });
+
+  const watcher =
+    config.keys.kind === "file" && loaded.content !== undefined
+      ? new KeyFileWatcher({
+          path: config.keys.path,
+          store: keys,
+          content: loaded.content,
+          now,
+          onResult: (result) => {
+            metrics.keyReload(result);
+            log.event("keys.reload", { result });
+          },
+        })
+      : undefined;
+
+  const app = createIssuerApp({
+    keys,
+    directory: new DirectoryCache(keys, config.issuerRequestUri),
+    directoryMaxAgeS: config.directoryMaxAgeS,
+    attester,
+    pseudonyms,
+    quota,
+    signers,
+    maxBatch: config.maxBatch,
+    metrics,
+    observer: createHttpObserver({ routes: ROUTES, registry, log }),
+    log,
+    now,
+  });
+  const server = createServer(app);
+  // A client that trickles its headers or body does not hold a connection for Node's 300 s default.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  const closeDependencies = async (): Promise<void> => {
+    watcher?.stop();
+    attester.close();
+    await Promise.all([quota.close(), signers.close()]);
+  };
+  if (config.redis) await waitForReady(() => quota.ready(), 2000);
+
+  let service: RunningService;
+  try {
+    service = await runService({
+      public: { server, host: config.host, port: config.port },
+      admin: {
+        host: config.adminHost,
+        port: config.adminPort,
+        registry,
+        isReady: () => quota.ready() && signers.size > 0 && keys.current().current !== undefined,
+      },
+      log,
+      drainTimeoutMs: config.drainTimeoutMs,
+      onClosed: closeDependencies,
+      handleSignals: options.handleSignals ?? false,
+    });
+  } catch (e) {
+    server.close();
+    await closeDependencies();
+    throw e;
+  }
+  watcher?.start(config.keyReloadMs);
+  return {
+    ...service,
+    registry,
+    keys,
+    signers,
+    quota,
+    reloadKeys: () => watcher?.check() ?? Promise.resolve(ReloadResult.Unchanged),
+    reloadJwks: () => attester.reload(),
+  };
+}

@@ -1,0 +1,250 @@
+/** Shared test fixtures: key files, the development attester, a started issuer, a Privacy Pass client. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import {
+  MediaType,
+  TokenType,
+  beginBatchedTokenRequest,
+  beginTokenRequest,
+  decodeBatchedTokenResponse,
+  decodeIssuerDirectory,
+  decodeTokenResponse,
+  encodeBatchedTokenRequest,
+  encodeTokenChallenge,
+  encodeTokenRequest,
+  type IssuerDirectory,
+  type Token,
+} from "@oblivious/privacypass";
+import {
+  createDevAttester,
+  createIssuerKey,
+  generatePseudonymKeyFile,
+  importIssuerKey,
+  loadIssuerConfig,
+  startIssuer,
+  writeKeyFile,
+  type DevAttester,
+  type IssuerKey,
+  type RunningIssuer,
+} from "../src/index.js";
+
+export const T0 = Date.parse("2026-03-01T12:00:00Z");
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+export const SHARED_REDIS = "redis://127.0.0.1:6379";
+
+/** A log destination that keeps every line. */
+export class LineCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    for (const line of chunk.toString().split("\n")) if (line !== "") this.lines.push(line);
+    done();
+  }
+  get records(): Record<string, unknown>[] {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+  get text(): string {
+    return this.lines.join("\n");
+  }
+  events(name: string): Record<string, unknown>[] {
+    return this.records.filter((r) => r["event"] === name);
+  }
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "issuer-test-"));
+}
+
+/**
+ * RSA key generation takes a while: tests share a few keys made once per process (with
+ * truncated ids distinct from each other), each given the times a test asks for.
+ */
+const keyCache = new Map<string, IssuerKey>();
+export function testKey(name: string, notBefore = T0 - DAY, retireAt?: number): IssuerKey {
+  let key = keyCache.get(name);
+  if (key === undefined) {
+    key = createIssuerKey({ notBefore }, [...keyCache.values()]);
+    keyCache.set(name, key);
+  }
+  return importIssuerKey(key.privateKey, { notBefore, retireAt });
+}
+
+export interface Fixture {
+  readonly dir: string;
+  readonly keysFile: string;
+  readonly pseudonymKeyFile: string;
+  readonly attester: DevAttester;
+  readonly clock: { now: number };
+  /** The environment of an issuer on port 0 with these files. */
+  readonly env: Record<string, string>;
+}
+
+/** A directory with a key file (one key, current since a day before T0), a pseudonym key and a dev attester. */
+export async function fixture(keys: readonly IssuerKey[] = [testKey("a")], clock = { now: T0 }): Promise<Fixture> {
+  const dir = tempDir();
+  const keysFile = join(dir, "issuer-keys.json");
+  writeKeyFile(keysFile, keys);
+  const pseudonymKeyFile = join(dir, "pseudonym.key");
+  generatePseudonymKeyFile(pseudonymKeyFile);
+  const attester = await createDevAttester(dir, { now: () => clock.now });
+  return {
+    dir,
+    keysFile,
+    pseudonymKeyFile,
+    attester,
+    clock,
+    env: {
+      ISSUER_PORT: "0",
+      ISSUER_ADMIN_PORT: "0",
+      ISSUER_REQUEST_URI: "https://issuer.example/token-request",
+      ISSUER_KEYS_FILE: keysFile,
+      ISSUER_PSEUDONYM_KEY_FILE: pseudonymKeyFile,
+      ATTESTER_JWKS_FILE: attester.jwksFile,
+      ATTESTER_ISSUER: attester.issuer,
+      ATTESTER_AUDIENCE: attester.audience,
+      ISSUER_SIGNERS: "2",
+      ISSUER_DRAIN_TIMEOUT: "1s",
+    },
+  };
+}
+
+export interface TestIssuer {
+  readonly issuer: RunningIssuer;
+  readonly url: string;
+  readonly logs: LineCapture;
+  readonly registry: Registry;
+  readonly fx: Fixture;
+  credential(deviceId: string, ttlSeconds?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestIssuer(fx: Fixture, env: Record<string, string> = {}): Promise<TestIssuer> {
+  const config = loadIssuerConfig({ ...fx.env, ...env });
+  const logs = new LineCapture();
+  const registry = new Registry();
+  const issuer = await startIssuer(config, { logDestination: logs, registry, now: () => fx.clock.now });
+  return {
+    issuer,
+    url: issuer.url,
+    logs,
+    registry,
+    fx,
+    credential: (deviceId, ttl) => fx.attester.mint(deviceId, ttl),
+    stop: () => issuer.stop(),
+  };
+}
+
+export function challenge(origin = "sticker-search.internal"): Uint8Array {
+  return encodeTokenChallenge({ tokenType: TokenType.BlindRsa2048, issuerName: "issuer.internal", redemptionContext: new Uint8Array(0), originInfo: [origin] });
+}
+
+export async function fetchDirectory(url: string): Promise<IssuerDirectory> {
+  const res = await fetch(`${url}/.well-known/private-token-issuer-directory`);
+  if (res.status !== 200) throw new Error(`directory: ${res.status}`);
+  return decodeIssuerDirectory(await res.text());
+}
+
+/** The key a client uses: the first one whose not-before has passed (RFC 9578 §4). */
+export function clientKey(directory: IssuerDirectory, now: number): Uint8Array {
+  const key = directory.tokenKeys.find((k) => k.notBefore === undefined || k.notBefore * 1000 <= now);
+  if (key === undefined) throw new Error("no usable key in the directory");
+  return key.tokenKey;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+}
+
+export async function post(url: string, contentType: string | undefined, body: Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(`${url}/token-request`, {
+    method: "POST",
+    headers: { ...(contentType === undefined ? {} : { "content-type": contentType }), ...headers },
+    body,
+  });
+  return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
+}
+
+export function bearer(credential: string): Record<string, string> {
+  return { authorization: `Bearer ${credential}` };
+}
+
+export function problemOf(answer: Answer): Record<string, unknown> {
+  if (answer.headers.get("content-type") !== "application/problem+json") throw new Error(`not a problem: ${answer.headers.get("content-type")}`);
+  return JSON.parse(Buffer.from(answer.body).toString("utf8")) as Record<string, unknown>;
+}
+
+/** One token through the whole protocol: blind, POST, finalize (which verifies the signature). */
+export async function issueOne(url: string, credential: string, tokenKey: Uint8Array): Promise<{ answer: Answer; token?: Token }> {
+  const pending = await beginTokenRequest({ challenge: challenge(), tokenKey });
+  const answer = await post(url, MediaType.TokenRequest, encodeTokenRequest(pending.request), bearer(credential));
+  if (answer.status !== 200) return { answer };
+  return { answer, token: await pending.finalize(decodeTokenResponse(answer.body)) };
+}
+
+export async function issueBatch(url: string, credential: string, tokenKey: Uint8Array, n: number): Promise<{ answer: Answer; tokens?: (Token | undefined)[] }> {
+  const pending = await beginBatchedTokenRequest(n, { challenge: challenge(), tokenKey });
+  const answer = await post(url, MediaType.BatchedTokenRequest, encodeBatchedTokenRequest(pending.request), bearer(credential));
+  if (answer.status !== 200) return { answer };
+  return { answer, tokens: await pending.finalize(decodeBatchedTokenResponse(answer.body)) };
+}
+
+export async function metricsText(issuer: RunningIssuer): Promise<string> {
+  return (await fetch(`${issuer.adminUrl}/metrics`)).text();
+}
+
+export async function status(url: string): Promise<number> {
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeFileSync(path, JSON.stringify(value));
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway redis-server on `port`, with no persistence. */
+export async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on("error", () => undefined);
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      return child;
+    } catch {
+      probe.disconnect();
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error("redis-server did not start");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+export function stopRedis(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * Signing on the worker pool: correct signatures in order, the event loop kept free while a large
+ * batch is signed, a bounded queue, and a pool that ends with the service.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { constants, publicEncrypt, randomBytes } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { MediaType, TokenType, decodeBatchedTokenResponse, encodeGenericBatchTokenRequest } from "@oblivious/privacypass";
+import { SignerFailed, SignerOverloaded, SignerPool } from "../src/index.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { bearer, fixture, post, startTestIssuer, tempDir, testKey } from "./helpers.js";
+
+function msgs(n: number): Uint8Array[] {
+  return Array.from({ length: n }, () => {
+    const m = randomBytes(256);
+    m[0] = 0;
+    return new Uint8Array(m);
+  });
+}
+
+/** s^e mod n = m: the signature is RSASP1 of the message. */
+function verifies(key: ReturnType<typeof testKey>, m: Uint8Array, s: Uint8Array): boolean {
+  return Buffer.from(publicEncrypt({ key: key.publicKey, padding: constants.RSA_NO_PADDING }, s)).equals(Buffer.from(m));
+}
+
+test("signer pool: signatures come back in request order, spread over every worker", async () => {
+  const key = testKey("a");
+  const pool = await SignerPool.start({ size: 3, maxQueue: 1000, keys: [{ id: key.id, privateKey: key.privateKey }], maxChunk: 4 });
+  try {
+    const input = msgs(37);
+    const sigs = await pool.sign(key.id, input);
+    assert.equal(sigs.length, 37);
+    input.forEach((m, i) => assert.ok(verifies(key, m, sigs[i] ?? new Uint8Array()), `message ${i}`));
+    const [x, y] = await Promise.all([pool.sign(key.id, input.slice(0, 5)), pool.sign(key.id, input.slice(5, 9))]);
+    assert.equal(x.length + y.length, 9);
+    await assert.rejects(pool.sign("00".repeat(32), msgs(1)), (e: unknown) => e instanceof SignerFailed && e.code === "unknown_key");
+    const tooBig = new Uint8Array(key.modulus);
+    await assert.rejects(pool.sign(key.id, [tooBig]), (e: unknown) => e instanceof SignerFailed && e.code === "invalid_input");
+    assert.equal(pool.pending, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("signer pool: a worker that dies fails its chunk only, and is replaced", async () => {
+  const key = testKey("a");
+  // A stand-in worker speaking the pool's protocol (raw RSA, no checks), that dies on a chunk for
+  // the key id "crash".
+  const script = join(tempDir(), "crashing-worker.mjs");
+  writeFileSync(
+    script,
+    `import { parentPort } from "node:worker_threads";
+import { constants, privateDecrypt } from "node:crypto";
+const keys = new Map();
+parentPort.on("message", (m) => {
+  if (m.type === "keys") { for (const k of m.keys) keys.set(k.id, k.privateKey); return; }
+  if (m.keyId === "crash") throw new Error("injected fault");
+  const size = m.packed.length / m.count;
+  const out = new Uint8Array(m.packed.length);
+  for (let i = 0; i < m.count; i++) {
+    out.set(privateDecrypt({ key: keys.get(m.keyId), padding: constants.RSA_NO_PADDING }, m.packed.subarray(i * size, (i + 1) * size)), i * size);
+  }
+  parentPort.postMessage({ job: m.job, sigs: out }, [out.buffer]);
+});
+`,
+  );
+  let crashes = 0;
+  const pool = await SignerPool.start({
+    size: 1,
+    maxQueue: 100,
+    keys: [{ id: key.id, privateKey: key.privateKey }],
+    workerUrl: pathToFileURL(script),
+    onCrash: () => {
+      crashes += 1;
+    },
+  });
+  try {
+    const before = msgs(2);
+    const sigs = await pool.sign(key.id, before);
+    assert.ok(verifies(key, before[0] ?? new Uint8Array(), sigs[0] ?? new Uint8Array()));
+    const queuedBehind = pool.sign(key.id, msgs(1));
+    await assert.rejects(pool.sign("crash", msgs(1)), (e: unknown) => e instanceof SignerFailed && e.code === "failed");
+    assert.equal(pool.size, 0, "being replaced");
+    assert.equal(pool.hasCapacity(1), false, "no new work while no worker runs");
+    for (let i = 0; i < 100 && pool.size === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(pool.size, 1, "replaced");
+    assert.equal((await queuedBehind).length, 1, "work submitted alongside the fault is still signed");
+    const after = msgs(3);
+    const again = await pool.sign(key.id, after);
+    assert.ok(after.every((m, i) => verifies(key, m, again[i] ?? new Uint8Array())), "the replacement signs with the same keys");
+    assert.equal(crashes, 1);
+    assert.equal(pool.size, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("signer pool: bounded — a request over the bound is refused at once; closing fails what is left", async () => {
+  const key = testKey("a");
+  const pool = await SignerPool.start({ size: 1, maxQueue: 100, keys: [{ id: key.id, privateKey: key.privateKey }] });
+  const running = pool.sign(key.id, msgs(100)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.equal(pool.hasCapacity(1), false);
+  await assert.rejects(pool.sign(key.id, msgs(1)), SignerOverloaded);
+  await pool.close();
+  assert.ok((await running) instanceof SignerFailed);
+  assert.equal(pool.hasCapacity(1), false);
+});
+
+test("signer pool: the event loop stays free — the directory answers quickly while a large batch is signed", async () => {
+  const t = await startTestIssuer(await fixture(), { ISSUER_SIGNERS: "2", ISSUER_MAX_BATCH: "1000", ISSUER_MAX_QUEUE: "20000", ISSUER_QUOTA: "100000" });
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  try {
+    const key = testKey("a");
+    const started = performance.now();
+    // About a second of signing on two cores.
+    const work = t.issuer.signers.sign(key.id, msgs(6000));
+    histogram.enable();
+    const latencies: number[] = [];
+    while (performance.now() - started < 400) {
+      const t0 = performance.now();
+      const res = await fetch(`${t.url}/.well-known/private-token-issuer-directory`);
+      await res.arrayBuffer();
+      assert.equal(res.status, 200);
+      latencies.push(performance.now() - t0);
+    }
+    assert.ok(t.issuer.signers.pending > 0, "the batch is still being signed");
+    await work;
+    histogram.disable();
+    const signingMs = performance.now() - started;
+    latencies.sort((a, b) => a - b);
+    const p50 = latencies[Math.floor(latencies.length * 0.5)] ?? Infinity;
+    const p95 = latencies[Math.floor(latencies.length * 0.95)] ?? Infinity;
+    // Signing on the event loop would block it for over a second (6000 × ~0.25 ms) and leave no
+    // answers at all in this window. The bounds are loose for a busy two-core test machine.
+    const detail = `${latencies.length} answers, p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, signing ${signingMs.toFixed(0)} ms`;
+    assert.ok(latencies.length >= 20, detail);
+    assert.ok(p50 < 25, detail);
+    assert.ok(p95 < 150, detail);
+    assert.ok(histogram.percentile(99) / 1e6 < 200, `event loop delay p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms`);
+  } finally {
+    await t.stop();
+  }
+});
+
+/** A batched token request of `n` random blinded messages for `key` (no client work in this process). */
+function rawBatch(key: ReturnType<typeof testKey>, n: number): Uint8Array {
+  return encodeGenericBatchTokenRequest({
+    tokenRequests: msgs(n).map((blindedMsg) => ({ tokenType: TokenType.BlindRsa2048, truncatedTokenKeyId: key.truncatedTokenKeyId, blindedMsg })),
+  });
+}
+
+test("signer pool: a large HTTP batch is signed while the directory keeps answering", async () => {
+  const t = await startTestIssuer(await fixture(), { ISSUER_SIGNERS: "2", ISSUER_MAX_BATCH: "2000", ISSUER_QUOTA: "100000" });
+  try {
+    const key = testKey("a");
+    const input = rawBatch(key, 2000);
+    let done = false;
+    const batch = post(t.url, MediaType.BatchedTokenRequest, input, bearer(await t.credential("device-big-batch"))).finally(() => {
+      done = true;
+    });
+    let answered = 0;
+    let slowest = 0;
+    while (!done) {
+      const t0 = performance.now();
+      const res = await fetch(`${t.url}/.well-known/private-token-issuer-directory`);
+      await res.arrayBuffer();
+      slowest = Math.max(slowest, performance.now() - t0);
+      answered += 1;
+    }
+    const answer = await batch;
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get("content-type"), MediaType.BatchedTokenResponse);
+    const sigs = decodeBatchedTokenResponse(answer.body).blindSigs;
+    assert.equal(sigs.length, 2000);
+    assert.ok(answered > 10, `directory answered ${answered} times during the batch`);
+    assert.ok(slowest < 250, `slowest directory answer ${slowest.toFixed(1)} ms`);
+  } finally {
+    await t.stop();
+  }
+});
+
+test("signer pool: stopping the issuer drains requests in flight, then terminates the workers", async () => {
+  const t = await startTestIssuer(await fixture(), { ISSUER_SIGNERS: "1", ISSUER_MAX_BATCH: "1000", ISSUER_QUOTA: "10000", ISSUER_DRAIN_TIMEOUT: "20s" });
+  const inFlight = post(t.url, MediaType.BatchedTokenRequest, rawBatch(testKey("a"), 1000), bearer(await t.credential("device-drain")));
+  const deadline = Date.now() + 5000;
+  while (t.issuer.signers.pending === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(t.issuer.signers.pending > 0, "signing has started");
+  await t.stop();
+  const answer = await inFlight;
+  assert.equal(answer.status, 200, "the request in flight was answered");
+  assert.equal(decodeBatchedTokenResponse(answer.body).blindSigs.length, 1000);
+  assert.equal(t.issuer.signers.hasCapacity(1), false, "the pool is closed");
+  await assert.rejects(t.issuer.signers.sign(testKey("a").id, msgs(1)), SignerOverloaded);
+  assert.deepEqual(
+    t.logs.events("service.stopped").map((r) => r["forced"]),
+    [false],
+  );
+});
