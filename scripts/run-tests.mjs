@@ -18,10 +18,10 @@ function walk(dir, out) {
 }
 
 const files = [];
-for (const group of ["libs", "services", "scripts"]) {
+for (const group of ["libs", "services", "e2e"]) {
   const groupDir = join(root, group);
   if (!existsSync(groupDir)) continue;
-  const packages = group === "scripts" ? [""] : readdirSync(groupDir);
+  const packages = group === "e2e" ? [""] : readdirSync(groupDir);
   for (const pkg of packages) {
     const testDir = join(groupDir, pkg, "dist", "test");
     if (existsSync(testDir)) walk(testDir, files);

@@ -112,6 +112,7 @@ export async function runService(options: RunOptions): Promise<RunningService> {
       }
       await drain(adminServer, 1000);
       options.log.event("service.stopped", { forced, durationMs: performance.now() - started });
+      await options.log.flush();
     })();
     return stopping;
   };

@@ -63,6 +63,8 @@ export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 export interface Logger<C extends EventCatalog> {
   event<N extends keyof C & string>(name: N, fields?: EventFields<C[N]>): void;
+  /** Writes out what is buffered; `runService` calls it last when a service stops. */
+  flush(): Promise<void>;
   /** Fields and events dropped so far, by reason: for tests and the metrics endpoint. */
   readonly dropped: Readonly<Record<DropReason, number>>;
 }
@@ -90,7 +92,17 @@ function valid(spec: FieldSpec, value: unknown): value is string | number | bool
   }
 }
 
+/**
+ * stdout, buffered: a per-request event written with a `write` of its own cost about 5% of the
+ * gateway's CPU at full load (measured with --cpu-prof). Lines are batched up to 4 KiB and
+ * written at least every 250 ms, so a quiet service still shows its events promptly.
+ */
+function bufferedStdout(): pino.DestinationStream & { flush(cb: (err?: Error) => void): void } {
+  return pino.destination({ fd: 1, sync: false, minLength: 4096, periodicFlush: 250 });
+}
+
 export function createLogger<const C extends EventCatalog>(options: LoggerOptions<C>): Logger<C> {
+  const stdout = options.destination === undefined ? bufferedStdout() : undefined;
   const base = pino(
     {
       base: { service: options.service },
@@ -100,7 +112,7 @@ export function createLogger<const C extends EventCatalog>(options: LoggerOption
       // No serializers for err/req/res: nothing but declared fields is ever passed in.
       serializers: {},
     },
-    options.destination ?? pino.destination({ fd: 1, sync: false }),
+    stdout ?? options.destination,
   );
   const dropped: Record<DropReason, number> = { undeclared_event: 0, undeclared_field: 0, invalid_value: 0 };
   const drop = (reason: DropReason): void => {
@@ -111,6 +123,15 @@ export function createLogger<const C extends EventCatalog>(options: LoggerOption
 
   return {
     dropped,
+    flush: () =>
+      new Promise<void>((resolve) => {
+        if (stdout === undefined) return resolve();
+        const timer = setTimeout(resolve, 500);
+        stdout.flush(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
     event(name, fields) {
       const spec = Object.hasOwn(catalog, name) ? catalog[name] : undefined;
       if (spec === undefined) {

@@ -113,16 +113,18 @@ test("signer pool: bounded — a request over the bound is refused at once; clos
 });
 
 test("signer pool: the event loop stays free — the directory answers quickly while a large batch is signed", async () => {
-  const t = await startTestIssuer(await fixture(), { ISSUER_SIGNERS: "2", ISSUER_MAX_BATCH: "1000", ISSUER_MAX_QUEUE: "20000", ISSUER_QUOTA: "100000" });
+  // One signing worker leaves the event loop a core of its own even when the test runner runs
+  // another file beside this one on a two-core machine.
+  const t = await startTestIssuer(await fixture(), { ISSUER_SIGNERS: "1", ISSUER_MAX_BATCH: "1000", ISSUER_MAX_QUEUE: "20000", ISSUER_QUOTA: "100000" });
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   try {
     const key = testKey("a");
     const started = performance.now();
-    // About a second of signing on two cores.
-    const work = t.issuer.signers.sign(key.id, msgs(6000));
+    // Over a second of signing on one worker.
+    const work = t.issuer.signers.sign(key.id, msgs(4000));
     histogram.enable();
     const latencies: number[] = [];
-    while (performance.now() - started < 400) {
+    while (performance.now() - started < 600) {
       const t0 = performance.now();
       const res = await fetch(`${t.url}/.well-known/private-token-issuer-directory`);
       await res.arrayBuffer();
@@ -135,14 +137,13 @@ test("signer pool: the event loop stays free — the directory answers quickly w
     const signingMs = performance.now() - started;
     latencies.sort((a, b) => a - b);
     const p50 = latencies[Math.floor(latencies.length * 0.5)] ?? Infinity;
-    const p95 = latencies[Math.floor(latencies.length * 0.95)] ?? Infinity;
-    // Signing on the event loop would block it for over a second (6000 × ~0.25 ms) and leave no
-    // answers at all in this window. The bounds are loose for a busy two-core test machine.
-    const detail = `${latencies.length} answers, p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, signing ${signingMs.toFixed(0)} ms`;
-    assert.ok(latencies.length >= 20, detail);
-    assert.ok(p50 < 25, detail);
-    assert.ok(p95 < 150, detail);
-    assert.ok(histogram.percentile(99) / 1e6 < 200, `event loop delay p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms`);
+    // Signing on the event loop would block it for over a second (4000 × ~0.3 ms): no answer at
+    // all in this window, and an event-loop delay above a second. The bounds leave room for a
+    // busy machine and still tell the two apart.
+    const detail = `${latencies.length} answers, p50 ${p50.toFixed(1)} ms, signing ${signingMs.toFixed(0)} ms`;
+    assert.ok(latencies.length >= 5, detail);
+    assert.ok(p50 < 100, detail);
+    assert.ok(histogram.percentile(99) / 1e6 < 300, `event loop delay p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms`);
   } finally {
     await t.stop();
   }
@@ -156,7 +157,8 @@ function rawBatch(key: ReturnType<typeof testKey>, n: number): Uint8Array {
 }
 
 test("signer pool: a large HTTP batch is signed while the directory keeps answering", async () => {
-  const t = await startTestIssuer(await fixture(), { ISSUER_SIGNERS: "2", ISSUER_MAX_BATCH: "2000", ISSUER_QUOTA: "100000" });
+  // One worker: the event loop keeps a core even beside another test file (see the test above).
+  const t = await startTestIssuer(await fixture(), { ISSUER_SIGNERS: "1", ISSUER_MAX_BATCH: "2000", ISSUER_QUOTA: "100000" });
   try {
     const key = testKey("a");
     const input = rawBatch(key, 2000);
@@ -178,8 +180,9 @@ test("signer pool: a large HTTP batch is signed while the directory keeps answer
     assert.equal(answer.headers.get("content-type"), MediaType.BatchedTokenResponse);
     const sigs = decodeBatchedTokenResponse(answer.body).blindSigs;
     assert.equal(sigs.length, 2000);
-    assert.ok(answered > 10, `directory answered ${answered} times during the batch`);
-    assert.ok(slowest < 250, `slowest directory answer ${slowest.toFixed(1)} ms`);
+    // Signing on the event loop would leave the directory unanswered for the whole batch (> 0.5 s).
+    assert.ok(answered > 5, `directory answered ${answered} times during the batch`);
+    assert.ok(slowest < 500, `slowest directory answer ${slowest.toFixed(1)} ms`);
   } finally {
     await t.stop();
   }

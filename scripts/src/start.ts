@@ -1,0 +1,44 @@
+/**
+ * `npm start`: the whole stack on embedded defaults (in-memory stores, development keys), one
+ * process per service, with each URL printed once everything is ready. Ctrl-C drains and stops.
+ */
+import { join } from "node:path";
+import { ROOT, ensureDevMaterial, startStack } from "./stack.js";
+
+async function main(): Promise<void> {
+  // START_DEV_DIR moves the development key material (the tests use a temporary directory).
+  const devDir = process.env["START_DEV_DIR"] ?? join(ROOT, ".dev");
+  const material = await ensureDevMaterial(devDir);
+  if (material.created) {
+    console.error(`Created DEVELOPMENT-ONLY keys and a development attester in ${devDir}; never use them in production.`);
+  }
+  const stack = await startStack({ env: process.env, devDir });
+  const width = Math.max(...stack.services.map((s) => s.name.length));
+  console.error("\nThe stack is ready (embedded defaults):");
+  for (const s of stack.services) {
+    console.error(`  ${s.name.padEnd(width)}  ${s.url}  (admin ${s.adminUrl}: /metrics /healthz /readyz)`);
+    console.error(`  ${"".padEnd(width)}  ${s.endpoints.join(", ")}`);
+  }
+  console.error("\nA device credential for the issuer: npm run -s mint-credential -- DEVICE_ID");
+  console.error("Press Ctrl-C to stop.\n");
+
+  let stopping = false;
+  const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
+    stack.stop().then(() => process.exit(0));
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  const first = await stack.exited;
+  if (!stopping) {
+    console.error(`${first.name} exited unexpectedly (code ${first.code}); stopping the stack.`);
+    await stack.stop();
+    process.exit(1);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : "start failed");
+  process.exit(1);
+});
