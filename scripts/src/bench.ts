@@ -14,59 +14,18 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyFile } from "@oblivious/gateway";
 import { benchIssuer } from "./bench/issuer.js";
+import { freePort, runPinned, stop, waitFor } from "./bench/pinned.js";
 import { ROOT } from "./stack.js";
 
 const HERE = join(ROOT, "scripts/dist");
 const SECONDS = Number(process.env["BENCH_SECONDS"] ?? "8");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-/** Runs `node script args` pinned to `core`, returns its last stdout line parsed as JSON. */
-function runPinned(core: number, script: string, args: readonly string[], env: Record<string, string> = {}): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("taskset", ["-c", String(core), process.execPath, script, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.once("exit", (code) => {
-      const last = out.trim().split("\n").at(-1) ?? "";
-      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
-      try {
-        resolve(JSON.parse(last) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`${script} printed no result`));
-      }
-    });
-  });
-}
 
-async function waitReady(adminUrl: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${adminUrl}/readyz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("service did not become ready");
-}
 
 interface Row {
   readonly name: string;
@@ -74,67 +33,101 @@ interface Row {
   readonly limit: string;
   readonly ratio: number;
   readonly goal: number;
+  /** A reference measurement that explains another row; it has no goal of its own. */
+  readonly reference?: true;
 }
 
-async function benchGateway(): Promise<{ row: Row; detail: Record<string, unknown> }> {
-  const raw = await runPinned(0, join(HERE, "bench/raw-hpke.js"), [String(SECONDS * 1000)]);
 
+/**
+ * One OHTTP gateway subject under load: `args` run pinned to core 0 (they must serve the key
+ * listing at `/ohttp-keys` and requests at `/gateway` on `port`), the load on core 1.
+ */
+async function loadGatewaySubject(args: (ports: { port: number; admin: number; targetPort: number; keysFile: string }) => { argv: string[]; env: Record<string, string>; ready: string }): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
   const keysFile = join(dir, "keys.json");
   generateKeyFile(keysFile, new Date(Date.now() - 60_000));
-  const [port, admin, targetPort] = [await freePort(), await freePort(), await freePort()];
-  const gateway = spawn("taskset", ["-c", "0", process.execPath, join(ROOT, "services/gateway/dist/src/main.js")], {
+  const ports = { port: await freePort(), admin: await freePort(), targetPort: await freePort(), keysFile };
+  const subject = args(ports);
+  const child = spawn("taskset", ["-c", "0", process.execPath, ...subject.argv], { env: { ...process.env, ...subject.env }, stdio: ["ignore", "ignore", "inherit"] });
+  try {
+    await waitFor(subject.ready);
+    return await runPinned(1, join(HERE, "bench/gateway-load.js"), [
+      `http://127.0.0.1:${ports.port}/gateway`,
+      `http://127.0.0.1:${ports.port}/ohttp-keys`,
+      String(ports.targetPort),
+      String(SECONDS * 1000),
+      "32",
+      String(child.pid),
+    ]);
+  } finally {
+    await stop(child, 10_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function gatewayRow(name: string, load: Record<string, unknown>, rawOps: number, goal: number | undefined): Row {
+  // Requests per CPU-second the subject used on its one core; when the generator keeps the core
+  // busy (utilization near 1) this equals the achieved rate.
+  const perCore = Number(load["requestsPerGatewayCpuSecond"]);
+  const achieved = Number(load["requestsPerSecond"]);
+  const utilization = Number(load["gatewayCoreUtilization"]);
+  return {
+    name,
+    measured: `${perCore.toFixed(0)} req/s per core (${achieved.toFixed(0)} req/s at ${(utilization * 100).toFixed(0)}% of the core)`,
+    limit: `${rawOps.toFixed(0)} open+seal/s`,
+    ratio: perCore / rawOps,
+    goal: goal ?? 0,
+    ...(goal === undefined ? { reference: true } : {}),
+  };
+}
+
+/**
+ * The gateway beside raw HPKE, and two reference subjects that show where the limit of Node's
+ * HTTP stack lies: a minimal gateway that forwards (no checks, logs or metrics) and one that
+ * answers itself without any forward (scripts/src/bench/minimal-gateway.ts).
+ */
+async function benchGateway(): Promise<{ row: Row; detail: Record<string, unknown> }[]> {
+  const raw = await runPinned(0, join(HERE, "bench/raw-hpke.js"), [String(SECONDS * 1000)]);
+  const rawOps = Number(raw["opsPerSecond"]);
+  const gateway = await loadGatewaySubject(({ port, admin, targetPort, keysFile }) => ({
+    argv: [join(ROOT, "services/gateway/dist/src/main.js")],
     env: {
-      ...process.env,
       GATEWAY_PORT: String(port),
       GATEWAY_ADMIN_PORT: String(admin),
       GATEWAY_KEYS_FILE: keysFile,
       GATEWAY_TARGETS: `https://bench-target.internal=http://127.0.0.1:${targetPort}`,
     },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  try {
-    await waitReady(`http://127.0.0.1:${admin}`);
-    const load = await runPinned(1, join(HERE, "bench/gateway-load.js"), [
-      `http://127.0.0.1:${port}/gateway`,
-      `http://127.0.0.1:${port}/ohttp-keys`,
-      String(targetPort),
-      String(SECONDS * 1000),
-      "32",
-      String(gateway.pid),
-    ]);
-    const rawOps = Number(raw["opsPerSecond"]);
-    const achieved = Number(load["requestsPerSecond"]);
-    const utilization = Number(load["gatewayCoreUtilization"]);
-    // The gateway's rate on its one core: requests per CPU-second it used. When the generator keeps
-    // the core busy (utilization near 1) this equals the achieved rate.
-    const perCore = Number(load["requestsPerGatewayCpuSecond"]);
-    return {
-      row: {
-        name: "OHTTP gateway over HTTP vs raw HPKE (1 core)",
-        measured: `${perCore.toFixed(0)} req/s per core (${achieved.toFixed(0)} req/s at ${(utilization * 100).toFixed(0)}% of the core)`,
-        limit: `${rawOps.toFixed(0)} open+seal/s`,
-        ratio: perCore / rawOps,
-        goal: 0.5,
-      },
-      detail: { rawHpke: raw, gateway: load },
-    };
-  } finally {
-    gateway.kill("SIGTERM");
-    rmSync(dir, { recursive: true, force: true });
-  }
+    ready: `http://127.0.0.1:${admin}/readyz`,
+  }));
+  const minimal = (mode: "forward" | "answer") =>
+    loadGatewaySubject(({ port, targetPort, keysFile }) => ({
+      argv: [join(HERE, "bench/minimal-gateway.js"), keysFile, String(port), String(targetPort), mode],
+      env: {},
+      ready: `http://127.0.0.1:${port}/ohttp-keys`,
+    }));
+  const forwarding = await minimal("forward");
+  const answering = await minimal("answer");
+  return [
+    { row: gatewayRow("OHTTP gateway over HTTP vs raw HPKE (1 core)", gateway, rawOps, 0.5), detail: { rawHpke: raw, gateway } },
+    { row: gatewayRow("  reference: minimal Node gateway, forwarding, no checks/logs/metrics", forwarding, rawOps, undefined), detail: { minimalForwarding: forwarding } },
+    { row: gatewayRow("  reference: minimal Node gateway, answering itself (no forward)", answering, rawOps, undefined), detail: { minimalAnswering: answering } },
+  ];
 }
 
 async function main(): Promise<void> {
   const results: { row: Row; detail: Record<string, unknown> }[] = [];
   console.log(`npm run bench: ${SECONDS}s per measurement; subjects pinned to core 0, load generators to core 1.\n`);
-  results.push(await benchGateway());
+  results.push(...(await benchGateway()));
   results.push(...(await benchIssuer(SECONDS)));
 
   const rows = results.map((r) => r.row);
   const table = [
     ["benchmark", "measured", "physical limit", "ratio", "goal", ""],
-    ...rows.map((r) => [r.name, r.measured, r.limit, r.ratio.toFixed(2), `>= ${r.goal}`, r.ratio >= r.goal ? "met" : "MISSED"]),
+    ...rows.map((r) =>
+      r.reference === true
+        ? [r.name, r.measured, r.limit, r.ratio.toFixed(2), "", ""]
+        : [r.name, r.measured, r.limit, r.ratio.toFixed(2), `>= ${r.goal}`, r.ratio >= r.goal ? "met" : "MISSED"],
+    ),
   ];
   const widths = table[0]?.map((_, i) => Math.max(...table.map((line) => (line[i] ?? "").length))) ?? [];
   for (const line of table) console.log(line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));

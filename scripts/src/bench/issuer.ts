@@ -19,12 +19,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer";
 import { ROOT } from "../stack.js";
 import { opensslSpeedRsa2048 } from "./openssl-speed.js";
+import { freePort, runPinned, stop, waitFor } from "./pinned.js";
 
 export interface IssuerBenchRow {
   readonly name: string;
@@ -51,62 +51,10 @@ const DIRECTORY_INTERVAL_MS = 10;
 /** A subject that had less of core 0 than this shared it with another process. */
 const SHARED_BELOW = 0.9;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `node script args` pinned to `core`, returns its last stdout line parsed as JSON. */
-function runPinned(core: number, script: string, args: readonly string[], env: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("taskset", ["-c", String(core), process.execPath, script, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.once("exit", (code) => {
-      const last = out.trim().split("\n").at(-1) ?? "";
-      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
-      try {
-        resolve(JSON.parse(last) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`${script} printed no result`));
-      }
-    });
-  });
-}
 
-async function waitReady(adminUrl: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200 && child.exitCode === null; i++) {
-    try {
-      if ((await fetch(`${adminUrl}/readyz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("the issuer did not become ready");
-}
 
-/** SIGTERM, then SIGKILL if it has not exited within `ms`; resolves when it has exited. */
-function stop(child: ChildProcess, ms: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
 
 interface Phase {
   readonly size: number;
@@ -120,6 +68,8 @@ interface Phase {
 
 const num = (x: number, digits = 0): string => x.toFixed(digits);
 const sizeName = (size: number): string => (size === 1 ? "single requests" : `batches of ${size}`);
+
+const waitReadyz = (adminUrl: string, child: ChildProcess): Promise<void> => waitFor(`${adminUrl}/readyz`, child);
 
 export async function benchIssuer(seconds: number): Promise<IssuerBenchResult[]> {
   // Before and after the issuer, half the time each: a machine whose speed changed under the run
@@ -146,7 +96,7 @@ export async function benchIssuer(seconds: number): Promise<IssuerBenchResult[]>
       },
       stdio: ["ignore", "ignore", "inherit"],
     });
-    await waitReady(`http://127.0.0.1:${admin}`, issuer);
+    await waitReadyz(`http://127.0.0.1:${admin}`, issuer);
     load = await runPinned(
       1,
       join(HERE, "bench/issuer-load.js"),
