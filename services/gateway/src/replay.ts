@@ -38,12 +38,23 @@ export interface MemoryReplayOptions {
 }
 
 /**
- * In memory. Entries are kept in insertion order in a Map; with one TTL for all, that is also
- * expiry order, so expired entries are swept from the front in amortised O(1).
+ * In memory. A Map from `enc` to its expiry answers claims; a queue of (key, expiry) in claim
+ * order drives expiry. With one TTL for all, claim order is expiry order, so expired entries are
+ * swept from the queue's head in amortised O(1).
+ *
+ * The queue is not the Map's own insertion order on purpose: V8 leaves a hole for each deleted
+ * Map entry until the table is rebuilt, and every `for...of` starts again at the first slot, so
+ * sweeping from the front of a Map that deletes as fast as it inserts skips over up to a whole
+ * table of holes per claim. Measured at 3000 claims/s with a 120 s TTL: about 1 µs per claim
+ * until the first expiry, then 33 µs, rising to 340 µs a claim within four minutes.
  */
 export class MemoryReplayCache implements ReplayCache {
   readonly #entries = new Map<string, number>();
   readonly #options: MemoryReplayOptions;
+  /** Claimed keys and their expiries, oldest first from `#head`; compacted when half is spent. */
+  #queueKeys: string[] = [];
+  #queueExpiries: number[] = [];
+  #head = 0;
 
   constructor(options: MemoryReplayOptions) {
     this.#options = options;
@@ -61,16 +72,29 @@ export class MemoryReplayCache implements ReplayCache {
     if (expiry !== undefined && expiry > now) return false;
     this.#sweep(now);
     if (this.#entries.size >= this.#options.maxEntries) throw new ReplayUnavailable();
-    this.#entries.delete(key);
     this.#entries.set(key, now + ttlMs);
+    this.#queueKeys.push(key);
+    this.#queueExpiries.push(now + ttlMs);
     return true;
   }
 
   #sweep(now: number): void {
-    for (const [key, expiry] of this.#entries) {
+    const keys = this.#queueKeys;
+    const expiries = this.#queueExpiries;
+    let head = this.#head;
+    for (; head < keys.length; head++) {
+      const expiry = expiries[head] ?? 0;
       if (expiry > now) break;
-      this.#entries.delete(key);
+      const key = keys[head] ?? "";
+      // A key claimed again after it expired has a later expiry in the Map, and a later place in the queue.
+      if (this.#entries.get(key) === expiry) this.#entries.delete(key);
     }
+    if (head >= 1024 && head * 2 >= keys.length) {
+      this.#queueKeys = keys.slice(head);
+      this.#queueExpiries = expiries.slice(head);
+      head = 0;
+    }
+    this.#head = head;
   }
 
   ready(): boolean {
@@ -79,6 +103,9 @@ export class MemoryReplayCache implements ReplayCache {
 
   async close(): Promise<void> {
     this.#entries.clear();
+    this.#queueKeys = [];
+    this.#queueExpiries = [];
+    this.#head = 0;
   }
 }
 
