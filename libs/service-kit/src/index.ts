@@ -13,3 +13,4 @@ export type { HttpMethodLabel, HttpObserver } from "./http-observer.js";
 export { notFoundHandler, methodNotAllowed, finalErrorHandler } from "./express.js";
 export { createRedis, redisReady } from "./redis.js";
 export type { RedisOptions } from "./redis.js";
+export { Secret } from "./secret.js";

@@ -8,7 +8,7 @@
 import { EnvReader, deepFreeze } from "@oblivious/service-kit";
 import { KEYS_FILE_VARIABLE, KEYS_VARIABLE, type KeySource } from "./key-file.js";
 import { DEFAULT_PADDING, parsePadding, type PaddingPolicy } from "./padding.js";
-import { Secret } from "./secret.js";
+import { Secret } from "@oblivious/service-kit";
 import { TARGETS_VARIABLE, parseTargets, type Target } from "./targets.js";
 
 export interface GatewayConfig {

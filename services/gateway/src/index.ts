@@ -48,4 +48,4 @@ export { createGatewayMetrics, TARGET_RESULTS } from "./metrics.js";
 export type { GatewayMetrics, MetricsOptions, TargetResult } from "./metrics.js";
 export { ROUTES, gatewayEvents } from "./events.js";
 export type { GatewayEvents, GatewayLogger, RouteName } from "./events.js";
-export { Secret } from "./secret.js";
+export { Secret } from "@oblivious/service-kit";

@@ -14,7 +14,7 @@ import { basename, dirname, join } from "node:path";
 import { GatewayKey, type SymmetricAlgorithm } from "@oblivious/ohttp";
 import { ConfigError } from "@oblivious/service-kit";
 import { DEFAULT_SYMMETRIC, KeyFileError, parseKeyFile, serializeKeyFile, snapshot, type KeyEntry, type KeyStore } from "./keys.js";
-import type { Secret } from "./secret.js";
+import type { Secret } from "@oblivious/service-kit";
 
 export const KEYS_FILE_VARIABLE = "GATEWAY_KEYS_FILE";
 export const KEYS_VARIABLE = "GATEWAY_KEYS";

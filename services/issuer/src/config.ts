@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from "node:os";
 import { EnvReader, deepFreeze } from "@oblivious/service-kit";
-import { Secret } from "./secret.js";
+import { Secret } from "@oblivious/service-kit";
 
 /** Where a piece of secret material comes from: a file (mounted secret) or the variable itself. */
 export type SecretSource = { readonly kind: "file"; readonly path: string } | { readonly kind: "inline"; readonly text: Secret<string> };

@@ -64,4 +64,4 @@ export { MemoryQuotaStore, QuotaUnavailable, RedisQuotaStore } from "./quota.js"
 export type { MemoryQuotaOptions, QuotaDecision, QuotaLimits, QuotaStore } from "./quota.js";
 export { SignerErrorCode, SignerFailed, SignerOverloaded, SignerPool } from "./signer-pool.js";
 export type { SignerKey, SignerPoolOptions } from "./signer-pool.js";
-export { Secret } from "./secret.js";
+export { Secret } from "@oblivious/service-kit";

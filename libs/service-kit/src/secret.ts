@@ -1,7 +1,7 @@
 /**
- * A value that must never be printed: key material in `GATEWAY_KEYS`, a Redis URL that may hold a
- * password. It redacts itself in `String()`, JSON and `util.inspect`; `reveal()` is the one way
- * to read it, at the one place that needs it.
+ * A value that must never be printed: key material given inline from a secret, a Redis URL that
+ * may hold a password. It redacts itself in `String()`, JSON and `util.inspect`; `reveal()` is the
+ * one way to read it, at the one place that needs it.
  */
 import { inspect } from "node:util";
 
