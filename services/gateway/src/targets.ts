@@ -99,31 +99,52 @@ const QUERY = /^[\x21-\x22\x24-\x7e]*$/;
 const ENCODED_SEPARATOR = /%(?:2f|5c|00)/i;
 /**
  * A dot segment, also percent-encoded, also before a ";" parameter ("/..;/" is ".." to some
- * servers): resolving it could leave the base path.
+ * servers): resolving it could leave the base path. One pass over the path, rather than a split
+ * into segments (and each segment at its ";") with a test per segment: the same segments match.
  */
-const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?=[/;]|$)/i;
 
 /** Tunnelling or reflecting methods, compared case-insensitively though methods are not. */
 const REFUSED_METHODS: ReadonlySet<string> = new Set(["CONNECT", "TRACE", "TRACK"]);
 
-function safePath(path: string): { path: string; query: string | undefined } | undefined {
+/** Whether an origin-form path (query included) can be appended to a base path without leaving it. */
+function isSafePath(path: string): boolean {
   const q = path.indexOf("?");
   const p = q < 0 ? path : path.slice(0, q);
-  const query = q < 0 ? undefined : path.slice(q + 1);
   // "//host/x" is a network-path reference: some URL joiners would take "host" as the authority.
-  if (!PATH.test(p) || p.startsWith("//") || ENCODED_SEPARATOR.test(p)) return undefined;
-  if (p.split("/").some((segment) => DOT_SEGMENT.test(segment.split(";", 1)[0] ?? ""))) return undefined;
-  if (query !== undefined && !QUERY.test(query)) return undefined;
-  return { path: p, query };
+  if (!PATH.test(p) || p.startsWith("//") || ENCODED_SEPARATOR.test(p) || DOT_SEGMENT.test(p)) return false;
+  return q < 0 || QUERY.test(path.slice(q + 1));
 }
 
 export class TargetTable {
   readonly #byOrigin: ReadonlyMap<string, Target>;
+  /**
+   * canonicalOrigin's answers for the authorities that name a target exactly as configured
+   * (`host`, `host:port`, and `host:<default port>`), by scheme. Each is checked against
+   * canonicalOrigin here, so a hit gives what the function would; anything else goes through it.
+   */
+  readonly #exact: ReadonlyMap<string, ReadonlyMap<string, string>>;
   readonly targets: readonly Target[];
 
   constructor(targets: readonly Target[]) {
     this.targets = targets;
     this.#byOrigin = new Map(targets.map((t) => [t.name, t]));
+    const exact = new Map<string, Map<string, string>>();
+    for (const t of targets) {
+      const scheme = t.name.slice(0, t.name.indexOf(":"));
+      const authority = t.name.slice(scheme.length + 3);
+      for (const a of [authority, `${authority}:${DEFAULT_PORT[scheme] ?? ""}`]) {
+        if (canonicalOrigin(scheme, a) !== t.name) continue;
+        let byAuthority = exact.get(scheme);
+        if (byAuthority === undefined) exact.set(scheme, (byAuthority = new Map()));
+        byAuthority.set(a, t.name);
+      }
+    }
+    this.#exact = exact;
+  }
+
+  #origin(scheme: string, authority: string): string | undefined {
+    return this.#exact.get(scheme)?.get(authority) ?? canonicalOrigin(scheme, authority);
   }
 
   /** The target and upstream path of an inner request, or `undefined` when it is not allowed. */
@@ -135,15 +156,13 @@ export class TargetTable {
       if (hosts.length !== 1) return undefined;
       authority = hosts[0] ?? "";
     }
-    const origin = canonicalOrigin(request.scheme, authority);
+    const origin = this.#origin(request.scheme, authority);
     if (origin === undefined) return undefined;
     // A Host that names another origin than :authority is ambiguous (RFC 9113 §8.3.1).
-    if (hosts.some((h) => canonicalOrigin(request.scheme, h) !== origin)) return undefined;
+    for (const h of hosts) if (this.#origin(request.scheme, h) !== origin) return undefined;
     const target = this.#byOrigin.get(origin);
-    if (target === undefined) return undefined;
-    const safe = safePath(request.path);
-    if (safe === undefined) return undefined;
-    const query = safe.query === undefined ? "" : `?${safe.query}`;
-    return { target, path: `${target.basePath}${safe.path}${query}` };
+    if (target === undefined || !isSafePath(request.path)) return undefined;
+    // The path with its query, as the request gave it: isSafePath checked both parts.
+    return { target, path: `${target.basePath}${request.path}` };
   }
 }
