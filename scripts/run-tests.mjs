@@ -18,10 +18,10 @@ function walk(dir, out) {
 }
 
 const files = [];
-for (const group of ["libs", "services", "e2e"]) {
+for (const group of ["libs", "services", "e2e", "deploy"]) {
   const groupDir = join(root, group);
   if (!existsSync(groupDir)) continue;
-  const packages = group === "e2e" ? [""] : readdirSync(groupDir);
+  const packages = group === "e2e" || group === "deploy" ? [""] : readdirSync(groupDir);
   for (const pkg of packages) {
     const testDir = join(groupDir, pkg, "dist", "test");
     if (existsSync(testDir)) walk(testDir, files);

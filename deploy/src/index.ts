@@ -1,0 +1,2 @@
+// Placeholder until the package lands; replaced by its real index.
+export {};
