@@ -14,3 +14,5 @@ export { notFoundHandler, methodNotAllowed, finalErrorHandler } from "./express.
 export { createRedis, redisReady } from "./redis.js";
 export type { RedisOptions } from "./redis.js";
 export { Secret } from "./secret.js";
+export { FileWatcher, ReloadResult, RELOAD_RESULTS, writeFileAtomic } from "./file-watch.js";
+export type { FileWatcherOptions } from "./file-watch.js";

@@ -12,7 +12,7 @@
 import { readFile } from "node:fs/promises";
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import type { AttesterConfig } from "./config.js";
-import { ReloadResult } from "./key-file.js";
+import { FileWatcher, ReloadResult } from "@oblivious/service-kit";
 
 export const CredentialFailure = {
   Missing: "missing",
@@ -97,69 +97,21 @@ interface KeySource {
 }
 
 /** ATTESTER_JWKS_FILE, polled for changes; a changed file that is not a usable JWKS is refused. */
-class FileKeySource implements KeySource {
-  readonly #path: string;
-  readonly #onReload: (r: ReloadResult) => void;
-  #content: Buffer;
-  #local: JWTVerifyGetKey;
-  #refused: Buffer | undefined;
-  #unreadable = false;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<ReloadResult> | undefined;
-
-  constructor(path: string, content: Buffer, onReload: (r: ReloadResult) => void) {
-    this.#path = path;
-    this.#content = content;
-    this.#local = createLocalJWKSet(parseJwks(content.toString("utf8")));
-    this.#onReload = onReload;
-  }
-
-  readonly getKey: JWTVerifyGetKey = (header, token) => this.#local(header, token);
-
-  start(intervalMs: number): void {
-    if (intervalMs <= 0) return;
-    this.#timer = setInterval(() => void this.reload(), intervalMs);
-    this.#timer.unref();
-  }
-
-  reload(): Promise<ReloadResult> {
-    this.#running ??= this.#reload().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
-  }
-
-  async #reload(): Promise<ReloadResult> {
-    let content: Buffer;
-    try {
-      content = await readFile(this.#path);
-    } catch {
-      if (this.#unreadable) return ReloadResult.Unreadable;
-      this.#unreadable = true;
-      return this.#report(ReloadResult.Unreadable);
-    }
-    this.#unreadable = false;
-    if (content.equals(this.#content)) return ReloadResult.Unchanged;
-    if (this.#refused !== undefined && content.equals(this.#refused)) return ReloadResult.Invalid;
-    try {
-      this.#local = createLocalJWKSet(parseJwks(content.toString("utf8")));
-    } catch {
-      this.#refused = content;
-      return this.#report(ReloadResult.Invalid);
-    }
-    this.#content = content;
-    this.#refused = undefined;
-    return this.#report(ReloadResult.Reloaded);
-  }
-
-  #report(r: ReloadResult): ReloadResult {
-    this.#onReload(r);
-    return r;
-  }
-
-  close(): void {
-    clearInterval(this.#timer);
-  }
+function fileKeySource(path: string, content: Buffer, intervalMs: number, onReload: (r: ReloadResult) => void): KeySource {
+  let local = createLocalJWKSet(parseJwks(content.toString("utf8")));
+  const watcher = new FileWatcher({
+    path,
+    content,
+    parse: (text) => createLocalJWKSet(parseJwks(text)),
+    apply: (keys) => (local = keys),
+    onResult: onReload,
+  });
+  watcher.start(intervalMs);
+  return {
+    getKey: (header, token) => local(header, token),
+    reload: () => watcher.check(),
+    close: () => watcher.stop(),
+  };
 }
 
 /** ATTESTER_JWKS_URL through jose's cache: refetched after 10 minutes, or for an unknown kid (at most every 30 s). */
@@ -193,9 +145,7 @@ export async function createAttester(options: AttesterOptions): Promise<Attester
   const { config, now } = options;
   let source: KeySource;
   if (config.jwks.kind === "file") {
-    const file = new FileKeySource(config.jwks.path, await readFile(config.jwks.path), options.onJwksReload ?? (() => undefined));
-    file.start(config.jwksReloadMs);
-    source = file;
+    source = fileKeySource(config.jwks.path, await readFile(config.jwks.path), config.jwksReloadMs, options.onJwksReload ?? (() => undefined));
   } else {
     source = remoteKeySource(config.jwks.url);
   }

@@ -1,17 +1,13 @@
 /**
- * Key files on disk: loading at start-up, reloading when the file changes, and the operations of
- * the key CLI (generate, rotate), which write atomically with 0600 permissions.
- *
- * Reloading polls the file's content rather than watching it: Kubernetes updates a mounted secret
- * by swapping a symlink, which file watchers miss, and reading a small file every few seconds
- * costs nothing. A changed file that does not parse, or that has no current key, is refused and
- * the keys in use stay.
+ * Key files on disk: loading at start-up, reloading when the file changes (service-kit's
+ * FileWatcher: a changed file that does not parse, or that has no current key, is refused and the
+ * keys in use stay), and the operations of the key CLI (generate, rotate), which write
+ * atomically with 0600 permissions.
  */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { ConfigError } from "@oblivious/service-kit";
+import { ConfigError, FileWatcher, writeFileAtomic, type ReloadResult } from "@oblivious/service-kit";
 import { KEYS_FILE_VARIABLE, KEYS_VARIABLE, type SecretSource } from "./config.js";
 import { KeyFileError, checkCollisions, importIssuerKey, parseKeyFile, serializeKeyFile, snapshot, type IssuerKey, type KeyStore } from "./keys.js";
 
@@ -41,29 +37,10 @@ export async function loadKeys(source: SecretSource, now: number): Promise<Loade
   return { keys, content };
 }
 
-export const ReloadResult = {
-  Reloaded: "reloaded",
-  Unchanged: "unchanged",
-  Unreadable: "unreadable",
-  Invalid: "invalid",
-  NoUsableKey: "no_usable_key",
-} as const;
-export type ReloadResult = (typeof ReloadResult)[keyof typeof ReloadResult];
-export const RELOAD_RESULTS: readonly ReloadResult[] = Object.values(ReloadResult);
+export { ReloadResult, RELOAD_RESULTS } from "@oblivious/service-kit";
 
-/** Re-reads a key file and swaps the store's keys when its content changed and is usable. */
-export class KeyFileWatcher {
-  readonly #path: string;
-  readonly #store: KeyStore;
-  readonly #now: () => number;
-  readonly #onResult: (r: ReloadResult) => void;
-  #content: Buffer;
-  /** The last refused content and why: reported once, not at every check. */
-  #refused: { readonly content: Buffer; readonly result: ReloadResult } | undefined;
-  #unreadable = false;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<ReloadResult> | undefined;
-
+/** Re-reads the key file and swaps the store's keys when its content changed and is usable. */
+export class KeyFileWatcher extends FileWatcher<IssuerKey[]> {
   constructor(options: {
     readonly path: string;
     readonly store: KeyStore;
@@ -71,65 +48,14 @@ export class KeyFileWatcher {
     readonly now: () => number;
     readonly onResult: (r: ReloadResult) => void;
   }) {
-    this.#path = options.path;
-    this.#store = options.store;
-    this.#content = options.content;
-    this.#now = options.now;
-    this.#onResult = options.onResult;
-  }
-
-  /** One check; concurrent calls share it. */
-  check(): Promise<ReloadResult> {
-    this.#running ??= this.#check().finally(() => {
-      this.#running = undefined;
+    super({
+      path: options.path,
+      content: options.content,
+      parse: (text) => parseKeyFile(text, options.now()),
+      usable: (keys) => usable(keys, options.now()),
+      apply: (keys) => options.store.replace(keys),
+      onResult: options.onResult,
     });
-    return this.#running;
-  }
-
-  async #check(): Promise<ReloadResult> {
-    let content: Buffer;
-    try {
-      content = await readFile(this.#path);
-    } catch {
-      if (this.#unreadable) return ReloadResult.Unreadable;
-      this.#unreadable = true;
-      return this.#report(ReloadResult.Unreadable);
-    }
-    this.#unreadable = false;
-    if (content.equals(this.#content)) return ReloadResult.Unchanged;
-    if (this.#refused !== undefined && content.equals(this.#refused.content)) return this.#refused.result;
-    let keys: IssuerKey[];
-    try {
-      keys = parseKeyFile(content.toString("utf8"), this.#now());
-    } catch {
-      return this.#refuse(content, ReloadResult.Invalid);
-    }
-    if (!usable(keys, this.#now())) return this.#refuse(content, ReloadResult.NoUsableKey);
-    this.#content = content;
-    this.#refused = undefined;
-    this.#store.replace(keys);
-    return this.#report(ReloadResult.Reloaded);
-  }
-
-  #refuse(content: Buffer, result: ReloadResult): ReloadResult {
-    this.#refused = { content, result };
-    return this.#report(result);
-  }
-
-  #report(result: ReloadResult): ReloadResult {
-    this.#onResult(result);
-    return result;
-  }
-
-  start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.#timer !== undefined) return;
-    this.#timer = setInterval(() => void this.check(), intervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 }
 
@@ -143,19 +69,7 @@ export function readKeyFile(path: string, now: number): IssuerKey[] {
  * renamed over the target, so a reader (or a reloading issuer) never sees half a file.
  */
 export function writeKeyFile(path: string, keys: readonly IssuerKey[]): void {
-  const text = serializeKeyFile(keys);
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const fd = openSync(temp, "wx", 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(temp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(temp, path);
+  writeFileAtomic(path, serializeKeyFile(keys));
 }
 
 /** Seconds precision: the directory publishes not-before in whole seconds. */
