@@ -1,0 +1,57 @@
+/**
+ * The telemetry service's configuration, read once from the environment into a frozen object. A
+ * malformed value stops start-up with a ConfigError that names every bad variable (never a
+ * value). The Redis URL may hold a password, so it is kept as a Secret.
+ */
+import { deepFreeze, EnvReader, Secret } from "@oblivious/service-kit";
+import { readTokenGateConfig, type TokenGateConfig } from "@oblivious/token-gate";
+
+/** The target origin clients address through the gateway (DESIGN.md, default local interfaces). */
+export const TELEMETRY_ORIGIN = "https://telemetry.internal";
+
+export interface TelemetryConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  /** Most events in one batch (more: 422). */
+  readonly maxBatch: number;
+  /** Largest request body, in bytes (bigger: 413). */
+  readonly maxBodyBytes: number;
+  readonly drainTimeoutMs: number;
+  /** Spent tokens in Redis, shared by replicas; in memory (one replica) without it. */
+  readonly redis: { readonly url: Secret<string>; readonly prefix: string } | undefined;
+  readonly tokenGate: TokenGateConfig;
+}
+
+export const TELEMETRY_DEFAULTS = {
+  host: "127.0.0.1",
+  port: 8084,
+  adminHost: "127.0.0.1",
+  adminPort: 9084,
+  maxBatch: 100,
+  maxBodyBytes: 64 * 1024,
+  drainTimeoutMs: 15_000,
+  redisPrefix: "telemetry:",
+} as const;
+
+export function loadTelemetryConfig(source: Readonly<Record<string, string | undefined>>): TelemetryConfig {
+  const env = new EnvReader(source);
+  const d = TELEMETRY_DEFAULTS;
+  const redisUrl = env.string("REDIS_URL");
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) env.invalid("REDIS_URL", "must be a redis:// or rediss:// URL");
+  const prefix = env.string("REDIS_PREFIX", d.redisPrefix);
+  const config: TelemetryConfig = {
+    host: env.string("TELEMETRY_HOST", d.host),
+    port: env.port("TELEMETRY_PORT", d.port),
+    adminHost: env.string("TELEMETRY_ADMIN_HOST", d.adminHost),
+    adminPort: env.port("TELEMETRY_ADMIN_PORT", d.adminPort),
+    maxBatch: env.int("TELEMETRY_MAX_BATCH", d.maxBatch, { min: 1, max: 1000 }),
+    maxBodyBytes: env.int("TELEMETRY_MAX_BODY", d.maxBodyBytes, { min: 1024, max: 1024 * 1024 }),
+    drainTimeoutMs: env.duration("TELEMETRY_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
+    redis: redisUrl === undefined ? undefined : { url: new Secret(redisUrl), prefix },
+    tokenGate: readTokenGateConfig(env, { originName: new URL(TELEMETRY_ORIGIN).host }),
+  };
+  env.done();
+  return deepFreeze(config);
+}
