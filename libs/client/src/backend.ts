@@ -1,0 +1,89 @@
+/**
+ * What the client needs from cryptography and codecs, behind one small interface so the same
+ * client logic runs on two backends: Node (`@oblivious/ohttp`, `@oblivious/privacypass`,
+ * `@oblivious/bhttp` on node:crypto) and the browser (WebCrypto, `@hpke/core`,
+ * `@cloudflare/blindrsa-ts`). Nothing here may import a node builtin: the browser entry imports
+ * this file.
+ */
+
+/** A field line, in wire order, duplicates kept (RFC 9292 Section 3.6). */
+export type Field = readonly [name: string, value: string];
+
+/** The inner request (RFC 9292 known-length request). */
+export interface InnerRequest {
+  readonly method: string;
+  readonly scheme: string;
+  readonly authority: string;
+  readonly path: string;
+  readonly headers: readonly Field[];
+  readonly content: Uint8Array;
+}
+
+/** The final inner response; informational responses and trailers are dropped. */
+export interface InnerResponse {
+  readonly status: number;
+  readonly headers: readonly Field[];
+  readonly content: Uint8Array;
+}
+
+/** One encapsulated request and the single-use context that opens its answer (RFC 9458 Section 4). */
+export interface SealedRequest {
+  readonly encapsulatedRequest: Uint8Array;
+  /** Opens the Encapsulated Response; throws on any failure. Single use. */
+  open(encapsulatedResponse: Uint8Array): Promise<Uint8Array>;
+}
+
+/** The pinned key configuration: every `seal` sets up a fresh HPKE context. */
+export interface OhttpSealer {
+  seal(request: Uint8Array): Promise<SealedRequest>;
+}
+
+/** A PrivateToken challenge as offered in WWW-Authenticate (RFC 9577 Section 2.1). */
+export interface ChallengeOffer {
+  /** The encoded TokenChallenge, exactly as sent. */
+  readonly challenge: Uint8Array;
+  /** The issuer's token key (SPKI), exactly as sent. */
+  readonly tokenKey: Uint8Array;
+}
+
+export interface DirectoryKey {
+  readonly tokenType: number;
+  readonly tokenKey: Uint8Array;
+  /** Unix seconds. */
+  readonly notBefore?: number;
+}
+
+/** The issuer directory (RFC 9578 Section 4). */
+export interface Directory {
+  readonly issuerRequestUri: string;
+  readonly tokenKeys: readonly DirectoryKey[];
+}
+
+/** A batch of blinded token requests for one challenge and key, waiting for the issuer. */
+export interface PendingBatch {
+  /** The body of the generic batch token request (application/private-token-generic-batch-request). */
+  readonly body: Uint8Array;
+  /** Unblinds and verifies the issuer's answer: encoded Tokens, one per signature received. */
+  finalize(responseBody: Uint8Array): Promise<Uint8Array[]>;
+}
+
+export interface ClientBackend {
+  readonly name: string;
+  /** Decodes an application/ohttp-keys list and pins the first usable configuration; throws when none. */
+  importKeys(keys: Uint8Array): Promise<OhttpSealer>;
+  /** Encodes a known-length Binary HTTP request (the client appends the padding, RFC 9292 Section 3.8). */
+  encodeRequest(request: InnerRequest): Uint8Array;
+  /** Decodes a Binary HTTP response; throws on anything invalid. */
+  decodeResponse(bytes: Uint8Array): InnerResponse;
+  /** The PrivateToken challenges of a WWW-Authenticate value; throws when malformed. */
+  parseChallenges(header: string): ChallengeOffer[];
+  /** Throws when malformed. */
+  decodeDirectory(json: string): Directory;
+  /**
+   * Validates the challenge (type 0x0002, for `originName` when it names origins) and blinds
+   * `count` token inputs for it under `tokenKey` (RFC 9578 Section 6.1, generic batch).
+   */
+  beginBatch(challenge: Uint8Array, tokenKey: Uint8Array, originName: string, count: number): Promise<PendingBatch>;
+  /** `PrivateToken token="..."` (RFC 9577 Section 2.2). */
+  formatAuthorization(token: Uint8Array): string;
+}

@@ -1,0 +1,418 @@
+/**
+ * The client a messenger app embeds (DESIGN.md, "Flows"): it pins the gateway's key
+ * configuration and the issuer directory, both fetched through the relay; keeps a wallet of
+ * tokens per (challenge, token key), topped up in batches from the issuer with the device
+ * credential; and makes feature calls as Binary HTTP requests, padded and encapsulated with a
+ * fresh HPKE context each, posted to the relay.
+ *
+ * Retries, each at most once per call: a fresh request with the gateway's clock after its `date`
+ * problem (RFC 9458 Section 6.5.2), a key refresh after its `ohttp-key` problem (Section 5.3),
+ * and a new token after a 401 carrying a PrivateToken challenge (RFC 9577 Section 2.1). Every
+ * attempt takes its own token: a token that has left the device is never sent again.
+ */
+import type { ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, OhttpSealer } from "./backend.js";
+import { ClientError, ClientErrorCode } from "./errors.js";
+import {
+  DATE_PROBLEM_TYPE,
+  ISSUER_DIRECTORY_PATH,
+  MediaType,
+  OHTTP_KEY_PROBLEM_SUFFIX,
+  bytesEqual,
+  essence,
+  fieldValue,
+  hex,
+  httpDate,
+  paddedLength,
+  parseHttpDate,
+  problemType,
+  retryAfterSeconds,
+} from "./http.js";
+import { Wallet } from "./wallet.js";
+import { searchStickers, sendTelemetry } from "./features.js";
+import type { StickerQuery, StickerSearchResult, TelemetryEvent, TelemetryResult } from "./features.js";
+
+export interface ClientOptions {
+  /** The relay's base URL: keys at `/ohttp-keys`, requests to `/relay`. */
+  readonly relayUrl: string;
+  /** The issuer's public base URL; token requests go to `/token-request` directly (issuance is device-keyed). */
+  readonly issuerUrl: string;
+  /** The device credential (a JWT from the account system), sent to the issuer only. */
+  readonly credential: () => Promise<string> | string;
+  /** The origin behind the gateway that serves the issuer directory. Default `https://issuer.internal`. */
+  readonly directoryOrigin?: string;
+  /** Default `globalThis.fetch`. */
+  readonly fetch?: typeof globalThis.fetch;
+  /** The device clock, Unix milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Tokens per issuance request. Default 8. */
+  readonly batchSize?: number;
+  /** A background top-up starts when a wallet holds fewer tokens than this. Default 2; 0 tops up only when empty. */
+  readonly lowWater?: number;
+  /** WWW-Authenticate values known in advance, by origin; otherwise learnt from the first 401. */
+  readonly challenges?: Readonly<Record<string, string>>;
+}
+
+export interface FetchInit {
+  /** Default GET. */
+  readonly method?: string;
+  /** Path and query, starting with "/". */
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: Uint8Array | string;
+}
+
+export interface ClientResponse {
+  readonly status: number;
+  readonly headers: readonly Field[];
+  readonly body: Uint8Array;
+  header(name: string): string | undefined;
+  text(): string;
+}
+
+/** Counters of what the client did; nothing in them identifies a call or a user. */
+export interface ClientStats {
+  readonly keyFetches: number;
+  readonly directoryFetches: number;
+  readonly relayRequests: number;
+  readonly dateRetries: number;
+  readonly keyRetries: number;
+  readonly challengeRetries: number;
+  readonly issuanceRequests: number;
+  readonly tokensIssued: number;
+  readonly tokensSent: number;
+}
+
+export interface Client {
+  /** One request to `origin` (e.g. `https://sticker-search.internal`) through relay and gateway. */
+  fetch(origin: string, init: FetchInit): Promise<ClientResponse>;
+  /** POST /v1/search at `https://sticker-search.internal`. */
+  searchStickers(query: StickerQuery): Promise<StickerSearchResult>;
+  /** POST /v1/events at `https://telemetry.internal`. */
+  sendTelemetry(events: readonly TelemetryEvent[]): Promise<TelemetryResult>;
+  /** The pinned issuer directory, fetched through the relay on first use. */
+  directory(): Promise<Directory>;
+  /** Tokens held for an origin's current challenge. */
+  tokenCount(origin: string): number;
+  /** Resolves when no background top-up is in flight. */
+  idle(): Promise<void>;
+  /** Milliseconds added to the device clock, learnt from the gateway's Date. */
+  readonly clockOffsetMs: number;
+  stats(): ClientStats;
+}
+
+/** RFC 9110 Section 5.6.2 token; field names are sent lower-case (RFC 9292 Section 3.6). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Fields the client owns: the caller cannot set or override them. */
+const RESERVED_FIELDS: ReadonlySet<string> = new Set(["date", "authorization", "cookie", "host", "forwarded", "x-forwarded-for", "via"]);
+const DEFAULT_DIRECTORY_ORIGIN = "https://issuer.internal";
+const EMPTY = new Uint8Array(0);
+
+interface Target {
+  readonly scheme: string;
+  readonly authority: string;
+  /** The origin name a TokenChallenge's origin_info names (RFC 9577 Section 2.1). */
+  readonly originName: string;
+  readonly key: string;
+}
+
+interface OriginState {
+  readonly offer: ChallengeOffer;
+  readonly walletKey: string;
+}
+
+function invalid(detail: string): ClientError {
+  return new ClientError(ClientErrorCode.InvalidArgument, detail);
+}
+
+function parseOrigin(origin: string): Target {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    throw invalid("origin");
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username !== "" || url.password !== "") throw invalid("origin");
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") throw invalid("origin");
+  return { scheme: url.protocol.slice(0, -1), authority: url.host, originName: url.hostname, key: url.origin };
+}
+
+function callerFields(headers: Readonly<Record<string, string>> | undefined): Field[] {
+  const fields: Field[] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (!TOKEN.test(name) || RESERVED_FIELDS.has(lower)) throw invalid("header name");
+    if (typeof value !== "string" || /[\0\r\n]/.test(value) || value !== value.trim()) throw invalid("header value");
+    fields.push([lower, value]);
+  }
+  return fields;
+}
+
+function response(inner: InnerResponse): ClientResponse {
+  return Object.freeze({
+    status: inner.status,
+    headers: inner.headers,
+    body: inner.content,
+    header: (name: string) => fieldValue(inner.headers, name),
+    text: () => new TextDecoder().decode(inner.content),
+  });
+}
+
+/** RFC 9578 Section 4: the first type 0x0002 key whose not-before has passed. */
+function currentKey(directory: Directory, nowMs: number): DirectoryKey | undefined {
+  return directory.tokenKeys.find((k) => k.tokenType === 0x0002 && (k.notBefore === undefined || k.notBefore * 1000 <= nowMs));
+}
+
+/** Builds a client on a given backend; `createClient` from the package entries picks one. */
+export function createClientWith(backend: ClientBackend, options: ClientOptions): Client {
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const deviceNow = options.now ?? Date.now;
+  const relayUrl = options.relayUrl.replace(/\/+$/, "");
+  const issuerUrl = options.issuerUrl.replace(/\/+$/, "");
+  const directoryTarget = parseOrigin(options.directoryOrigin ?? DEFAULT_DIRECTORY_ORIGIN);
+  const batchSize = options.batchSize ?? 8;
+  const lowWater = options.lowWater ?? 2;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) throw invalid("batchSize");
+  if (!Number.isInteger(lowWater) || lowWater < 0) throw invalid("lowWater");
+
+  const stats = { keyFetches: 0, directoryFetches: 0, relayRequests: 0, dateRetries: 0, keyRetries: 0, challengeRetries: 0, issuanceRequests: 0, tokensIssued: 0, tokensSent: 0 };
+  let clockOffsetMs = 0;
+  let sealer: Promise<OhttpSealer> | undefined;
+  let directory: Promise<Directory> | undefined;
+  const origins = new Map<string, OriginState>();
+  const wallets = new Map<string, Wallet>();
+  const now = (): number => deviceNow() + clockOffsetMs;
+
+  async function send(url: string, init: RequestInit): Promise<Response> {
+    // No cookies, no referrer: nothing about the app or its user rides along (RFC 9458 Section 6.1).
+    // No HTTP cache: a key refresh must reach the relay (node's types lack `cache`; browsers honour it).
+    const full: RequestInit & { readonly cache: "no-store" } = { ...init, credentials: "omit", referrerPolicy: "no-referrer", cache: "no-store" };
+    try {
+      return await fetchImpl(url, full);
+    } catch (cause) {
+      throw new ClientError(ClientErrorCode.Network, undefined, { cause });
+    }
+  }
+
+  /** Single flight that forgets a failure, so the next call tries again. */
+  function once<T>(current: Promise<T> | undefined, make: () => Promise<T>, store: (p: Promise<T> | undefined) => void): Promise<T> {
+    if (current !== undefined) return current;
+    const p = make();
+    store(p);
+    p.catch(() => store(undefined));
+    return p;
+  }
+
+  async function fetchKeys(): Promise<OhttpSealer> {
+    stats.keyFetches++;
+    const answer = await send(`${relayUrl}/ohttp-keys`, { method: "GET", headers: { accept: MediaType.OhttpKeys } });
+    const body = new Uint8Array(await answer.arrayBuffer());
+    if (answer.status !== 200 || essence(answer.headers.get("content-type")) !== MediaType.OhttpKeys) {
+      throw new ClientError(ClientErrorCode.KeysUnavailable, undefined, { status: answer.status });
+    }
+    try {
+      return await backend.importKeys(body);
+    } catch (cause) {
+      throw new ClientError(ClientErrorCode.KeysUnavailable, "no usable configuration", { cause });
+    }
+  }
+
+  const keys = (): Promise<OhttpSealer> => once(sealer, fetchKeys, (p) => (sealer = p));
+
+  /**
+   * One inner request through relay and gateway, with at most one key refresh and one date
+   * retry. `authorization` is asked for once per attempt, so every attempt carries its own token.
+   */
+  async function exchange(target: Target, init: FetchInit, authorization?: () => Promise<string>): Promise<InnerResponse> {
+    const method = init.method ?? "GET";
+    if (!TOKEN.test(method)) throw invalid("method");
+    if (!init.path.startsWith("/") || init.path.startsWith("//")) throw invalid("path");
+    const fields = callerFields(init.headers);
+    const content = typeof init.body === "string" ? new TextEncoder().encode(init.body) : (init.body ?? EMPTY);
+    let dateRetried = false;
+    let keyRetried = false;
+    for (;;) {
+      const pinned = keys();
+      const current = await pinned;
+      const headers: Field[] = [["date", httpDate(now())]];
+      if (authorization !== undefined) {
+        headers.push(["authorization", await authorization()]);
+        stats.tokensSent++;
+      }
+      const request: InnerRequest = { method, scheme: target.scheme, authority: target.authority, path: init.path, headers: [...headers, ...fields], content };
+      let encoded: Uint8Array;
+      try {
+        encoded = backend.encodeRequest(request);
+      } catch (cause) {
+        throw new ClientError(ClientErrorCode.InvalidArgument, "request", { cause });
+      }
+      // Padding: zero bytes after the message (RFC 9292 Section 3.8), up to the size bucket.
+      const padded = new Uint8Array(paddedLength(encoded.length));
+      padded.set(encoded);
+      const sealed = await current.seal(padded);
+      stats.relayRequests++;
+      const answer = await send(`${relayUrl}/relay`, {
+        method: "POST",
+        headers: { "content-type": MediaType.OhttpRequest, accept: MediaType.OhttpResponse },
+        body: sealed.encapsulatedRequest,
+      });
+      const body = new Uint8Array(await answer.arrayBuffer());
+      const contentType = answer.headers.get("content-type");
+      if (answer.status !== 200) {
+        const type = problemType(contentType, body);
+        const keyProblem = (answer.status === 400 || answer.status === 422) && type?.endsWith(OHTTP_KEY_PROBLEM_SUFFIX) === true;
+        if (keyProblem && !keyRetried) {
+          keyRetried = true;
+          stats.keyRetries++;
+          if (sealer === pinned) sealer = undefined;
+          continue;
+        }
+        throw new ClientError(keyProblem ? ClientErrorCode.KeyRejected : ClientErrorCode.RelayFailed, undefined, { status: answer.status });
+      }
+      if (essence(contentType) !== MediaType.OhttpResponse) throw new ClientError(ClientErrorCode.InvalidResponse, "content type");
+      let inner: InnerResponse;
+      try {
+        inner = backend.decodeResponse(await sealed.open(body));
+      } catch (cause) {
+        throw new ClientError(ClientErrorCode.InvalidResponse, "encapsulated response", { cause });
+      }
+      if (inner.status === 400 && problemType(fieldValue(inner.headers, "content-type"), inner.content) === DATE_PROBLEM_TYPE) {
+        const gatewayMs = parseHttpDate(fieldValue(inner.headers, "date"));
+        if (dateRetried || gatewayMs === undefined) throw new ClientError(ClientErrorCode.DateRejected, undefined, { status: 400 });
+        dateRetried = true;
+        stats.dateRetries++;
+        clockOffsetMs = gatewayMs - deviceNow();
+        continue;
+      }
+      return inner;
+    }
+  }
+
+  async function fetchDirectory(): Promise<Directory> {
+    stats.directoryFetches++;
+    const inner = await exchange(directoryTarget, { method: "GET", path: ISSUER_DIRECTORY_PATH, headers: { accept: MediaType.IssuerDirectory } });
+    if (inner.status !== 200) throw new ClientError(ClientErrorCode.DirectoryFailed, undefined, { status: inner.status });
+    try {
+      return backend.decodeDirectory(new TextDecoder().decode(inner.content));
+    } catch (cause) {
+      throw new ClientError(ClientErrorCode.DirectoryFailed, "malformed", { cause });
+    }
+  }
+
+  function pinnedDirectory(refresh = false): Promise<Directory> {
+    if (refresh) directory = undefined;
+    return once(directory, fetchDirectory, (p) => (directory = p));
+  }
+
+  async function issue(target: Target, offer: ChallengeOffer): Promise<Uint8Array[]> {
+    let pending;
+    try {
+      pending = await backend.beginBatch(offer.challenge, offer.tokenKey, target.originName, batchSize);
+    } catch (cause) {
+      throw new ClientError(ClientErrorCode.UntrustedChallenge, undefined, { cause });
+    }
+    const credential = await options.credential();
+    stats.issuanceRequests++;
+    const answer = await send(`${issuerUrl}/token-request`, {
+      method: "POST",
+      headers: { "content-type": MediaType.BatchedTokenRequest, accept: MediaType.BatchedTokenResponse, authorization: `Bearer ${credential}` },
+      body: pending.body,
+    });
+    const body = new Uint8Array(await answer.arrayBuffer());
+    if (answer.status === 429) {
+      const retryAfter = retryAfterSeconds(answer.headers.get("retry-after"), now());
+      throw new ClientError(ClientErrorCode.RateLimited, undefined, { status: 429, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) });
+    }
+    if (answer.status === 401) throw new ClientError(ClientErrorCode.CredentialRejected, undefined, { status: 401 });
+    if (answer.status !== 200 || essence(answer.headers.get("content-type")) !== MediaType.BatchedTokenResponse) {
+      throw new ClientError(ClientErrorCode.IssuanceFailed, undefined, { status: answer.status });
+    }
+    let tokens: Uint8Array[];
+    try {
+      tokens = await pending.finalize(body);
+    } catch (cause) {
+      throw new ClientError(ClientErrorCode.IssuanceFailed, "finalize", { cause });
+    }
+    if (tokens.length === 0) throw new ClientError(ClientErrorCode.IssuanceFailed, "no tokens");
+    stats.tokensIssued += tokens.length;
+    return tokens;
+  }
+
+  /** Picks the offer under the directory's current key (refreshing the pin once) and its wallet. */
+  async function adopt(target: Target, offers: readonly ChallengeOffer[]): Promise<OriginState> {
+    for (const refresh of [false, true]) {
+      const key = currentKey(await pinnedDirectory(refresh), now());
+      const offer = key === undefined ? undefined : offers.find((o) => bytesEqual(o.tokenKey, key.tokenKey));
+      if (offer === undefined) continue;
+      const walletKey = `${hex(offer.challenge)}.${hex(offer.tokenKey)}`;
+      if (!wallets.has(walletKey)) wallets.set(walletKey, new Wallet(() => issue(target, offer), lowWater));
+      const previous = origins.get(target.key);
+      const state = { offer, walletKey };
+      origins.set(target.key, state);
+      if (previous !== undefined && previous.walletKey !== walletKey && ![...origins.values()].some((s) => s.walletKey === previous.walletKey)) {
+        wallets.get(previous.walletKey)?.clear();
+        wallets.delete(previous.walletKey);
+      }
+      return state;
+    }
+    throw new ClientError(ClientErrorCode.UntrustedChallenge, "token key not in the issuer directory");
+  }
+
+  function offersOf(header: string): ChallengeOffer[] {
+    try {
+      return backend.parseChallenges(header);
+    } catch (cause) {
+      throw new ClientError(ClientErrorCode.UntrustedChallenge, "malformed", { cause });
+    }
+  }
+
+  async function stateFor(target: Target): Promise<OriginState | undefined> {
+    const known = origins.get(target.key);
+    if (known !== undefined) return known;
+    const configured = options.challenges?.[target.key];
+    return configured === undefined ? undefined : adopt(target, offersOf(configured));
+  }
+
+  function spender(state: OriginState): () => Promise<string> {
+    return async () => {
+      const wallet = wallets.get(state.walletKey);
+      if (wallet === undefined) throw new ClientError(ClientErrorCode.UntrustedChallenge, "challenge replaced");
+      const token = await wallet.take();
+      const header = backend.formatAuthorization(token);
+      token.fill(0);
+      return header;
+    };
+  }
+
+  async function clientFetch(origin: string, init: FetchInit): Promise<ClientResponse> {
+    const target = parseOrigin(origin);
+    let state = await stateFor(target);
+    for (let challengeRetried = false; ; challengeRetried = true) {
+      const inner = await exchange(target, init, state === undefined ? undefined : spender(state));
+      if (inner.status !== 401 || challengeRetried) return response(inner);
+      const header = fieldValue(inner.headers, "www-authenticate");
+      const offers = header === undefined ? [] : offersOf(header);
+      if (offers.length === 0) return response(inner);
+      state = await adopt(target, offers);
+      stats.challengeRetries++;
+    }
+  }
+
+  const client: Client = {
+    fetch: clientFetch,
+    searchStickers: (query) => searchStickers(clientFetch, query),
+    sendTelemetry: (events) => sendTelemetry(clientFetch, events),
+    directory: () => pinnedDirectory(),
+    tokenCount(origin) {
+      const state = origins.get(parseOrigin(origin).key);
+      return state === undefined ? 0 : (wallets.get(state.walletKey)?.size ?? 0);
+    },
+    async idle() {
+      await Promise.all([...wallets.values()].map((w) => w.idle()));
+    },
+    get clockOffsetMs() {
+      return clockOffsetMs;
+    },
+    stats: () => Object.freeze({ ...stats }),
+  };
+  return client;
+}
