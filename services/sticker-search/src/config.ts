@@ -1,0 +1,122 @@
+/**
+ * The service's configuration, read once from the environment into a frozen object. A malformed
+ * value stops start-up with a ConfigError naming every bad variable (never a value). Secrets (the
+ * Meilisearch keys, a Redis URL that may hold a password) are held in service-kit's `Secret`.
+ */
+import { readFileSync } from "node:fs";
+import { deepFreeze, EnvReader, Secret } from "@oblivious/service-kit";
+import { readTokenGateConfig, type TokenGateConfig } from "@oblivious/token-gate";
+import { LOCALE } from "./catalogue.js";
+import { ENGINE_NAMES, type EngineName } from "./engine.js";
+
+/** The origin clients name in the inner request; the gateway routes it here. */
+export const STICKER_SEARCH_ORIGIN = "https://sticker-search.internal";
+/** `origin_info` of the token challenge (TOKEN_ORIGIN_INFO's default). */
+export const STICKER_SEARCH_ORIGIN_NAME = "sticker-search.internal";
+
+export interface MeiliConfig {
+  readonly url: string;
+  readonly adminKey: Secret<string>;
+  readonly searchKey: Secret<string> | undefined;
+  readonly index: string;
+  /** MEILI_IMPORT: push the catalogue into the index at start-up (skipped when unchanged). */
+  readonly importCatalogue: boolean;
+  readonly timeoutMs: number;
+}
+
+export interface StickerSearchConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  readonly engine: EngineName;
+  /** A catalogue JSON file; built from emojibase-data at start-up when absent. */
+  readonly catalogueFile: string | undefined;
+  /** The locales served; default: the emojibase default set, or every locale of the file. */
+  readonly locales: readonly string[] | undefined;
+  readonly meili: MeiliConfig | undefined;
+  readonly redis: { readonly url: Secret<string>; readonly prefix: string } | undefined;
+  readonly tokenGate: TokenGateConfig;
+  readonly drainTimeoutMs: number;
+}
+
+export const STICKER_SEARCH_DEFAULTS = {
+  host: "127.0.0.1",
+  port: 8083,
+  adminHost: "127.0.0.1",
+  adminPort: 9083,
+  meiliIndex: "stickers",
+  meiliTimeoutMs: 2000,
+  redisPrefix: "sticker-search:",
+  drainTimeoutMs: 10_000,
+} as const;
+
+const INDEX_NAME = /^[A-Za-z0-9_-]{1,200}$/;
+
+function secretFromFile(env: EnvReader, name: string): string | undefined {
+  const path = env.string(name);
+  if (path === undefined) return undefined;
+  try {
+    const value = readFileSync(path, "utf8").trim();
+    if (value !== "") return value;
+    env.invalid(name, "names an empty file");
+  } catch {
+    env.invalid(name, "names a file that cannot be read");
+  }
+  return undefined;
+}
+
+export function loadStickerSearchConfig(source: Readonly<Record<string, string | undefined>>): StickerSearchConfig {
+  const env = new EnvReader(source);
+  const d = STICKER_SEARCH_DEFAULTS;
+  const meiliUrl = env.url("MEILI_URL");
+  const engine = env.oneOf("STICKER_SEARCH_ENGINE", ENGINE_NAMES, env.has("MEILI_URL") ? "meilisearch" : "embedded");
+
+  let meili: MeiliConfig | undefined;
+  if (engine === "meilisearch") {
+    if (!env.has("MEILI_URL")) env.invalid("MEILI_URL", "is required for the meilisearch engine");
+    if (env.has("MEILI_API_KEY") && env.has("MEILI_API_KEY_FILE")) env.invalid("MEILI_API_KEY_FILE", "set MEILI_API_KEY or MEILI_API_KEY_FILE, not both");
+    const adminKey = env.string("MEILI_API_KEY") ?? secretFromFile(env, "MEILI_API_KEY_FILE");
+    if (adminKey === undefined && !env.has("MEILI_API_KEY_FILE")) env.invalid("MEILI_API_KEY", "is required for the meilisearch engine (or MEILI_API_KEY_FILE)");
+    const index = env.string("MEILI_INDEX", d.meiliIndex);
+    if (!INDEX_NAME.test(index)) env.invalid("MEILI_INDEX", "must be letters, digits, - and _");
+    const searchKey = env.string("MEILI_SEARCH_KEY");
+    meili = {
+      url: meiliUrl?.href.replace(/\/$/, "") ?? "",
+      adminKey: new Secret(adminKey ?? ""),
+      searchKey: searchKey === undefined ? undefined : new Secret(searchKey),
+      index,
+      importCatalogue: env.bool("MEILI_IMPORT", true),
+      timeoutMs: env.duration("MEILI_TIMEOUT", d.meiliTimeoutMs, { minMs: 100, maxMs: 60_000 }),
+    };
+  }
+
+  const localesRaw = env.string("STICKER_LOCALES");
+  let locales: string[] | undefined;
+  if (localesRaw !== undefined) {
+    locales = localesRaw.split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== "");
+    if (locales.length === 0 || locales.some((l) => !LOCALE.test(l)) || new Set(locales).size !== locales.length) {
+      env.invalid("STICKER_LOCALES", "must be distinct comma-separated locale tags such as en,de,ja");
+    }
+  }
+
+  const redisUrl = env.string("REDIS_URL");
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) env.invalid("REDIS_URL", "must be a redis:// or rediss:// URL");
+  const prefix = env.string("REDIS_PREFIX", d.redisPrefix);
+
+  const config: StickerSearchConfig = {
+    host: env.string("STICKER_SEARCH_HOST", d.host),
+    port: env.port("STICKER_SEARCH_PORT", d.port),
+    adminHost: env.string("STICKER_SEARCH_ADMIN_HOST", d.adminHost),
+    adminPort: env.port("STICKER_SEARCH_ADMIN_PORT", d.adminPort),
+    engine,
+    catalogueFile: env.string("STICKER_CATALOGUE_FILE"),
+    locales,
+    meili,
+    redis: redisUrl === undefined ? undefined : { url: new Secret(redisUrl), prefix },
+    tokenGate: readTokenGateConfig(env, { originName: STICKER_SEARCH_ORIGIN_NAME }),
+    drainTimeoutMs: env.duration("STICKER_SEARCH_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
+  };
+  env.done();
+  return deepFreeze(config);
+}
