@@ -1,57 +1,74 @@
 /**
- * The README's first command: `npm start` brings the stack up, prints its URLs, serves a real
- * OHTTP exchange through relay and gateway, and stops cleanly on Ctrl-C (SIGINT). Ports are moved
+ * The README's two commands from a newcomer's side: `npm start` brings the whole stack up and
+ * prints its URLs; `npm run -s search` then finds stickers in English, German and Japanese
+ * through relay, gateway and a token; Ctrl-C (SIGINT) stops everything cleanly. Ports are moved
  * to free ones so the test cannot collide with a stack a developer is running.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { mkdtempSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { ROOT } from "@oblivious/scripts/stack";
 import { fetchBytes, innerRequest, post, seal } from "./harness.js";
+import { freePort } from "./ports.js";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+const run = promisify(execFile);
 
-test("npm start: the stack starts, serves an OHTTP exchange and stops on SIGINT", { timeout: 60_000 }, async () => {
-  const ports = { RELAY_PORT: await freePort(), RELAY_ADMIN_PORT: await freePort(), GATEWAY_PORT: await freePort(), GATEWAY_ADMIN_PORT: await freePort() };
-  const keysDir = mkdtempSync(join(tmpdir(), "start-test-"));
-  const child = spawn(process.execPath, [join(ROOT, "scripts/dist/start.js")], {
-    env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), START_DEV_DIR: keysDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+const PORT_VARIABLES = [
+  "RELAY_PORT", "RELAY_ADMIN_PORT", "GATEWAY_PORT", "GATEWAY_ADMIN_PORT", "ISSUER_PORT", "ISSUER_ADMIN_PORT",
+  "STICKER_SEARCH_PORT", "STICKER_SEARCH_ADMIN_PORT", "TELEMETRY_PORT", "TELEMETRY_ADMIN_PORT",
+] as const;
+
+test("npm start, then npm run -s search in three languages, then Ctrl-C", { timeout: 120_000 }, async () => {
+  const ports: Record<string, string> = {};
+  for (const name of PORT_VARIABLES) ports[name] = String(await freePort());
+  const devDir = mkdtempSync(join(tmpdir(), "start-test-"));
+  const env = { ...process.env, ...ports, START_DEV_DIR: devDir };
+  const child = spawn(process.execPath, [join(ROOT, "scripts/dist/start.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   child.stdout.resume();
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const relayUrl = `http://127.0.0.1:${ports["RELAY_PORT"]}`;
   try {
-    const deadline = Date.now() + 40_000;
+    const deadline = Date.now() + 60_000;
     while (!stderr.includes("The stack is ready") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
     assert.match(stderr, /The stack is ready/, stderr);
-    assert.match(stderr, new RegExp(`relay\\s+http://127\\.0\\.0\\.1:${ports.RELAY_PORT}`));
-    assert.match(stderr, new RegExp(`gateway\\s+http://127\\.0\\.0\\.1:${ports.GATEWAY_PORT}`));
+    for (const [name, variable] of [["relay", "RELAY_PORT"], ["gateway", "GATEWAY_PORT"], ["issuer", "ISSUER_PORT"], ["sticker-search", "STICKER_SEARCH_PORT"], ["telemetry", "TELEMETRY_PORT"]] as const) {
+      assert.match(stderr, new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:${ports[variable]}`), `${name} URL printed`);
+    }
 
-    const relayUrl = `http://127.0.0.1:${ports.RELAY_PORT}`;
+    // The second command, as the README gives it, in three languages and scripts.
+    const searchEnv = { ...env, RELAY_URL: relayUrl, ISSUER_URL: `http://127.0.0.1:${ports["ISSUER_PORT"]}` };
+    for (const [locale, query, emoji] of [["en", "cat", "🐱"], ["de", "Katze", "🐱"], ["ja", "猫", "🐱"], ["de", "Hund", "🐶"]] as const) {
+      const { stdout } = await run(process.execPath, [join(ROOT, "scripts/dist/search.js"), "--locale", locale, query], { env: searchEnv });
+      assert.match(stdout, /through relay and gateway with a token/, stdout);
+      assert.ok(stdout.includes(emoji), `${locale} "${query}" finds ${emoji}:\n${stdout}`);
+    }
+    const { stdout: json } = await run(process.execPath, [join(ROOT, "scripts/dist/search.js"), "--json", "--limit", "3", "elephnat"], { env: searchEnv });
+    const parsed = JSON.parse(json) as { hits: { emoji: string }[]; limit: number };
+    assert.equal(parsed.limit, 3);
+    assert.ok(parsed.hits.some((h) => h.emoji === "🐘"), "a typo still finds the elephant");
+
+    // A bare OHTTP exchange without a token: the search answers 401 with a PrivateToken
+    // challenge, inside the encapsulated response.
     const keys = await fetchBytes(`${relayUrl}/ohttp-keys`);
-    // No backend runs in this stack yet: the gateway answers, inside the encryption, that the
-    // allow-listed target could not be reached (502). That is a full round trip.
-    const exchange = seal(keys, { ...innerRequest("/v1/search"), authority: "sticker-search.internal" });
+    const exchange = seal(keys, {
+      ...innerRequest("/v1/search", [["content-type", "application/json"]], "POST", new TextEncoder().encode('{"q":"cat","locale":"en","limit":5}')),
+      authority: "sticker-search.internal",
+    });
     const answer = await post(`${relayUrl}/relay`, exchange.encapsulatedRequest, { "content-type": "message/ohttp-req" });
     assert.equal(answer.status, 200);
     const inner = exchange.open(new Uint8Array(answer.body));
-    assert.equal(inner.status, 502);
+    assert.equal(inner.status, 401);
+    assert.match(inner.headers.find(([n]) => n === "www-authenticate")?.[1] ?? "", /^PrivateToken challenge=/);
   } finally {
     child.kill("SIGINT");
+    const code = await exited;
+    rmSync(devDir, { recursive: true, force: true });
+    assert.equal(code, 0, "Ctrl-C stops the stack cleanly");
   }
-  assert.equal(await exited, 0, "Ctrl-C stops the stack cleanly");
 });

@@ -9,6 +9,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateKeyFile } from "@oblivious/gateway";
 import { prepareDevIssuer } from "@oblivious/issuer";
+import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
+
+/** The inner origins the gateway routes, as clients name them. */
+export const STACK_ORIGINS = {
+  stickerSearch: "https://sticker-search.internal",
+  telemetry: "https://telemetry.internal",
+  issuer: "https://issuer.internal",
+} as const;
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -27,6 +35,10 @@ export interface StackOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where development key material lives; created if missing. */
   readonly devDir: string;
+  /** Production-like stores: every service uses this Redis, each under `${prefix}<service>:`. */
+  readonly redis?: { readonly url: string; readonly prefix: string };
+  /** Another entry script for a service (the privacy audit's tests swap in a leaky build). */
+  readonly entries?: Readonly<Record<string, string>>;
 }
 
 function pick(env: StackOptions["env"], name: string, fallback: string): string {
@@ -60,59 +72,85 @@ export async function ensureDevMaterial(devDir: string, now: Date = new Date()):
 export async function describeStack(options: StackOptions): Promise<ServiceSpec[]> {
   const env = options.env;
   const host = "127.0.0.1";
-  const gatewayPort = pick(env, "GATEWAY_PORT", "8081");
-  const gatewayAdmin = pick(env, "GATEWAY_ADMIN_PORT", "9081");
-  const relayPort = pick(env, "RELAY_PORT", "8080");
-  const relayAdmin = pick(env, "RELAY_ADMIN_PORT", "9080");
-  const gatewayUrl = `http://${host}:${gatewayPort}`;
-  const issuerPort = pick(env, "ISSUER_PORT", "8082");
-  const issuerAdmin = pick(env, "ISSUER_ADMIN_PORT", "9082");
+  const port = (name: string, fallback: string): { port: string; url: string } => {
+    const p = pick(env, name, fallback);
+    return { port: p, url: `http://${host}:${p}` };
+  };
+  const relay = { pub: port("RELAY_PORT", "8080"), admin: port("RELAY_ADMIN_PORT", "9080") };
+  const gateway = { pub: port("GATEWAY_PORT", "8081"), admin: port("GATEWAY_ADMIN_PORT", "9081") };
+  const issuer = { pub: port("ISSUER_PORT", "8082"), admin: port("ISSUER_ADMIN_PORT", "9082") };
+  const search = { pub: port("STICKER_SEARCH_PORT", "8083"), admin: port("STICKER_SEARCH_ADMIN_PORT", "9083") };
+  const telemetry = { pub: port("TELEMETRY_PORT", "8084"), admin: port("TELEMETRY_ADMIN_PORT", "9084") };
   const { gatewayKeysFile, issuerEnv } = await ensureDevMaterial(options.devDir);
   // Variables the person starting the stack set win over the development defaults.
   const issuerDefaults = Object.fromEntries(Object.entries(issuerEnv).map(([k, v]) => [k, pick(env, k, v)]));
-  return [
+  const directoryUrl = pick(env, "ISSUER_DIRECTORY_URL", `${issuer.pub.url}${ISSUER_DIRECTORY_PATH}`);
+  // The backends start after the issuer, whose directory they load; the gateway after its
+  // targets; the relay last, in front of the gateway.
+  const specs: ServiceSpec[] = [
+    {
+      name: "issuer",
+      entry: join(ROOT, "services/issuer/dist/src/main.js"),
+      env: { ...issuerDefaults, ISSUER_PORT: issuer.pub.port, ISSUER_ADMIN_PORT: issuer.admin.port },
+      url: issuer.pub.url,
+      adminUrl: issuer.admin.url,
+      endpoints: [`GET ${ISSUER_DIRECTORY_PATH}`, "POST /token-request"],
+    },
+    {
+      name: "sticker-search",
+      entry: join(ROOT, "services/sticker-search/dist/src/main.js"),
+      env: { STICKER_SEARCH_PORT: search.pub.port, STICKER_SEARCH_ADMIN_PORT: search.admin.port, ISSUER_DIRECTORY_URL: directoryUrl },
+      url: search.pub.url,
+      adminUrl: search.admin.url,
+      endpoints: ["POST /v1/search (through the gateway, as https://sticker-search.internal)"],
+    },
+    {
+      name: "telemetry",
+      entry: join(ROOT, "services/telemetry/dist/src/main.js"),
+      env: { TELEMETRY_PORT: telemetry.pub.port, TELEMETRY_ADMIN_PORT: telemetry.admin.port, ISSUER_DIRECTORY_URL: directoryUrl },
+      url: telemetry.pub.url,
+      adminUrl: telemetry.admin.url,
+      endpoints: ["POST /v1/events (through the gateway, as https://telemetry.internal)"],
+    },
     {
       name: "gateway",
       entry: join(ROOT, "services/gateway/dist/src/main.js"),
       env: {
-        GATEWAY_PORT: gatewayPort,
-        GATEWAY_ADMIN_PORT: gatewayAdmin,
+        GATEWAY_PORT: gateway.pub.port,
+        GATEWAY_ADMIN_PORT: gateway.admin.port,
         GATEWAY_KEYS_FILE: pick(env, "GATEWAY_KEYS_FILE", gatewayKeysFile),
         GATEWAY_TARGETS: pick(
           env,
           "GATEWAY_TARGETS",
-          `https://sticker-search.internal=http://${host}:8083,https://telemetry.internal=http://${host}:8084`,
+          [
+            `${STACK_ORIGINS.stickerSearch}=${search.pub.url}`,
+            `${STACK_ORIGINS.telemetry}=${telemetry.pub.url}`,
+            // The issuer directory, fetched through relay and gateway so every client gets the
+            // same bytes without the issuer learning who asked.
+            `${STACK_ORIGINS.issuer}=${issuer.pub.url}`,
+          ].join(","),
         ),
       },
-      url: gatewayUrl,
-      adminUrl: `http://${host}:${gatewayAdmin}`,
+      url: gateway.pub.url,
+      adminUrl: gateway.admin.url,
       endpoints: ["GET /ohttp-keys", "GET /.well-known/ohttp-gateway", "POST /gateway", "POST /.well-known/ohttp-gateway"],
     },
     {
       name: "relay",
       entry: join(ROOT, "services/relay/dist/src/main.js"),
-      env: {
-        RELAY_PORT: relayPort,
-        RELAY_ADMIN_PORT: relayAdmin,
-        RELAY_GATEWAY_URL: pick(env, "RELAY_GATEWAY_URL", `${gatewayUrl}/gateway`),
-      },
-      url: `http://${host}:${relayPort}`,
-      adminUrl: `http://${host}:${relayAdmin}`,
+      env: { RELAY_PORT: relay.pub.port, RELAY_ADMIN_PORT: relay.admin.port, RELAY_GATEWAY_URL: pick(env, "RELAY_GATEWAY_URL", `${gateway.pub.url}/gateway`) },
+      url: relay.pub.url,
+      adminUrl: relay.admin.url,
       endpoints: ["POST /relay", "GET /ohttp-keys"],
     },
-    {
-      name: "issuer",
-      entry: join(ROOT, "services/issuer/dist/src/main.js"),
-      env: {
-        ...issuerDefaults,
-        ISSUER_PORT: issuerPort,
-        ISSUER_ADMIN_PORT: issuerAdmin,
-      },
-      url: `http://${host}:${issuerPort}`,
-      adminUrl: `http://${host}:${issuerAdmin}`,
-      endpoints: ["GET /.well-known/private-token-issuer-directory", "POST /token-request"],
-    },
   ];
+  const redis = options.redis;
+  return specs.map((spec) => ({
+    ...spec,
+    entry: options.entries?.[spec.name] ?? spec.entry,
+    // The relay keeps nothing in Redis: it has no REDIS_URL at all.
+    env: redis === undefined || spec.name === "relay" ? spec.env : { ...spec.env, REDIS_URL: redis.url, REDIS_PREFIX: `${redis.prefix}${spec.name}:` },
+  }));
 }
 
 export interface RunningStack {
@@ -143,7 +181,13 @@ async function waitReady(spec: ServiceSpec, child: ChildProcess, timeoutMs: numb
  * Starts every service as its own process (as in production, one process per service), with
  * `stdio` passed through: each line is a JSON log event that names its service.
  */
-export async function startStack(options: StackOptions & { readonly stdio?: "inherit" | "pipe" | "ignore" }): Promise<RunningStack> {
+export interface StartStackOptions extends StackOptions {
+  readonly stdio?: "inherit" | "pipe" | "ignore";
+  /** Called with each service's process as it starts (to read its output with `stdio: "pipe"`). */
+  readonly onSpawn?: (name: string, child: ChildProcess) => void;
+}
+
+export async function startStack(options: StartStackOptions): Promise<RunningStack> {
   const services = await describeStack(options);
   const children: ChildProcess[] = [];
   let resolveExit: (v: { name: string; code: number | null }) => void = () => undefined;
@@ -167,6 +211,7 @@ export async function startStack(options: StackOptions & { readonly stdio?: "inh
         stdio: ["ignore", options.stdio ?? "inherit", options.stdio ?? "inherit"],
       });
       children.push(child);
+      options.onSpawn?.(spec.name, child);
       child.once("exit", (code) => resolveExit({ name: spec.name, code }));
       await waitReady(spec, child, 20_000);
     }

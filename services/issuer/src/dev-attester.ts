@@ -24,8 +24,11 @@ export interface DevAttester {
   readonly issuer: string;
   /** ATTESTER_AUDIENCE. */
   readonly audience: string;
-  /** A credential for `deviceId`, valid for `ttlSeconds` (default one hour). */
-  mint(deviceId: string, ttlSeconds?: number): Promise<string>;
+  /**
+   * A credential for `deviceId`, valid for `ttlSeconds` (default one hour). `claims` adds what an
+   * account system might also put in (an account id, say); the issuer reads none of them.
+   */
+  mint(deviceId: string, ttlSeconds?: number, claims?: Readonly<Record<string, string | number>>): Promise<string>;
 }
 
 interface PrivateFile {
@@ -78,9 +81,9 @@ export async function createDevAttester(dir: string, options: DevAttesterOptions
     jwksFile,
     issuer: DEV_ATTESTER_ISSUER,
     audience: DEV_ATTESTER_AUDIENCE,
-    async mint(deviceId, ttlSeconds = 3600) {
+    async mint(deviceId, ttlSeconds = 3600, claims = {}) {
       const iat = Math.floor(now() / 1000);
-      return new SignJWT({})
+      return new SignJWT({ ...claims })
         .setProtectedHeader({ alg: "EdDSA", kid: jwk.kid ?? "", typ: "JWT" })
         .setSubject(deviceId)
         .setIssuer(DEV_ATTESTER_ISSUER)

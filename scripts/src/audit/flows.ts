@@ -1,0 +1,134 @@
+/**
+ * Every flow of DESIGN.md, driven as a client would, from the canary client address and with
+ * identifying client headers on every request a real device's HTTP stack might add: discovery,
+ * issuance, a search, telemetry (with an undeclared device field and free text, which the
+ * service must drop), and the error paths (bad bytes to the relay, a bad credential to the
+ * issuer, bad input to each backend).
+ */
+import { randomBytes } from "node:crypto";
+import { createClient, type Client } from "@oblivious/client";
+import { createDevAttester } from "@oblivious/issuer";
+import { Agent, fetch as undiciFetch } from "undici";
+import type { CanaryKind } from "./contract.js";
+
+export interface FlowOptions {
+  readonly relayUrl: string;
+  readonly issuerUrl: string;
+  readonly devDir: string;
+  readonly canaries: Readonly<Record<Exclude<CanaryKind, "token">, string>>;
+}
+
+export interface FlowStep {
+  readonly flow: string;
+  /** The status the client got (the inner one for calls through the gateway). */
+  readonly status: number;
+  readonly expected: number;
+}
+
+export interface FlowReport {
+  readonly steps: readonly FlowStep[];
+  /** Canaries the client itself handed to the relay and to the issuer (they may receive them). */
+  readonly sentToRelay: readonly CanaryKind[];
+  readonly sentToIssuer: readonly CanaryKind[];
+  /** Whether a real search found stickers (the path works, so silence elsewhere means something). */
+  readonly searchHits: number;
+}
+
+/** fetch from the canary address, with the headers a device's HTTP stack or a proxy might add. */
+function identifyingFetch(canaries: FlowOptions["canaries"]): { fetch: typeof globalThis.fetch; close: () => Promise<void> } {
+  const agent = new Agent({ connect: { localAddress: canaries.client_ip } });
+  const identifying: Record<string, string> = {
+    "user-agent": `Messenger/1.0 (${canaries.client_header})`,
+    "x-client-id": canaries.client_header,
+    "x-forwarded-for": canaries.client_ip,
+    cookie: `session=${canaries.client_header}`,
+  };
+  const wrapped = async (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit): Promise<Response> => {
+    const url = typeof input === "string" || input instanceof URL ? input.toString() : input.url;
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(identifying)) if (!headers.has(name)) headers.set(name, value);
+    const res = await undiciFetch(url, {
+      method: init?.method ?? "GET",
+      headers: Object.fromEntries(headers.entries()),
+      ...(init?.body === undefined || init.body === null ? {} : { body: init.body as Uint8Array }),
+      dispatcher: agent,
+    });
+    return new Response(res.body === null ? null : new Uint8Array(await res.arrayBuffer()), { status: res.status, headers: Object.fromEntries(res.headers.entries()) });
+  };
+  return { fetch: wrapped as typeof globalThis.fetch, close: () => agent.close() };
+}
+
+export async function driveFlows(options: FlowOptions): Promise<FlowReport> {
+  const { canaries } = options;
+  const attester = await createDevAttester(options.devDir);
+  const http = identifyingFetch(canaries);
+  const steps: FlowStep[] = [];
+  const step = (flow: string, status: number, expected: number): void => {
+    steps.push({ flow, status, expected });
+  };
+  try {
+    const client: Client = createClient({
+      relayUrl: options.relayUrl,
+      issuerUrl: options.issuerUrl,
+      credential: () => attester.mint(canaries.device_id, 600, { account: canaries.account_id }),
+      fetch: http.fetch,
+      batchSize: 4,
+    });
+    // Discovery through the relay: the key configuration and the issuer directory.
+    await client.directory();
+    step("discovery: keys and issuer directory through the relay", 200, 200);
+
+    // Issuance (the first search's 401 tops the wallet up) and a search for the canary query.
+    const canarySearch = await client.searchStickers({ q: canaries.query, locale: "en" });
+    step("search: the canary query (no sticker matches it)", canarySearch.hits.length === 0 ? 200 : 0, 200);
+    const real = await client.searchStickers({ q: "cat", locale: "en", limit: 5 });
+    step("search: a real query", real.hits.length > 0 ? 200 : 0, 200);
+
+    // Telemetry: a declared event, plus undeclared identifier-like fields and free text, which the
+    // service must drop. (Their values are the telemetry canary: a device never sends its real
+    // device or account id here, and the telemetry service must never receive one.)
+    const telemetry = await client.sendTelemetry([
+      { type: "app.start", platform: "android", version_major: 7, cold: true, device_id: canaries.telemetry_text, note: canaries.telemetry_text },
+      { type: "sticker_search.result", outcome: canaries.telemetry_text, latency_ms: 42, account: canaries.telemetry_text },
+      { type: canaries.telemetry_text, platform: "ios" },
+    ]);
+    step("telemetry: one valid event, undeclared fields and free text dropped", telemetry.status, 200);
+
+    // Error paths.
+    const badSearch = await client.fetch("https://sticker-search.internal", {
+      method: "POST",
+      path: "/v1/search",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ q: canaries.query, locale: "xx-canary", limit: 5 }),
+    });
+    step("search: an unknown locale", badSearch.status, 422);
+    const badBatch = await client.fetch("https://telemetry.internal", {
+      method: "POST",
+      path: "/v1/events",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ events: canaries.telemetry_text }),
+    });
+    step("telemetry: a malformed batch", badBatch.status, 422);
+    const garbage = await http.fetch(`${options.relayUrl}/relay`, {
+      method: "POST",
+      headers: { "content-type": "message/ohttp-req" },
+      body: randomBytes(64),
+    });
+    step("relay: bytes that are no encapsulated request", garbage.status, 400);
+    const badCredential = await http.fetch(`${options.issuerUrl}/token-request`, {
+      method: "POST",
+      headers: { "content-type": "application/private-token-request", authorization: `Bearer ${canaries.device_id}.${canaries.account_id}.x` },
+      body: new Uint8Array(0),
+    });
+    step("issuer: a credential that is not a valid JWT", badCredential.status, 401);
+    await client.idle();
+    return {
+      steps,
+      sentToRelay: ["client_ip", "client_header"],
+      sentToIssuer: ["client_ip", "client_header", "device_id", "account_id"],
+      searchHits: real.hits.length,
+    };
+  } finally {
+    await http.close();
+  }
+}
