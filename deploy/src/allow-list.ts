@@ -1,0 +1,74 @@
+/**
+ * The intended network, written once: which component may reach which, on which port. The
+ * NetworkPolicies are checked against this table (network.ts evaluates them the way a CNI does),
+ * so a widened policy fails a test even when the manifests still look plausible.
+ *
+ * Endpoint names: a workload's `app.kubernetes.io/name`, or one of the cluster's own components
+ * below. `stranger@<namespace>` is any other pod (a debug pod, a compromised workload) and
+ * `internet` anything outside the cluster; neither is ever allowed.
+ */
+import type { Labels } from "./objects.js";
+
+/** The project's own services: their public and admin ports (DESIGN.md, default interfaces). */
+export const SERVICES = {
+  relay: { public: 8080, admin: 9080 },
+  gateway: { public: 8081, admin: 9081 },
+  issuer: { public: 8082, admin: 9082 },
+  "sticker-search": { public: 8083, admin: 9083 },
+  telemetry: { public: 8084, admin: 9084 },
+} as const;
+export type ServiceName = keyof typeof SERVICES;
+
+export function isServiceName(name: string): name is ServiceName {
+  return Object.hasOwn(SERVICES, name);
+}
+
+/** Components the cluster runs for us, as the manifests' selectors expect to find them. */
+export interface ClusterComponent {
+  readonly namespace: string;
+  readonly namespaceLabels: Labels;
+  readonly podLabels: Labels;
+}
+
+function ns(name: string): Labels {
+  return { "kubernetes.io/metadata.name": name };
+}
+
+export const CLUSTER_COMPONENTS = {
+  dns: { namespace: "kube-system", namespaceLabels: ns("kube-system"), podLabels: { "k8s-app": "kube-dns" } },
+  prometheus: { namespace: "monitoring", namespaceLabels: ns("monitoring"), podLabels: { "app.kubernetes.io/name": "prometheus" } },
+  // Two edges on purpose: the relay operator's sees client addresses; the service operator's must not.
+  "relay-edge": { namespace: "relay-ingress", namespaceLabels: ns("relay-ingress"), podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
+  "services-edge": { namespace: "services-ingress", namespaceLabels: ns("services-ingress"), podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
+} as const satisfies Readonly<Record<string, ClusterComponent>>;
+
+/** `endpoint:port` pairs. */
+type Allowed = readonly string[];
+
+const admin = (s: ServiceName): string => `prometheus:${SERVICES[s].admin}`;
+const dns = ["dns:53"];
+
+/** Who may open a connection to each workload. */
+export const INGRESS_ALLOWED: Readonly<Record<string, Allowed>> = {
+  relay: ["relay-edge:8080", admin("relay")],
+  gateway: ["relay:8081", admin("gateway")],
+  issuer: ["services-edge:8082", "gateway:8082", "sticker-search:8082", "telemetry:8082", admin("issuer")],
+  "sticker-search": ["gateway:8083", admin("sticker-search")],
+  telemetry: ["gateway:8084", admin("telemetry")],
+  redis: ["gateway:6379", "issuer:6379", "sticker-search:6379", "telemetry:6379"],
+  meilisearch: ["sticker-search:7700"],
+};
+
+/** Where each workload may open connections. Redis and Meilisearch: nowhere, not even DNS. */
+export const EGRESS_ALLOWED: Readonly<Record<string, Allowed>> = {
+  relay: ["gateway:8081", ...dns],
+  gateway: ["sticker-search:8083", "telemetry:8084", "issuer:8082", "redis:6379", ...dns],
+  issuer: ["redis:6379", ...dns],
+  "sticker-search": ["redis:6379", "meilisearch:7700", "issuer:8082", ...dns],
+  telemetry: ["redis:6379", "issuer:8082", ...dns],
+  redis: [],
+  meilisearch: [],
+};
+
+/** The only workloads an Ingress may route to, and on which Service port. */
+export const PUBLIC_ENTRY_POINTS: Readonly<Record<string, number>> = { relay: 8080, issuer: 8082 };
