@@ -77,6 +77,8 @@ export interface ClientStats {
   readonly dateRetries: number;
   readonly keyRetries: number;
   readonly challengeRetries: number;
+  /** Requests with no fields and no content that asked an origin for its challenge. */
+  readonly challengeProbes: number;
   readonly issuanceRequests: number;
   readonly tokensIssued: number;
   readonly tokensSent: number;
@@ -136,6 +138,14 @@ function parseOrigin(origin: string): Target {
   return { scheme: url.protocol.slice(0, -1), authority: url.host, originName: url.hostname, key: url.origin };
 }
 
+/** The caller's method, path and fields, checked before anything is sent. */
+function checkInit(init: FetchInit): { readonly method: string; readonly fields: Field[] } {
+  const method = init.method ?? "GET";
+  if (!TOKEN.test(method)) throw invalid("method");
+  if (!init.path.startsWith("/") || init.path.startsWith("//")) throw invalid("path");
+  return { method, fields: callerFields(init.headers) };
+}
+
 function callerFields(headers: Readonly<Record<string, string>> | undefined): Field[] {
   const fields: Field[] = [];
   for (const [name, value] of Object.entries(headers ?? {})) {
@@ -174,7 +184,7 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) throw invalid("batchSize");
   if (!Number.isInteger(lowWater) || lowWater < 0) throw invalid("lowWater");
 
-  const stats = { keyFetches: 0, directoryFetches: 0, relayRequests: 0, dateRetries: 0, keyRetries: 0, challengeRetries: 0, issuanceRequests: 0, tokensIssued: 0, tokensSent: 0 };
+  const stats = { keyFetches: 0, directoryFetches: 0, relayRequests: 0, dateRetries: 0, keyRetries: 0, challengeRetries: 0, challengeProbes: 0, issuanceRequests: 0, tokensIssued: 0, tokensSent: 0 };
   let clockOffsetMs = 0;
   let sealer: Promise<OhttpSealer> | undefined;
   let directory: Promise<Directory> | undefined;
@@ -223,10 +233,7 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
    * retry. `authorization` is asked for once per attempt, so every attempt carries its own token.
    */
   async function exchange(target: Target, init: FetchInit, authorization?: () => Promise<string>): Promise<InnerResponse> {
-    const method = init.method ?? "GET";
-    if (!TOKEN.test(method)) throw invalid("method");
-    if (!init.path.startsWith("/") || init.path.startsWith("//")) throw invalid("path");
-    const fields = callerFields(init.headers);
+    const { method, fields } = checkInit(init);
     const content = typeof init.body === "string" ? new TextEncoder().encode(init.body) : (init.body ?? EMPTY);
     let dateRetried = false;
     let keyRetried = false;
@@ -383,9 +390,23 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
     };
   }
 
+  /**
+   * An origin whose challenge is not known yet is asked for it first with the same method and
+   * path but no fields and no content: the caller's request (a query, events) never reaches an
+   * origin without a token. Not token-gated (no challenge in the answer): the request goes as is.
+   */
+  async function learnChallenge(target: Target, init: FetchInit): Promise<OriginState | undefined> {
+    checkInit(init);
+    stats.challengeProbes++;
+    const probe = await exchange(target, { ...(init.method === undefined ? {} : { method: init.method }), path: init.path });
+    const header = probe.status === 401 ? fieldValue(probe.headers, "www-authenticate") : undefined;
+    const offers = header === undefined ? [] : offersOf(header);
+    return offers.length === 0 ? undefined : adopt(target, offers);
+  }
+
   async function clientFetch(origin: string, init: FetchInit): Promise<ClientResponse> {
     const target = parseOrigin(origin);
-    let state = await stateFor(target);
+    let state = (await stateFor(target)) ?? (await learnChallenge(target, init));
     for (let challengeRetried = false; ; challengeRetried = true) {
       const inner = await exchange(target, init, state === undefined ? undefined : spender(state));
       if (inner.status !== 401 || challengeRetried) return response(inner);

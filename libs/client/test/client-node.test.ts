@@ -61,7 +61,11 @@ test("a search learns the challenge from the 401, tops up in one batch, and spen
   const result = await client.searchStickers({ q: "cat" });
   assert.deepEqual(result.hits, [STICKERS[0]]);
   let stats = client.stats();
-  assert.equal(stats.challengeRetries, 1);
+  assert.equal(stats.challengeProbes, 1, "the challenge was asked for with an empty request");
+  assert.equal(stats.challengeRetries, 0);
+  // The query itself never reached the origin without a token.
+  const bodiesWithoutToken = stack.origin.bodies.filter((_, i) => stack.origin.headers[i]?.authorization === undefined);
+  assert.ok(bodiesWithoutToken.length > 0 && bodiesWithoutToken.every((b) => b === ""), JSON.stringify(bodiesWithoutToken));
   assert.equal(stats.issuanceRequests, 1, "one batched token request");
   assert.equal(stats.tokensIssued, 4);
   assert.equal(client.tokenCount("https://sticker-search.internal"), 3);
