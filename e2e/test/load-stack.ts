@@ -31,6 +31,9 @@ type Locale = keyof (typeof STICKERS)[number]["keywords"];
 
 export interface LoadStack {
   readonly relayUrl: string;
+  /** The origins' own URLs, for the load tool's direct mode. */
+  readonly searchUrl: string;
+  readonly telemetryUrl: string;
   readonly devDir: string;
   /** When true, the origin answers 200 with a body that is not the right answer. */
   readonly wrong: { search: boolean; telemetry: boolean };
@@ -102,6 +105,8 @@ export async function startLoadStack(): Promise<LoadStack> {
   });
   return {
     relayUrl: relay.url,
+    searchUrl,
+    telemetryUrl,
     devDir,
     wrong,
     stop: async () => {

@@ -101,6 +101,46 @@ test("a telemetry answer that accepts fewer events than were sent is an error", 
   }
 });
 
+test("direct mode: the same calls and tokens, straight to the origin, each served and verified", async () => {
+  const s = await load.LoadSession.open({
+    relayUrl: stack.relayUrl,
+    scenario: "search",
+    authorities: AUTHORITIES,
+    credentials: await load.devCredentials(stack.devDir, 100),
+    workers: 2,
+    mintBatch: 25,
+    direct: { search: stack.searchUrl },
+  });
+  try {
+    const r = await s.run({ shape: { mode: "rate", rate: 20 }, durationMs: 1000 });
+    assert.equal(r.via, "direct");
+    assert.equal(r.sent, 20);
+    assert.deepEqual(r.errorsByOutcome, {});
+    assert.equal(r.served, 20);
+    assertOrdered(r.latency);
+    assert.ok(r.premint.tokens >= 20, "tokens were minted through the relay before the clock");
+    // The origin's own verdicts reach the verifier: a wrong answer is still an error.
+    stack.wrong.search = true;
+    const wrong = await s.run({ shape: { mode: "rate", rate: 20 }, durationMs: 500 });
+    assert.deepEqual(wrong.errorsByOutcome, { "wrong answer": 10 });
+  } finally {
+    stack.wrong.search = false;
+    await s.close();
+  }
+});
+
+test("direct mode refuses a scenario without a direct URL for each of its kinds", async () => {
+  const credentials = await load.devCredentials(stack.devDir, 100);
+  await assert.rejects(
+    load.LoadSession.open({ relayUrl: stack.relayUrl, scenario: "mix", authorities: AUTHORITIES, credentials, direct: { search: stack.searchUrl, telemetry: stack.telemetryUrl } }),
+    /issuance scenario has no direct mode/,
+  );
+  await assert.rejects(
+    load.LoadSession.open({ relayUrl: stack.relayUrl, scenario: "telemetry", authorities: AUTHORITIES, credentials, direct: { search: stack.searchUrl } }),
+    /no URL for the telemetry origin/,
+  );
+});
+
 test("the saturation finder steps the rate up and reports every step", async () => {
   const s = await session("search");
   try {

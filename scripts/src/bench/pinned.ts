@@ -18,8 +18,12 @@ export function freePort(): Promise<number> {
 
 /** Runs `node script args` pinned to `core`; resolves with its last stdout line parsed as JSON. */
 export function runPinned(core: number, script: string, args: readonly string[], env: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  return runCommand("taskset", ["-c", String(core), process.execPath, script, ...args], script, env);
+}
+
+function runCommand(command: string, argv: readonly string[], script: string, env: Record<string, string>): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn("taskset", ["-c", String(core), process.execPath, script, ...args], {
+    const child = spawn(command, [...argv], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -35,6 +39,11 @@ export function runPinned(core: number, script: string, args: readonly string[],
       }
     });
   });
+}
+
+/** Runs `node script args` on every core; resolves with its last stdout line parsed as JSON. */
+export function runUnpinned(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  return runCommand(process.execPath, [script, ...args], script, env);
 }
 
 /** Polls `url` until it answers 2xx; fails early if `child` exits. */

@@ -1,12 +1,14 @@
 /**
  * `npm run load`: real OHTTP traffic through a relay at a fixed rate or concurrency, for a
- * duration, with every answer verified; or `--find-saturation`. See `--help`.
+ * duration, with every answer verified; or `--find-saturation`; or, with `--direct`, the same
+ * calls and tokens as plain HTTP straight to the origins, as a baseline. See `--help`.
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
 import { devCredentials, fileCredentials } from "./credentials.js";
 import { SCENARIOS, parseMix, type LoadShape } from "./plan.js";
+import { SYNTHETIC_SEARCH_QUERIES } from "./scenarios.js";
 import { progressLine } from "./progress.js";
 import { writeReport, textTable, type LoadReport } from "./report.js";
 import { DEFAULT_SATURATION, findSaturation, type SaturationResult } from "./saturation.js";
@@ -19,9 +21,18 @@ Target
   --start-stack          start the local stack first (as npm start), relay rate limit raised
   --origins LIST         inner origins, default search=sticker-search.internal,
                          telemetry=telemetry.internal,issuer=issuer.internal
+  --direct               send the runs' calls, with the same tokens, as plain HTTP to the
+                         origins below (no relay, gateway or HPKE; tokens are still minted
+                         through the relay); scenarios search and telemetry only
+  --search-url URL       sticker-search's public URL (default STICKER_SEARCH_URL, the started
+                         stack's, or http://127.0.0.1:8083)
+  --telemetry-url URL    telemetry's public URL (default TELEMETRY_URL, the started stack's,
+                         or http://127.0.0.1:8084)
 Load
   --scenario NAME        ${SCENARIOS.join(" | ")} (default search)
   --mix LIST             weights of the mix scenario (default search=6,telemetry=3,issuance=1)
+  --queries SET          search queries: default (the real catalogue, 13 locales) or synthetic
+                         (catalogue-cli synthetic, locales en,de,ja)
   --rate N               open loop: N requests/s, latency from each due time (default 50)
   --concurrency N        closed loop: N requests in flight
   --duration TIME        measured time (default 10s; units ms, s, m)
@@ -76,8 +87,12 @@ async function main(): Promise<number> {
       relay: { type: "string" },
       "start-stack": { type: "boolean" },
       origins: { type: "string" },
+      direct: { type: "boolean" },
+      "search-url": { type: "string" },
+      "telemetry-url": { type: "string" },
       scenario: { type: "string" },
       mix: { type: "string" },
+      queries: { type: "string" },
       rate: { type: "string" },
       concurrency: { type: "string" },
       duration: { type: "string" },
@@ -108,6 +123,7 @@ async function main(): Promise<number> {
   }
   const scenario = SCENARIOS.find((s) => s === (values.scenario ?? "search"));
   if (scenario === undefined) throw new Error(`--scenario: one of ${SCENARIOS.join(", ")}`);
+  if (values.queries !== undefined && values.queries !== "default" && values.queries !== "synthetic") throw new Error("--queries: default or synthetic");
   if (values.rate !== undefined && values.concurrency !== undefined) throw new Error("--rate and --concurrency exclude each other");
   const shape: LoadShape =
     values.concurrency !== undefined
@@ -127,11 +143,21 @@ async function main(): Promise<number> {
     stack = await startStack({ env: { ...process.env, RELAY_RATE_LIMIT: process.env["RELAY_RATE_LIMIT"] ?? "1000000000" }, devDir, stdio: "ignore" });
     relayUrl = stack.services.find((s) => s.name === "relay")?.url ?? relayUrl;
   }
+  const serviceUrl = (name: string): string | undefined => stack?.services.find((s) => s.name === name)?.url;
+  const direct =
+    values.direct === true
+      ? {
+          search: values["search-url"] ?? process.env["STICKER_SEARCH_URL"] ?? serviceUrl("sticker-search") ?? "http://127.0.0.1:8083",
+          telemetry: values["telemetry-url"] ?? process.env["TELEMETRY_URL"] ?? serviceUrl("telemetry") ?? "http://127.0.0.1:8084",
+        }
+      : undefined;
   const session = await LoadSession.open({
     relayUrl,
     scenario,
     ...(values.mix === undefined ? {} : { mix: parseMix(values.mix) }),
     authorities: authoritiesFrom(values.origins),
+    ...(direct === undefined ? {} : { direct }),
+    ...(values.queries === "synthetic" ? { searchQueries: SYNTHETIC_SEARCH_QUERIES } : {}),
     credentials: values.credentials === undefined ? await devCredentials(devDir, quota) : fileCredentials(values.credentials, quota),
     ...(values.workers === undefined ? {} : { workers: Math.round(positive(values.workers, "workers", 1)) }),
     ...(values.connections === undefined ? {} : { connections: Math.round(positive(values.connections, "connections", 64)) }),

@@ -1,27 +1,31 @@
 /**
- * The send loop of one worker, for one run. Requests are sealed ahead of their due time (never
- * more than LOOKAHEAD_MS ahead, so the inner Date stays fresh), sent on time, and their answers
- * opened and verified by the same worker that holds their response context.
+ * The send loop of one worker, for one run. Requests are prepared (sealed, in the oblivious mode)
+ * ahead of their due time (never more than LOOKAHEAD_MS ahead, so the inner Date stays fresh),
+ * sent on time, and their answers opened and verified by the same worker that holds their
+ * response context.
  *
  * Open loop (rate): latency runs from the due time, not the send, so a generator or a server that
  * falls behind shows as latency instead of silently sending less (coordinated omission). How late
  * each send was against its due time is recorded too: it is the generator's share.
  */
 import { REQUEST_KINDS, kindOf, scheduledCount, wallNow, type RequestKind, type RunPlan } from "./plan.js";
-import type { Exchange, Sealed } from "./oblivious.js";
+import type { Exchange } from "./oblivious.js";
 import type { Verdict } from "./scenarios.js";
 
-/** A request sealed and ready to send; `verify` judges its inner answer. */
-export interface Prepared {
+/**
+ * A request ready to send (`M`: sealed OHTTP bytes, or a plain call in direct mode); `verify`
+ * judges its answer.
+ */
+export interface Prepared<M> {
   readonly kind: RequestKind;
-  readonly sealed: Sealed;
+  readonly message: M;
   readonly verify: (exchange: Exchange) => Promise<Verdict>;
 }
 
-export interface GeneratorDeps {
-  /** Seals request number `k`; `undefined` when this worker has no token (or credential) left for it. */
-  prepare(k: number, kind: RequestKind): Prepared | undefined;
-  send(sealed: Sealed): Promise<Exchange>;
+export interface GeneratorDeps<M> {
+  /** Prepares request number `k`; `undefined` when this worker has no token (or credential) left for it. */
+  prepare(k: number, kind: RequestKind): Prepared<M> | undefined;
+  send(message: M): Promise<Exchange>;
   progress(completed: number, ok: number): void;
 }
 
@@ -79,7 +83,7 @@ class Recorder {
 }
 
 /** Runs `plan` to its end and until every answer is in. */
-export async function runGenerator(plan: RunPlan, deps: GeneratorDeps): Promise<WorkerRun> {
+export async function runGenerator<M>(plan: RunPlan, deps: GeneratorDeps<M>): Promise<WorkerRun> {
   const rec = new Recorder();
   let prepareMs = 0;
   let preparedLate = 0;
@@ -88,16 +92,16 @@ export async function runGenerator(plan: RunPlan, deps: GeneratorDeps): Promise<
   const t0 = plan.startAt;
   const clock = (): number => wallNow() - t0;
 
-  const prepare = (k: number): Prepared | undefined => {
+  const prepare = (k: number): Prepared<M> | undefined => {
     const started = performance.now();
     const p = deps.prepare(k, kindOf(plan.mix, k));
     prepareMs += performance.now() - started;
     return p;
   };
 
-  const fire = (p: Prepared, due: number): Promise<void> => {
+  const fire = (p: Prepared<M>, due: number): Promise<void> => {
     const sent = clock();
-    const done = deps.send(p.sealed).then(async (exchange) => {
+    const done = deps.send(p.message).then(async (exchange) => {
       const answered = clock();
       const started = performance.now();
       let verdict: Verdict;
@@ -121,7 +125,7 @@ export async function runGenerator(plan: RunPlan, deps: GeneratorDeps): Promise<
       const { rate } = plan.shape;
       const total = scheduledCount(rate, plan.durationMs);
       const dueOf = (k: number): number => (k * 1000) / rate;
-      const ready: (Prepared | undefined)[] = [];
+      const ready: (Prepared<M> | undefined)[] = [];
       let nextSend = plan.index;
       let nextPrepare = plan.index;
       while (nextSend < total && !exhausted) {
@@ -153,13 +157,13 @@ export async function runGenerator(plan: RunPlan, deps: GeneratorDeps): Promise<
       const end = plan.durationMs;
       let j = 0;
       const nextK = (): number => plan.index + plan.workers * j++;
-      const buffer: (Prepared | undefined)[] = [];
+      const buffer: (Prepared<M> | undefined)[] = [];
       const refill = (): void => {
         while (buffer.length < plan.inFlight && clock() < end) buffer.push(prepare(nextK()));
       };
       const loop = async (): Promise<void> => {
         while (clock() < end && !exhausted) {
-          let p: Prepared | undefined;
+          let p: Prepared<M> | undefined;
           if (buffer.length > 0) p = buffer.shift();
           else {
             preparedLate++;

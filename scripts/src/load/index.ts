@@ -5,8 +5,8 @@ export { DEFAULT_MIX, REQUEST_KINDS, SCENARIOS, kindOf, mixOf, parseMix } from "
 export type { LoadShape, Mix, RequestKind, Scenario } from "./plan.js";
 export { devCredentials, fileCredentials } from "./credentials.js";
 export type { CredentialSource } from "./credentials.js";
-export { SEARCH_QUERIES, SEARCH_LIMIT, TELEMETRY_EVENTS } from "./scenarios.js";
-export type { Authorities } from "./scenarios.js";
+export { SEARCH_QUERIES, SEARCH_LIMIT, SYNTHETIC_SEARCH_QUERIES, TELEMETRY_EVENTS } from "./scenarios.js";
+export type { Authorities, SearchQuery } from "./scenarios.js";
 export { histogram, percentile, summarize, timeline } from "./stats.js";
 export type { Histogram, LatencySummary, Second } from "./stats.js";
 export { DEFAULT_SATURATION, findSaturation } from "./saturation.js";

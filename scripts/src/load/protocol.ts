@@ -2,7 +2,7 @@
 import type { Grant } from "./mint.js";
 import type { WorkerRun } from "./generator.js";
 import type { KindCounts, RunPlan, TokenKind } from "./plan.js";
-import type { Authorities } from "./scenarios.js";
+import type { Authorities, SearchQuery } from "./scenarios.js";
 
 export interface WorkerInit {
   readonly relayUrl: string;
@@ -15,6 +15,10 @@ export interface WorkerInit {
   readonly challenges: Readonly<Partial<Record<TokenKind, Uint8Array>>>;
   readonly connections: number;
   readonly timeoutMs: number;
+  /** The queries of the search scenario; request k asks query k mod length. */
+  readonly searchQueries: readonly SearchQuery[];
+  /** Direct mode: each origin's own base URL; empty in the oblivious mode. */
+  readonly direct: Readonly<Partial<Record<TokenKind, string>>>;
 }
 
 export type WorkerRequest =

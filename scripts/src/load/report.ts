@@ -26,6 +26,10 @@ function shapeText(r: RunResult): string {
   return r.shape.mode === "rate" ? `${r.shape.rate}/s` : `${r.shape.concurrency} in flight`;
 }
 
+function scenarioText(r: RunResult): string {
+  return r.via === "direct" ? `${r.scenario} (direct)` : r.scenario;
+}
+
 function errorsText(r: RunResult): string {
   const entries = Object.entries(r.errorsByOutcome);
   return entries.length === 0 ? "none" : entries.map(([k, v]) => `${k}: ${v}`).join(", ");
@@ -38,7 +42,7 @@ export function textTable(report: LoadReport): string {
     const l = r.latency;
     rows.push([
       r.label,
-      r.scenario,
+      scenarioText(r),
       shapeText(r),
       String(r.sent),
       String(r.served),
@@ -74,7 +78,7 @@ export function renderHtml(report: LoadReport, timeSvg: string, histSvg: string)
   const runRows = report.runs
     .map(
       (r) =>
-        `<tr><td>${escapeXml(r.label)}</td><td>${r.scenario}</td><td>${shapeText(r)}</td><td>${r.sent}</td><td>${r.served}</td><td>${r.errors}</td><td>${r.throughput.toFixed(1)}</td>${summaryRows(r.latency)}<td>${escapeXml(errorsText(r))}</td></tr>`,
+        `<tr><td>${escapeXml(r.label)}</td><td>${scenarioText(r)}</td><td>${shapeText(r)}</td><td>${r.sent}</td><td>${r.served}</td><td>${r.errors}</td><td>${r.throughput.toFixed(1)}</td>${summaryRows(r.latency)}<td>${escapeXml(errorsText(r))}</td></tr>`,
     )
     .join("\n");
   const primary = report.runs[report.primary];
@@ -122,7 +126,7 @@ export function writeReport(report: LoadReport, paths: { readonly json?: string;
   }
   if (paths.html !== undefined) {
     const primary = report.runs[report.primary];
-    const title = primary === undefined ? "" : `${primary.scenario}, ${shapeText(primary)}`;
+    const title = primary === undefined ? "" : `${scenarioText(primary)}, ${shapeText(primary)}`;
     const timeSvg = latencyOverTimeSvg(primary?.timeline ?? [], `Latency over time (${title})`);
     const histSvg = histogramSvg(primary?.histogram ?? { lowerMs: [], counts: [] }, `Latency histogram (${title})`);
     const dir = dirname(paths.html);

@@ -4,7 +4,7 @@
  * was asked (a known emoji among the hits, every telemetry event accepted, every issued token
  * finalizing into a valid signature).
  */
-import type { Response as BhttpResponse } from "@oblivious/bhttp";
+import type { Field, Response as BhttpResponse } from "@oblivious/bhttp";
 import { MediaType, decodeBatchedTokenResponse, encodeBatchedTokenRequest, type PendingBatchedTokenRequest } from "@oblivious/privacypass";
 import { encodeInner, header } from "./oblivious.js";
 
@@ -22,12 +22,19 @@ export const TOKEN_REQUEST_PATH = "/token-request";
 const CAT = ["🐈", "🐱"];
 const DOG = ["🐕", "🐶"];
 
+/** A query and the emoji of which at least one must be among its hits. */
+export interface SearchQuery {
+  readonly q: string;
+  readonly locale: string;
+  readonly expect: readonly string[];
+}
+
 /**
  * Queries whose answer is known from the CLDR annotations the catalogue is built from: each
  * expected emoji is named by the query in that locale (its label or a tag), so any sane ranking
  * puts it among the first SEARCH_LIMIT hits.
  */
-export const SEARCH_QUERIES: readonly { readonly q: string; readonly locale: string; readonly expect: readonly string[] }[] = [
+export const SEARCH_QUERIES: readonly SearchQuery[] = [
   { q: "cat", locale: "en", expect: CAT },
   { q: "Katze", locale: "de", expect: CAT },
   { q: "猫", locale: "ja", expect: CAT },
@@ -39,6 +46,25 @@ export const SEARCH_QUERIES: readonly { readonly q: string; readonly locale: str
 ];
 export const SEARCH_LIMIT = 24;
 
+/** Every emoji whose CLDR name or tags say "cat" (Katze, ネコ): any of them answers a cat query. */
+const CAT_FAMILY = ["🐈", "🐱", "🐈‍⬛", "😺", "😸", "😹", "😻", "😼", "😽", "🙀", "😿", "😾"];
+
+/**
+ * Queries for the synthetic benchmark catalogue (catalogue-cli `synthetic`, locales en, de, ja),
+ * checked against its 100,000-sticker build: on it, "Katze" ranks the cat faces first, and single
+ * kanji (猫, 犬) match too widely to rank the animal in the first hits, so katakana stands in.
+ */
+export const SYNTHETIC_SEARCH_QUERIES: readonly SearchQuery[] = [
+  { q: "cat", locale: "en", expect: CAT_FAMILY },
+  { q: "Katze", locale: "de", expect: CAT_FAMILY },
+  { q: "ネコ", locale: "ja", expect: CAT_FAMILY },
+  { q: "dog", locale: "en", expect: DOG },
+  { q: "Hund", locale: "de", expect: DOG },
+  { q: "イヌ", locale: "ja", expect: DOG },
+  { q: "pizza", locale: "en", expect: ["🍕"] },
+  { q: "rocket", locale: "en", expect: ["🚀"] },
+];
+
 /** Telemetry batches: declared event types (services/telemetry/src/schemas.ts) with in-range values. */
 export const TELEMETRY_EVENTS: readonly Readonly<Record<string, string | number | boolean>>[] = [
   { type: "app.start", platform: "android", version_major: 7, cold: true },
@@ -47,7 +73,18 @@ export const TELEMETRY_EVENTS: readonly Readonly<Record<string, string | number 
   { type: "token.wallet", event: "topup", batch: 10 },
 ];
 
-const JSON_HEADERS: [string, string][] = [["content-type", "application/json"]];
+const JSON_HEADERS: Field[] = [["content-type", "application/json"]];
+
+/**
+ * A feature call before it is wrapped: the oblivious mode encodes it as Binary HTTP inside OHTTP,
+ * the direct mode sends it as plain HTTP to the origin. Both send the same fields and body.
+ */
+export interface InnerRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: readonly Field[];
+  readonly content: Uint8Array;
+}
 const utf8 = new TextEncoder();
 
 /** A verdict: `undefined` when the answer is right, else a short name of what was wrong. */
@@ -70,23 +107,29 @@ function parseJson(response: BhttpResponse): unknown {
   }
 }
 
+/** In direct mode this is the origin's own status, named alike so both modes' error tables compare. */
 function innerStatus(response: BhttpResponse): Verdict {
   return response.status === 200 ? undefined : `inner ${response.status}`;
 }
 
-export function searchBody(n: number): Uint8Array {
-  const query = SEARCH_QUERIES[n % SEARCH_QUERIES.length] ?? SEARCH_QUERIES[0];
+export function searchBody(n: number, queries: readonly SearchQuery[] = SEARCH_QUERIES): Uint8Array {
+  const query = queries[n % queries.length] ?? queries[0];
   return utf8.encode(JSON.stringify({ q: query?.q, locale: query?.locale, limit: SEARCH_LIMIT }));
 }
 
-export function searchRequest(authorities: Authorities, n: number, authorization: string): Uint8Array {
-  return encodeInner(authorities.search, "POST", SEARCH_PATH, [...JSON_HEADERS, ["authorization", authorization]], searchBody(n));
+export function searchCall(n: number, authorization: string, queries: readonly SearchQuery[] = SEARCH_QUERIES): InnerRequest {
+  return { method: "POST", path: SEARCH_PATH, headers: [...JSON_HEADERS, ["authorization", authorization]], content: searchBody(n, queries) };
 }
 
-export function verifySearch(n: number, response: BhttpResponse): Verdict {
+export function searchRequest(authorities: Authorities, n: number, authorization: string, queries: readonly SearchQuery[] = SEARCH_QUERIES): Uint8Array {
+  const call = searchCall(n, authorization, queries);
+  return encodeInner(authorities.search, call.method, call.path, call.headers, call.content);
+}
+
+export function verifySearch(n: number, response: BhttpResponse, queries: readonly SearchQuery[] = SEARCH_QUERIES): Verdict {
   const status = innerStatus(response);
   if (status !== undefined) return status;
-  const query = SEARCH_QUERIES[n % SEARCH_QUERIES.length];
+  const query = queries[n % queries.length];
   const body = parseJson(response);
   if (query === undefined || !isRecord(body) || !Array.isArray(body["hits"])) return "wrong answer";
   const hits: unknown[] = body["hits"];
@@ -110,8 +153,13 @@ export function telemetryBody(n: number): Uint8Array {
   return utf8.encode(JSON.stringify({ events }));
 }
 
+export function telemetryCall(n: number, authorization: string): InnerRequest {
+  return { method: "POST", path: EVENTS_PATH, headers: [...JSON_HEADERS, ["authorization", authorization]], content: telemetryBody(n) };
+}
+
 export function telemetryRequest(authorities: Authorities, n: number, authorization: string): Uint8Array {
-  return encodeInner(authorities.telemetry, "POST", EVENTS_PATH, [...JSON_HEADERS, ["authorization", authorization]], telemetryBody(n));
+  const call = telemetryCall(n, authorization);
+  return encodeInner(authorities.telemetry, call.method, call.path, call.headers, call.content);
 }
 
 export function verifyTelemetry(n: number, response: BhttpResponse): Verdict {

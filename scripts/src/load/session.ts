@@ -3,13 +3,17 @@
  * issuer's key, all fetched through the relay; the worker threads) and any number of runs on it.
  * Before each run's clock starts, every worker is topped up with the tokens and blinded issuance
  * requests that run will spend, in parallel, and that time is reported apart from the run.
+ *
+ * Direct mode (`direct`): the runs send the same calls with the same tokens as plain HTTP to the
+ * origins' own URLs instead, the baseline for the cost of relay, gateway and HPKE. Set-up and
+ * minting still go through the relay, as a client's would.
  */
 import { availableParallelism } from "node:os";
 import { decodeTokenChallenge } from "@oblivious/privacypass";
 import { currentTokenKey, fetchDirectory, fetchKeyConfigs, firstKeyConfig, probeChallenge, sameBytes } from "./oblivious.js";
 import { WorkerSet } from "./workers.js";
-import { REQUEST_KINDS, TOKEN_KINDS, countsFor, mixOf, scheduledCount, wallNow, zeroCounts, type KindCounts, type LoadShape, type Mix, type RequestKind, type RunPlan, type Scenario, type TokenKind } from "./plan.js";
-import { EVENTS_PATH, SEARCH_PATH, searchBody, telemetryBody, type Authorities } from "./scenarios.js";
+import { REQUEST_KINDS, TOKEN_KINDS, countsFor, isTokenKind, mixOf, scheduledCount, wallNow, zeroCounts, type KindCounts, type LoadShape, type Mix, type RequestKind, type RunPlan, type Scenario, type TokenKind } from "./plan.js";
+import { EVENTS_PATH, SEARCH_PATH, SEARCH_QUERIES, searchBody, telemetryBody, type Authorities, type SearchQuery } from "./scenarios.js";
 import type { CredentialSource } from "./credentials.js";
 import type { WorkerRun } from "./generator.js";
 import { summarize, histogram, timeline, type Histogram, type LatencySummary, type Second } from "./stats.js";
@@ -30,6 +34,13 @@ export interface SessionOptions {
   readonly mintBatch?: number;
   /** Tokens per request of the issuance scenario (default 10). */
   readonly issuanceBatch?: number;
+  /** Queries of the search scenario (default SEARCH_QUERIES); each must be answerable by the catalogue served. */
+  readonly searchQueries?: readonly SearchQuery[];
+  /**
+   * Direct mode: each origin's base URL (such as `http://127.0.0.1:8083`), for every token kind
+   * the scenario uses; the issuance kind has no direct mode.
+   */
+  readonly direct?: Readonly<Partial<Record<TokenKind, string>>>;
   /** Deadline of one request, ms (default 15 s). */
   readonly timeoutMs?: number;
   readonly onProgress?: (progress: Progress) => void;
@@ -85,6 +96,8 @@ export interface PremintReport {
 export interface RunResult {
   readonly label: string;
   readonly scenario: Scenario;
+  /** `relay`: the oblivious path; `direct`: plain HTTP to the origins. */
+  readonly via: "relay" | "direct";
   readonly mix: Mix;
   readonly shape: LoadShape;
   readonly durationMs: number;
@@ -127,13 +140,26 @@ export class LoadSession {
   /** Fetches keys, challenges and the issuer key through the relay, and starts the workers. */
   static async open(options: SessionOptions): Promise<LoadSession> {
     const mix = mixOf(options.scenario, options.mix);
+    const searchQueries = options.searchQueries ?? SEARCH_QUERIES;
+    if (searchQueries.length === 0) throw new Error("no search queries");
+    const direct = options.direct ?? {};
+    if (options.direct !== undefined) {
+      for (const kind of REQUEST_KINDS) {
+        if (mix[kind] <= 0) continue;
+        if (!isTokenKind(kind)) throw new Error(`direct mode: the ${kind} scenario has no direct mode`);
+        const url = direct[kind];
+        if (url === undefined) throw new Error(`direct mode: no URL for the ${kind} origin`);
+        // Fails here, with the URL named, rather than in every request of a worker.
+        if (!URL.canParse(url)) throw new Error(`direct mode: not a URL: ${url}`);
+      }
+    }
     const keys = await fetchKeyConfigs(options.relayUrl);
     const config = firstKeyConfig(keys);
     const directory = await fetchDirectory(options.relayUrl, config, options.authorities.issuer);
     const tokenKey = currentTokenKey(directory, Date.now());
     const challenges: Partial<Record<TokenKind, Uint8Array>> = {};
     const probes: Record<TokenKind, { authority: string; path: string; body: Uint8Array }> = {
-      search: { authority: options.authorities.search, path: SEARCH_PATH, body: searchBody(0) },
+      search: { authority: options.authorities.search, path: SEARCH_PATH, body: searchBody(0, searchQueries) },
       telemetry: { authority: options.authorities.telemetry, path: EVENTS_PATH, body: telemetryBody(0) },
     };
     for (const kind of TOKEN_KINDS) {
@@ -147,7 +173,17 @@ export class LoadSession {
     }
     const count = options.workers ?? Math.max(1, Math.min(4, availableParallelism()));
     const workers = new WorkerSet(
-      { relayUrl: options.relayUrl, keys, authorities: options.authorities, tokenKey, challenges, connections: options.connections ?? 64, timeoutMs: options.timeoutMs ?? 15_000 },
+      {
+        relayUrl: options.relayUrl,
+        keys,
+        authorities: options.authorities,
+        tokenKey,
+        challenges,
+        connections: options.connections ?? 64,
+        timeoutMs: options.timeoutMs ?? 15_000,
+        searchQueries,
+        direct,
+      },
       count,
     );
     return new LoadSession(options, mix, workers);
@@ -319,6 +355,7 @@ function result(session: LoadSession, spec: RunSpec, label: string, runs: readon
   return {
     label,
     scenario: session.options.scenario,
+    via: session.options.direct === undefined ? "relay" : "direct",
     mix: session.mix,
     shape: spec.shape,
     durationMs: spec.durationMs,

@@ -1,25 +1,27 @@
 /**
  * A load worker thread: it holds its share of tokens and blinded issuance requests, seals
  * requests ahead of their due time, sends them, and opens and verifies the answers with the
- * response contexts it kept. Nothing secret or per-request leaves it but measurements.
+ * response contexts it kept. In direct mode it sends the same calls, with the same tokens, as
+ * plain HTTP to the origins. Nothing secret or per-request leaves it but measurements.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { firstKeyConfig, type Exchange } from "./oblivious.js";
+import type { Response as BhttpResponse } from "@oblivious/bhttp";
+import { encodeInner, firstKeyConfig, seal, type Exchange, type Sealed } from "./oblivious.js";
 import { blindIssuances, mintTokens, type MintContext } from "./mint.js";
 import { runGenerator, type Prepared } from "./generator.js";
 import { isTokenKind, type RequestKind, type TokenKind } from "./plan.js";
 import {
   issuanceRequest,
-  searchRequest,
-  telemetryRequest,
+  searchCall,
+  telemetryCall,
   verifyIssuance,
   verifySearch,
   verifyTelemetry,
   type PreparedIssuance,
   type Verdict,
 } from "./scenarios.js";
-import { seal } from "./oblivious.js";
 import { createTransport } from "./transport.js";
+import { createDirectTransport, type DirectCall } from "./direct.js";
 import type { FromWorker, ToWorker, WorkerInit, WorkerReplies, WorkerRequest } from "./protocol.js";
 
 function requireParent(): NonNullable<typeof parentPort> {
@@ -30,26 +32,35 @@ const port = requireParent();
 const init = workerData as WorkerInit;
 const config = firstKeyConfig(init.keys);
 const transport = createTransport(init.relayUrl, init.connections, init.timeoutMs);
+const direct = createDirectTransport(init.connections, init.timeoutMs);
 const mintContext: MintContext = { transport, config, issuerAuthority: init.authorities.issuer, tokenKey: init.tokenKey };
 
 const tokens: Record<TokenKind, string[]> = { search: [], telemetry: [] };
 const issuances: PreparedIssuance[] = [];
 
-function judged(exchange: Exchange, verify: (response: Extract<Exchange, { ok: true }>["response"]) => Verdict | Promise<Verdict>): Verdict | Promise<Verdict> {
+function judged(exchange: Exchange, verify: (response: BhttpResponse) => Verdict | Promise<Verdict>): Verdict | Promise<Verdict> {
   return exchange.ok ? verify(exchange.response) : exchange.outcome;
 }
 
-function prepare(k: number, kind: RequestKind): Prepared | undefined {
+/** What a run sends: sealed bytes for the relay, or a plain call for an origin (direct mode). */
+type Message = { readonly via: "relay"; readonly sealed: Sealed } | { readonly via: "direct"; readonly call: DirectCall };
+
+function prepare(k: number, kind: RequestKind): Prepared<Message> | undefined {
   if (isTokenKind(kind)) {
     const authorization = tokens[kind].pop();
     if (authorization === undefined) return undefined;
-    const inner = kind === "search" ? searchRequest(init.authorities, k, authorization) : telemetryRequest(init.authorities, k, authorization);
-    const verify = kind === "search" ? verifySearch : verifyTelemetry;
-    return { kind, sealed: seal(config, inner), verify: async (exchange) => judged(exchange, (r) => verify(k, r)) };
+    const call = kind === "search" ? searchCall(k, authorization, init.searchQueries) : telemetryCall(k, authorization);
+    const verify = (r: BhttpResponse): Verdict => (kind === "search" ? verifySearch(k, r, init.searchQueries) : verifyTelemetry(k, r));
+    const origin = init.direct[kind];
+    const message: Message =
+      origin === undefined
+        ? { via: "relay", sealed: seal(config, encodeInner(init.authorities[kind], call.method, call.path, call.headers, call.content)) }
+        : { via: "direct", call: { origin, request: call } };
+    return { kind, message, verify: async (exchange) => judged(exchange, verify) };
   }
   const issuance = issuances.pop();
   if (issuance === undefined) return undefined;
-  return { kind, sealed: seal(config, issuanceRequest(init.authorities, issuance)), verify: async (exchange) => judged(exchange, (r) => verifyIssuance(issuance, r)) };
+  return { kind, message: { via: "relay", sealed: seal(config, issuanceRequest(init.authorities, issuance)) }, verify: async (exchange) => judged(exchange, (r) => verifyIssuance(issuance, r)) };
 }
 
 async function handle(request: WorkerRequest): Promise<WorkerReplies[keyof WorkerReplies]> {
@@ -71,7 +82,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReplies[keyof Worke
     case "run":
       return runGenerator(request.plan, {
         prepare,
-        send: (sealed) => transport.send(sealed),
+        send: (message) => (message.via === "relay" ? transport.send(message.sealed) : direct.send(message.call)),
         progress: (completed, ok) => port.postMessage({ progress: { completed, ok } } satisfies FromWorker),
       });
   }
@@ -79,7 +90,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReplies[keyof Worke
 
 port.on("message", (message: ToWorker) => {
   if ("close" in message) {
-    void transport.close().finally(() => port.close());
+    void Promise.all([transport.close(), direct.close()]).finally(() => port.close());
     return;
   }
   handle(message.request).then(

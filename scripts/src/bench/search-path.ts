@@ -1,0 +1,282 @@
+/**
+ * The full privacy path beside a direct call, on a large catalogue, in one run (issues 4 and 7):
+ * sticker-search on a synthetic catalogue (100,000 stickers, locales en, de, ja), reached
+ *
+ *  - full path: client → relay → gateway (HPKE) → sticker-search, token checked there;
+ *  - direct:    client → sticker-search as plain HTTP, the same calls with the same kind of
+ *               pre-minted token, so the token check stays in the baseline.
+ *
+ * Measured: (a) the saturation rate of each (load tool's open-loop finder, search scenario);
+ * (b) at half the full path's saturation rate, p50/p99 of both at that same rate; (c) a hold at
+ * 80% of the full path's saturation, counting errors. Goals (issue 7): the full path adds at most
+ * 2 ms at p50 in (b), and (c) has no error.
+ *
+ * Like the other benchmarks, the services share core 0 and the load generator runs on core 1
+ * (`BENCH_PIN=0` turns that off), so both modes get the same one core. Each mode also gets a
+ * profile: each service's mean time per request (its own http_request_duration histogram) and
+ * CPU time per request (/proc/PID/stat) over the half-rate run.
+ *
+ * argv: stepSeconds measureSeconds holdSeconds [stickers]   (default 5 10 60 100000)
+ * Progress goes to stderr; the last stdout line is one JSON object.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
+import { generateSyntheticCatalogue } from "@oblivious/sticker-search";
+import { DEFAULT_SATURATION, LoadSession, SYNTHETIC_SEARCH_QUERIES, devCredentials, findSaturation, type RunResult, type RunSpec } from "../load/index.js";
+import { ROOT, STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
+import { freePort, stop } from "./pinned.js";
+
+const [stepText = "5", measureText = "10", holdText = "60", stickersText = "100000"] = process.argv.slice(2);
+const STEP_MS = seconds(stepText, "stepSeconds") * 1000;
+const MEASURE_MS = seconds(measureText, "measureSeconds") * 1000;
+const HOLD_MS = seconds(holdText, "holdSeconds") * 1000;
+const STICKERS = Number(stickersText);
+const LOCALES = ["en", "de", "ja"];
+/** Tokens per device credential: high, so minting tens of thousands of tokens needs few credentials. */
+const QUOTA = 1_000_000;
+/** Loading 100,000 stickers into the embedded index takes about 20 s on this kind of machine. */
+const SEARCH_READY_MS = 180_000;
+const PIN = process.env["BENCH_PIN"] !== "0" && availableParallelism() >= 2;
+
+function seconds(text: string, name: string): number {
+  const n = Number(text);
+  if (!(Number.isFinite(n) && n > 0)) throw new Error(`${name}: not a positive number: ${text}`);
+  return n;
+}
+
+const note = (text: string): boolean => process.stderr.write(`search-path: ${text}\n`);
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+
+/** User + system CPU seconds a process has used (fields 14 and 15 of /proc/PID/stat). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Every thread of `pid` onto `core`; threads it starts later inherit that. */
+function pin(pid: number, core: number): void {
+  execFileSync("taskset", ["-a", "-p", "-c", String(core), String(pid)], { stdio: "ignore" });
+}
+
+/** Sum and count of a service's answered (2xx) POSTs in its http_request_duration_seconds histogram. */
+async function postSeconds(adminUrl: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const out = { sum: 0, count: 0 };
+  for (const line of text.split("\n")) {
+    const m = /^http_request_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/.exec(line);
+    if (m === null || !m[2]?.includes('method="POST"') || !m[2].includes('status_class="2xx"')) continue;
+    out[m[1] === "sum" ? "sum" : "count"] += Number(m[3]);
+  }
+  return out;
+}
+
+interface Hop {
+  readonly name: string;
+  readonly pid: number;
+  readonly adminUrl: string;
+}
+
+interface HopProfile {
+  /** Mean time from the request's arrival at the service to the end of its answer, ms. */
+  readonly meanMs: number;
+  /** CPU time the service's process spent per request over the run, µs. */
+  readonly cpuUsPerRequest: number;
+}
+
+/**
+ * Runs `spec` on `session` and reports, per hop, its mean time and CPU per request over that run.
+ * Tokens are minted first, outside the window: minting goes through relay and gateway too.
+ */
+async function profiled(hops: readonly Hop[], session: LoadSession, spec: RunSpec): Promise<{ run: RunResult; hops: Record<string, HopProfile> }> {
+  await session.provision(spec);
+  const snapshot = (): Promise<{ cpu: number; sum: number; count: number }[]> => Promise.all(hops.map(async (h) => ({ cpu: cpuSeconds(h.pid), ...(await postSeconds(h.adminUrl)) })));
+  const before = await snapshot();
+  const run = await session.run(spec);
+  const after = await snapshot();
+  // The window also holds the warm-up run: CPU is spread over the requests of both.
+  const requests = run.sent + (run.warmup?.sent ?? 0);
+  const out: Record<string, HopProfile> = {};
+  hops.forEach((h, i) => {
+    const b = before[i];
+    const a = after[i];
+    if (a === undefined || b === undefined) return;
+    const count = a.count - b.count;
+    out[h.name] = { meanMs: count > 0 ? ((a.sum - b.sum) / count) * 1000 : Number.NaN, cpuUsPerRequest: requests > 0 ? ((a.cpu - b.cpu) / requests) * 1e6 : Number.NaN };
+  });
+  return { run, hops: out };
+}
+
+async function waitReady(url: string, child: ChildProcess, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`sticker-search exited with code ${child.exitCode} during start-up`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet: the index is still loading
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`sticker-search was not ready within ${ms} ms`);
+}
+
+const round = (v: number, digits = 2): number => Number(v.toFixed(digits));
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-search-path-"));
+  let stack: RunningStack | undefined;
+  let search: ChildProcess | undefined;
+  const sessions: LoadSession[] = [];
+  try {
+    note(`generating a synthetic catalogue of ${STICKERS} stickers (${LOCALES.join(", ")})`);
+    const catalogue = generateSyntheticCatalogue({ count: STICKERS, locales: LOCALES });
+    const catalogueFile = join(dir, "catalogue.json");
+    writeFileSync(catalogueFile, JSON.stringify(catalogue));
+
+    const ports: Record<string, string> = {};
+    for (const name of ["RELAY", "GATEWAY", "ISSUER", "STICKER_SEARCH", "TELEMETRY"]) {
+      ports[`${name}_PORT`] = String(await freePort());
+      ports[`${name}_ADMIN_PORT`] = String(await freePort());
+    }
+    const searchPort = await freePort();
+    const searchAdminPort = await freePort();
+    const searchUrl = `http://127.0.0.1:${searchPort}`;
+    const url = (name: string): string => `http://127.0.0.1:${ports[`${name}_PORT`] ?? ""}`;
+
+    // startStack waits 20 s for each service to be ready, about what indexing 100,000 stickers
+    // takes here; so the stack's gateway routes sticker-search.internal to an instance started
+    // below with a longer deadline, and the stack's own sticker-search stays idle.
+    note("starting the stack");
+    stack = await startStack({
+      env: {
+        ...process.env,
+        ...ports,
+        // One generator on one address would hit the relay's per-address limit within seconds.
+        RELAY_RATE_LIMIT: "1000000000",
+        ISSUER_QUOTA: String(QUOTA),
+        GATEWAY_TARGETS: [`${STACK_ORIGINS.stickerSearch}=${searchUrl}`, `${STACK_ORIGINS.telemetry}=${url("TELEMETRY")}`, `${STACK_ORIGINS.issuer}=${url("ISSUER")}`].join(","),
+      },
+      devDir: dir,
+      stdio: "ignore",
+    });
+    note(`starting sticker-search on the catalogue (up to ${SEARCH_READY_MS / 1000} s to index it)`);
+    search = spawn(process.execPath, [join(ROOT, "services/sticker-search/dist/src/main.js")], {
+      env: {
+        ...process.env,
+        STICKER_SEARCH_PORT: String(searchPort),
+        STICKER_SEARCH_ADMIN_PORT: String(searchAdminPort),
+        STICKER_CATALOGUE_FILE: catalogueFile,
+        STICKER_LOCALES: LOCALES.join(","),
+        ISSUER_DIRECTORY_URL: `${url("ISSUER")}${ISSUER_DIRECTORY_PATH}`,
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    const searchAdmin = `http://127.0.0.1:${searchAdminPort}`;
+    await waitReady(`${searchAdmin}/readyz`, search, SEARCH_READY_MS);
+    const searchPid = search.pid;
+    if (searchPid === undefined) throw new Error("sticker-search has no process id");
+
+    const service = (name: string): Hop => {
+      const i = stack?.services.findIndex((s) => s.name === name) ?? -1;
+      const pid = stack?.children[i]?.pid;
+      const adminUrl = stack?.services[i]?.adminUrl;
+      if (pid === undefined || adminUrl === undefined) throw new Error(`no ${name} in the stack`);
+      return { name, pid, adminUrl };
+    };
+    const relay = service("relay");
+    const gateway = service("gateway");
+    const searchHop: Hop = { name: "search", pid: searchPid, adminUrl: searchAdmin };
+    if (PIN) {
+      for (const child of [...stack.children, search]) if (child.pid !== undefined) pin(child.pid, 0);
+      pin(process.pid, 1);
+      note("services pinned to core 0, the load generator to core 1");
+    }
+
+    const common = {
+      relayUrl: url("RELAY"),
+      scenario: "search" as const,
+      authorities: { search: new URL(STACK_ORIGINS.stickerSearch).host, telemetry: new URL(STACK_ORIGINS.telemetry).host, issuer: new URL(STACK_ORIGINS.issuer).host },
+      searchQueries: SYNTHETIC_SEARCH_QUERIES,
+    };
+    const full = await LoadSession.open({ ...common, credentials: await devCredentials(dir, QUOTA) });
+    sessions.push(full);
+    const direct = await LoadSession.open({ ...common, credentials: await devCredentials(dir, QUOTA), direct: { search: searchUrl } });
+    sessions.push(direct);
+
+    const saturate = async (session: LoadSession, name: string): Promise<{ rps: number; sustained: number; generatorLimited: boolean; reason: string }> => {
+      note(`${name}: finding the saturation rate (steps of ${STEP_MS / 1000} s)`);
+      const { result } = await findSaturation(session, { ...DEFAULT_SATURATION, mode: "rate", start: 100, stepMs: STEP_MS, maxSteps: 14 }, (step) =>
+        note(`  ${name} ${step.offered}/s: ${step.throughput.toFixed(0)} served/s, p50 ${step.p50Ms.toFixed(2)} ms, p99 ${step.p99Ms.toFixed(2)} ms, ${step.errors} errors${step.sustained ? "" : " (not sustained)"}`),
+      );
+      note(`${name}: saturation ${result.saturationRps.toFixed(0)} served/s (${result.reason})`);
+      return { rps: result.saturationRps, sustained: result.lastSustained ?? 0, generatorLimited: result.generatorLimited, reason: result.reason };
+    };
+    const directSat = await saturate(direct, "direct");
+    const fullSat = await saturate(full, "full path");
+    if (fullSat.rps <= 0) throw new Error("the full path served nothing without errors");
+
+    const halfRate = Math.max(1, Math.round(fullSat.rps / 2));
+    const atHalf = (label: string): RunSpec => ({ shape: { mode: "rate", rate: halfRate }, durationMs: MEASURE_MS, warmupMs: 2000, label });
+    note(`both at ${halfRate}/s (half the full path's saturation) for ${MEASURE_MS / 1000} s each`);
+    const fullHalf = await profiled([relay, gateway, searchHop], full, atHalf(`full ${halfRate}/s`));
+    const directHalf = await profiled([searchHop], direct, atHalf(`direct ${halfRate}/s`));
+    for (const [name, r] of [
+      ["full path", fullHalf.run],
+      ["direct", directHalf.run],
+    ] as const) {
+      note(`  ${name}: p50 ${r.latency.p50Ms.toFixed(2)} ms, p99 ${r.latency.p99Ms.toFixed(2)} ms, ${r.errors} errors`);
+    }
+
+    const holdRate = Math.max(1, Math.round(fullSat.rps * 0.8));
+    note(`full path at ${holdRate}/s (80% of saturation) for ${HOLD_MS / 1000} s`);
+    const hold = await full.run({ shape: { mode: "rate", rate: holdRate }, durationMs: HOLD_MS, warmupMs: 2000, label: `hold ${holdRate}/s` });
+    note(`  hold: ${hold.served} served, ${hold.errors} errors, p50 ${hold.latency.p50Ms.toFixed(2)} ms, p99 ${hold.latency.p99Ms.toFixed(2)} ms`);
+
+    const runs = [fullHalf.run, directHalf.run, hold];
+    const addedP50Ms = fullHalf.run.latency.p50Ms - directHalf.run.latency.p50Ms;
+    const result = {
+      catalogueStickers: catalogue.stickers.length,
+      direct: { saturationRps: round(directSat.rps, 1), p50Ms: round(directHalf.run.latency.p50Ms, 3), p99Ms: round(directHalf.run.latency.p99Ms, 3) },
+      full: { saturationRps: round(fullSat.rps, 1), p50Ms: round(fullHalf.run.latency.p50Ms, 3), p99Ms: round(fullHalf.run.latency.p99Ms, 3) },
+      halfRate,
+      addedP50Ms: round(addedP50Ms, 3),
+      rpsRatio: round(fullSat.rps / directSat.rps, 3),
+      hold: { rate: holdRate, seconds: HOLD_MS / 1000, served: hold.served, errors: hold.errors, errorsByOutcome: hold.errorsByOutcome, p50Ms: round(hold.latency.p50Ms, 3), p99Ms: round(hold.latency.p99Ms, 3) },
+      goals: { addedP50AtMost2Ms: addedP50Ms <= 2, noErrorAt80Percent: hold.errors === 0 },
+      // Errors in the half-rate runs make their percentiles suspect; they should be 0.
+      errorsAtHalfRate: fullHalf.run.errors + directHalf.run.errors,
+      pinned: PIN,
+      generatorLimited: directSat.generatorLimited || fullSat.generatorLimited || runs.some((r) => r.generator.limiting),
+      // saturationRps is the most served per second in any error-free step (the load tool's
+      // definition), which may be a step that fell behind; this is the highest rate kept up with.
+      lastSustainedRps: { direct: directSat.sustained, full: fullSat.sustained },
+      saturationReasons: { direct: directSat.reason, full: fullSat.reason },
+      profileAtHalfRate: {
+        full: { clientMeanMs: round(fullHalf.run.latency.meanMs, 3), hops: roundHops(fullHalf.hops) },
+        direct: { clientMeanMs: round(directHalf.run.latency.meanMs, 3), hops: roundHops(directHalf.hops) },
+      },
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    for (const s of sessions) await s.close();
+    if (search !== undefined) await stop(search, 10_000);
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function roundHops(hops: Record<string, HopProfile>): Record<string, HopProfile> {
+  return Object.fromEntries(Object.entries(hops).map(([k, v]) => [k, { meanMs: round(v.meanMs, 3), cpuUsPerRequest: round(v.cpuUsPerRequest, 0) }]));
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`search-path: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
