@@ -11,7 +11,8 @@
  *    a bound of 20 ms: its ratio is bound / p99 (goal >= 1).
  *  - Sticker search engines on a synthetic catalogue of 100,000 stickers (BENCH_SEARCH_STICKERS):
  *    p50 and p99 of one query at a time, embedded MiniSearch and a real Meilisearch, both on
- *    core 0; the ratio is a 10 ms budget / p99 (goal >= 1).
+ *    core 0. Reported beside a 10 ms budget of our own (ratio budget / p99); the issues set no
+ *    goal for them, so these rows carry none.
  *  - The full privacy path (relay, gateway, token check, search) beside a direct call to
  *    sticker-search (with its token check) on the same catalogue (bench/search-path.ts): the
  *    saturation rate of each, the p50 added at half the full path's saturation rate (goal: at
@@ -139,9 +140,10 @@ async function benchSearchEngines(): Promise<{ row: Row; detail: Record<string, 
     row: {
       name: `Sticker search, ${e.name} engine, ${STICKERS.toLocaleString("en")} stickers, p99 of one query`,
       measured: `p50 ${e.p50Ms.toFixed(2)} ms, p99 ${e.p99Ms.toFixed(2)} ms (loaded in ${(e.loadMs / 1000).toFixed(1)} s)`,
-      limit: `${SEARCH_P99_BUDGET_MS} ms budget`,
+      limit: `${SEARCH_P99_BUDGET_MS} ms (our budget; the issues set none)`,
       ratio: SEARCH_P99_BUDGET_MS / e.p99Ms,
-      goal: 1,
+      goal: 0,
+      reference: true,
     },
     detail: { engine: e, catalogue: result["catalogue"] },
   }));

@@ -94,7 +94,12 @@ export class EmbeddedSearchEngine implements SearchEngine {
     const index = loaded.indexes.get(query.locale);
     if (index === undefined) return { hits: [], total: 0 };
     const { pack } = query;
-    const results = index.search(query.q, pack === undefined ? {} : { filter: (r) => loaded.stickers[r.id as number]?.pack === pack });
+    const filter = pack === undefined ? {} : { filter: (r: { id: unknown }) => loaded.stickers[r.id as number]?.pack === pack };
+    // Every word first, as Meilisearch's `words` rule ranks; only when that finds nothing, any
+    // word. Besides relevance, it keeps a common word from scoring most of a large catalogue:
+    // "happy face" OR-combined scored every "face" sticker (22 ms on 100,000 stickers).
+    let results = index.search(query.q, { ...filter, combineWith: "AND" });
+    if (results.length === 0) results = index.search(query.q, { ...filter, combineWith: "OR" });
     const total = Math.min(results.length, MAX_WINDOW);
     const hits: SearchHit[] = [];
     for (const r of results.slice(query.offset, Math.min(query.offset + query.limit, MAX_WINDOW))) {
