@@ -16,3 +16,5 @@ export type { RedisOptions } from "./redis.js";
 export { Secret } from "./secret.js";
 export { FileWatcher, ReloadResult, RELOAD_RESULTS, writeFileAtomic } from "./file-watch.js";
 export type { FileWatcherOptions } from "./file-watch.js";
+export { runProcess, startFailure } from "./process.js";
+export type { ProcessOptions, StartFailure } from "./process.js";

@@ -227,5 +227,6 @@ export const lifecycleEvents = defineEvents({
   "service.draining": { level: "info", fields: { inFlight: field.int(0, 1_000_000) } },
   "service.stopped": { level: "info", fields: { forced: field.bool(), durationMs: field.duration() } },
   "config.invalid": { level: "error", fields: {} },
+  "service.start_failed": { level: "error", fields: { reason: field.enum("address_in_use", "address_not_available", "permission", "invalid_data", "other") } },
   "error.unexpected": { level: "error", fields: { where: field.enum("request", "background", "shutdown") } },
 });

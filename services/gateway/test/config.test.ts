@@ -109,10 +109,10 @@ test("GATEWAY_KEYS: the same JSON from a variable (a secret) works like the file
   }
 });
 
-test("main: a ConfigError prints its message only and exits 1", () => {
+test("main: a ConfigError logs config.invalid, prints its message only and exits 1", () => {
   const r = spawnSync(process.execPath, [MAIN], { env: { PATH: process.env["PATH"] ?? "", GATEWAY_PORT: "0" }, encoding: "utf8" });
   assert.equal(r.status, 1);
-  assert.equal(r.stdout, "");
+  assert.deepEqual(r.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { event: string }).event), ["config.invalid"]);
   assert.match(r.stderr, /^gateway: invalid configuration: GATEWAY_KEYS_FILE: is required/);
   assert.equal(r.stderr.trim().split("\n").length, 1, "no stack trace");
 });

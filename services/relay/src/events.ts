@@ -37,10 +37,6 @@ export const relayEvents = defineEvents({
     level: "warn",
     fields: { tableSize: field.int(0, 10_000_000) },
   },
-  "service.start_failed": {
-    level: "error",
-    fields: { reason: field.enum("address_in_use", "address_not_available", "permission", "other") },
-  },
 });
 
 export type RelayEvents = typeof relayEvents;

@@ -1,36 +1,10 @@
 /**
- * The relay process: configuration from the environment, then the service until SIGTERM.
- * It prints nothing but declared log events, except that an invalid configuration also writes
- * the ConfigError's message (variable names and reasons, never values) to stderr.
+ * The relay process: configuration from the environment, then the service until SIGTERM
+ * (service-kit's runProcess: declared log events only; a ConfigError names variables on stderr,
+ * never values; exit 1 on failure).
  */
-import { ConfigError, createLogger } from "@oblivious/service-kit";
-import { loadRelayConfig, type RelayConfig } from "./config.js";
-import { relayEvents } from "./events.js";
+import { runProcess } from "@oblivious/service-kit";
+import { loadRelayConfig } from "./config.js";
 import { startRelay } from "./server.js";
 
-const log = createLogger({ service: "relay", events: relayEvents });
-
-function startFailure(error: unknown): "address_in_use" | "address_not_available" | "permission" | "other" {
-  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (code === "EADDRINUSE") return "address_in_use";
-  if (code === "EADDRNOTAVAIL") return "address_not_available";
-  if (code === "EACCES" || code === "EPERM") return "permission";
-  return "other";
-}
-
-let config: RelayConfig | undefined;
-try {
-  config = loadRelayConfig(process.env);
-} catch (error) {
-  log.event("config.invalid");
-  process.stderr.write(`${error instanceof ConfigError ? error.message : "invalid configuration"}\n`);
-  process.exitCode = 1;
-}
-if (config !== undefined) {
-  try {
-    await startRelay(config, { handleSignals: true });
-  } catch (error) {
-    log.event("service.start_failed", { reason: startFailure(error) });
-    process.exitCode = 1;
-  }
-}
+await runProcess({ service: "relay", load: loadRelayConfig, start: (config) => startRelay(config, { handleSignals: true }) });

@@ -52,7 +52,6 @@ export const stickerSearchEvents = defineEvents({
   },
   "engine.load_failed": { level: "error", fields: { engine: field.enum(...ENGINE_NAMES), reason: field.enum(...UNAVAILABLE_REASONS), retryS: field.int(0, 3600) } },
   "catalogue.invalid": { level: "error", fields: { source: field.enum("file", "emojibase", "locales") } },
-  "service.start_failed": { level: "error", fields: { reason: field.enum("address_in_use", "address_not_available", "permission", "catalogue", "other") } },
 });
 
 export type StickerSearchEvents = typeof stickerSearchEvents;

@@ -25,10 +25,6 @@ export const telemetryEvents = defineEvents({
       dropped: field.int(0, 1_000_000),
     },
   },
-  "service.start_failed": {
-    level: "error",
-    fields: { reason: field.enum("address_in_use", "address_not_available", "permission", "other") },
-  },
 });
 
 export type TelemetryEvents = typeof telemetryEvents;
