@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     console.error(`  ${s.name.padEnd(width)}  ${s.url}  (admin ${s.adminUrl}: /metrics /healthz /readyz)`);
     console.error(`  ${"".padEnd(width)}  ${s.endpoints.join(", ")}`);
   }
-  console.error("\nA device credential for the issuer: npm run -s mint-credential -- DEVICE_ID");
+  console.error("\nSearch as a client would (credential, tokens, relay, gateway): npm run -s search -- cat");
+  console.error("A device credential for the issuer: npm run -s mint-credential -- DEVICE_ID");
   console.error("Press Ctrl-C to stop.\n");
 
   let stopping = false;
