@@ -14,6 +14,7 @@ COPY libs/ohttp/package.json libs/ohttp/
 COPY libs/service-kit/package.json libs/service-kit/
 COPY libs/privacypass/package.json libs/privacypass/
 COPY libs/token-gate/package.json libs/token-gate/
+COPY libs/test-kit/package.json libs/test-kit/
 COPY libs/client/package.json libs/client/
 COPY services/relay/package.json services/relay/
 COPY services/gateway/package.json services/gateway/

@@ -11,9 +11,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@oblivious/test-kit";
 import { IMAGES_DIR, REPO_ROOT } from "../src/paths.js";
 import { workspaceDirs } from "../src/workspaces.js";
 
@@ -24,17 +24,6 @@ const SERVICES = [
   { name: "sticker-search", prefix: "STICKER_SEARCH" },
   { name: "telemetry", prefix: "TELEMETRY" },
 ] as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The `dist/src` directories the Dockerfile's runtime stage copies from the build stage. */
 function copiedDist(service: string): string[] {

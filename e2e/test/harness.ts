@@ -6,23 +6,12 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { Registry } from "prom-client";
+import { LineCapture } from "@oblivious/test-kit";
 import { encodeRequest, decodeResponse, type Request as BhttpRequest, type Response as BhttpResponse } from "@oblivious/bhttp";
 import { decodeKeyConfigs, encapsulateRequest } from "@oblivious/ohttp";
 import { generateKeyFile, loadGatewayConfig, startGateway } from "@oblivious/gateway";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
-
-export class Lines extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
-    for (const line of chunk.toString().split("\n")) if (line !== "") this.lines.push(line);
-    done();
-  }
-  get text(): string {
-    return this.lines.join("\n");
-  }
-}
 
 export interface Received {
   readonly method: string;
@@ -70,7 +59,7 @@ export interface Path {
   readonly relayAdminUrl: string;
   readonly gatewayAdminUrl: string;
   readonly target: Target;
-  readonly logs: { readonly relay: Lines; readonly gateway: Lines };
+  readonly logs: { readonly relay: LineCapture; readonly gateway: LineCapture };
   readonly registries: { readonly relay: Registry; readonly gateway: Registry };
   readonly stop: () => Promise<void>;
 }
@@ -82,7 +71,7 @@ export async function startPath(options: { gatewayEnv?: Record<string, string>; 
   const dir = mkdtempSync(join(tmpdir(), "e2e-path-"));
   const keysFile = join(dir, "keys.json");
   generateKeyFile(keysFile, new Date(Date.now() - 60_000));
-  const logs = { relay: new Lines(), gateway: new Lines() };
+  const logs = { relay: new LineCapture(), gateway: new LineCapture() };
   const registries = { relay: new Registry(), gateway: new Registry() };
   const gateway = await startGateway(
     loadGatewayConfig({

@@ -6,8 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
+import { LineCapture } from "@oblivious/test-kit";
 import { foreignEncapsulate, startForeignGateway } from "./foreign-ohttp.js";
-import { fetchBytes, innerRequest, Lines, post, seal, startPath, TARGET_ORIGIN } from "./harness.js";
+import { fetchBytes, innerRequest, post, seal, startPath, TARGET_ORIGIN } from "./harness.js";
 
 test("interop: a bhttp-js + @hpke/core client through our relay and gateway", async () => {
   const path = await startPath();
@@ -37,7 +38,7 @@ test("interop: a bhttp-js + @hpke/core client through our relay and gateway", as
 test("interop: our client through our relay to a bhttp-js + @hpke/core gateway", async () => {
   const foreign = await startForeignGateway(() => new Response(JSON.stringify({ answered: "by the foreign gateway" }), { status: 201, headers: { "content-type": "application/json" } }));
   const relay = await startRelay(loadRelayConfig({ RELAY_PORT: "0", RELAY_ADMIN_PORT: "0", RELAY_GATEWAY_URL: `${foreign.url}/gateway` }), {
-    logDestination: new Lines(),
+    logDestination: new LineCapture(),
     registry: new Registry(),
   });
   try {

@@ -5,7 +5,7 @@
  * can show that a wrong answer counts as an error.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -15,6 +15,7 @@ import { generateKeyFile, loadGatewayConfig, startGateway } from "@oblivious/gat
 import { createDevAttester, loadIssuerConfig, prepareDevIssuer, startIssuer } from "@oblivious/issuer";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
 import { DirectoryKeySource, MemorySpentTokenStore, createTokenGate } from "@oblivious/token-gate";
+import { closeServer, listen } from "@oblivious/test-kit";
 
 /** A few stickers with CLDR-style keywords per locale; the stub matches a query against them. */
 const STICKERS = [
@@ -44,11 +45,6 @@ class Discard extends Writable {
   override _write(_chunk: unknown, _enc: BufferEncoding, done: () => void): void {
     done();
   }
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
 export async function startLoadStack(): Promise<LoadStack> {
@@ -112,10 +108,7 @@ export async function startLoadStack(): Promise<LoadStack> {
     stop: async () => {
       await relay.stop();
       await gateway.stop();
-      searchServer.closeAllConnections();
-      telemetryServer.closeAllConnections();
-      await new Promise((r) => searchServer.close(r));
-      await new Promise((r) => telemetryServer.close(r));
+      await Promise.all([closeServer(searchServer), closeServer(telemetryServer)]);
       keys.stop();
       await issuer.stop();
       rmSync(devDir, { recursive: true, force: true });

@@ -30,7 +30,7 @@ import {
 } from "@oblivious/privacypass";
 import { DirectoryKeySource, RedisSpentTokenStore, createTokenGate } from "@oblivious/token-gate";
 import { createRedis } from "@oblivious/service-kit";
-import { Lines } from "./harness.js";
+import { LineCapture } from "@oblivious/test-kit";
 
 const { BlindRSAMode, Client, Origin, convertRSASSAPSSToEnc } = publicVerif;
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -44,14 +44,14 @@ const own = (b: Uint8Array): Uint8Array => Uint8Array.from(b);
 
 let dir: string;
 let issuer: Awaited<ReturnType<typeof startIssuer>>;
-let issuerLogs: Lines;
+let issuerLogs: LineCapture;
 let credential: string;
 let origin: { url: string; server: Server; redis: Redis; keys: DirectoryKeySource };
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "e2e-pp-"));
   const dev = await prepareDevIssuer(dir);
-  issuerLogs = new Lines();
+  issuerLogs = new LineCapture();
   issuer = await startIssuer(
     loadIssuerConfig({ ...dev.env, ISSUER_PORT: "0", ISSUER_ADMIN_PORT: "0", REDIS_URL, REDIS_PREFIX: ISSUER_PREFIX, ISSUER_QUOTA: "10", ISSUER_SIGNERS: "1" }),
     { logDestination: issuerLogs, registry: new Registry() },

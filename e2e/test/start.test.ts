@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ROOT } from "@oblivious/scripts/stack";
+import { freePort } from "@oblivious/test-kit";
 import { fetchBytes, innerRequest, post, seal } from "./harness.js";
-import { freePort } from "./ports.js";
 
 const run = promisify(execFile);
 

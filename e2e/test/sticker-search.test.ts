@@ -27,7 +27,8 @@ import {
 } from "@oblivious/privacypass";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
 import { loadStickerSearchConfig, startStickerSearch } from "@oblivious/sticker-search";
-import { Lines, fetchBytes, post } from "./harness.js";
+import { LineCapture } from "@oblivious/test-kit";
+import { fetchBytes, post } from "./harness.js";
 
 const CANARY_QUERY = `canaryq${Date.now().toString(36)}`;
 let dir: string;
@@ -35,15 +36,15 @@ let stop: () => Promise<void>;
 let relayUrl: string;
 let issuerUrl: string;
 let credential: string;
-let searchLogs: Lines;
+let searchLogs: LineCapture;
 let searchMetrics: Registry;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "e2e-search-"));
   const dev = await prepareDevIssuer(dir);
-  const issuer = await startIssuer(loadIssuerConfig({ ...dev.env, ISSUER_PORT: "0", ISSUER_ADMIN_PORT: "0", ISSUER_SIGNERS: "1" }), { logDestination: new Lines(), registry: new Registry() });
+  const issuer = await startIssuer(loadIssuerConfig({ ...dev.env, ISSUER_PORT: "0", ISSUER_ADMIN_PORT: "0", ISSUER_SIGNERS: "1" }), { logDestination: new LineCapture(), registry: new Registry() });
   credential = await (await createDevAttester(dir)).mint("e2e-search-device");
-  searchLogs = new Lines();
+  searchLogs = new LineCapture();
   searchMetrics = new Registry();
   const search = await startStickerSearch(
     loadStickerSearchConfig({ STICKER_SEARCH_PORT: "0", STICKER_SEARCH_ADMIN_PORT: "0", ISSUER_DIRECTORY_URL: `${issuer.url}${ISSUER_DIRECTORY_PATH}`, STICKER_LOCALES: "en,de,ja" }),
@@ -53,9 +54,9 @@ before(async () => {
   generateKeyFile(keysFile, new Date(Date.now() - 60_000));
   const gateway = await startGateway(
     loadGatewayConfig({ GATEWAY_PORT: "0", GATEWAY_ADMIN_PORT: "0", GATEWAY_KEYS_FILE: keysFile, GATEWAY_TARGETS: `https://sticker-search.internal=${search.url}` }),
-    { logDestination: new Lines(), registry: new Registry() },
+    { logDestination: new LineCapture(), registry: new Registry() },
   );
-  const relay = await startRelay(loadRelayConfig({ RELAY_PORT: "0", RELAY_ADMIN_PORT: "0", RELAY_GATEWAY_URL: `${gateway.url}/gateway` }), { logDestination: new Lines(), registry: new Registry() });
+  const relay = await startRelay(loadRelayConfig({ RELAY_PORT: "0", RELAY_ADMIN_PORT: "0", RELAY_GATEWAY_URL: `${gateway.url}/gateway` }), { logDestination: new LineCapture(), registry: new Registry() });
   relayUrl = relay.url;
   issuerUrl = issuer.url;
   stop = async () => {

@@ -5,28 +5,17 @@
  * and the relay in front of it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import express from "express";
 import type { NextFunction, Request, Response } from "express";
 import { Registry } from "prom-client";
+import { LineCapture, closeServer, listen } from "@oblivious/test-kit";
 import { createKeyEntry, generateKeyFile, loadGatewayConfig, readKeyFile, startGateway, writeKeyFile } from "@oblivious/gateway";
 import { createDevAttester, loadIssuerConfig, prepareDevIssuer, startIssuer } from "@oblivious/issuer";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
 import { DirectoryKeySource, MemorySpentTokenStore, createTokenGate } from "@oblivious/token-gate";
-
-export class Lines extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
-    for (const line of chunk.toString().split("\n")) if (line !== "") this.lines.push(line);
-    done();
-  }
-  get text(): string {
-    return this.lines.join("\n");
-  }
-}
 
 /** What the origin received: every header of every request, and the PrivateToken credentials presented. */
 export interface OriginLog {
@@ -40,7 +29,7 @@ export interface Stack {
   readonly issuerUrl: string;
   readonly gatewayUrl: string;
   readonly origin: OriginLog;
-  readonly logs: { readonly relay: Lines; readonly gateway: Lines; readonly issuer: Lines };
+  readonly logs: { readonly relay: LineCapture; readonly gateway: LineCapture; readonly issuer: LineCapture };
   readonly registries: { readonly sticker: Registry; readonly telemetry: Registry };
   mint(deviceId: string): Promise<string>;
   /** Replaces the gateway's keys with one new key (a new key id) and reloads it. */
@@ -53,16 +42,9 @@ export const STICKERS = [
   { id: "st-2", emoji: "🐶", pack: "dogs", keywords: ["dog"] },
 ];
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return `http://127.0.0.1:${address.port}`;
-}
-
 export async function startStack(options: { readonly quota?: number } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "client-stack-"));
-  const logs = { relay: new Lines(), gateway: new Lines(), issuer: new Lines() };
+  const logs = { relay: new LineCapture(), gateway: new LineCapture(), issuer: new LineCapture() };
   const dev = await prepareDevIssuer(dir);
   const issuer = await startIssuer(
     loadIssuerConfig({ ...dev.env, ISSUER_PORT: "0", ISSUER_ADMIN_PORT: "0", ISSUER_QUOTA: String(options.quota ?? 40), ISSUER_SIGNERS: "1" }),
@@ -140,7 +122,7 @@ export async function startStack(options: { readonly quota?: number } = {}): Pro
     async stop() {
       await relay.stop();
       await gateway.stop();
-      await new Promise((r) => originServer.close(r));
+      await closeServer(originServer);
       keys.stop();
       await issuer.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { LineCapture } from "@oblivious/test-kit";
 import { createLogger, defineEvents, field, type Logger } from "../src/index.js";
-import { LineCapture } from "./capture.js";
 
 const events = defineEvents({
   "demo.done": { level: "info", fields: { outcome: field.enum("ok", "failed"), count: field.int(0, 10), ms: field.duration(), cached: field.bool() } },

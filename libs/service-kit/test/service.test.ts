@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { Registry, Counter } from "prom-client";
+import { LineCapture } from "@oblivious/test-kit";
 import { createLogger, lifecycleEvents, readBody, BodyError, runService, mediaType } from "../src/index.js";
-import { LineCapture } from "./capture.js";
 
 test("admin: metrics, healthz, readyz (not ready while draining)", async () => {
   const registry = new Registry();

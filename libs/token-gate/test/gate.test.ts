@@ -18,6 +18,7 @@ import {
   formatAuthorization,
   parseWwwAuthenticate,
 } from "@oblivious/privacypass";
+import { closeServer, listen, makeIssuer, mintToken } from "@oblivious/test-kit";
 import {
   MemorySpentTokenStore,
   SpentStoreUnavailable,
@@ -27,7 +28,7 @@ import {
   tokenKeyFromSpki,
   type SpentTokenStore,
 } from "../src/index.js";
-import { ISSUER_NAME, ORIGIN, close, gatedApp, listen, makeIssuer, mintToken, originChallenge } from "./helpers.js";
+import { ISSUER_NAME, ORIGIN, gatedApp, originChallenge } from "./helpers.js";
 import { Registry } from "prom-client";
 
 const issuer = makeIssuer();
@@ -92,7 +93,7 @@ const invalid = { ...TokenGateProblems.invalidToken };
 
 test("accepted: a genuine token reaches the handler, which sees no Authorization and learns nothing about it", async () => {
   const t = setup();
-  const { header } = await mintToken(issuer);
+  const { header } = await mintToken(issuer, originChallenge());
   const res = await request(t.app).post("/v1/search").set("authorization", header).send({ q: "cat" });
   assert.equal(res.status, 200);
   assert.deepEqual(res.body, { results: [] });
@@ -106,7 +107,7 @@ test("accepted: a genuine token reaches the handler, which sees no Authorization
 
 test("accepted: a token for the next key (the second challenge) is accepted too", async () => {
   const t = setup();
-  const { header } = await mintToken(nextIssuer);
+  const { header } = await mintToken(nextIssuer, originChallenge());
   assert.equal((await request(t.app).post("/v1/search").set("authorization", header)).status, 200);
 });
 
@@ -130,7 +131,7 @@ test("missing: another scheme (Bearer) counts as no token → 401 with challenge
 
 test("malformed: bad base64url, a truncated token, trailing bytes, duplicate headers → 400 problem, no challenge", async () => {
   const t = setup();
-  const { bytes } = await mintToken(issuer);
+  const { bytes } = await mintToken(issuer, originChallenge());
   const cases = [
     'PrivateToken token="!!!not-base64!!!"',
     "PrivateToken nothing=here",
@@ -147,7 +148,7 @@ test("malformed: bad base64url, a truncated token, trailing bytes, duplicate hea
   // Two Authorization headers (RFC 9110 §11.6.2 allows one): node keeps the first, the gate refuses both.
   const server = createServer(t.app);
   const url = await listen(server);
-  const good = await mintToken(issuer);
+  const good = await mintToken(issuer, originChallenge());
   try {
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(`${url}/v1/search`, { method: "POST", headers: ["authorization", good.header, "authorization", "Bearer x"] }, (res) => {
@@ -159,7 +160,7 @@ test("malformed: bad base64url, a truncated token, trailing bytes, duplicate hea
     });
     assert.equal(status, 400);
   } finally {
-    await close(server);
+    await closeServer(server);
   }
   assert.equal(t.seen.length, 0);
   assert.equal(t.store instanceof CountingStore && t.store.spends.length, 0, "nothing malformed reaches the store");
@@ -167,7 +168,7 @@ test("malformed: bad base64url, a truncated token, trailing bytes, duplicate hea
 
 test("bad_type: an unknown or greased token type → 401 invalid-token with fresh challenges (RFC 9577 §2.2)", async () => {
   const t = setup();
-  const { bytes } = await mintToken(issuer);
+  const { bytes } = await mintToken(issuer, originChallenge());
   for (const type of [0x0001, 0x02aa, 0xda7a]) {
     const other = Uint8Array.from(bytes);
     other[0] = type >> 8;
@@ -184,7 +185,7 @@ test("bad_type: an unknown or greased token type → 401 invalid-token with fres
 
 test("unknown_key: a token under a key the issuer directory does not list → 401 invalid-token", async () => {
   const t = setup();
-  const { header } = await mintToken(stranger);
+  const { header } = await mintToken(stranger, originChallenge());
   const res = await request(t.app).post("/v1/search").set("authorization", header);
   assert.equal(res.status, 401);
   assert.deepEqual(problemOf(res), invalid);
@@ -196,8 +197,8 @@ test("unknown_key: a key past its notAfterMs is no longer live or challenged", a
   let now = 1_000_000;
   const keys = new StaticKeySource([tokenKeyFromSpki(issuer.spki, 2_000_000), nextIssuer.spki]);
   const t = setup({ keys, now: () => now });
-  const first = await mintToken(issuer);
-  const second = await mintToken(issuer);
+  const first = await mintToken(issuer, originChallenge());
+  const second = await mintToken(issuer, originChallenge());
   assert.equal((await request(t.app).post("/v1/search").set("authorization", first.header)).status, 200);
   now = 2_000_000;
   const res = await request(t.app).post("/v1/search").set("authorization", second.header);
@@ -219,7 +220,7 @@ test("bad_challenge: a token for another origin's challenge → 401 invalid-toke
 
 test("bad_signature: a flipped authenticator bit, or a forged nonce → 401 invalid-token, and the store is never touched", async () => {
   const t = setup();
-  const { token } = await mintToken(issuer);
+  const { token } = await mintToken(issuer, originChallenge());
   const flipped = Uint8Array.from(token.authenticator);
   flipped[100] = (flipped[100] ?? 0) ^ 1;
   const forgedNonce = { ...token, nonce: new Uint8Array(randomBytes(32)) };
@@ -234,7 +235,7 @@ test("bad_signature: a flipped authenticator bit, or a forged nonce → 401 inva
 
 test("spent: the same token twice → 200 then 401 spent-token with fresh challenges", async () => {
   const t = setup();
-  const { header } = await mintToken(issuer);
+  const { header } = await mintToken(issuer, originChallenge());
   assert.equal((await request(t.app).post("/v1/search").set("authorization", header)).status, 200);
   const res = await request(t.app).post("/v1/search").set("authorization", header);
   assert.equal(res.status, 401);
@@ -248,8 +249,8 @@ test("spent: the spend key is SHA-256(token_key_id || nonce); the TTL is spendTt
   const store = new CountingStore();
   const keys = new StaticKeySource([issuer.spki, tokenKeyFromSpki(nextIssuer.spki, now + 600_000)]);
   const t = setup({ keys, store, now: () => now });
-  const a = await mintToken(issuer);
-  const b = await mintToken(nextIssuer);
+  const a = await mintToken(issuer, originChallenge());
+  const b = await mintToken(nextIssuer, originChallenge());
   await request(t.app).post("/v1/search").set("authorization", a.header).expect(200);
   await request(t.app).post("/v1/search").set("authorization", b.header).expect(200);
   const { createHash } = await import("node:crypto");
@@ -270,7 +271,7 @@ test("store_unavailable: a store that cannot answer → 503 with Retry-After, ne
   };
   const t = setup({ store });
   assert.equal(t.gate.ready(), false);
-  const { header } = await mintToken(issuer);
+  const { header } = await mintToken(issuer, originChallenge());
   const res = await request(t.app).post("/v1/search").set("authorization", header);
   assert.equal(res.status, 503);
   assert.deepEqual(problemOf(res), { ...TokenGateProblems.tokenCheckUnavailable });
@@ -289,7 +290,7 @@ test("store_unavailable: a store that cannot answer → 503 with Retry-After, ne
 test("store_unavailable: a store error that is not SpentStoreUnavailable is a 500 (a bug), never a pass", async () => {
   const store: SpentTokenStore = { spend: () => Promise.reject(new Error("bug")), ready: () => true };
   const t = setup({ store });
-  const { header } = await mintToken(issuer);
+  const { header } = await mintToken(issuer, originChallenge());
   const res = await request(t.app).post("/v1/search").set("authorization", header);
   assert.equal(res.status, 500);
   assert.equal(res.text.includes("bug"), false);
@@ -299,7 +300,7 @@ test("store_unavailable: a store error that is not SpentStoreUnavailable is a 50
 test("keys_unavailable: no live key → 503 (no challenge can be made), not ready", async () => {
   const t = setup({ keys: new StaticKeySource([]) });
   assert.equal(t.gate.ready(), false);
-  for (const header of [undefined, (await mintToken(issuer)).header]) {
+  for (const header of [undefined, (await mintToken(issuer, originChallenge())).header]) {
     const req = request(t.app).post("/v1/search");
     const res = await (header === undefined ? req : req.set("authorization", header));
     assert.equal(res.status, 503);
@@ -313,7 +314,7 @@ test("metrics: token_gate_requests_total by outcome, every series present from t
   for (const outcome of ["accepted", "missing", "malformed", "bad_type", "unknown_key", "bad_challenge", "bad_signature", "spent", "store_unavailable", "keys_unavailable"]) {
     assert.match(text0, new RegExp(`token_gate_requests_total\\{outcome="${outcome}"\\} 0`));
   }
-  const { header } = await mintToken(issuer);
+  const { header } = await mintToken(issuer, originChallenge());
   await request(t.app).post("/v1/search").set("authorization", header);
   await request(t.app).post("/v1/search").set("authorization", header);
   await request(t.app).post("/v1/search");
@@ -340,7 +341,7 @@ test("node:http: guard() answers rejections itself and strips Authorization befo
   });
   const url = await listen(server);
   try {
-    const { header } = await mintToken(issuer);
+    const { header } = await mintToken(issuer, originChallenge());
     const ok = await fetch(`${url}/v1/search`, { method: "POST", headers: { authorization: header } });
     assert.equal(ok.status, 200);
     const body = await ok.text();
@@ -353,9 +354,9 @@ test("node:http: guard() answers rejections itself and strips Authorization befo
     const missing = await gate.check(undefined);
     assert.equal(missing.ok, false);
     assert.equal(!missing.ok && missing.outcome, "missing");
-    assert.equal((await gate.check((await mintToken(issuer)).header)).ok, true);
+    assert.equal((await gate.check((await mintToken(issuer, originChallenge())).header)).ok, true);
   } finally {
-    await close(server);
+    await closeServer(server);
   }
 });
 

@@ -7,8 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import request from "supertest";
 import { AuthorizationHeader, WWWAuthenticateHeader, publicVerif } from "@cloudflare/privacypass-ts";
+import { makeIssuer } from "@oblivious/test-kit";
 import { MemorySpentTokenStore, StaticKeySource } from "../src/index.js";
-import { gatedApp, makeIssuer } from "./helpers.js";
+import { gatedApp } from "./helpers.js";
 
 test("interop: a token made by @cloudflare/privacypass-ts's client is accepted by the gate", async () => {
   const issuer = makeIssuer();

@@ -9,8 +9,9 @@ import { Registry } from "prom-client";
 import request from "supertest";
 import { ISSUER_DIRECTORY_PATH, MediaType, encodeIssuerDirectory, type IssuerDirectory } from "@oblivious/privacypass";
 import { EnvReader } from "@oblivious/service-kit";
+import { closeServer, listen, makeIssuer, mintToken } from "@oblivious/test-kit";
 import { DirectoryKeySource, MemorySpentTokenStore, cacheLifetimeMs, readTokenGateConfig, type TokenKey } from "../src/index.js";
-import { captureLogger, close, gatedApp, listen, makeIssuer, mintToken } from "./helpers.js";
+import { captureLogger, gatedApp, originChallenge } from "./helpers.js";
 
 const a = makeIssuer();
 const b = makeIssuer();
@@ -68,7 +69,7 @@ test("directory: type-2 keys are loaded, other types skipped; one array shared b
     assert.equal(source.keys(), first);
   } finally {
     source.stop();
-    await close(fake.server);
+    await closeServer(fake.server);
   }
 });
 
@@ -80,14 +81,14 @@ test("directory: a key is neither challenged nor accepted before its not-before"
     await source.start();
     assert.deepEqual(ids(source.keys()), [b64(a.spki)]);
     const t = gatedApp({ keys: source, store: new MemorySpentTokenStore(), now: () => now });
-    const early = await mintToken(b);
+    const early = await mintToken(b, originChallenge());
     assert.equal((await request(t.app).post("/v1/search").set("authorization", early.header)).status, 401);
     now = 1_700_000_100_000;
     assert.deepEqual(ids(source.keys()), [b64(a.spki), b64(b.spki)], "live once not-before has passed, without a refetch");
     assert.equal((await request(t.app).post("/v1/search").set("authorization", early.header)).status, 200);
   } finally {
     source.stop();
-    await close(fake.server);
+    await closeServer(fake.server);
   }
 });
 
@@ -121,14 +122,14 @@ test("directory: failed refreshes keep the last good copy, each with its reason 
     assert.match(text, /token_gate_directory_fetches_total\{outcome="malformed"\} 2/);
   } finally {
     source.stop();
-    await close(fake.server);
+    await closeServer(fake.server);
   }
 });
 
 test("directory: unreachable at start → no keys (the gate answers 503), then loaded by the next refresh", async () => {
   const fake = await fakeIssuer(directory([{ spki: a.spki }]));
   const url = fake.url;
-  await close(fake.server);
+  await closeServer(fake.server);
   const source = new DirectoryKeySource({ url, timeoutMs: 500 });
   const t = gatedApp({ keys: source, store: new MemorySpentTokenStore() });
   assert.equal(await source.start(), false);
@@ -138,14 +139,14 @@ test("directory: unreachable at start → no keys (the gate answers 503), then l
   assert.equal(t.gate.ready(), false);
   const port = Number(new URL(url).port);
   const again = await fakeIssuer(directory([{ spki: a.spki }]));
-  await close(again.server);
+  await closeServer(again.server);
   await new Promise<void>((resolve) => again.server.listen(port, "127.0.0.1", resolve));
   try {
     assert.equal(await source.refresh(), true);
     assert.equal(t.gate.ready(), true);
     assert.equal((await request(t.app).post("/v1/search")).status, 401);
   } finally {
-    await close(again.server);
+    await closeServer(again.server);
   }
 });
 
@@ -158,17 +159,17 @@ test("directory: refreshes in the background at Cache-Control max-age (bounded b
   try {
     await source.start();
     assert.equal(out.events("token_gate.directory_refreshed")[0]?.["nextRefreshS"], 0);
-    const old = await mintToken(a);
+    const old = await mintToken(a, originChallenge());
     fake.body = directory([{ spki: b.spki }]);
     const deadline = Date.now() + 3000;
     while (ids(source.keys())[0] !== b64(b.spki) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     assert.deepEqual(ids(source.keys()), [b64(b.spki)], "rotated without a restart");
     assert.equal((await request(t.app).post("/v1/search").set("authorization", old.header)).status, 401, "a retired key's tokens are refused");
-    assert.equal((await request(t.app).post("/v1/search").set("authorization", (await mintToken(b)).header)).status, 200);
+    assert.equal((await request(t.app).post("/v1/search").set("authorization", (await mintToken(b, originChallenge())).header)).status, 200);
     assert.ok(fake.hits >= 2 && fake.hits < 30, `hits ${fake.hits}`);
   } finally {
     source.stop();
-    await close(fake.server);
+    await closeServer(fake.server);
   }
   assert.equal(cacheLifetimeMs("max-age=60"), 60_000);
   assert.equal(cacheLifetimeMs("s-maxage=5, max-age=60"), 5_000);
@@ -198,7 +199,7 @@ test("directory: past maxStaleMs without a good refresh, the old keys are droppe
     assert.equal(source.keys().length, 1);
   } finally {
     source.stop();
-    await close(fake.server);
+    await closeServer(fake.server);
   }
 });
 

@@ -11,18 +11,19 @@ import { Redis } from "ioredis";
 import request from "supertest";
 import { encodeToken, formatAuthorization } from "@oblivious/privacypass";
 import { createRedis } from "@oblivious/service-kit";
+import { makeIssuer, mintToken, redisConnected, SHARED_REDIS_URL, textForms } from "@oblivious/test-kit";
 import { RedisSpentTokenStore, StaticKeySource, spentTokenKey } from "../src/index.js";
-import { SHARED_REDIS, gatedApp, redisConnected, makeIssuer, mintToken, originChallenge, textForms } from "./helpers.js";
+import { gatedApp, originChallenge } from "./helpers.js";
 
 test("privacy: no token, nonce, spent hash or Authorization in Redis values, logs or /metrics; hashes only as Redis keys", async () => {
   const issuer = makeIssuer();
   const prefix = `token-gate-test-${randomBytes(6).toString("hex")}:`;
-  const redis = createRedis({ url: SHARED_REDIS, keyPrefix: prefix });
-  const inspect = new Redis(SHARED_REDIS, { maxRetriesPerRequest: 1 });
+  const redis = createRedis({ url: SHARED_REDIS_URL, keyPrefix: prefix });
+  const inspect = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
   const t = gatedApp({ keys: new StaticKeySource([issuer.spki]), store: new RedisSpentTokenStore(redis) });
   try {
     await Promise.all([redisConnected(redis), redisConnected(inspect)]);
-    const minted = await Promise.all([1, 2, 3].map(() => mintToken(issuer)));
+    const minted = await Promise.all([1, 2, 3].map(() => mintToken(issuer, originChallenge())));
     const wrongChallenge = await mintToken(issuer, originChallenge({ originInfo: ["elsewhere.internal"] }));
     const [first, second, third] = minted;
     assert.ok(first && second && third);

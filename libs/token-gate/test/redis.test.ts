@@ -9,17 +9,18 @@ import { createServer } from "node:http";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { createRedis } from "@oblivious/service-kit";
+import { closeServer, listen, makeIssuer, mintToken, redisConnected, SHARED_REDIS_URL, startRedisServer } from "@oblivious/test-kit";
 import { RedisSpentTokenStore, StaticKeySource, TokenGateProblems } from "../src/index.js";
-import { SHARED_REDIS, close, redisConnected, freePort, gatedApp, listen, makeIssuer, mintToken, startRedisServer, stopRedisServer } from "./helpers.js";
+import { gatedApp, originChallenge } from "./helpers.js";
 
 const issuer = makeIssuer();
 
 test("double spend: one token redeemed 200 times at once across two gate replicas on two ports → exactly one 200", async () => {
   const prefix = `token-gate-test-${randomBytes(6).toString("hex")}:`;
-  const inspect = new Redis(SHARED_REDIS, { maxRetriesPerRequest: 1 });
+  const inspect = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
   const keys = new StaticKeySource([issuer.spki]);
-  const redisA = createRedis({ url: SHARED_REDIS, keyPrefix: prefix });
-  const redisB = createRedis({ url: SHARED_REDIS, keyPrefix: prefix });
+  const redisA = createRedis({ url: SHARED_REDIS_URL, keyPrefix: prefix });
+  const redisB = createRedis({ url: SHARED_REDIS_URL, keyPrefix: prefix });
   const a = gatedApp({ keys, store: new RedisSpentTokenStore(redisA) });
   const b = gatedApp({ keys, store: new RedisSpentTokenStore(redisB) });
   const serverA = createServer(a.app);
@@ -28,7 +29,7 @@ test("double spend: one token redeemed 200 times at once across two gate replica
     await Promise.all([redisConnected(redisA), redisConnected(redisB), redisConnected(inspect)]);
     const [urlA, urlB] = await Promise.all([listen(serverA), listen(serverB)]);
     assert.notEqual(urlA, urlB);
-    const { header } = await mintToken(issuer);
+    const { header } = await mintToken(issuer, originChallenge());
     const statuses = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const res = await fetch(`${i % 2 === 0 ? urlA : urlB}/v1/search`, { method: "POST", headers: { authorization: header } });
@@ -45,7 +46,7 @@ test("double spend: one token redeemed 200 times at once across two gate replica
     assert.equal(Number(accepted) + Number(acceptedB), 1);
     assert.equal((await inspect.keys(`${prefix}*`)).length, 1, "one spent hash");
   } finally {
-    await Promise.all([close(serverA), close(serverB)]);
+    await Promise.all([closeServer(serverA), closeServer(serverB)]);
     const leftovers = await inspect.keys(`${prefix}*`);
     if (leftovers.length > 0) await inspect.del(...leftovers);
     inspect.disconnect();
@@ -55,20 +56,19 @@ test("double spend: one token redeemed 200 times at once across two gate replica
 });
 
 test("fault: Redis killed → 503 and readiness false; restarted on the same port → the same gate accepts again, no restart", async () => {
-  const port = await freePort();
-  let child = await startRedisServer(port);
-  const redis = createRedis({ url: `redis://127.0.0.1:${port}`, keyPrefix: "token-gate-fault:" });
+  const redisServer = await startRedisServer();
+  const redis = createRedis({ url: redisServer.url, keyPrefix: "token-gate-fault:" });
   const t = gatedApp({ keys: new StaticKeySource([issuer.spki]), store: new RedisSpentTokenStore(redis) });
   const server = createServer(t.app);
   try {
     await redisConnected(redis);
     const url = await listen(server);
     const post = (header: string) => fetch(`${url}/v1/search`, { method: "POST", headers: { authorization: header } });
-    assert.equal((await post((await mintToken(issuer)).header)).status, 200);
+    assert.equal((await post((await mintToken(issuer, originChallenge())).header)).status, 200);
     assert.equal(t.gate.ready(), true);
 
-    await stopRedisServer(child);
-    const waiting = await mintToken(issuer);
+    await redisServer.stop();
+    const waiting = await mintToken(issuer, originChallenge());
     const down = await post(waiting.header);
     assert.equal(down.status, 503);
     assert.equal(down.headers.get("content-type"), "application/problem+json");
@@ -77,7 +77,7 @@ test("fault: Redis killed → 503 and readiness false; restarted on the same por
     assert.equal(t.gate.ready(), false);
     assert.equal(t.seen.length, 1, "never served without the spend check");
 
-    child = await startRedisServer(port);
+    await redisServer.start();
     const deadline = Date.now() + 10_000;
     let status = 0;
     while (Date.now() < deadline) {
@@ -96,8 +96,8 @@ test("fault: Redis killed → 503 and readiness false; restarted on the same por
       ["token_gate.store_unavailable", "token_gate.store_recovered"],
     );
   } finally {
-    await close(server);
+    await closeServer(server);
     redis.disconnect();
-    await stopRedisServer(child);
+    await redisServer.stop();
   }
 });

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { createRedis } from "@oblivious/service-kit";
+import { freePort, redisConnected, SHARED_REDIS_URL } from "@oblivious/test-kit";
 import { MemorySpentTokenStore, RedisSpentTokenStore, SpentStoreUnavailable, spentTokenKey } from "../src/index.js";
-import { SHARED_REDIS, freePort, redisConnected } from "./helpers.js";
 
 const key = (): Uint8Array => new Uint8Array(randomBytes(32));
 
@@ -67,8 +67,8 @@ test("spentTokenKey: SHA-256(token_key_id || nonce), 32 bytes, never the nonce",
 
 test("redis: SET <prefix>spent:<hex> 1 NX PX ttl on the shared Redis; the second spend is refused", async () => {
   const prefix = `token-gate-test-${randomBytes(6).toString("hex")}:`;
-  const redis = createRedis({ url: SHARED_REDIS, keyPrefix: prefix });
-  const inspect = new Redis(SHARED_REDIS, { maxRetriesPerRequest: 1 });
+  const redis = createRedis({ url: SHARED_REDIS_URL, keyPrefix: prefix });
+  const inspect = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     await Promise.all([redisConnected(redis), redisConnected(inspect)]);
     const store = new RedisSpentTokenStore(redis);

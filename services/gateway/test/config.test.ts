@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { ConfigError } from "@oblivious/service-kit";
+import { LineCapture } from "@oblivious/test-kit";
 import { DEFAULT_TARGETS, createKeyEntry, loadGatewayConfig, serializeKeyFile, startGateway } from "../src/index.js";
-import { DAY, LineCapture, T0, exchange, fetchKeyConfigs, innerRequest, oneKeyFile, startTarget, startTestGateway, tempDir } from "./helpers.js";
+import { DAY, T0, exchange, fetchKeyConfigs, innerRequest, oneKeyFile, startTarget, startTestGateway, tempDir } from "./helpers.js";
 
 const MAIN = fileURLToPath(new URL("../src/main.js", import.meta.url));
 

@@ -3,30 +3,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { decodeResponse, encodeRequest, type Field, type Request, type Response } from "@oblivious/bhttp";
 import { MediaType, decodeKeyConfigs, encapsulateRequest, type KeyConfig } from "@oblivious/ohttp";
 import { Registry } from "prom-client";
+import { LineCapture } from "@oblivious/test-kit";
 import { createKeyEntry, formatHttpDate, loadGatewayConfig, startGateway, writeKeyFile, type KeyEntry, type RunningGateway } from "../src/index.js";
 
 export const T0 = Date.parse("2026-03-01T12:00:00Z");
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
-
-/** A log destination that keeps every line. */
-export class LineCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
-    for (const line of chunk.toString().split("\n")) if (line !== "") this.lines.push(line);
-    done();
-  }
-  get records(): Record<string, unknown>[] {
-    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-  get text(): string {
-    return this.lines.join("\n");
-  }
-}
 
 export interface Received {
   readonly method: string;

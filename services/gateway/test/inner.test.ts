@@ -9,6 +9,7 @@ import { encodeRequest } from "@oblivious/bhttp";
 import { MediaType, encapsulateRequest } from "@oblivious/ohttp";
 import { PROBLEM_MEDIA_TYPE, createLogger } from "@oblivious/service-kit";
 import { Registry } from "prom-client";
+import { LineCapture } from "@oblivious/test-kit";
 import {
   DATE_PROBLEM_TYPE,
   Forwarder,
@@ -21,22 +22,7 @@ import {
   parseTargets,
   type ReplayCache,
 } from "../src/index.js";
-import {
-  LineCapture,
-  exchange,
-  exchangeBytes,
-  fetchKeyConfigs,
-  header,
-  innerRequest,
-  metricsText,
-  oneKeyFile,
-  problemOf,
-  startTarget,
-  startTestGateway,
-  tempDir,
-  T0,
-  type Exchange,
-} from "./helpers.js";
+import { exchange, exchangeBytes, fetchKeyConfigs, header, innerRequest, metricsText, oneKeyFile, problemOf, startTarget, startTestGateway, tempDir, T0, type Exchange } from "./helpers.js";
 
 async function setup(env: Record<string, string> = {}, targets?: (url: string) => string) {
   const target = await startTarget();

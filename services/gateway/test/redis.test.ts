@@ -4,18 +4,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { decodeResponse, encodeRequest } from "@oblivious/bhttp";
 import { MediaType, encapsulateRequest } from "@oblivious/ohttp";
+import { SHARED_REDIS_URL, startRedisServer } from "@oblivious/test-kit";
 import { exchange, fetchKeyConfigs, innerRequest, metricsText, oneKeyFile, problemOf, send, startTarget, startTestGateway, tempDir, T0 } from "./helpers.js";
 
-const SHARED = "redis://127.0.0.1:6379";
-
 test("redis: the shared Redis on 127.0.0.1:6379 is there", async () => {
-  const redis = new Redis(SHARED, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
   redis.on("error", () => undefined);
   try {
     await redis.connect();
@@ -29,10 +26,10 @@ test("redis: a request answered by one gateway replica is refused as a replay by
   const target = await startTarget();
   const keys = oneKeyFile(tempDir());
   const prefix = `gateway-test-${randomBytes(6).toString("hex")}:`;
-  const env = { GATEWAY_KEYS_FILE: keys.path, GATEWAY_TARGETS: `https://sticker-search.internal=${target.url}`, REDIS_URL: SHARED, REDIS_PREFIX: prefix };
+  const env = { GATEWAY_KEYS_FILE: keys.path, GATEWAY_TARGETS: `https://sticker-search.internal=${target.url}`, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix };
   const a = await startTestGateway(env);
   const b = await startTestGateway(env);
-  const inspect = new Redis(SHARED);
+  const inspect = new Redis(SHARED_REDIS_URL);
   try {
     assert.equal((await send(`${a.gw.adminUrl}/readyz`)).status, 200);
     const [config] = await fetchKeyConfigs(a.gw.url);
@@ -66,53 +63,14 @@ test("redis: a request answered by one gateway replica is refused as a replay by
   }
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on("error", () => undefined);
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return child;
-    } catch {
-      probe.disconnect();
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error("redis-server did not start");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-function stopRedis(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
-
 test("redis: unreachable → encapsulated 503 and nothing forwarded; back → served again, with no restart", async () => {
-  const port = await freePort();
-  let redis = await startRedis(port);
+  const redis = await startRedisServer();
   const target = await startTarget();
   const keys = oneKeyFile(tempDir());
   const t = await startTestGateway({
     GATEWAY_KEYS_FILE: keys.path,
     GATEWAY_TARGETS: `https://sticker-search.internal=${target.url}`,
-    REDIS_URL: `redis://127.0.0.1:${port}`,
+    REDIS_URL: redis.url,
   });
   try {
     const [config] = await fetchKeyConfigs(t.gw.url);
@@ -120,7 +78,7 @@ test("redis: unreachable → encapsulated 503 and nothing forwarded; back → se
     assert.equal((await exchange(t.gw.url, config, innerRequest(T0))).inner?.status, 200);
     assert.equal(target.received.length, 1);
 
-    await stopRedis(redis);
+    await redis.stop();
     const down = await exchange(t.gw.url, config, innerRequest(T0));
     assert.equal(down.status, 200);
     assert.equal(down.inner?.status, 503);
@@ -129,7 +87,7 @@ test("redis: unreachable → encapsulated 503 and nothing forwarded; back → se
     assert.equal((await send(`${t.gw.adminUrl}/readyz`)).status, 503);
     assert.match(await metricsText(t.gw), /gateway_replay_cache_ready 0/);
 
-    redis = await startRedis(port);
+    await redis.start();
     const deadline = Date.now() + 10_000;
     let status = 0;
     while (Date.now() < deadline) {
@@ -145,6 +103,6 @@ test("redis: unreachable → encapsulated 503 and nothing forwarded; back → se
   } finally {
     await t.stop();
     await target.close();
-    await stopRedis(redis);
+    await redis.stop();
   }
 });

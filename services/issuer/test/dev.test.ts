@@ -8,8 +8,9 @@ import { execFile } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { LineCapture } from "@oblivious/test-kit";
 import { createDevAttester, loadIssuerConfig, parseJwks, prepareDevIssuer, startIssuer } from "../src/index.js";
-import { LineCapture, clientKey, fetchDirectory, issueOne, tempDir } from "./helpers.js";
+import { clientKey, fetchDirectory, issueOne, tempDir } from "./helpers.js";
 
 const run = promisify(execFile);
 const MINT = fileURLToPath(new URL("../src/mint-credential.js", import.meta.url));

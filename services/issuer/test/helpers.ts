@@ -1,26 +1,21 @@
 /** Shared test fixtures: key files, the development attester, a started issuer, a Privacy Pass client. */
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import {
   MediaType,
-  TokenType,
   beginBatchedTokenRequest,
   beginTokenRequest,
   decodeBatchedTokenResponse,
   decodeIssuerDirectory,
   decodeTokenResponse,
   encodeBatchedTokenRequest,
-  encodeTokenChallenge,
   encodeTokenRequest,
   type IssuerDirectory,
   type Token,
 } from "@oblivious/privacypass";
+import { LineCapture, tokenChallenge } from "@oblivious/test-kit";
 import {
   createDevAttester,
   createIssuerKey,
@@ -37,25 +32,6 @@ import {
 export const T0 = Date.parse("2026-03-01T12:00:00Z");
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
-export const SHARED_REDIS = "redis://127.0.0.1:6379";
-
-/** A log destination that keeps every line. */
-export class LineCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
-    for (const line of chunk.toString().split("\n")) if (line !== "") this.lines.push(line);
-    done();
-  }
-  get records(): Record<string, unknown>[] {
-    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-  get text(): string {
-    return this.lines.join("\n");
-  }
-  events(name: string): Record<string, unknown>[] {
-    return this.records.filter((r) => r["event"] === name);
-  }
-}
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "issuer-test-"));
@@ -140,9 +116,8 @@ export async function startTestIssuer(fx: Fixture, env: Record<string, string> =
   };
 }
 
-export function challenge(origin = "sticker-search.internal"): Uint8Array {
-  return encodeTokenChallenge({ tokenType: TokenType.BlindRsa2048, issuerName: "issuer.internal", redemptionContext: new Uint8Array(0), originInfo: [origin] });
-}
+/** The challenge of the origin the tokens are for: the issuer signs blindly, so any origin does. */
+const CHALLENGE = tokenChallenge({ originInfo: ["sticker-search.internal"] });
 
 export async function fetchDirectory(url: string): Promise<IssuerDirectory> {
   const res = await fetch(`${url}/.well-known/private-token-issuer-directory`);
@@ -183,14 +158,14 @@ export function problemOf(answer: Answer): Record<string, unknown> {
 
 /** One token through the whole protocol: blind, POST, finalize (which verifies the signature). */
 export async function issueOne(url: string, credential: string, tokenKey: Uint8Array): Promise<{ answer: Answer; token?: Token }> {
-  const pending = await beginTokenRequest({ challenge: challenge(), tokenKey });
+  const pending = await beginTokenRequest({ challenge: CHALLENGE, tokenKey });
   const answer = await post(url, MediaType.TokenRequest, encodeTokenRequest(pending.request), bearer(credential));
   if (answer.status !== 200) return { answer };
   return { answer, token: await pending.finalize(decodeTokenResponse(answer.body)) };
 }
 
 export async function issueBatch(url: string, credential: string, tokenKey: Uint8Array, n: number): Promise<{ answer: Answer; tokens?: (Token | undefined)[] }> {
-  const pending = await beginBatchedTokenRequest(n, { challenge: challenge(), tokenKey });
+  const pending = await beginBatchedTokenRequest(n, { challenge: CHALLENGE, tokenKey });
   const answer = await post(url, MediaType.BatchedTokenRequest, encodeBatchedTokenRequest(pending.request), bearer(credential));
   if (answer.status !== 200) return { answer };
   return { answer, tokens: await pending.finalize(decodeBatchedTokenResponse(answer.body)) };
@@ -200,51 +175,6 @@ export async function metricsText(issuer: RunningIssuer): Promise<string> {
   return (await fetch(`${issuer.adminUrl}/metrics`)).text();
 }
 
-export async function status(url: string): Promise<number> {
-  const res = await fetch(url);
-  await res.arrayBuffer();
-  return res.status;
-}
-
 export function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A throwaway redis-server on `port`, with no persistence. */
-export async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on("error", () => undefined);
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return child;
-    } catch {
-      probe.disconnect();
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error("redis-server did not start");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-export function stopRedis(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
 }

@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MediaType, decodeTokenKey, tokenKeyId, verifyToken } from "@oblivious/privacypass";
-import { clientKey, fetchDirectory, fixture, issueBatch, issueOne, metricsText, startTestIssuer, status } from "./helpers.js";
+import { status } from "@oblivious/test-kit";
+import { clientKey, fetchDirectory, fixture, issueBatch, issueOne, metricsText, startTestIssuer } from "./helpers.js";
 
 test("issuance: one token request → 200 application/private-token-response, and the token verifies", async () => {
   const t = await startTestIssuer(await fixture());

@@ -10,17 +10,18 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { MediaType, TokenType, encodeTokenRequest } from "@oblivious/privacypass";
+import { SHARED_REDIS_URL } from "@oblivious/test-kit";
 import { createPseudonyms, issuerEvents, parsePseudonymKey } from "../src/index.js";
 import { readFileSync } from "node:fs";
-import { SHARED_REDIS, bearer, clientKey, fetchDirectory, fixture, issueBatch, metricsText, post, startTestIssuer, testKey } from "./helpers.js";
+import { bearer, clientKey, fetchDirectory, fixture, issueBatch, metricsText, post, startTestIssuer, testKey } from "./helpers.js";
 
 const CANARY = "canary-device-7f3a9c1e5b";
 
 test("privacy: a canary device id reaches no log line, no metric and no Redis key or value", async () => {
   const fx = await fixture();
   const prefix = `issuer-privacy-${randomBytes(6).toString("hex")}:`;
-  const t = await startTestIssuer(fx, { REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix, ISSUER_QUOTA: "4" });
-  const inspect = new Redis(SHARED_REDIS);
+  const t = await startTestIssuer(fx, { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix, ISSUER_QUOTA: "4" });
+  const inspect = new Redis(SHARED_REDIS_URL);
   const secrets: string[] = [CANARY];
   try {
     const credential = await t.credential(CANARY);

@@ -9,8 +9,9 @@ import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { MediaType, TokenType, encodeTokenRequest } from "@oblivious/privacypass";
 import { createRedis } from "@oblivious/service-kit";
+import { SHARED_REDIS_URL, startRedisServer, status } from "@oblivious/test-kit";
 import { PROBLEMS, RedisQuotaStore, parsePseudonymKey } from "../src/index.js";
-import { HOUR, SHARED_REDIS, bearer, fixture, freePort, metricsText, post, problemOf, startRedis, startTestIssuer, status, stopRedis, testKey } from "./helpers.js";
+import { HOUR, bearer, fixture, metricsText, post, problemOf, startTestIssuer, testKey } from "./helpers.js";
 
 function single(): Uint8Array {
   const m = randomBytes(256);
@@ -24,7 +25,7 @@ async function cleanup(redis: Redis, prefix: string): Promise<void> {
 }
 
 test("redis: the shared Redis on 127.0.0.1:6379 is there", async () => {
-  const redis = new Redis(SHARED_REDIS, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
   redis.on("error", () => undefined);
   try {
     await redis.connect();
@@ -37,10 +38,10 @@ test("redis: the shared Redis on 127.0.0.1:6379 is there", async () => {
 test("redis: the quota is shared by replicas; Redis holds a count under the keyed pseudonym, expiring with the period", async () => {
   const fx = await fixture();
   const prefix = `issuer-test-${randomBytes(6).toString("hex")}:`;
-  const env = { REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix, ISSUER_QUOTA: "3", ISSUER_QUOTA_PERIOD: "1h" };
+  const env = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix, ISSUER_QUOTA: "3", ISSUER_QUOTA_PERIOD: "1h" };
   const a = await startTestIssuer(fx, env);
   const b = await startTestIssuer(fx, env);
-  const inspect = new Redis(SHARED_REDIS);
+  const inspect = new Redis(SHARED_REDIS_URL);
   try {
     assert.equal(await status(`${a.issuer.adminUrl}/readyz`), 200);
     const device = "device-redis-shared";
@@ -69,8 +70,8 @@ test("redis: the quota is shared by replicas; Redis holds a count under the keye
 
 test("redis: concurrent requests never take a device over its quota (one atomic script)", async () => {
   const prefix = `issuer-test-${randomBytes(6).toString("hex")}:`;
-  const store = new RedisQuotaStore(createRedis({ url: SHARED_REDIS, keyPrefix: prefix }), { limit: 10, periodMs: HOUR });
-  const inspect = new Redis(SHARED_REDIS);
+  const store = new RedisQuotaStore(createRedis({ url: SHARED_REDIS_URL, keyPrefix: prefix }), { limit: 10, periodMs: HOUR });
+  const inspect = new Redis(SHARED_REDIS_URL);
   try {
     for (let i = 0; i < 40 && !store.ready(); i++) await new Promise((r) => setTimeout(r, 25));
     const decisions = await Promise.all(Array.from({ length: 50 }, (_, i) => store.consume("p", i % 2 === 0 ? 1 : 2)));
@@ -92,14 +93,13 @@ test("redis: concurrent requests never take a device over its quota (one atomic 
 });
 
 test("redis: unreachable → 503 and no signature, not ready; back on the same port → served again without a restart", async () => {
-  const port = await freePort();
-  let redis = await startRedis(port);
-  const t = await startTestIssuer(await fixture(), { REDIS_URL: `redis://127.0.0.1:${port}` });
+  const redis = await startRedisServer();
+  const t = await startTestIssuer(await fixture(), { REDIS_URL: redis.url });
   try {
     const auth = bearer(await t.credential("device-redis-fault"));
     assert.equal((await post(t.url, MediaType.TokenRequest, single(), auth)).status, 200);
 
-    await stopRedis(redis);
+    await redis.stop();
     const down = await post(t.url, MediaType.TokenRequest, single(), auth);
     assert.equal(down.status, 503);
     assert.deepEqual(problemOf(down), PROBLEMS.quota_unavailable);
@@ -109,7 +109,7 @@ test("redis: unreachable → 503 and no signature, not ready; back on the same p
     assert.match(metrics, /issuer_quota_store_ready 0/);
     assert.match(metrics, /issuer_tokens_issued_total 1\n/, "nothing signed without a quota check");
 
-    redis = await startRedis(port);
+    await redis.start();
     const deadline = Date.now() + 10_000;
     let code = 0;
     while (Date.now() < deadline) {
@@ -126,6 +126,6 @@ test("redis: unreachable → 503 and no signature, not ready; back on the same p
     assert.ok(t.logs.events("quota.unavailable").length > 0);
   } finally {
     await t.stop();
-    await stopRedis(redis);
+    await redis.stop();
   }
 });

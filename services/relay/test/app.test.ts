@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import request from "supertest";
 import { Registry } from "prom-client";
 import { createHttpObserver, createLogger } from "@oblivious/service-kit";
+import { LineCapture } from "@oblivious/test-kit";
 import { createRelayApp, createRelayMetrics, RELAY_ROUTES, relayEvents, type GatewayAnswer, type RelayAppDeps } from "../src/index.js";
-import { LineCapture } from "./support.js";
 
 function deps(forward: (body: Buffer) => Promise<GatewayAnswer>): { deps: RelayAppDeps; logs: LineCapture; registry: Registry } {
   const logs = new LineCapture();

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomFillSync } from "node:crypto";
-import { closedPort, delay, post, problemOf, send, startStubGateway, startTestRelay, type Received } from "./support.js";
+import { freePort } from "@oblivious/test-kit";
+import { delay, post, problemOf, send, startStubGateway, startTestRelay, type Received } from "./support.js";
 
 /** What may reach the gateway: the relay's own request line headers, nothing from the client. */
 const GATEWAY_MAY_RECEIVE = new Set(["host", "content-type", "content-length", "connection", "keep-alive"]);
@@ -151,7 +152,7 @@ test("forward: connections to the gateway are kept alive and reused", async (t) 
 });
 
 test("502: gateway unreachable, answered once as problem+json", async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   const { relay, metrics, logs } = await startTestRelay({ RELAY_GATEWAY_URL: `http://127.0.0.1:${port}/gateway` });
   t.after(() => relay.stop());
   const answer = await post(relay.url, ohttpLikeBody(32));

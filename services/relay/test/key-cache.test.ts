@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { freePort } from "@oblivious/test-kit";
 import { GatewayError, KeyCache, KeysUnavailableError, sharedMaxAgeMs, type GatewayAnswer } from "../src/index.js";
-import { closedPort, delay, problemOf, send, startStubGateway, startTestRelay, type ClientAnswer } from "./support.js";
+import { delay, problemOf, send, startStubGateway, startTestRelay, type ClientAnswer } from "./support.js";
 
 const KEYS = Buffer.from("0001002000" + "ab".repeat(32) + "000400010001", "hex");
 
@@ -186,7 +187,7 @@ test("GET /ohttp-keys: served stale while the gateway is down", async (t) => {
 });
 
 test("GET /ohttp-keys: 503 problem when nothing is cached and the gateway is unreachable", async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   const { relay, metrics } = await startTestRelay({ RELAY_GATEWAY_URL: `http://127.0.0.1:${port}/gateway` });
   t.after(() => relay.stop());
   const answer = await send(`${relay.url}/ohttp-keys`);

@@ -1,27 +1,8 @@
-/** Test helpers: a real stub gateway, a raw client, a log capture and a config on free ports. */
+/** Test helpers: a real stub gateway, a raw client, and the relay on port 0 with its log lines captured. */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { Registry } from "prom-client";
+import { LineCapture, closeServer, listen } from "@oblivious/test-kit";
 import { loadRelayConfig, startRelay, type RelayConfig, type RunningRelay } from "../src/index.js";
-
-/** A log destination that keeps every line. */
-export class LineCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
-    for (const line of chunk.toString().split("\n")) if (line !== "") this.lines.push(line);
-    done();
-  }
-  get records(): Record<string, unknown>[] {
-    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-  get text(): string {
-    return this.lines.join("\n");
-  }
-  events(name: string): Record<string, unknown>[] {
-    return this.records.filter((r) => r["event"] === name);
-  }
-}
 
 export interface Received {
   readonly method: string;
@@ -79,16 +60,7 @@ export async function startStubGateway(handler: StubHandler = echoReversed): Pro
   server.on("connection", () => {
     stub.connections += 1;
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(stub, {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  });
+  return Object.assign(stub, { origin: await listen(server), close: () => closeServer(server) });
 }
 
 export interface ClientAnswer {
@@ -140,15 +112,6 @@ export function post(relayUrl: string, body: Uint8Array, init: Omit<ClientReques
     body,
     headers: { "content-type": "message/ohttp-req", ...init.headers },
   });
-}
-
-/** A port with nothing listening on it (a gateway that is down). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export function relayConfig(env: Readonly<Record<string, string>> = {}): RelayConfig {

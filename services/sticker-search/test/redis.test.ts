@@ -6,18 +6,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { mintToken, redisConnected, SHARED_REDIS, startTestService } from "./helpers.js";
+import { mintToken, redisConnected, SHARED_REDIS_URL } from "@oblivious/test-kit";
+import { CHALLENGE, startTestService } from "./helpers.js";
 
 test("Redis spent store: a token is accepted once across two replicas; Redis holds only nonce hashes", async () => {
   const prefix = `sticker-search-test-${randomBytes(6).toString("hex")}:`;
-  const inspect = new Redis(SHARED_REDIS, { maxRetriesPerRequest: 1 });
-  const env = { REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix };
+  const inspect = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const env = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix };
   const a = await startTestService(env);
   const b = await startTestService(env, a.issuer);
   try {
     await redisConnected(inspect);
     const canary = `canary${randomBytes(6).toString("hex")}`;
-    const { header, bytes } = await mintToken(a.issuer);
+    const { header, bytes } = await mintToken(a.issuer, CHALLENGE);
     await new Promise((r) => setTimeout(r, 200));
     const first = await a.search({ q: canary, locale: "en" }, { token: header });
     assert.equal(first.status, 200);

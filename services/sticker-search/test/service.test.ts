@@ -6,8 +6,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
+import { mintToken } from "@oblivious/test-kit";
 import { bucketSize, MIN_BUCKET, StickerSearchProblems } from "../src/index.js";
-import { mintToken, startTestService, type TestService } from "./helpers.js";
+import { CHALLENGE, startTestService, type TestService } from "./helpers.js";
 
 const PROBLEM = "application/problem+json";
 
@@ -27,7 +28,7 @@ describe("sticker-search service (embedded engine)", () => {
   });
 
   test("a valid token → ranked results; the same token again → refused as spent", async () => {
-    const { header } = await mintToken(t.issuer);
+    const { header } = await mintToken(t.issuer, CHALLENGE);
     const first = await t.search({ q: "Katze", locale: "de", limit: 5 }, { token: header });
     assert.equal(first.status, 200);
     assert.equal(first.headers.get("content-type"), "application/json");
@@ -130,7 +131,7 @@ describe("sticker-search service (embedded engine)", () => {
     assert.equal((await t.search({ q: canary, locale: "zz" })).status, 422);
     const fakeToken = `PrivateToken token="${randomBytes(40).toString("base64url")}"`;
     await t.search({ q: canary }, { token: fakeToken });
-    const { header, bytes } = await mintToken(t.issuer);
+    const { header, bytes } = await mintToken(t.issuer, CHALLENGE);
     await t.search({ q: canary }, { token: header });
     const metrics = await t.metrics();
     const logs = t.out.text;

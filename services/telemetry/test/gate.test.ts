@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { decodeTokenChallenge, parseWwwAuthenticate } from "@oblivious/privacypass";
 import { PROBLEM_MEDIA_TYPE } from "@oblivious/service-kit";
 import { TokenGateProblems } from "@oblivious/token-gate";
+import { freePort, LineCapture, mintToken, status, TEST_ISSUER_NAME, tokenChallenge } from "@oblivious/test-kit";
 import { loadTelemetryConfig, startTelemetry, TELEMETRY_ORIGIN } from "../src/index.js";
-import { freePort, ISSUER_NAME, LineCapture, metricValue, mintToken, startTestTelemetry, status } from "./helpers.js";
+import { metricValue, startTestTelemetry } from "./helpers.js";
 
 const BATCH = JSON.stringify({ events: [{ type: "app.start", platform: "web", version_major: 3 }] });
 
@@ -25,7 +26,7 @@ test("no token: 401 token-required with a PrivateToken challenge for telemetry.i
     const [challenge] = parseWwwAuthenticate(header);
     assert.ok(challenge);
     const decoded = decodeTokenChallenge(challenge.challenge);
-    assert.equal(decoded.issuerName, ISSUER_NAME);
+    assert.equal(decoded.issuerName, TEST_ISSUER_NAME);
     assert.deepEqual(decoded.originInfo, [new URL(TELEMETRY_ORIGIN).host]);
     assert.deepEqual(challenge.tokenKey, t.issuer.spki);
 
@@ -62,7 +63,7 @@ test("a token is accepted once; the same token again is 401 spent-token", async 
 test("a token for another origin is invalid-token; a malformed credential is 400; neither reads the body", async () => {
   const t = await startTestTelemetry();
   try {
-    const elsewhere = await mintToken(t.issuer, ["sticker-search.internal"]);
+    const elsewhere = await mintToken(t.issuer, tokenChallenge({ originInfo: ["sticker-search.internal"] }));
     const wrong = await t.post(BATCH, { authorization: elsewhere.header });
     assert.equal(wrong.status, 401);
     assert.deepEqual(wrong.json(), TokenGateProblems.invalidToken);

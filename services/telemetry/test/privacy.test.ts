@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { decodeToken } from "@oblivious/privacypass";
 import { spentTokenKey } from "@oblivious/token-gate";
-import { SHARED_REDIS, sharedRedis, startTestTelemetry, textForms, type Minted } from "./helpers.js";
+import { type MintedToken, SHARED_REDIS_URL, textForms } from "@oblivious/test-kit";
+import { sharedRedis, startTestTelemetry } from "./helpers.js";
 
 test("privacy: canary device id, account id, free text, raw numbers and tokens appear in no log, metric, answer or Redis entry", async () => {
   const run = randomBytes(4).toString("hex");
@@ -29,8 +30,8 @@ test("privacy: canary device id, account id, free text, raw numbers and tokens a
   const rawVersion = 97_531;
 
   const inspect = await sharedRedis();
-  const t = await startTestTelemetry({ REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix });
-  const tokens: Minted[] = [];
+  const t = await startTestTelemetry({ REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix });
+  const tokens: MintedToken[] = [];
   const post = async (batch: unknown, contentType?: string) => {
     const token = await t.token();
     tokens.push(token);

@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { TokenGateProblems } from "@oblivious/token-gate";
-import { SHARED_REDIS, freePort, metricValue, sharedRedis, startRedisServer, startTestTelemetry, status, stopRedisServer } from "./helpers.js";
+import { SHARED_REDIS_URL, startRedisServer, status } from "@oblivious/test-kit";
+import { metricValue, sharedRedis, startTestTelemetry } from "./helpers.js";
 
 const BATCH = { events: [{ type: "token.wallet", event: "topup", batch: 20 }] };
 
@@ -21,7 +22,7 @@ test("redis: the shared Redis on 127.0.0.1:6379 is there", async () => {
 
 test("redis: a token spent at one replica is refused at another", async () => {
   const prefix = `telemetry-test-${randomBytes(6).toString("hex")}:`;
-  const env = { REDIS_URL: SHARED_REDIS, REDIS_PREFIX: prefix };
+  const env = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix };
   const a = await startTestTelemetry(env);
   const b = await startTestTelemetry(env, a.issuer);
   const inspect = await sharedRedis();
@@ -45,14 +46,13 @@ test("redis: a token spent at one replica is refused at another", async () => {
 });
 
 test("redis: unreachable → 503 and not ready, nothing counted; back on the same port → served again without a restart", async () => {
-  const port = await freePort();
-  let redis = await startRedisServer(port);
-  const t = await startTestTelemetry({ REDIS_URL: `redis://127.0.0.1:${port}` });
+  const redis = await startRedisServer();
+  const t = await startTestTelemetry({ REDIS_URL: redis.url });
   try {
     assert.equal((await t.send(BATCH)).status, 200);
     assert.equal(await status(`${t.service.adminUrl}/readyz`), 200);
 
-    await stopRedisServer(redis);
+    await redis.stop();
     const down = await t.send(BATCH);
     assert.equal(down.status, 503);
     assert.equal(down.headers.get("retry-after"), "1");
@@ -63,7 +63,7 @@ test("redis: unreachable → 503 and not ready, nothing counted; back on the sam
     assert.equal(metricValue(metrics, "token_gate_store_ready"), 0);
     assert.equal(t.out.events("token_gate.store_unavailable").length, 1);
 
-    redis = await startRedisServer(port);
+    await redis.start();
     const deadline = Date.now() + 10_000;
     let code = 0;
     while (Date.now() < deadline) {
@@ -78,6 +78,6 @@ test("redis: unreachable → 503 and not ready, nothing counted; back on the sam
     assert.equal(t.out.events("token_gate.store_recovered").length, 1);
   } finally {
     await t.stop();
-    await stopRedisServer(redis);
+    await redis.stop();
   }
 });

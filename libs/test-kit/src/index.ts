@@ -1,0 +1,8 @@
+// Helpers the packages' tests share, one version of each; test code only, never a runtime dependency.
+export { closeServer, listen, status } from "./http.js";
+export { textForms } from "./leaks.js";
+export { LineCapture } from "./lines.js";
+export { freePort } from "./ports.js";
+export { startRedisServer, type RedisServer } from "./redis-server.js";
+export { SHARED_REDIS_URL, redisConnected, type ConnectingRedis } from "./shared-redis.js";
+export { TEST_ISSUER_NAME, makeIssuer, mintToken, tokenChallenge, type ChallengeOptions, type MintedToken, type TestIssuer } from "./tokens.js";
