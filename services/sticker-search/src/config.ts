@@ -16,7 +16,8 @@ export const STICKER_SEARCH_ORIGIN_NAME = "sticker-search.internal";
 
 export interface MeiliConfig {
   readonly url: string;
-  readonly adminKey: Secret<string>;
+  /** Set-up, import and creating the search key; absent in least-privilege mode (a search key and no import). */
+  readonly adminKey: Secret<string> | undefined;
   readonly searchKey: Secret<string> | undefined;
   readonly index: string;
   /** MEILI_IMPORT: push the catalogue into the index at start-up (skipped when unchanged). */
@@ -77,16 +78,23 @@ export function loadStickerSearchConfig(source: Readonly<Record<string, string |
     if (!env.has("MEILI_URL")) env.invalid("MEILI_URL", "is required for the meilisearch engine");
     if (env.has("MEILI_API_KEY") && env.has("MEILI_API_KEY_FILE")) env.invalid("MEILI_API_KEY_FILE", "set MEILI_API_KEY or MEILI_API_KEY_FILE, not both");
     const adminKey = env.string("MEILI_API_KEY") ?? secretFromFile(env, "MEILI_API_KEY_FILE");
-    if (adminKey === undefined && !env.has("MEILI_API_KEY_FILE")) env.invalid("MEILI_API_KEY", "is required for the meilisearch engine (or MEILI_API_KEY_FILE)");
+    if (env.has("MEILI_SEARCH_KEY") && env.has("MEILI_SEARCH_KEY_FILE")) env.invalid("MEILI_SEARCH_KEY_FILE", "set MEILI_SEARCH_KEY or MEILI_SEARCH_KEY_FILE, not both");
+    const searchKey = env.string("MEILI_SEARCH_KEY") ?? secretFromFile(env, "MEILI_SEARCH_KEY_FILE");
+    const importCatalogue = env.bool("MEILI_IMPORT", true);
+    // Least privilege: with a search key and the index imported elsewhere (`catalogue import`), the
+    // service that reads users' queries holds no key that can change the index.
+    const leastPrivilege = searchKey !== undefined && !importCatalogue;
+    if (adminKey === undefined && !env.has("MEILI_API_KEY_FILE") && !leastPrivilege) {
+      env.invalid("MEILI_API_KEY", "is required for the meilisearch engine (or MEILI_API_KEY_FILE), unless MEILI_SEARCH_KEY is set and MEILI_IMPORT=false");
+    }
     const index = env.string("MEILI_INDEX", d.meiliIndex);
     if (!INDEX_NAME.test(index)) env.invalid("MEILI_INDEX", "must be letters, digits, - and _");
-    const searchKey = env.string("MEILI_SEARCH_KEY");
     meili = {
       url: meiliUrl?.href.replace(/\/$/, "") ?? "",
-      adminKey: new Secret(adminKey ?? ""),
+      adminKey: adminKey === undefined ? undefined : new Secret(adminKey),
       searchKey: searchKey === undefined ? undefined : new Secret(searchKey),
       index,
-      importCatalogue: env.bool("MEILI_IMPORT", true),
+      importCatalogue,
       timeoutMs: env.duration("MEILI_TIMEOUT", d.meiliTimeoutMs, { minMs: 100, maxMs: 60_000 }),
     };
   }

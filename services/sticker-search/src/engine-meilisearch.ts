@@ -17,8 +17,8 @@ import { EngineUnavailable, MAX_WINDOW, type SearchEngine, type SearchHit, type 
 
 export interface MeiliEngineOptions {
   readonly url: string;
-  /** Admin key (or master key): set-up, import, and creating the search key. */
-  readonly adminKey: string;
+  /** Admin key (or master key): set-up, import, and creating the search key. Not needed with a search key and no import. */
+  readonly adminKey?: string;
   /** A search-only key to use; created (with a fixed uid, so every replica shares it) when absent. */
   readonly searchKey?: string;
   /** Default `stickers`. */
@@ -167,10 +167,13 @@ export class MeiliSearchEngine implements SearchEngine {
   }
 
   async load(catalogue: Catalogue): Promise<void> {
-    const admin = new Meilisearch({ host: this.#options.url, apiKey: this.#options.adminKey, timeout: this.#timeoutMs });
+    const { adminKey, searchKey } = this.#options;
+    const importing = this.#options.importCatalogue !== false;
+    if (adminKey === undefined && (importing || searchKey === undefined)) throw new TypeError("meilisearch: an admin key is needed to import or to create the search key");
+    const admin = adminKey === undefined ? undefined : new Meilisearch({ host: this.#options.url, apiKey: adminKey, timeout: this.#timeoutMs });
     try {
-      if (this.#options.importCatalogue !== false) await importIntoMeilisearch(admin, this.#index, catalogue, { ...(this.#options.importTimeoutMs === undefined ? {} : { timeoutMs: this.#options.importTimeoutMs }) });
-      const key = this.#options.searchKey ?? (await this.#searchKey(admin));
+      if (importing && admin !== undefined) await importIntoMeilisearch(admin, this.#index, catalogue, { ...(this.#options.importTimeoutMs === undefined ? {} : { timeoutMs: this.#options.importTimeoutMs }) });
+      const key = searchKey ?? (admin === undefined ? "" : await this.#searchKey(admin));
       this.#byId = new Map(catalogue.stickers.map((sticker) => [sticker.id, sticker]));
       this.#client = new Meilisearch({ host: this.#options.url, apiKey: key, timeout: this.#timeoutMs });
       this.#setHealth(true);

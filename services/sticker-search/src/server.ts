@@ -75,7 +75,7 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
       ? new EmbeddedSearchEngine()
       : new MeiliSearchEngine({
           url: config.meili.url,
-          adminKey: config.meili.adminKey.reveal(),
+          ...(config.meili.adminKey === undefined ? {} : { adminKey: config.meili.adminKey.reveal() }),
           ...(config.meili.searchKey === undefined ? {} : { searchKey: config.meili.searchKey.reveal() }),
           index: config.meili.index,
           importCatalogue: config.meili.importCatalogue,

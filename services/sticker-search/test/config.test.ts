@@ -25,7 +25,7 @@ test("MEILI_URL selects Meilisearch; the admin key may come from a file and neve
     writeFileSync(join(dir, "key"), "s3cret-admin-key\n");
     const c = loadStickerSearchConfig({ MEILI_URL: "http://127.0.0.1:7700", MEILI_API_KEY_FILE: join(dir, "key"), STICKER_LOCALES: "en,ja" });
     assert.equal(c.engine, "meilisearch");
-    assert.equal(c.meili?.adminKey.reveal(), "s3cret-admin-key");
+    assert.equal(c.meili?.adminKey?.reveal(), "s3cret-admin-key");
     assert.equal(c.meili?.index, "stickers");
     assert.deepEqual(c.locales, ["en", "ja"]);
     assert.ok(!JSON.stringify(c).includes("s3cret"));
@@ -85,4 +85,17 @@ test("main: an invalid configuration exits 1 naming the variable", async () => {
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   assert.equal(code, 1);
   assert.match(err, /STICKER_SEARCH_PORT/);
+});
+
+test("least privilege: a search key with MEILI_IMPORT=false needs no admin key; without either the admin key is required", () => {
+  const c = loadStickerSearchConfig({ MEILI_URL: "http://127.0.0.1:7700", MEILI_SEARCH_KEY: "search-only-canary", MEILI_IMPORT: "false" });
+  assert.equal(c.meili?.adminKey, undefined);
+  assert.equal(c.meili?.searchKey?.reveal(), "search-only-canary");
+  assert.ok(!JSON.stringify(c).includes("search-only-canary"));
+  for (const env of [{ MEILI_SEARCH_KEY: "k" }, { MEILI_IMPORT: "false" }]) {
+    assert.throws(
+      () => loadStickerSearchConfig({ MEILI_URL: "http://127.0.0.1:7700", ...env }),
+      (e: unknown) => e instanceof ConfigError && e.variables.includes("MEILI_API_KEY"),
+    );
+  }
 });

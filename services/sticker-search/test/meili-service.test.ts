@@ -41,6 +41,20 @@ describe("sticker-search service (meilisearch engine)", () => {
     await assert.rejects(limited.index("stickers-service").addDocuments([{ id: "x" }]), /key|authoriz|forbidden|invalid/i);
   });
 
+  test("least privilege: a second replica with only the search key and MEILI_IMPORT=false serves the same index", async () => {
+    const admin = new Meilisearch({ host: meili.url, apiKey: meili.masterKey });
+    const key = await admin.getKey(searchKeyUid("stickers-service"));
+    const reader = await startTestService({ MEILI_URL: meili.url, MEILI_SEARCH_KEY: key.key, MEILI_IMPORT: "false", MEILI_INDEX: "stickers-service" });
+    try {
+      await reader.service.loaded;
+      const res = await reader.search({ q: "Katze", locale: "de", limit: 5 });
+      assert.equal(res.status, 200);
+      assert.ok(((await res.json()) as { hits: { id: string }[] }).hits.some((h) => h.id === "1f408"));
+    } finally {
+      await reader.service.stop();
+    }
+  });
+
   test("Meilisearch down → 503 problem and not ready; back on the same port → answers again by itself", async () => {
     const ups = t.out.events("engine.up").length;
     const downs = t.out.events("engine.down").length;
