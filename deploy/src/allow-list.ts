@@ -56,7 +56,9 @@ export const INGRESS_ALLOWED: Readonly<Record<string, Allowed>> = {
   "sticker-search": ["gateway:8083", admin("sticker-search")],
   telemetry: ["gateway:8084", admin("telemetry")],
   redis: ["gateway:6379", "issuer:6379", "sticker-search:6379", "telemetry:6379"],
-  meilisearch: ["sticker-search:7700"],
+  meilisearch: ["sticker-search:7700", "sticker-catalogue-import:7700"],
+  // The catalogue import Job holds the Meilisearch master key; nothing connects to it.
+  "sticker-catalogue-import": [],
 };
 
 /** Where each workload may open connections. Redis and Meilisearch: nowhere, not even DNS. */
@@ -68,7 +70,24 @@ export const EGRESS_ALLOWED: Readonly<Record<string, Allowed>> = {
   telemetry: ["redis:6379", "issuer:8082", ...dns],
   redis: [],
   meilisearch: [],
+  "sticker-catalogue-import": ["meilisearch:7700", ...dns],
 };
 
 /** The only workloads an Ingress may route to, and on which Service port. */
 export const PUBLIC_ENTRY_POINTS: Readonly<Record<string, number>> = { relay: 8080, issuer: 8082 };
+
+/**
+ * Which workloads may reference each Secret (a volume, a projected source, `env` or `envFrom`).
+ * The Meilisearch master key can change the index: only Meilisearch and the import Job get it,
+ * never sticker-search, which reads users' queries and searches with a search-only key. The relay
+ * holds no Secret at all. A Secret missing here may be referenced by no workload.
+ */
+export const SECRET_HOLDERS: Readonly<Record<string, readonly string[]>> = {
+  "gateway-keys": ["gateway"],
+  "issuer-keys": ["issuer"],
+  "issuer-pseudonym-key": ["issuer"],
+  "attester-jwks": ["issuer"],
+  "redis-auth": ["redis", "gateway", "issuer", "sticker-search", "telemetry"],
+  "meilisearch-auth": ["meilisearch", "sticker-catalogue-import"],
+  "meilisearch-search-key": ["sticker-search"],
+};

@@ -5,9 +5,9 @@
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Service } from "kubernetes-models/v1";
-import { isServiceName, SERVICES } from "./allow-list.js";
+import { isServiceName, SECRET_HOLDERS, SERVICES } from "./allow-list.js";
 import { unpinnedReason } from "./images.js";
-import { containersOf, describe, selects, workloads } from "./objects.js";
+import { containersOf, describe, selects, workloads, type Workload } from "./objects.js";
 import { secretLikeReason } from "./secret-scan.js";
 import type { Policy, Violation } from "./violations.js";
 
@@ -84,6 +84,36 @@ export const secretMounts: Policy = {
   },
 };
 
+/** Every Secret a workload's pods reference: volumes, projected sources, env and envFrom. */
+function secretsOf(w: Workload): Set<string> {
+  const names = new Set<string>();
+  for (const v of w.pod.volumes ?? []) {
+    if (v.secret?.secretName !== undefined) names.add(v.secret.secretName);
+    for (const source of v.projected?.sources ?? []) if (source.secret?.name !== undefined) names.add(source.secret.name);
+  }
+  for (const c of containersOf(w.pod)) {
+    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef?.name !== undefined) names.add(e.valueFrom.secretKeyRef.name);
+    for (const from of c.envFrom ?? []) if (from.secretRef?.name !== undefined) names.add(from.secretRef.name);
+  }
+  return names;
+}
+
+export const secretHolders: Policy = {
+  id: "secret-holders",
+  rule: "each Secret is referenced only by the workloads SECRET_HOLDERS names: the Meilisearch master key by Meilisearch and the catalogue import Job alone, never by sticker-search; the relay by none",
+  check(objects) {
+    const out: Violation[] = [];
+    for (const w of workloads(objects)) {
+      for (const name of secretsOf(w)) {
+        const holders = SECRET_HOLDERS[name];
+        if (holders === undefined) out.push({ policy: "secret-holders", object: describe(w.object), message: `Secret ${name} is not in SECRET_HOLDERS` });
+        else if (!holders.includes(w.app)) out.push({ policy: "secret-holders", object: describe(w.object), message: `${w.app} may not hold Secret ${name}` });
+      }
+    }
+    return out;
+  },
+};
+
 export const availability: Policy = {
   id: "availability",
   rule: "every Deployment is scaled by a HorizontalPodAutoscaler and covered by a PodDisruptionBudget",
@@ -124,4 +154,4 @@ export const monitored: Policy = {
   },
 };
 
-export const CONFIG_POLICIES: readonly Policy[] = [noSecretInConfig, imagesPinned, noCommittedSecrets, secretMounts, availability, monitored];
+export const CONFIG_POLICIES: readonly Policy[] = [noSecretInConfig, imagesPinned, noCommittedSecrets, secretMounts, secretHolders, availability, monitored];

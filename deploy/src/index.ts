@@ -4,7 +4,7 @@ export { DEPLOY_DIR, IMAGES_DIR, K8S_DIR, OVERLAYS, REPO_ROOT, kustomizeBinary, 
 export { APP_LABEL, containersOf, describe, isKubeObject, ofKind, selects, workloads, type KubeObject, type LabelSelector, type Labels, type Workload } from "./objects.js";
 export { parseManifests, renderDirectory, renderOverlay } from "./render.js";
 export { validateAll, validateObject, validateServiceMonitor } from "./schema.js";
-export { CLUSTER_COMPONENTS, EGRESS_ALLOWED, INGRESS_ALLOWED, PUBLIC_ENTRY_POINTS, SERVICES, isServiceName, type ServiceName } from "./allow-list.js";
+export { CLUSTER_COMPONENTS, EGRESS_ALLOWED, INGRESS_ALLOWED, PUBLIC_ENTRY_POINTS, SECRET_HOLDERS, SERVICES, isServiceName, type ServiceName } from "./allow-list.js";
 export { ANY_PORT, INTERNET, modelEndpoints, reachability, type Direction, type Endpoint, type Reachability } from "./network.js";
 export { MANIFEST_POLICIES, checkManifests } from "./policies.js";
 export { secretLikeReason } from "./secret-scan.js";

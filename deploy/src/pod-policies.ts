@@ -4,6 +4,7 @@
  */
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import { CronJob, Job } from "kubernetes-models/batch/v1";
 import { isServiceName, SERVICES } from "./allow-list.js";
 import { containersOf, describe, workloads, type KubeObject, type Workload } from "./objects.js";
 import type { Policy, Violation } from "./violations.js";
@@ -83,10 +84,23 @@ function adminPortNames(c: IContainer, adminPort: number): Set<string | number> 
   return names;
 }
 
+/** A Job's active deadline, or a CronJob's job template's; undefined for long-running workloads. */
+function runsToCompletion(w: Workload): { deadline: number | undefined } | undefined {
+  const o = w.object;
+  if (Job.is(o)) return { deadline: o.spec?.activeDeadlineSeconds };
+  if (CronJob.is(o)) return { deadline: o.spec?.jobTemplate.spec?.activeDeadlineSeconds };
+  return undefined;
+}
+
 export const probes = perContainer(
   "pod-probes",
-  "every container has liveness and readiness probes; the project's services probe /healthz and /readyz on their admin port",
+  "every long-running container has liveness and readiness probes, and the project's services probe /healthz and /readyz on their admin port; a Job or CronJob runs to completion, so it is bounded by activeDeadlineSeconds instead",
   (c, _pod, w) => {
+    // A Job's pod is behind no Service (nothing reads its readiness) and a liveness probe would
+    // only restart a run that should fail and be retried by the Job: what matters for it is that
+    // a hung run ends, which is what activeDeadlineSeconds guarantees.
+    const job = runsToCompletion(w);
+    if (job !== undefined) return job.deadline === undefined ? "a Job without activeDeadlineSeconds can hang forever" : undefined;
     if (c.livenessProbe === undefined || c.readinessProbe === undefined) return "liveness or readiness probe missing";
     if (!isServiceName(w.app)) return undefined;
     const admin = adminPortNames(c, SERVICES[w.app].admin);

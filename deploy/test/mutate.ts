@@ -4,9 +4,8 @@
  */
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
-import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { ConfigMap } from "kubernetes-models/v1";
-import { APP_LABEL, type KubeObject } from "../src/index.js";
+import { workloads, type KubeObject } from "../src/index.js";
 
 export type Objects = KubeObject[];
 
@@ -14,11 +13,11 @@ export function copy(objects: readonly KubeObject[]): Objects {
   return structuredClone([...objects]);
 }
 
+/** The pod spec of the workload (Deployment, StatefulSet, Job or CronJob) whose pods are `app`. */
 export function pod(objects: Objects, app: string): IPodSpec {
-  for (const o of objects) {
-    if ((Deployment.is(o) || StatefulSet.is(o)) && o.spec?.template.metadata?.labels?.[APP_LABEL] === app && o.spec.template.spec !== undefined) return o.spec.template.spec;
-  }
-  throw new Error(`fixture: no workload ${app}`);
+  const w = workloads(objects).find((x) => x.app === app);
+  if (w === undefined) throw new Error(`fixture: no workload ${app}`);
+  return w.pod;
 }
 
 export function container(objects: Objects, app: string): IContainer {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Deployment } from "kubernetes-models/apps/v1";
-import { checkManifests, MANIFEST_POLICIES, OVERLAYS, renderOverlay, validateAll, type KubeObject, type Overlay } from "../src/index.js";
+import { checkManifests, MANIFEST_POLICIES, OVERLAYS, renderOverlay, validateAll, workloads, type KubeObject, type Overlay } from "../src/index.js";
 import { at, configData, container, copy, find, pod, remove, type Objects } from "./mutate.js";
 
 const rendered = new Map(OVERLAYS.map((o) => [o, renderOverlay(o)]));
@@ -36,6 +36,8 @@ const FIXTURES: readonly Fixture[] = [
   { name: "the relay's readiness probes /healthz", overlay: "prod", caughtBy: ["pod-probes"], mutate: (o) => { container(o, "relay").readinessProbe = { httpGet: { path: "/healthz", port: "admin" } }; } },
   { name: "the gateway's liveness probe on the public port", overlay: "prod", caughtBy: ["pod-probes"], mutate: (o) => { container(o, "gateway").livenessProbe = { httpGet: { path: "/healthz", port: 8081 } }; } },
   { name: "Redis without a liveness probe", overlay: "dev", caughtBy: ["pod-probes"], mutate: (o) => { delete container(o, "redis").livenessProbe; } },
+  { name: "the catalogue import Job may escalate privileges", overlay: "prod", caughtBy: ["pod-no-privilege-escalation"], mutate: (o) => { container(o, "sticker-catalogue-import").securityContext = { ...container(o, "sticker-catalogue-import").securityContext, allowPrivilegeEscalation: true }; } },
+  { name: "the catalogue import Job without a deadline (no probes to end a hung run)", overlay: "prod", caughtBy: ["pod-probes"], mutate: (o) => { delete at(find(o, "Job", "sticker-catalogue-import"), "spec")["activeDeadlineSeconds"]; } },
   { name: "the gateway mounts an API token", overlay: "prod", caughtBy: ["pod-no-api-token"], mutate: (o) => { delete pod(o, "gateway").automountServiceAccountToken; } },
   // namespaces and network
   { name: "the relay namespace enforces only baseline", overlay: "prod", caughtBy: ["namespace-pod-security"], mutate: (o) => { at(find(o, "Namespace", "oblivious-relay"), "metadata", "labels")["pod-security.kubernetes.io/enforce"] = "baseline"; } },
@@ -44,6 +46,9 @@ const FIXTURES: readonly Fixture[] = [
   { name: "any namespace may reach the gateway", overlay: "prod", caughtBy: ["ingress-allow-list"], mutate: (o) => { at(find(o, "NetworkPolicy", "gateway"), "spec", "ingress", 0)["from"] = [{ namespaceSelector: {} }]; } },
   { name: "any pod of the namespace may reach Redis", overlay: "prod", caughtBy: ["ingress-allow-list"], mutate: (o) => { at(find(o, "NetworkPolicy", "redis"), "spec", "ingress", 0)["from"] = [{ podSelector: {} }]; } },
   { name: "Meilisearch's own policy is gone, default deny still applies", overlay: "prod", caughtBy: ["ingress-allow-list"], mutate: (o) => remove(o, "NetworkPolicy", "meilisearch") },
+  { name: "any pod of the namespace may connect to the catalogue import Job", overlay: "prod", caughtBy: ["ingress-allow-list"], mutate: (o) => { at(find(o, "NetworkPolicy", "sticker-catalogue-import"), "spec")["ingress"] = [{ from: [{ podSelector: {} }] }]; } },
+  { name: "Meilisearch does not admit the catalogue import Job (an outage)", overlay: "dev", caughtBy: ["ingress-allow-list"], mutate: (o) => { (at(find(o, "NetworkPolicy", "meilisearch"), "spec", "ingress", 0)["from"] as unknown[]).pop(); } },
+  { name: "the catalogue import Job, holding the master key, may reach Redis", overlay: "prod", caughtBy: ["egress-allow-list"], mutate: (o) => { (at(find(o, "NetworkPolicy", "sticker-catalogue-import"), "spec")["egress"] as unknown[]).push({ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "redis" } } }], ports: [{ port: 6379 }] }); } },
   { name: "the relay may also reach the internet", overlay: "prod", caughtBy: ["egress-allow-list"], mutate: (o) => { (at(find(o, "NetworkPolicy", "relay"), "spec")["egress"] as unknown[]).push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] }); } },
   { name: "the relay may reach the issuer", overlay: "dev", caughtBy: ["egress-allow-list"], mutate: (o) => { (at(find(o, "NetworkPolicy", "relay"), "spec")["egress"] as unknown[]).push({ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "issuer" } } }], ports: [{ port: 8082 }] }); } },
   { name: "the relay may reach the gateway's admin port", overlay: "prod", caughtBy: ["egress-allow-list"], mutate: (o) => { at(find(o, "NetworkPolicy", "relay"), "spec", "egress", 0)["ports"] = []; } },
@@ -68,6 +73,9 @@ const FIXTURES: readonly Fixture[] = [
   { name: "the gateway keys mounted with subPath", overlay: "prod", caughtBy: ["secret-mounts"], mutate: (o) => { const m = container(o, "gateway").volumeMounts?.find((v) => v.name === "gateway-keys"); assert.ok(m); m.subPath = "keys.json"; m.mountPath = "/var/run/secrets/oblivious/gateway-keys/keys.json"; } },
   { name: "the issuer keys mounted writable", overlay: "dev", caughtBy: ["secret-mounts"], mutate: (o) => { const m = container(o, "issuer").volumeMounts?.find((v) => v.name === "issuer-keys"); assert.ok(m); m.readOnly = false; } },
   { name: "the JWKS file path outside every mount", overlay: "prod", caughtBy: ["secret-mounts"], mutate: (o) => { configData(o, "issuer-config")["ATTESTER_JWKS_FILE"] = "/etc/oblivious/jwks.json"; } },
+  { name: "sticker-search mounts the Meilisearch master key again", overlay: "prod", caughtBy: ["secret-holders"], mutate: (o) => { const v = pod(o, "sticker-search").volumes?.find((x) => x.secret?.secretName === "meilisearch-search-key"); assert.ok(v?.secret); v.secret.secretName = "meilisearch-auth"; v.secret.items = [{ key: "master-key", path: "search-key" }]; } },
+  { name: "the gateway gets the master key in its environment", overlay: "dev", caughtBy: ["secret-holders"], mutate: (o) => { (container(o, "gateway").env ??= []).push({ name: "MEILI_API_KEY", valueFrom: { secretKeyRef: { name: "meilisearch-auth", key: "master-key" } } }); } },
+  { name: "the relay takes its environment from a Secret", overlay: "prod", caughtBy: ["secret-holders"], mutate: (o) => { (container(o, "relay").envFrom ??= []).push({ secretRef: { name: "relay-extra" } }); } },
   { name: "the issuer without an autoscaler", overlay: "prod", caughtBy: ["availability"], mutate: (o) => remove(o, "HorizontalPodAutoscaler", "issuer") },
   { name: "the relay without a disruption budget", overlay: "prod", caughtBy: ["availability"], mutate: (o) => remove(o, "PodDisruptionBudget", "relay") },
   { name: "telemetry not scraped", overlay: "prod", caughtBy: ["monitored"], mutate: (o) => remove(o, "ServiceMonitor", "telemetry") },
@@ -88,6 +96,7 @@ describe("manifest policies hold", () => {
   it("the policies actually look at something: every service and store is a workload", () => {
     const apps = get("prod").filter((o) => Deployment.is(o)).length;
     assert.equal(apps, 5);
+    assert.deepEqual(workloads(get("prod")).filter((w) => w.object.kind === "Job").map((w) => w.app), ["sticker-catalogue-import"]);
   });
 });
 

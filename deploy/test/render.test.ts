@@ -49,6 +49,7 @@ describe("rendering", () => {
       telemetry: "oblivious-services",
       redis: "oblivious-services",
       meilisearch: "oblivious-services",
+      "sticker-catalogue-import": "oblivious-services",
     });
     assert.deepEqual(new Set(get("prod/relay").map((o) => o.metadata.namespace ?? o.metadata.name)), new Set(["oblivious-relay"]));
   });
@@ -63,6 +64,23 @@ describe("rendering", () => {
       const s = find(copy(get("prod")), "StatefulSet", name);
       const claim = at(s, "spec", "volumeClaimTemplates", 0, "spec", "resources", "requests");
       assert.equal(typeof claim["storage"], "string");
+    }
+  });
+
+  it("sticker-search holds only a search key; the import Job targets its Meilisearch and index", () => {
+    for (const overlay of ["dev", "prod"] as const) {
+      const objects = get(overlay);
+      const config = at(objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("sticker-search-config-")), "data");
+      assert.equal(config["MEILI_IMPORT"], "false");
+      assert.match(String(config["MEILI_SEARCH_KEY_FILE"]), /^\/var\/run\/secrets\/oblivious\/meilisearch-search-key\//);
+      assert.equal(config["MEILI_API_KEY"], undefined);
+      assert.equal(config["MEILI_API_KEY_FILE"], undefined);
+      const job = workloads(objects).find((w) => w.app === "sticker-catalogue-import");
+      assert.ok(job);
+      const args = job.pod.containers[0]?.args ?? [];
+      assert.equal(args[0], "import");
+      assert.equal(args[args.indexOf("--meili-url") + 1], config["MEILI_URL"]);
+      assert.equal(args[args.indexOf("--index") + 1], config["MEILI_INDEX"]);
     }
   });
 
