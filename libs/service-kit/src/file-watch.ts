@@ -11,6 +11,41 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { ConfigError } from "./config.js";
+import type { Secret } from "./secret.js";
+
+/** Key material from a mounted file (reloaded while running) or inline from a secret variable. */
+export type SecretSource = { readonly kind: "file"; readonly path: string } | { readonly kind: "inline"; readonly text: Secret<string> };
+
+export interface LoadSecretOptions<T> {
+  /** The variables that name the file and that hold the text inline, for the ConfigError. */
+  readonly fileVariable: string;
+  readonly inlineVariable: string;
+  readonly parse: (text: string) => T;
+  /** Why a parse failed, when the error is the format's own (its message names no value); else "cannot read". */
+  readonly describe: (error: unknown) => string | undefined;
+  /** Whether the value can be used now, and the reason when it cannot. */
+  readonly usable: (value: T) => boolean;
+  readonly unusable: string;
+}
+
+/**
+ * Loads key material at start-up. Any problem is a ConfigError naming the variable, never a
+ * random key in place of a missing one. `content` is the file's bytes, for a FileWatcher.
+ */
+export async function loadSecretSource<T>(source: SecretSource, options: LoadSecretOptions<T>): Promise<{ readonly value: T; readonly content: Buffer | undefined }> {
+  const variable = source.kind === "file" ? options.fileVariable : options.inlineVariable;
+  let content: Buffer | undefined;
+  let value: T;
+  try {
+    if (source.kind === "file") content = await readFile(source.path);
+    value = options.parse(source.kind === "file" ? (content ?? Buffer.alloc(0)).toString("utf8") : source.text.reveal());
+  } catch (e) {
+    throw new ConfigError([{ variable, reason: options.describe(e) ?? "cannot read the key file" }]);
+  }
+  if (!options.usable(value)) throw new ConfigError([{ variable, reason: options.unusable }]);
+  return { value, content };
+}
 
 export const ReloadResult = {
   Reloaded: "reloaded",
@@ -43,18 +78,31 @@ export class FileWatcher<T> {
   #unreadable = false;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<ReloadResult> | undefined;
+  #queued: Promise<ReloadResult> | undefined;
 
   constructor(options: FileWatcherOptions<T>) {
     this.#options = options;
     this.#content = options.content;
   }
 
-  /** One check; concurrent calls share it. */
+  /**
+   * One check that reads the file after this call. A check already reading may have read it
+   * before the caller's change, so callers during it share one more check queued behind it.
+   */
   check(): Promise<ReloadResult> {
-    this.#running ??= this.#check().finally(() => {
-      this.#running = undefined;
+    const running = this.#running;
+    if (running === undefined) {
+      const started = this.#check().finally(() => {
+        if (this.#running === started) this.#running = undefined;
+      });
+      this.#running = started;
+      return started;
+    }
+    this.#queued ??= running.then(() => {
+      this.#queued = undefined;
+      return this.check();
     });
-    return this.#running;
+    return this.#queued;
   }
 
   async #check(): Promise<ReloadResult> {

@@ -14,7 +14,7 @@ export { notFoundHandler, methodNotAllowed, finalErrorHandler } from "./express.
 export { createRedis, redisReady } from "./redis.js";
 export type { RedisOptions } from "./redis.js";
 export { Secret } from "./secret.js";
-export { FileWatcher, ReloadResult, RELOAD_RESULTS, writeFileAtomic } from "./file-watch.js";
-export type { FileWatcherOptions } from "./file-watch.js";
+export { FileWatcher, ReloadResult, RELOAD_RESULTS, writeFileAtomic, loadSecretSource } from "./file-watch.js";
+export type { FileWatcherOptions, SecretSource, LoadSecretOptions } from "./file-watch.js";
 export { runProcess, startFailure } from "./process.js";
 export type { ProcessOptions, StartFailure } from "./process.js";

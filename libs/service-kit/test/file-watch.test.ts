@@ -49,7 +49,7 @@ test("FileWatcher: applies a changed usable file once, refuses bad ones once eac
   }
 });
 
-test("FileWatcher: follows a Kubernetes-style symlink swap; concurrent checks share one read", async () => {
+test("FileWatcher: follows a Kubernetes-style symlink swap; a check called during another reads after it", async () => {
   const { dir, path, applied, watcher } = setup();
   try {
     const data1 = join(dir, "..data1");
@@ -62,10 +62,26 @@ test("FileWatcher: follows a Kubernetes-style symlink swap; concurrent checks sh
     const tmpLink = join(dir, "value.tmp");
     symlinkSync(data2, tmpLink);
     renameSync(tmpLink, path);
-    const [a, b] = await Promise.all([watcher.check(), watcher.check()]);
+    const [a, b, c] = await Promise.all([watcher.check(), watcher.check(), watcher.check()]);
     assert.equal(a, ReloadResult.Reloaded);
-    assert.equal(b, ReloadResult.Reloaded);
+    // The two calls made while the first was reading share one read after it.
+    assert.equal(b, ReloadResult.Unchanged);
+    assert.equal(c, ReloadResult.Unchanged);
     assert.deepEqual(applied, [7]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("FileWatcher: a change written while a check is reading is seen by a check called after the write", async () => {
+  const { dir, path, applied, watcher } = setup();
+  try {
+    writeFileSync(path, "3");
+    const first = watcher.check();
+    writeFileSync(path, "4");
+    await watcher.check();
+    await first;
+    assert.equal(applied.at(-1), 4, "the value written before the second call is in use");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,16 +6,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { GatewayKey, type SymmetricAlgorithm } from "@oblivious/ohttp";
-import { ConfigError, FileWatcher, writeFileAtomic, type ReloadResult } from "@oblivious/service-kit";
+import { FileWatcher, loadSecretSource, writeFileAtomic, type ReloadResult, type SecretSource } from "@oblivious/service-kit";
 import { DEFAULT_SYMMETRIC, KeyFileError, parseKeyFile, serializeKeyFile, snapshot, type KeyEntry, type KeyStore } from "./keys.js";
-import type { Secret } from "@oblivious/service-kit";
 
 export const KEYS_FILE_VARIABLE = "GATEWAY_KEYS_FILE";
 export const KEYS_VARIABLE = "GATEWAY_KEYS";
 
-export type KeySource = { readonly kind: "file"; readonly path: string } | { readonly kind: "inline"; readonly text: Secret<string> };
+/** GATEWAY_KEYS_FILE or GATEWAY_KEYS. */
+export type KeySource = SecretSource;
 
 export interface LoadedKeys {
   readonly entries: KeyEntry[];
@@ -27,23 +26,17 @@ function usable(entries: readonly KeyEntry[], now: number): boolean {
   return snapshot(entries, now).listed.length > 0;
 }
 
-/**
- * Loads the keys at start-up. Any problem is a ConfigError naming the variable, never a random
- * key in place of a missing one.
- */
+/** Loads the keys at start-up: a ConfigError naming the variable for any problem. */
 export async function loadKeys(source: KeySource, now: number): Promise<LoadedKeys> {
-  const variable = source.kind === "file" ? KEYS_FILE_VARIABLE : KEYS_VARIABLE;
-  let content: Buffer | undefined;
-  let entries: KeyEntry[];
-  try {
-    if (source.kind === "file") content = await readFile(source.path);
-    entries = parseKeyFile(source.kind === "file" ? (content ?? Buffer.alloc(0)).toString("utf8") : source.text.reveal());
-  } catch (e) {
-    const reason = e instanceof KeyFileError ? `key file ${e.message}` : "cannot read the key file";
-    throw new ConfigError([{ variable, reason }]);
-  }
-  if (!usable(entries, now)) throw new ConfigError([{ variable, reason: "no key is published or current now" }]);
-  return { entries, content };
+  const { value, content } = await loadSecretSource(source, {
+    fileVariable: KEYS_FILE_VARIABLE,
+    inlineVariable: KEYS_VARIABLE,
+    parse: parseKeyFile,
+    describe: (e) => (e instanceof KeyFileError ? `key file ${e.message}` : undefined),
+    usable: (entries) => usable(entries, now),
+    unusable: "no key is published or current now",
+  });
+  return { entries: value, content };
 }
 
 export { ReloadResult, RELOAD_RESULTS } from "@oblivious/service-kit";

@@ -6,11 +6,11 @@
  * the variable when it is unusable: there is no random fallback for any key.
  */
 import { availableParallelism } from "node:os";
-import { EnvReader, deepFreeze } from "@oblivious/service-kit";
+import { EnvReader, deepFreeze, type SecretSource } from "@oblivious/service-kit";
 import { Secret } from "@oblivious/service-kit";
 
 /** Where a piece of secret material comes from: a file (mounted secret) or the variable itself. */
-export type SecretSource = { readonly kind: "file"; readonly path: string } | { readonly kind: "inline"; readonly text: Secret<string> };
+export type { SecretSource };
 
 export type JwksSource = { readonly kind: "file"; readonly path: string } | { readonly kind: "url"; readonly url: URL };
 

@@ -6,8 +6,7 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { ConfigError, FileWatcher, writeFileAtomic, type ReloadResult } from "@oblivious/service-kit";
+import { FileWatcher, loadSecretSource, writeFileAtomic, type ReloadResult } from "@oblivious/service-kit";
 import { KEYS_FILE_VARIABLE, KEYS_VARIABLE, type SecretSource } from "./config.js";
 import { KeyFileError, checkCollisions, importIssuerKey, parseKeyFile, serializeKeyFile, snapshot, type IssuerKey, type KeyStore } from "./keys.js";
 
@@ -21,20 +20,17 @@ function usable(keys: readonly IssuerKey[], now: number): boolean {
   return snapshot(keys, now).current !== undefined;
 }
 
-/** Loads the keys at start-up. Any problem is a ConfigError naming the variable, never a random key. */
+/** Loads the keys at start-up: a ConfigError naming the variable for any problem, never a random key. */
 export async function loadKeys(source: SecretSource, now: number): Promise<LoadedKeys> {
-  const variable = source.kind === "file" ? KEYS_FILE_VARIABLE : KEYS_VARIABLE;
-  let content: Buffer | undefined;
-  let keys: IssuerKey[];
-  try {
-    if (source.kind === "file") content = await readFile(source.path);
-    keys = parseKeyFile(source.kind === "file" ? (content ?? Buffer.alloc(0)).toString("utf8") : source.text.reveal(), now);
-  } catch (e) {
-    const reason = e instanceof KeyFileError ? `key file ${e.message}` : "cannot read the key file";
-    throw new ConfigError([{ variable, reason }]);
-  }
-  if (!usable(keys, now)) throw new ConfigError([{ variable, reason: "no key is current now (every key is upcoming or retired)" }]);
-  return { keys, content };
+  const { value, content } = await loadSecretSource(source, {
+    fileVariable: KEYS_FILE_VARIABLE,
+    inlineVariable: KEYS_VARIABLE,
+    parse: (text) => parseKeyFile(text, now),
+    describe: (e) => (e instanceof KeyFileError ? `key file ${e.message}` : undefined),
+    usable: (keys) => usable(keys, now),
+    unusable: "no key is current now (every key is upcoming or retired)",
+  });
+  return { keys: value, content };
 }
 
 export { ReloadResult, RELOAD_RESULTS } from "@oblivious/service-kit";
