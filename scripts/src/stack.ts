@@ -185,6 +185,8 @@ export interface StartStackOptions extends StackOptions {
   readonly stdio?: "inherit" | "pipe" | "ignore";
   /** Called with each service's process as it starts (to read its output with `stdio: "pipe"`). */
   readonly onSpawn?: (name: string, child: ChildProcess) => void;
+  /** How long each service may take to be ready; 20 s by default (a large catalogue takes longer to index). */
+  readonly readyTimeoutMs?: number;
 }
 
 export async function startStack(options: StartStackOptions): Promise<RunningStack> {
@@ -213,7 +215,7 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
       children.push(child);
       options.onSpawn?.(spec.name, child);
       child.once("exit", (code) => resolveExit({ name: spec.name, code }));
-      await waitReady(spec, child, 20_000);
+      await waitReady(spec, child, options.readyTimeoutMs ?? 20_000);
     }
   } catch (e) {
     await stop();

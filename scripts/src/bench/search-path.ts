@@ -19,15 +19,14 @@
  * argv: stepSeconds measureSeconds holdSeconds [stickers]   (default 5 10 60 100000)
  * Progress goes to stderr; the last stdout line is one JSON object.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
 import { generateSyntheticCatalogue } from "@oblivious/sticker-search";
 import { DEFAULT_SATURATION, LoadSession, SYNTHETIC_SEARCH_QUERIES, devCredentials, findSaturation, type RunResult, type RunSpec } from "../load/index.js";
-import { ROOT, STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
-import { freePort, stop } from "./pinned.js";
+import { STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
+import { freePort } from "./pinned.js";
 
 const [stepText = "5", measureText = "10", holdText = "60", stickersText = "100000"] = process.argv.slice(2);
 const STEP_MS = seconds(stepText, "stepSeconds") * 1000;
@@ -110,26 +109,11 @@ async function profiled(hops: readonly Hop[], session: LoadSession, spec: RunSpe
   return { run, hops: out };
 }
 
-async function waitReady(url: string, child: ChildProcess, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`sticker-search exited with code ${child.exitCode} during start-up`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet: the index is still loading
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`sticker-search was not ready within ${ms} ms`);
-}
-
 const round = (v: number, digits = 2): number => Number(v.toFixed(digits));
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-search-path-"));
   let stack: RunningStack | undefined;
-  let search: ChildProcess | undefined;
   const sessions: LoadSession[] = [];
   try {
     note(`generating a synthetic catalogue of ${STICKERS} stickers (${LOCALES.join(", ")})`);
@@ -142,15 +126,10 @@ async function main(): Promise<void> {
       ports[`${name}_PORT`] = String(await freePort());
       ports[`${name}_ADMIN_PORT`] = String(await freePort());
     }
-    const searchPort = await freePort();
-    const searchAdminPort = await freePort();
-    const searchUrl = `http://127.0.0.1:${searchPort}`;
     const url = (name: string): string => `http://127.0.0.1:${ports[`${name}_PORT`] ?? ""}`;
+    const searchUrl = url("STICKER_SEARCH");
 
-    // startStack waits 20 s for each service to be ready, about what indexing 100,000 stickers
-    // takes here; so the stack's gateway routes sticker-search.internal to an instance started
-    // below with a longer deadline, and the stack's own sticker-search stays idle.
-    note("starting the stack");
+    note(`starting the stack, sticker-search on the catalogue (up to ${SEARCH_READY_MS / 1000} s to index it)`);
     stack = await startStack({
       env: {
         ...process.env,
@@ -158,27 +137,13 @@ async function main(): Promise<void> {
         // One generator on one address would hit the relay's per-address limit within seconds.
         RELAY_RATE_LIMIT: "1000000000",
         ISSUER_QUOTA: String(QUOTA),
-        GATEWAY_TARGETS: [`${STACK_ORIGINS.stickerSearch}=${searchUrl}`, `${STACK_ORIGINS.telemetry}=${url("TELEMETRY")}`, `${STACK_ORIGINS.issuer}=${url("ISSUER")}`].join(","),
+        STICKER_CATALOGUE_FILE: catalogueFile,
+        STICKER_LOCALES: LOCALES.join(","),
       },
       devDir: dir,
       stdio: "ignore",
+      readyTimeoutMs: SEARCH_READY_MS,
     });
-    note(`starting sticker-search on the catalogue (up to ${SEARCH_READY_MS / 1000} s to index it)`);
-    search = spawn(process.execPath, [join(ROOT, "services/sticker-search/dist/src/main.js")], {
-      env: {
-        ...process.env,
-        STICKER_SEARCH_PORT: String(searchPort),
-        STICKER_SEARCH_ADMIN_PORT: String(searchAdminPort),
-        STICKER_CATALOGUE_FILE: catalogueFile,
-        STICKER_LOCALES: LOCALES.join(","),
-        ISSUER_DIRECTORY_URL: `${url("ISSUER")}${ISSUER_DIRECTORY_PATH}`,
-      },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    const searchAdmin = `http://127.0.0.1:${searchAdminPort}`;
-    await waitReady(`${searchAdmin}/readyz`, search, SEARCH_READY_MS);
-    const searchPid = search.pid;
-    if (searchPid === undefined) throw new Error("sticker-search has no process id");
 
     const service = (name: string): Hop => {
       const i = stack?.services.findIndex((s) => s.name === name) ?? -1;
@@ -189,9 +154,9 @@ async function main(): Promise<void> {
     };
     const relay = service("relay");
     const gateway = service("gateway");
-    const searchHop: Hop = { name: "search", pid: searchPid, adminUrl: searchAdmin };
+    const searchHop: Hop = { ...service("sticker-search"), name: "search" };
     if (PIN) {
-      for (const child of [...stack.children, search]) if (child.pid !== undefined) pin(child.pid, 0);
+      for (const child of stack.children) if (child.pid !== undefined) pin(child.pid, 0);
       pin(process.pid, 1);
       note("services pinned to core 0, the load generator to core 1");
     }
@@ -263,7 +228,6 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     for (const s of sessions) await s.close();
-    if (search !== undefined) await stop(search, 10_000);
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
