@@ -60,7 +60,10 @@ function createIndex(cache: Map<string, string>): MiniSearch<IndexedDoc> {
       tokenize: queryTerms,
       processTerm: (term) => normaliseTerm(term),
       boost: { ...BOOST },
-      prefix: true,
+      // As-you-type: only the last word can be unfinished (Meilisearch does the same), so only it
+      // matches as a prefix; a finished common word ("face") expanded as a prefix scored most of
+      // a large catalogue.
+      prefix: (_term, i, terms) => i === terms.length - 1,
       fuzzy: (term) => typoBudget(term),
       combineWith: "OR",
     },
