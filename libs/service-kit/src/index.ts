@@ -11,8 +11,8 @@ export type { Listener, AdminListener, RunOptions, RunningService } from "./life
 export { HTTP_METHODS, methodLabel, httpRequestEvent, createHttpObserver } from "./http-observer.js";
 export type { HttpMethodLabel, HttpObserver } from "./http-observer.js";
 export { notFoundHandler, methodNotAllowed, finalErrorHandler } from "./express.js";
-export { createRedis, redisReady } from "./redis.js";
-export type { RedisOptions } from "./redis.js";
+export { createRedis, redisReady, readRedisConfig } from "./redis.js";
+export type { RedisOptions, RedisConfig } from "./redis.js";
 export { Secret } from "./secret.js";
 export { FileWatcher, ReloadResult, RELOAD_RESULTS, writeFileAtomic, loadSecretSource } from "./file-watch.js";
 export type { FileWatcherOptions, SecretSource, LoadSecretOptions } from "./file-watch.js";

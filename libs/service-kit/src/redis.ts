@@ -5,6 +5,8 @@
  * the first command after it is back succeeds, with no restart.
  */
 import { Redis } from "ioredis";
+import type { EnvReader } from "./config.js";
+import { Secret } from "./secret.js";
 
 export interface RedisOptions {
   /** `redis://` or `rediss://` URL. */
@@ -35,4 +37,18 @@ export function createRedis(options: RedisOptions): Redis {
 /** True when the connection is up; for readiness. */
 export function redisReady(redis: Redis): boolean {
   return redis.status === "ready";
+}
+
+/** REDIS_URL (kept as a Secret: it may hold a password) and REDIS_PREFIX, or undefined without REDIS_URL. */
+export interface RedisConfig {
+  readonly url: Secret<string>;
+  readonly prefix: string;
+}
+
+/** Reads REDIS_URL and REDIS_PREFIX with the service's EnvReader; `defaultPrefix` names the service's keys. */
+export function readRedisConfig(env: EnvReader, defaultPrefix: string): RedisConfig | undefined {
+  const url = env.string("REDIS_URL");
+  const prefix = env.string("REDIS_PREFIX", defaultPrefix);
+  if (url !== undefined && !/^rediss?:\/\//.test(url)) env.invalid("REDIS_URL", "must be a redis:// or rediss:// URL");
+  return url === undefined ? undefined : { url: new Secret(url), prefix };
 }

@@ -5,7 +5,7 @@
  * The key file itself is read by `startGateway`, which fails with a ConfigError naming
  * GATEWAY_KEYS_FILE or GATEWAY_KEYS when it holds no usable key: there is no random fallback.
  */
-import { EnvReader, deepFreeze } from "@oblivious/service-kit";
+import { EnvReader, deepFreeze, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { KEYS_FILE_VARIABLE, KEYS_VARIABLE, type KeySource } from "./key-file.js";
 import { DEFAULT_PADDING, parsePadding, type PaddingPolicy } from "./padding.js";
 import { Secret } from "@oblivious/service-kit";
@@ -31,7 +31,7 @@ export interface GatewayConfig {
   /** Bound of the in-memory replay cache. */
   readonly replayMaxEntries: number;
   readonly drainTimeoutMs: number;
-  readonly redis: { readonly url: Secret<string>; readonly prefix: string } | undefined;
+  readonly redis: RedisConfig | undefined;
 }
 
 /** The targets of the local stack (DESIGN.md, "Default local interfaces"). */
@@ -94,9 +94,7 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
   const replayMaxEntries = env.int("GATEWAY_REPLAY_MAX_ENTRIES", 1_000_000, { min: 1, max: 100_000_000 });
   const drainTimeoutMs = env.duration("GATEWAY_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
 
-  const redisUrl = env.string("REDIS_URL");
-  const prefix = env.string("REDIS_PREFIX", "gateway:");
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) env.invalid("REDIS_URL", "must be a redis:// or rediss:// URL");
+  const redis = readRedisConfig(env, "gateway:");
 
   env.done();
   return deepFreeze({
@@ -116,6 +114,6 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
     keysMaxAgeMs,
     replayMaxEntries,
     drainTimeoutMs,
-    redis: redisUrl === undefined ? undefined : { url: new Secret(redisUrl), prefix },
+    redis,
   });
 }

@@ -6,7 +6,7 @@
  * the variable when it is unusable: there is no random fallback for any key.
  */
 import { availableParallelism } from "node:os";
-import { EnvReader, deepFreeze, type SecretSource } from "@oblivious/service-kit";
+import { EnvReader, deepFreeze, type SecretSource, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { Secret } from "@oblivious/service-kit";
 
 /** Where a piece of secret material comes from: a file (mounted secret) or the variable itself. */
@@ -58,7 +58,7 @@ export interface IssuerConfig {
   /** Most blinded messages waiting for a signer before new requests are refused with 503. */
   readonly maxQueue: number;
   readonly drainTimeoutMs: number;
-  readonly redis: { readonly url: Secret<string>; readonly prefix: string } | undefined;
+  readonly redis: RedisConfig | undefined;
 }
 
 export const KEYS_FILE_VARIABLE = "ISSUER_KEYS_FILE";
@@ -128,9 +128,7 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
   if (maxQueue < maxBatch) env.invalid("ISSUER_MAX_QUEUE", "must be at least ISSUER_MAX_BATCH");
   const drainTimeoutMs = env.duration("ISSUER_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
 
-  const redisUrl = env.string("REDIS_URL");
-  const prefix = env.string("REDIS_PREFIX", "issuer:");
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) env.invalid("REDIS_URL", "must be a redis:// or rediss:// URL");
+  const redis = readRedisConfig(env, "issuer:");
 
   env.done();
   return deepFreeze({
@@ -152,6 +150,6 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
     maxBatch,
     maxQueue,
     drainTimeoutMs,
-    redis: redisUrl === undefined ? undefined : { url: new Secret(redisUrl), prefix },
+    redis,
   });
 }

@@ -4,7 +4,7 @@
  * Meilisearch keys, a Redis URL that may hold a password) are held in service-kit's `Secret`.
  */
 import { readFileSync } from "node:fs";
-import { deepFreeze, EnvReader, Secret } from "@oblivious/service-kit";
+import { deepFreeze, EnvReader, Secret, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { readTokenGateConfig, type TokenGateConfig } from "@oblivious/token-gate";
 import { LOCALE } from "./catalogue.js";
 import { ENGINE_NAMES, type EngineName } from "./engine.js";
@@ -36,7 +36,7 @@ export interface StickerSearchConfig {
   /** The locales served; default: the emojibase default set, or every locale of the file. */
   readonly locales: readonly string[] | undefined;
   readonly meili: MeiliConfig | undefined;
-  readonly redis: { readonly url: Secret<string>; readonly prefix: string } | undefined;
+  readonly redis: RedisConfig | undefined;
   readonly tokenGate: TokenGateConfig;
   readonly drainTimeoutMs: number;
 }
@@ -108,9 +108,7 @@ export function loadStickerSearchConfig(source: Readonly<Record<string, string |
     }
   }
 
-  const redisUrl = env.string("REDIS_URL");
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) env.invalid("REDIS_URL", "must be a redis:// or rediss:// URL");
-  const prefix = env.string("REDIS_PREFIX", d.redisPrefix);
+  const redis = readRedisConfig(env, d.redisPrefix);
 
   const config: StickerSearchConfig = {
     host: env.string("STICKER_SEARCH_HOST", d.host),
@@ -121,7 +119,7 @@ export function loadStickerSearchConfig(source: Readonly<Record<string, string |
     catalogueFile: env.string("STICKER_CATALOGUE_FILE"),
     locales,
     meili,
-    redis: redisUrl === undefined ? undefined : { url: new Secret(redisUrl), prefix },
+    redis,
     tokenGate: readTokenGateConfig(env, { originName: STICKER_SEARCH_ORIGIN_NAME }),
     drainTimeoutMs: env.duration("STICKER_SEARCH_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
   };

@@ -3,7 +3,7 @@
  * malformed value stops start-up with a ConfigError that names every bad variable (never a
  * value). The Redis URL may hold a password, so it is kept as a Secret.
  */
-import { deepFreeze, EnvReader, Secret } from "@oblivious/service-kit";
+import { deepFreeze, EnvReader, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { readTokenGateConfig, type TokenGateConfig } from "@oblivious/token-gate";
 
 /** The target origin clients address through the gateway (DESIGN.md, default local interfaces). */
@@ -20,7 +20,7 @@ export interface TelemetryConfig {
   readonly maxBodyBytes: number;
   readonly drainTimeoutMs: number;
   /** Spent tokens in Redis, shared by replicas; in memory (one replica) without it. */
-  readonly redis: { readonly url: Secret<string>; readonly prefix: string } | undefined;
+  readonly redis: RedisConfig | undefined;
   readonly tokenGate: TokenGateConfig;
 }
 
@@ -38,9 +38,7 @@ export const TELEMETRY_DEFAULTS = {
 export function loadTelemetryConfig(source: Readonly<Record<string, string | undefined>>): TelemetryConfig {
   const env = new EnvReader(source);
   const d = TELEMETRY_DEFAULTS;
-  const redisUrl = env.string("REDIS_URL");
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) env.invalid("REDIS_URL", "must be a redis:// or rediss:// URL");
-  const prefix = env.string("REDIS_PREFIX", d.redisPrefix);
+  const redis = readRedisConfig(env, d.redisPrefix);
   const config: TelemetryConfig = {
     host: env.string("TELEMETRY_HOST", d.host),
     port: env.port("TELEMETRY_PORT", d.port),
@@ -49,7 +47,7 @@ export function loadTelemetryConfig(source: Readonly<Record<string, string | und
     maxBatch: env.int("TELEMETRY_MAX_BATCH", d.maxBatch, { min: 1, max: 1000 }),
     maxBodyBytes: env.int("TELEMETRY_MAX_BODY", d.maxBodyBytes, { min: 1024, max: 1024 * 1024 }),
     drainTimeoutMs: env.duration("TELEMETRY_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
-    redis: redisUrl === undefined ? undefined : { url: new Secret(redisUrl), prefix },
+    redis,
     tokenGate: readTokenGateConfig(env, { originName: new URL(TELEMETRY_ORIGIN).host }),
   };
   env.done();
