@@ -34,6 +34,8 @@ type RequestCatalog<R extends readonly string[]> = ReturnType<typeof httpRequest
 export interface HttpObserver<R extends string> {
   /** Call when a request arrives; the returned function records it when the answer is done. */
   begin(req: IncomingMessage, res: ServerResponse): (route: R | "unmatched") => void;
+  /** Records a request answered without node:http's objects (a hot path on node:net). */
+  record(method: string, route: R | "unmatched", status: number, ms: number): void;
 }
 
 export function createHttpObserver<const R extends readonly string[]>(options: {
@@ -48,25 +50,21 @@ export function createHttpObserver<const R extends readonly string[]>(options: {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [options.registry],
   });
+  const record = (rawMethod: string | undefined, route: R[number] | "unmatched", status: number, ms: number): void => {
+    const method = methodLabel(rawMethod);
+    duration.observe({ route, method, status_class: `${Math.floor(status / 100)}xx` }, ms / 1000);
+    // The generic signature cannot see that "http.request" is in every RequestCatalog<R>.
+    (options.log as Logger<ReturnType<typeof httpRequestEvent<readonly string[]>>>).event("http.request", { method, route, status, durationMs: ms });
+  };
   return {
     begin(req, res) {
       const start = performance.now();
       let route: R[number] | "unmatched" = "unmatched";
-      res.once("finish", () => {
-        const ms = performance.now() - start;
-        const method = methodLabel(req.method);
-        duration.observe({ route, method, status_class: `${Math.floor(res.statusCode / 100)}xx` }, ms / 1000);
-        // The generic signature cannot see that "http.request" is in every RequestCatalog<R>.
-        (options.log as Logger<ReturnType<typeof httpRequestEvent<readonly string[]>>>).event("http.request", {
-          method,
-          route,
-          status: res.statusCode,
-          durationMs: ms,
-        });
-      });
+      res.once("finish", () => record(req.method, route, res.statusCode, performance.now() - start));
       return (r) => {
         route = r;
       };
     },
+    record,
   };
 }

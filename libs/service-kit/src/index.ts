@@ -7,7 +7,7 @@ export { createAdminServer } from "./admin.js";
 export type { AdminOptions } from "./admin.js";
 export { BodyError, BodyErrorCode, readBody, mediaType } from "./body.js";
 export { runService } from "./lifecycle.js";
-export type { Listener, AdminListener, RunOptions, RunningService } from "./lifecycle.js";
+export type { Listener, AdminListener, RunOptions, RunningService, Server as DrainableServer } from "./lifecycle.js";
 export { HTTP_METHODS, methodLabel, httpRequestEvent, createHttpObserver } from "./http-observer.js";
 export type { HttpMethodLabel, HttpObserver } from "./http-observer.js";
 export { notFoundHandler, methodNotAllowed, finalErrorHandler } from "./express.js";

@@ -4,11 +4,19 @@
  * finish (idle keep-alive connections are closed as they go idle), then closes its own
  * dependencies. After `drainTimeoutMs` the remaining connections are cut.
  */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import type { Registry } from "prom-client";
 import { createAdminServer } from "./admin.js";
 import type { Logger, EventCatalog, lifecycleEvents } from "./log.js";
+
+/**
+ * What a public listener must offer to be drained: a node:http Server, or a node:net Server that
+ * speaks HTTP itself (the gateway's hot path) and can tell idle connections from busy ones.
+ */
+export interface Server extends NetServer {
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
+}
 
 export interface Listener {
   readonly server: Server;

@@ -29,6 +29,7 @@ import {
   problemJson,
   readBody,
   sendProblem,
+  type Problem,
 } from "@oblivious/service-kit";
 import { DateVerdict, checkDate, formatHttpDate, replayTtlMs, type DatePolicy } from "./date.js";
 import { INNER_PROBLEMS, InnerError, OUTER_PROBLEMS, OuterError, type Outcome } from "./errors.js";
@@ -62,6 +63,25 @@ export interface GatewayDeps {
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** A whole answer, before any transport writes it. Header names are lower case. */
+export interface Answer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
+export interface Gateway {
+  /** Every route, on node:http. */
+  readonly listener: RequestListener;
+  /**
+   * The hot path without node:http's objects: one POST to an encapsulated-request path whose
+   * body has been read whole (within the size limit). Never rejects.
+   */
+  readonly encapsulated: (contentType: string | undefined, body: Uint8Array) => Promise<Answer>;
+  /** Records a request answered outside `listener` (its metrics and its `http.request` line). */
+  readonly record: (method: string, route: RouteName, status: number, ms: number) => void;
+}
+
 const ROUTE_BY_PATH: ReadonlyMap<string, RouteName> = new Map(ROUTES.map((r) => [r, r]));
 
 const FAILURE_ERROR: Readonly<Record<ForwardFailure, InnerError>> = {
@@ -77,20 +97,31 @@ interface Outcomed {
   readonly outcome: Outcome;
 }
 
+/** The gateway's node:http listener (every route). */
 export function createGatewayHandler(deps: GatewayDeps): RequestListener {
+  return createGateway(deps).listener;
+}
+
+const problemAnswer = (problem: Problem, headers: Readonly<Record<string, string>> = {}): Answer => {
+  const body = Buffer.from(problemJson(problem));
+  return { status: problem.status, headers: { ...headers, "content-type": PROBLEM_MEDIA_TYPE, "cache-control": "no-store" }, body };
+};
+
+function write(res: ServerResponse, answer: Answer): void {
+  res.writeHead(answer.status, { ...answer.headers, "content-length": answer.body.length });
+  res.end(answer.body);
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
   const { keys, targets, forwarder, replay, now, metrics, log } = deps;
   const observer = createHttpObserver({ routes: ROUTES, registry: deps.registry, log });
   const ttlMs = replayTtlMs(deps.date);
   const innerBodies = new Map(Object.values(InnerError).map((code) => [code, Buffer.from(problemJson(INNER_PROBLEMS[code]))]));
 
-  const outer = (res: ServerResponse, code: OuterError, headers: Readonly<Record<string, string>> = {}): void => {
+  const outer = (code: OuterError, headers: Readonly<Record<string, string>> = {}): Answer => {
     metrics.outcome(code);
     log.event("gateway.rejected", { outcome: code, encapsulated: false });
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    sendProblem(res, OUTER_PROBLEMS[code], headers);
+    return problemAnswer(OUTER_PROBLEMS[code], headers);
   };
 
   const inner = (code: InnerError): Outcomed => {
@@ -146,30 +177,15 @@ export function createGatewayHandler(deps: GatewayDeps): RequestListener {
     return forward(request, decapsulated.enc);
   };
 
-  const encapsulated = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (mediaType(req.headers["content-type"]) !== MediaType.OhttpRequest) {
-      outer(res, OuterError.UnsupportedMediaType);
-      return;
-    }
-    let body: Buffer;
-    try {
-      body = await readBody(req, deps.maxRequestBytes);
-    } catch (e) {
-      if (e instanceof BodyError && e.code === BodyErrorCode.TooLarge) {
-        outer(res, OuterError.TooLarge, { connection: "close" });
-        return;
-      }
-      metrics.outcome("aborted");
-      res.destroy();
-      return;
-    }
+  /** From decapsulation on: plain problem answers before it succeeds, encapsulated ones after. */
+  const open = async (contentType: string | undefined, body: Uint8Array): Promise<Answer> => {
+    if (mediaType(contentType) !== MediaType.OhttpRequest) return outer(OuterError.UnsupportedMediaType);
     let decapsulated: DecapsulatedRequest;
     try {
       decapsulated = decapsulateRequest(keys.lookup, body);
     } catch (e) {
       if (!(e instanceof OhttpError)) throw e;
-      outer(res, e.code === OhttpErrorCode.Malformed ? OuterError.Malformed : OuterError.KeyRejected);
-      return;
+      return outer(e.code === OhttpErrorCode.Malformed ? OuterError.Malformed : OuterError.KeyRejected);
     }
     let result: Outcomed;
     let plain: Uint8Array;
@@ -186,10 +202,37 @@ export function createGatewayHandler(deps: GatewayDeps): RequestListener {
     const sealed = decapsulated.context.encapsulateResponse(pad(deps.padding, plain));
     metrics.outcome(result.outcome);
     if (result.outcome !== "ok") log.event("gateway.rejected", { outcome: result.outcome, encapsulated: true });
-    if (res.destroyed) return;
     // RFC 9458 §5: only what carries the Encapsulated Response: status 200, its media type, its length.
-    res.writeHead(200, { "content-type": MediaType.OhttpResponse, "content-length": sealed.length, "cache-control": "no-store" });
-    res.end(sealed);
+    return { status: 200, headers: { "content-type": MediaType.OhttpResponse, "cache-control": "no-store" }, body: sealed };
+  };
+
+  const encapsulated = (contentType: string | undefined, body: Uint8Array): Promise<Answer> =>
+    open(contentType, body).catch(() => {
+      log.event("error.unexpected", { where: "request" });
+      return outer(OuterError.Internal);
+    });
+
+  /** The same path on node:http: the media type is checked before the body is read. */
+  const encapsulatedOnHttp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const contentType = req.headers["content-type"];
+    if (mediaType(contentType) !== MediaType.OhttpRequest) {
+      write(res, outer(OuterError.UnsupportedMediaType));
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, deps.maxRequestBytes);
+    } catch (e) {
+      if (e instanceof BodyError && e.code === BodyErrorCode.TooLarge) {
+        write(res, outer(OuterError.TooLarge, { connection: "close" }));
+        return;
+      }
+      metrics.outcome("aborted");
+      res.destroy();
+      return;
+    }
+    const answered = await encapsulated(contentType, body);
+    if (!res.destroyed) write(res, answered);
   };
 
   const keyConfigs: express.RequestHandler = (_req, res) => {
@@ -216,18 +259,20 @@ export function createGatewayHandler(deps: GatewayDeps): RequestListener {
   app.use(notFoundHandler());
   app.use(finalErrorHandler(log));
 
-  return (req, res) => {
+  const listener: RequestListener = (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     observer.begin(req, res)(ROUTE_BY_PATH.get(path) ?? "unmatched");
     if (req.method === "POST" && (path === GATEWAY_PATH || path === WELL_KNOWN_PATH)) {
-      encapsulated(req, res).catch(() => {
+      encapsulatedOnHttp(req, res).catch(() => {
         log.event("error.unexpected", { where: "request" });
-        outer(res, OuterError.Internal);
+        if (res.headersSent) res.destroy();
+        else write(res, outer(OuterError.Internal));
       });
       return;
     }
     app(req, res);
   };
+  return { listener, encapsulated, record: observer.record };
 }

@@ -3,12 +3,12 @@
  * replay cache in memory or Redis, a keep-alive pool per target, a prom-client registry, the
  * logger), listens on the public and admin ports, and drains on stop.
  */
-import { createServer } from "node:http";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { createLogger, createRedis, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
-import { createGatewayHandler } from "./app.js";
+import { GATEWAY_PATH, WELL_KNOWN_PATH, createGateway } from "./app.js";
 import type { GatewayConfig } from "./config.js";
 import { gatewayEvents, type GatewayLogger } from "./events.js";
+import { GatewayFront } from "./front.js";
 import { Forwarder } from "./forward.js";
 import { KeyFileWatcher, ReloadResult, loadKeys } from "./key-file.js";
 import { KeyStore, type KeySnapshot } from "./keys.js";
@@ -98,7 +98,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         })
       : undefined;
 
-  const listener = createGatewayHandler({
+  const gateway = createGateway({
     keys,
     targets,
     forwarder,
@@ -112,7 +112,14 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     padding: config.padding,
     keysMaxAgeMs: config.keysMaxAgeMs,
   });
-  const server = createServer(listener);
+  // The hot path on node:net, everything else on node:http (front.ts).
+  const server = new GatewayFront({
+    paths: [GATEWAY_PATH, WELL_KNOWN_PATH],
+    maxBodyBytes: config.maxRequestBytes,
+    handle: (_path, contentType, body) => gateway.encapsulated(contentType, body),
+    record: (path, status, ms) => gateway.record("POST", path === GATEWAY_PATH ? GATEWAY_PATH : WELL_KNOWN_PATH, status, ms),
+    fallback: gateway.listener,
+  });
 
   const closeDependencies = async (): Promise<void> => {
     watcher?.stop();
