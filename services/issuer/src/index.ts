@@ -11,7 +11,7 @@ export {
 } from "./config.js";
 export type { AttestationAlgorithm, AttesterConfig, IssuerConfig, JwksSource, SecretSource } from "./config.js";
 export { ISSUER_DIRECTORY_PATH, TOKEN_REQUEST_LENGTH, TOKEN_REQUEST_PATH, bodyLimit, createIssuerApp } from "./app.js";
-export type { IssuerAppDeps } from "./app.js";
+export type { IssuerAppDeps, RequestListener } from "./app.js";
 export { CREDENTIAL_FAILURES, CredentialFailure, MAX_CREDENTIAL_LENGTH, MAX_DEVICE_ID_LENGTH, createAttester, parseJwks } from "./attestation.js";
 export type { AttestationResult, Attester, AttesterOptions } from "./attestation.js";
 export {

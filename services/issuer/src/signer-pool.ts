@@ -6,20 +6,48 @@
  * - A request's blinded messages are cut into chunks spread over the workers, so one batch uses
  *   every core; chunks wait in one FIFO queue, so a large batch does not starve the requests
  *   behind it by more than its own share.
+ * - A worker that becomes free takes, in one message, several chunks from the head of the queue
+ *   (of several jobs, in queue order): at least the head chunk, then more while the message stays
+ *   within `maxChunk` blinded messages and within the worker's share of the queue, counting the
+ *   event loop as one more consumer (what waits ÷ (running workers + 1)). With many single token
+ *   requests in flight, one postMessage round trip and one thread wake-up then serve several
+ *   requests instead of one (that trip was about 12% of the worker's time and 6% of the main
+ *   thread's with one request per message). The share keeps a short queue spread over the free
+ *   workers, and splits a burst in two: the event loop answers and verifies one half while a
+ *   worker signs the other, instead of every request in flight moving in lockstep. Measured with
+ *   one worker and 16 single requests in flight: taking all that fits (up to 16) saved no more
+ *   CPU than the share, within this machine's noise, but the directory's p99 under that load
+ *   went from 3-4.5 ms (one request per message) to 6.5-9.5 ms; with the share it is 4-6.5 ms.
+ *   The answer carries an outcome per chunk, so a chunk that fails (an unknown key, a message
+ *   not below the modulus) fails its own job only.
  * - The queue is bounded (in messages, waiting or being signed): `hasCapacity` lets the caller
  *   refuse with 503 before counting any quota, and `sign` refuses with SignerOverloaded.
- * - A worker that dies fails its chunk (SignerFailed) and is replaced.
+ * - A worker that dies fails the jobs whose chunks it held (SignerFailed), and is replaced.
  */
 import type { KeyObject } from "node:crypto";
 import { Worker } from "node:worker_threads";
 
-/** Messages to a worker. */
+/** One chunk of a sign message: `count` blinded messages of `bytes` bytes in all, for key `keyId`. */
+export interface SignPart {
+  readonly keyId: string;
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/** Messages to a worker. `packed` holds the parts' blinded messages one after the other. */
 export type ToWorker =
   | { readonly type: "keys"; readonly keys: readonly { readonly id: string; readonly privateKey: KeyObject }[] }
-  | { readonly type: "sign"; readonly job: number; readonly keyId: string; readonly packed: Uint8Array; readonly count: number };
+  | { readonly type: "sign"; readonly id: number; readonly parts: readonly SignPart[]; readonly packed: Uint8Array };
 
-/** Answers from a worker. */
-export type FromWorker = { readonly job: number; readonly sigs: Uint8Array } | { readonly job: number; readonly error: SignerErrorCode };
+/**
+ * Answers from a worker: the signatures at the offsets of their messages in `packed`, and, if a
+ * part failed, an outcome per part (null: signed).
+ */
+export interface FromWorker {
+  readonly id: number;
+  readonly sigs: Uint8Array;
+  readonly errors?: readonly (SignerErrorCode | null)[];
+}
 
 export const SignerErrorCode = { UnknownKey: "unknown_key", InvalidInput: "invalid_input", Failed: "failed" } as const;
 export type SignerErrorCode = (typeof SignerErrorCode)[keyof typeof SignerErrorCode];
@@ -51,7 +79,7 @@ export interface SignerPoolOptions {
   /** Most messages waiting or being signed. */
   readonly maxQueue: number;
   readonly keys: readonly SignerKey[];
-  /** Largest chunk handed to one worker at a time. */
+  /** Most blinded messages in one worker message (a chunk, or several merged); 16 by default. */
   readonly maxChunk?: number;
   /** Called when a worker died and was replaced. */
   readonly onCrash?: () => void;
@@ -75,10 +103,17 @@ interface Chunk {
   readonly offset: number;
 }
 
+/** A sign message in a worker: its chunks, and the bytes each one takes in `packed`. */
+interface InFlight {
+  readonly id: number;
+  readonly chunks: readonly Chunk[];
+  readonly bytes: readonly number[];
+}
+
 interface Slot {
   /** Undefined while a dead worker is being replaced. */
   worker: Worker | undefined;
-  busy: { readonly id: number; readonly chunk: Chunk } | undefined;
+  busy: InFlight | undefined;
   /** Quick deaths in a row, for the respawn backoff. */
   failures: number;
   spawnedAt: number;
@@ -88,6 +123,7 @@ const WORKER_URL = new URL("./signer-worker.js", import.meta.url);
 
 export class SignerPool {
   readonly #options: SignerPoolOptions;
+  readonly #maxChunk: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Chunk[] = [];
   #keys: readonly SignerKey[];
@@ -100,6 +136,7 @@ export class SignerPool {
   private constructor(options: SignerPoolOptions) {
     this.#options = options;
     this.#keys = options.keys;
+    this.#maxChunk = Math.max(1, options.maxChunk ?? 16);
   }
 
   /** Starts the workers and waits until each one runs. */
@@ -144,10 +181,13 @@ export class SignerPool {
   sign(keyId: string, msgs: readonly Uint8Array[]): Promise<Uint8Array[]> {
     if (msgs.length === 0) return Promise.resolve([]);
     if (!this.hasCapacity(msgs.length)) return Promise.reject(new SignerOverloaded());
+    // Each signature takes the place of its message in the answer: one length for the whole job.
+    const length = msgs[0]?.length ?? 0;
+    if (msgs.some((m) => m.length !== length)) return Promise.reject(new SignerFailed(SignerErrorCode.InvalidInput));
     return new Promise((resolve, reject) => {
       const job: Job = { sigs: new Array<Uint8Array | undefined>(msgs.length), remaining: msgs.length, failed: false, resolve, reject };
       const perWorker = Math.ceil(msgs.length / this.#slots.length);
-      const chunkSize = Math.max(1, Math.min(this.#options.maxChunk ?? 16, perWorker));
+      const chunkSize = Math.max(1, Math.min(this.#maxChunk, perWorker));
       for (let offset = 0; offset < msgs.length; offset += chunkSize) {
         this.#queue.push({ job, keyId, msgs: msgs.slice(offset, offset + chunkSize), offset });
       }
@@ -161,41 +201,77 @@ export class SignerPool {
     for (const slot of this.#slots) {
       const worker = slot.worker;
       if (worker === undefined || slot.busy !== undefined) continue;
-      const chunk = this.#queue.shift();
-      if (chunk === undefined) return;
-      this.#queuedMessages -= chunk.msgs.length;
-      if (chunk.job.failed) {
-        this.#pendingMessages -= chunk.msgs.length;
-        continue;
+      const chunks = this.#take();
+      if (chunks.length === 0) return;
+      const bytes = chunks.map((c) => c.msgs.reduce((sum, m) => sum + m.length, 0));
+      // A fresh buffer of its own, so that transferring it moves nothing else.
+      const packed = new Uint8Array(bytes.reduce((a, b) => a + b, 0));
+      let at = 0;
+      for (const chunk of chunks) {
+        for (const m of chunk.msgs) {
+          packed.set(m, at);
+          at += m.length;
+        }
       }
       const id = this.#nextId++;
-      const size = chunk.msgs[0]?.length ?? 0;
-      // A fresh buffer of its own, so that transferring it moves nothing else.
-      const packed = new Uint8Array(size * chunk.msgs.length);
-      chunk.msgs.forEach((m, i) => packed.set(m, i * size));
-      slot.busy = { id, chunk };
-      worker.postMessage({ type: "sign", job: id, keyId: chunk.keyId, packed, count: chunk.msgs.length } satisfies ToWorker, [packed.buffer]);
+      const parts = chunks.map((c, i): SignPart => ({ keyId: c.keyId, count: c.msgs.length, bytes: bytes[i] ?? 0 }));
+      slot.busy = { id, chunks, bytes };
+      worker.postMessage({ type: "sign", id, parts, packed } satisfies ToWorker, [packed.buffer]);
     }
   }
 
+  /**
+   * The chunks for one worker message, from the head of the queue and in its order: the first
+   * chunk whatever its size (a chunk is at most `maxChunk` messages), then each next one while
+   * the message stays within `maxChunk` messages and this worker's share of the queue (see the
+   * module comment). Chunks of a job that has failed already are dropped on the way.
+   */
+  #take(): Chunk[] {
+    let running = 0;
+    for (const slot of this.#slots) if (slot.worker !== undefined) running += 1;
+    const limit = Math.min(this.#maxChunk, Math.ceil(this.#queuedMessages / (running + 1)));
+    const taken: Chunk[] = [];
+    let messages = 0;
+    for (let chunk = this.#queue[0]; chunk !== undefined; chunk = this.#queue[0]) {
+      if (chunk.job.failed) {
+        this.#queue.shift();
+        this.#queuedMessages -= chunk.msgs.length;
+        this.#pendingMessages -= chunk.msgs.length;
+        continue;
+      }
+      if (taken.length > 0 && messages + chunk.msgs.length > limit) break;
+      this.#queue.shift();
+      this.#queuedMessages -= chunk.msgs.length;
+      taken.push(chunk);
+      messages += chunk.msgs.length;
+    }
+    return taken;
+  }
+
+  /** A worker answered (or died: `answer` undefined), for every chunk it held. */
   #finish(slot: Slot, answer: FromWorker | undefined): void {
     const busy = slot.busy;
     slot.busy = undefined;
-    if (busy === undefined || (answer !== undefined && answer.job !== busy.id)) return;
-    const { chunk } = busy;
-    const { job } = chunk;
-    this.#pendingMessages -= chunk.msgs.length;
-    if (!job.failed) {
-      if (answer === undefined || "error" in answer) {
-        job.failed = true;
-        job.reject(new SignerFailed(answer === undefined ? SignerErrorCode.Failed : answer.error));
-      } else {
-        const size = answer.sigs.length / chunk.msgs.length;
-        for (let i = 0; i < chunk.msgs.length; i++) job.sigs[chunk.offset + i] = answer.sigs.subarray(i * size, (i + 1) * size);
-        job.remaining -= chunk.msgs.length;
-        if (job.remaining === 0) job.resolve(job.sigs as Uint8Array[]);
+    if (busy === undefined || (answer !== undefined && answer.id !== busy.id)) return;
+    let at = 0;
+    busy.chunks.forEach((chunk, i) => {
+      const bytes = busy.bytes[i] ?? 0;
+      const { job } = chunk;
+      this.#pendingMessages -= chunk.msgs.length;
+      if (!job.failed) {
+        const failure = answer === undefined ? SignerErrorCode.Failed : answer.errors?.[i];
+        if (failure) {
+          job.failed = true;
+          job.reject(new SignerFailed(failure));
+        } else if (answer !== undefined) {
+          const size = bytes / chunk.msgs.length;
+          for (let k = 0; k < chunk.msgs.length; k++) job.sigs[chunk.offset + k] = answer.sigs.subarray(at + k * size, at + (k + 1) * size);
+          job.remaining -= chunk.msgs.length;
+          if (job.remaining === 0) job.resolve(job.sigs as Uint8Array[]);
+        }
       }
-    }
+      at += bytes;
+    });
     this.#dispatch();
   }
 
@@ -267,9 +343,10 @@ export class SignerPool {
     this.#closed = true;
     this.#failQueue();
     for (const slot of this.#slots) {
-      if (slot.busy !== undefined && !slot.busy.chunk.job.failed) {
-        slot.busy.chunk.job.failed = true;
-        slot.busy.chunk.job.reject(new SignerFailed(SignerErrorCode.Failed));
+      for (const { job } of slot.busy?.chunks ?? []) {
+        if (job.failed) continue;
+        job.failed = true;
+        job.reject(new SignerFailed(SignerErrorCode.Failed));
       }
     }
     this.#queuedMessages = 0;

@@ -1,17 +1,19 @@
 /**
  * One signing thread of the pool (signer-pool.ts). It receives the live keys once (KeyObjects
- * cross threads by cloning; each key is imported once per worker) and then signs chunks of
- * blinded messages with node:crypto's raw RSA through NativeBlindSigner (RFC 9474 §4.3
- * BlindSign, with the input length and range checks and the s^e = m verification). It never
- * signs through the pure-JavaScript library path.
+ * cross threads by cloning; each key is imported once per worker) and then signs blinded messages
+ * with node:crypto's raw RSA through NativeBlindSigner (RFC 9474 §4.3 BlindSign, with the input
+ * length and range checks and the s^e = m verification). It never signs through the
+ * pure-JavaScript library path.
  *
- * Messages are packed into one buffer per chunk in each direction, and the answer's buffer is
- * transferred, not copied.
+ * A sign message holds one or more parts (chunks of one job each, possibly of several jobs),
+ * packed into one buffer; the answer is one buffer too, each signature at the offset of its
+ * message, transferred, not copied. A part that cannot be signed fails alone: the others in the
+ * message are still signed.
  */
 import type { KeyObject } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import { NativeBlindSigner, PrivacyPassError } from "@oblivious/privacypass";
-import type { FromWorker, ToWorker } from "./signer-pool.js";
+import type { FromWorker, SignPart, SignerErrorCode, ToWorker } from "./signer-pool.js";
 
 if (parentPort === null) throw new Error("signer-worker runs as a worker thread only");
 const port = parentPort;
@@ -23,18 +25,30 @@ function loadKeys(keys: readonly { readonly id: string; readonly privateKey: Key
   signers = next;
 }
 
-function sign(job: number, keyId: string, packed: Uint8Array, count: number): FromWorker {
-  const signer = signers.get(keyId);
-  if (signer === undefined) return { job, error: "unknown_key" };
+/** Signs one part from `packed` at `at` into `out` at the same offset; null when it is signed. */
+function signPart(part: SignPart, packed: Uint8Array, out: Uint8Array, at: number): SignerErrorCode | null {
+  const signer = signers.get(part.keyId);
+  if (signer === undefined) return "unknown_key";
   const size = signer.modulusBytes;
-  if (packed.length !== count * size) return { job, error: "invalid_input" };
-  const out = new Uint8Array(count * size);
+  if (part.bytes !== part.count * size || at + part.bytes > packed.length) return "invalid_input";
   try {
-    for (let i = 0; i < count; i++) out.set(signer.sign(packed.subarray(i * size, (i + 1) * size)), i * size);
+    for (let i = 0; i < part.count; i++) out.set(signer.sign(packed.subarray(at + i * size, at + (i + 1) * size)), at + i * size);
   } catch (e) {
-    return { job, error: e instanceof PrivacyPassError ? "invalid_input" : "failed" };
+    out.fill(0, at, at + part.bytes);
+    return e instanceof PrivacyPassError ? "invalid_input" : "failed";
   }
-  return { job, sigs: out };
+  return null;
+}
+
+function sign(id: number, parts: readonly SignPart[], packed: Uint8Array): FromWorker {
+  const out = new Uint8Array(packed.length);
+  const errors: (SignerErrorCode | null)[] = [];
+  let at = 0;
+  for (const part of parts) {
+    errors.push(signPart(part, packed, out, at));
+    at += part.bytes;
+  }
+  return errors.every((e) => e === null) ? { id, sigs: out } : { id, sigs: out, errors };
 }
 
 port.on("message", (message: ToWorker) => {
@@ -42,6 +56,6 @@ port.on("message", (message: ToWorker) => {
     loadKeys(message.keys);
     return;
   }
-  const answer = sign(message.job, message.keyId, message.packed, message.count);
-  port.postMessage(answer, "sigs" in answer ? [answer.sigs.buffer as ArrayBuffer] : []);
+  const answer = sign(message.id, message.parts, message.packed);
+  port.postMessage(answer, [answer.sigs.buffer as ArrayBuffer]);
 });

@@ -1,11 +1,13 @@
 /**
  * Signing on the worker pool: correct signatures in order, the event loop kept free while a large
- * batch is signed, a bounded queue, and a pool that ends with the service.
+ * batch is signed, a bounded queue, chunks of several jobs merged into one worker message (and
+ * failing apart), and a pool that ends with the service.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { constants, publicEncrypt, randomBytes } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import { MediaType, TokenType, decodeBatchedTokenResponse, encodeGenericBatchTokenRequest } from "@oblivious/privacypass";
 import { SignerFailed, SignerOverloaded, SignerPool } from "../src/index.js";
 import { writeFileSync } from "node:fs";
@@ -45,10 +47,11 @@ test("signer pool: signatures come back in request order, spread over every work
   }
 });
 
-test("signer pool: a worker that dies fails its chunk only, and is replaced", async () => {
-  const key = testKey("a");
-  // A stand-in worker speaking the pool's protocol (raw RSA, no checks), that dies on a chunk for
-  // the key id "crash".
+/**
+ * A stand-in worker speaking the pool's protocol (raw RSA, no checks) that dies on a message with
+ * a part for the key id "crash".
+ */
+function crashingWorker(): URL {
   const script = join(tempDir(), "crashing-worker.mjs");
   writeFileSync(
     script,
@@ -57,22 +60,48 @@ import { constants, privateDecrypt } from "node:crypto";
 const keys = new Map();
 parentPort.on("message", (m) => {
   if (m.type === "keys") { for (const k of m.keys) keys.set(k.id, k.privateKey); return; }
-  if (m.keyId === "crash") throw new Error("injected fault");
-  const size = m.packed.length / m.count;
+  if (m.parts.some((p) => p.keyId === "crash")) throw new Error("injected fault");
   const out = new Uint8Array(m.packed.length);
-  for (let i = 0; i < m.count; i++) {
-    out.set(privateDecrypt({ key: keys.get(m.keyId), padding: constants.RSA_NO_PADDING }, m.packed.subarray(i * size, (i + 1) * size)), i * size);
+  let at = 0;
+  for (const p of m.parts) {
+    const size = p.bytes / p.count;
+    for (let i = 0; i < p.count; i++) {
+      const from = at + i * size;
+      out.set(privateDecrypt({ key: keys.get(p.keyId), padding: constants.RSA_NO_PADDING }, m.packed.subarray(from, from + size)), from);
+    }
+    at += p.bytes;
   }
-  parentPort.postMessage({ job: m.job, sigs: out }, [out.buffer]);
+  parentPort.postMessage({ id: m.id, sigs: out }, [out.buffer]);
 });
 `,
   );
+  return pathToFileURL(script);
+}
+
+/** Runs `run` while counting the sign messages every pool in this process posts to its workers. */
+async function countingSignMessages<T>(run: () => Promise<T>): Promise<{ result: T; messages: number }> {
+  const original = Worker.prototype.postMessage;
+  let messages = 0;
+  Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker["postMessage"]>): void {
+    if ((args[0] as { type?: unknown }).type === "sign") messages += 1;
+    original.apply(this, args);
+  };
+  try {
+    const result = await run();
+    return { result, messages };
+  } finally {
+    Worker.prototype.postMessage = original;
+  }
+}
+
+test("signer pool: a worker that dies fails its chunk only, and is replaced", async () => {
+  const key = testKey("a");
   let crashes = 0;
   const pool = await SignerPool.start({
     size: 1,
     maxQueue: 100,
     keys: [{ id: key.id, privateKey: key.privateKey }],
-    workerUrl: pathToFileURL(script),
+    workerUrl: crashingWorker(),
     onCrash: () => {
       crashes += 1;
     },
@@ -93,6 +122,126 @@ parentPort.on("message", (m) => {
     assert.ok(after.every((m, i) => verifies(key, m, again[i] ?? new Uint8Array())), "the replacement signs with the same keys");
     assert.equal(crashes, 1);
     assert.equal(pool.size, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("signer pool: concurrent single jobs share worker messages, and each gets its own signatures", async () => {
+  const key = testKey("a");
+  const pool = await SignerPool.start({ size: 1, maxQueue: 1000, keys: [{ id: key.id, privateKey: key.privateKey }] });
+  try {
+    const { result, messages } = await countingSignMessages(async () => {
+      // The first job takes the idle worker alone; the 20 behind it wait, then go half of what
+      // waits at a time: 10, 5, 3, 1, 1.
+      const inputs = Array.from({ length: 21 }, () => msgs(1));
+      const sigs = await Promise.all(inputs.map((m) => pool.sign(key.id, m)));
+      return inputs.map((m, i) => verifies(key, m[0] ?? new Uint8Array(), sigs[i]?.[0] ?? new Uint8Array()));
+    });
+    assert.deepEqual(result, new Array<boolean>(21).fill(true), "every job has the signature of its own message");
+    assert.equal(messages, 6, "21 jobs in 6 worker messages");
+    assert.equal(pool.pending, 0);
+    assert.equal(pool.queued, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("signer pool: merged messages keep the queue's order; a large batch goes in chunks, and the single behind it waits for it only", async () => {
+  const key = testKey("a");
+  const pool = await SignerPool.start({ size: 1, maxQueue: 1000, keys: [{ id: key.id, privateKey: key.privateKey }] });
+  try {
+    const done: string[] = [];
+    const job = (name: string, n: number): Promise<boolean> => {
+      const input = msgs(n);
+      return pool.sign(key.id, input).then((sigs) => {
+        done.push(name);
+        return input.every((m, i) => verifies(key, m, sigs[i] ?? new Uint8Array()));
+      });
+    };
+    const { result, messages } = await countingSignMessages(() =>
+      // "first" alone; "a" and "b" share a message, which the first chunk of "big" (40: chunks of
+      // 16, 16, 8) does not fit in; "c" and "d" wait for all of "big".
+      Promise.all([job("first", 1), job("a", 1), job("b", 1), job("big", 40), job("c", 1), job("d", 1)]),
+    );
+    assert.deepEqual(result, [true, true, true, true, true, true]);
+    assert.deepEqual(done, ["first", "a", "b", "big", "c", "d"]);
+    assert.equal(messages, 7, "[first] [a b] [big 16] [big 16] [big 8] [c] [d]");
+    assert.equal(pool.pending, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("signer pool: a job that cannot be signed fails alone, not the jobs it shares a worker message with", async () => {
+  const key = testKey("a");
+  const pool = await SignerPool.start({ size: 1, maxQueue: 1000, keys: [{ id: key.id, privateKey: key.privateKey }] });
+  try {
+    const settle = (p: Promise<Uint8Array[]>): Promise<Uint8Array[] | SignerFailed> => p.catch((e: unknown) => (e instanceof SignerFailed ? e : Promise.reject(e)));
+    const { result, messages } = await countingSignMessages(async () => {
+      const first = pool.sign(key.id, msgs(1));
+      const good = [msgs(1), msgs(2)];
+      const jobs = [
+        settle(pool.sign(key.id, good[0] ?? [])),
+        settle(pool.sign(key.id, [new Uint8Array(key.modulus)])),
+        settle(pool.sign("00".repeat(32), msgs(1))),
+        settle(pool.sign(key.id, good[1] ?? [])),
+      ];
+      await first;
+      return { good, answers: await Promise.all(jobs) };
+    });
+    assert.equal(messages, 3, "the first three jobs behind the first share one worker message");
+    const [ok1, notBelow, unknown, ok2] = result.answers;
+    assert.ok(notBelow instanceof SignerFailed && notBelow.code === "invalid_input");
+    assert.ok(unknown instanceof SignerFailed && unknown.code === "unknown_key");
+    for (const [input, answer] of [[result.good[0], ok1], [result.good[1], ok2]] as const) {
+      assert.ok(Array.isArray(answer) && input !== undefined && answer.length === input.length);
+      assert.ok(input.every((m, i) => verifies(key, m, answer[i] ?? new Uint8Array())));
+    }
+    await assert.rejects(pool.sign(key.id, [new Uint8Array(256), new Uint8Array(255)]), (e: unknown) => e instanceof SignerFailed && e.code === "invalid_input");
+    assert.equal(pool.pending, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("signer pool: a worker that dies holding a merged message fails each of its jobs, and only those", async () => {
+  const key = testKey("a");
+  let crashes = 0;
+  const pool = await SignerPool.start({
+    size: 1,
+    maxQueue: 100,
+    keys: [{ id: key.id, privateKey: key.privateKey }],
+    workerUrl: crashingWorker(),
+    onCrash: () => {
+      crashes += 1;
+    },
+  });
+  try {
+    const outcome = (p: Promise<Uint8Array[]>): Promise<string> =>
+      p.then(
+        (sigs) => `signed ${sigs.length}`,
+        (e: unknown) => (e instanceof SignerFailed ? e.code : "other"),
+      );
+    const { result, messages } = await countingSignMessages(() =>
+      Promise.all([
+        // Takes the idle worker alone and is signed.
+        outcome(pool.sign(key.id, msgs(1))),
+        // These three share the next message (4 of the 20 messages waiting: within half), which
+        // kills the worker.
+        outcome(pool.sign(key.id, msgs(1))),
+        outcome(pool.sign("crash", msgs(1))),
+        outcome(pool.sign(key.id, msgs(2))),
+        // 16 more messages do not fit in that message: they wait for the replacement.
+        outcome(pool.sign(key.id, msgs(16))),
+      ]),
+    );
+    assert.deepEqual(result, ["signed 1", "failed", "failed", "failed", "signed 16"]);
+    assert.equal(messages, 3);
+    assert.equal(crashes, 1);
+    assert.equal(pool.size, 1, "replaced");
+    assert.equal(pool.pending, 0, "the counters dropped the failed jobs' messages");
+    assert.equal(pool.queued, 0);
   } finally {
     await pool.close();
   }
