@@ -9,11 +9,11 @@
  * Request trailers are not forwarded: HTTP/1.1 can carry them only in chunked content, and RFC
  * 9110 §6.5.1 lets a recipient discard them.
  *
- * One keep-alive undici Pool per target, created at start-up; a total deadline per exchange; a
- * cap on the response content.
+ * One keep-alive connection pool per target (target-client.ts), created at start-up; a total
+ * deadline per exchange; a cap on the response content.
  */
-import { Pool, type Dispatcher } from "undici";
 import type { Field, Request, Response } from "@oblivious/bhttp";
+import { TargetClient, type ExchangeFailure } from "./target-client.js";
 import type { Route, Target } from "./targets.js";
 
 /** RFC 9110 §7.6.1, plus fields the gateway recomputes (content-length) or refuses (expect). */
@@ -56,7 +56,7 @@ function dropped(name: string, nominated: ReadonlySet<string>): boolean {
 }
 
 /**
- * The inner request's fields as undici's flat `[name, value, ...]` list (order and duplicates
+ * The inner request's fields as a flat `[name, value, ...]` list (order and duplicates
  * kept), or `undefined` when a value cannot be sent on an HTTP/1.1 connection.
  */
 export function requestFields(headers: readonly Field[]): string[] | undefined {
@@ -107,7 +107,7 @@ export const ForwardFailure = {
   Timeout: "timeout",
   /** Content over GATEWAY_MAX_RESPONSE: 502. */
   TooLarge: "too_large",
-  /** undici refused to send the request as given: a client error, 400. */
+  /** The request cannot be written as HTTP/1.1 as given: a client error, 400. */
   Invalid: "invalid",
 } as const;
 export type ForwardFailure = (typeof ForwardFailure)[keyof typeof ForwardFailure];
@@ -121,114 +121,58 @@ export interface ForwarderOptions {
   readonly connections?: number;
 }
 
-class Stop extends Error {
-  override readonly name = "Stop";
-}
-
-function isInvalidArgument(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "UND_ERR_INVALID_ARG";
-}
+const EXCHANGE_FAILURE: Readonly<Record<ExchangeFailure, ForwardFailure>> = {
+  error: ForwardFailure.Error,
+  too_large: ForwardFailure.TooLarge,
+  invalid: ForwardFailure.Invalid,
+};
 
 export class Forwarder {
-  readonly #pools = new Map<Target, Pool>();
+  readonly #clients = new Map<Target, TargetClient>();
   readonly #options: ForwarderOptions;
 
   constructor(targets: readonly Target[], options: ForwarderOptions) {
     this.#options = options;
     for (const target of targets) {
-      this.#pools.set(
-        target,
-        new Pool(target.base.origin, {
-          connections: options.connections ?? 128,
-          pipelining: 1,
-          // Defence in depth: the deadline below is the real limit.
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
-        }),
-      );
+      this.#clients.set(target, new TargetClient(target.base, { connections: options.connections ?? 128, maxResponseBytes: options.maxResponseBytes }));
     }
   }
 
   /**
    * Sends the request to its target and reads the whole answer within the deadline.
-   * `headers` comes from `requestFields`. Uses undici's dispatch handler API rather than
-   * `request()`: no stream per answer, and the raw response field lines, in order.
+   * `headers` comes from `requestFields`.
    */
   forward(route: Route, request: Request, headers: string[]): Promise<ForwardResult> {
-    const pool = this.#pools.get(route.target);
-    if (pool === undefined) return Promise.resolve({ ok: false, failure: ForwardFailure.Error });
-    const { timeoutMs, maxResponseBytes } = this.#options;
-    const content = request.content;
+    const client = this.#clients.get(route.target);
+    if (client === undefined) return Promise.resolve({ ok: false, failure: ForwardFailure.Error });
     return new Promise<ForwardResult>((resolve) => {
-      let controller: Dispatcher.DispatchController | undefined;
-      let settled = false;
-      let status = 0;
-      let fields: Field[] = [];
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const finish = (result: ForwardResult): void => {
-        if (settled) return;
-        settled = true;
+      const timer = setTimeout(() => {
+        exchange.abort();
+        resolve({ ok: false, failure: ForwardFailure.Timeout });
+      }, this.#options.timeoutMs);
+      const exchange = client.request({ method: request.method, path: route.path, headers, body: request.content }, (result) => {
         clearTimeout(timer);
-        resolve(result);
-      };
-      const fail = (failure: ForwardFailure): void => {
-        finish({ ok: false, failure });
-        // Drops the connection: an answer cut short cannot leave it reusable.
-        if (controller !== undefined && !controller.aborted) controller.abort(new Stop(failure));
-      };
-      const timer = setTimeout(() => fail(ForwardFailure.Timeout), timeoutMs);
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(c) {
-          controller = c;
-          if (settled) c.abort(new Stop("settled"));
-        },
-        onResponseStart(c, statusCode, parsed) {
-          if (statusCode < 200) return; // informational: HTTP/1.1 only, not forwarded
-          status = statusCode;
-          fields = responseFields(c.rawHeaders ?? parsed);
-          if (Number(parsed["content-length"]) > maxResponseBytes) fail(ForwardFailure.TooLarge);
-        },
-        onResponseData(_c, chunk) {
-          if (settled) return;
-          size += chunk.length;
-          if (size > maxResponseBytes) fail(ForwardFailure.TooLarge);
-          else chunks.push(chunk);
-        },
-        onResponseEnd(c, trailers) {
-          const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-          finish({
-            ok: true,
-            response: {
-              informational: [],
-              status,
-              headers: fields,
-              content: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-              trailers: responseFields(c.rawTrailers ?? trailers),
-            },
-          });
-        },
-        onResponseError(_c, error) {
-          finish({ ok: false, failure: isInvalidArgument(error) ? ForwardFailure.Invalid : ForwardFailure.Error });
-        },
-      };
-      try {
-        pool.dispatch(
-          {
-            path: route.path,
-            method: request.method,
-            headers,
-            body: content.length === 0 ? null : Buffer.from(content.buffer, content.byteOffset, content.byteLength),
+        if (!result.ok) {
+          resolve({ ok: false, failure: EXCHANGE_FAILURE[result.failure] });
+          return;
+        }
+        const { status, headers: fields, body, trailers } = result.answer;
+        resolve({
+          ok: true,
+          response: {
+            informational: [],
+            status,
+            headers: endToEnd(fields),
+            content: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+            trailers: endToEnd(trailers),
           },
-          handler,
-        );
-      } catch (e) {
-        finish({ ok: false, failure: isInvalidArgument(e) ? ForwardFailure.Invalid : ForwardFailure.Error });
-      }
+        });
+      });
     });
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.#pools.values()].map((p) => p.close().catch(() => p.destroy())));
+  close(): Promise<void> {
+    for (const client of this.#clients.values()) client.close();
+    return Promise.resolve();
   }
 }
