@@ -176,6 +176,7 @@ export class GatewayFront extends NetServer {
   readonly #headersTimeoutMs: number;
   readonly #requestTimeoutMs: number;
   readonly #keepAliveTimeoutMs: number;
+  readonly #keepAliveSeconds: number;
   #draining = false;
 
   constructor(options: FrontOptions) {
@@ -185,6 +186,7 @@ export class GatewayFront extends NetServer {
     this.#headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 5_000;
+    this.#keepAliveSeconds = Math.floor(this.#keepAliveTimeoutMs / 1000);
     this.#fallback = createHttpServer(options.fallback);
     this.#fallback.headersTimeout = this.#headersTimeoutMs;
     this.#fallback.requestTimeout = this.#requestTimeoutMs;
@@ -286,7 +288,9 @@ export class GatewayFront extends NetServer {
       const close = head.close || this.#draining;
       const lines = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? "Unknown"}`];
       for (const [name, value] of Object.entries(answer.headers)) lines.push(`${name}: ${value}`);
-      lines.push(`content-length: ${answer.body.length}`, `date: ${httpDate()}`, `connection: ${close ? "close" : "keep-alive"}`, "", "");
+      lines.push(`content-length: ${answer.body.length}`, `date: ${httpDate()}`);
+      // As node:http: the idle limit, so that a client's pool closes first (RFC 9112 §9.3).
+      lines.push(close ? "connection: close" : `connection: keep-alive\r\nkeep-alive: timeout=${this.#keepAliveSeconds}`, "", "");
       const headBytes = Buffer.from(lines.join("\r\n"), "latin1");
       c.socket.write(Buffer.concat([headBytes, answer.body], headBytes.length + answer.body.length));
       this.#options.record(head.path, answer.status, performance.now() - started);

@@ -147,6 +147,7 @@ test("front: the hot path's request shape is answered here, with Date, length an
     assert.equal(b.body, "fast message/ohttp-req two");
     assert.equal(e.body, "fast message/ohttp-req ");
     assert.equal(a.headers.get("connection"), "keep-alive");
+    assert.equal(a.headers.get("keep-alive"), "timeout=5");
     assert.equal(a.headers.get("content-type"), "text/plain");
     assert.match(a.headers.get("date") ?? "", /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
     assert.deepEqual(s.fast, ["/gateway", "/.well-known/ohttp-gateway", "/gateway"]);
