@@ -13,7 +13,7 @@
  * deadline per exchange; a cap on the response content.
  */
 import type { Field, Request, Response } from "@oblivious/bhttp";
-import { TargetClient, type ExchangeFailure } from "./target-client.js";
+import { ExchangeFailure, TargetClient } from "./target-client.js";
 import type { Route, Target } from "./targets.js";
 
 /** RFC 9110 §7.6.1, plus fields the gateway recomputes (content-length) or refuses (expect). */
@@ -70,10 +70,8 @@ export function requestFields(headers: readonly Field[]): string[] | undefined {
   return out;
 }
 
-type HeaderObject = Readonly<Record<string, string | string[] | undefined>>;
-
-/** Response field lines, less the connection-specific ones. */
-function endToEnd(all: Field[]): Field[] {
+/** A target's response fields, less the connection-specific ones (RFC 9110 §7.6.1). */
+function endToEnd(all: readonly Field[]): Field[] {
   const nominated = connectionTokens(all);
   return all.filter(([name]) => {
     const n = name.toLowerCase();
@@ -81,34 +79,11 @@ function endToEnd(all: Field[]): Field[] {
   });
 }
 
-/** A target's response fields as field lines: from the raw list (order, case and duplicates kept) when there is one. */
-export function responseFields(headers: HeaderObject | readonly (Buffer | string)[] | null | undefined): Field[] {
-  const all: Field[] = [];
-  if (Array.isArray(headers)) {
-    const raw = headers as readonly (Buffer | string)[];
-    for (let i = 0; i + 1 < raw.length; i += 2) all.push([latin1(raw[i]), latin1(raw[i + 1])]);
-  } else if (headers) {
-    for (const [name, value] of Object.entries(headers as HeaderObject)) {
-      if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) all.push([name, v]);
-    }
-  }
-  return endToEnd(all);
-}
-
-function latin1(v: Buffer | string | undefined): string {
-  return v === undefined ? "" : typeof v === "string" ? v : v.toString("latin1");
-}
-
+/** The target client's failures (connection, malformed or oversized answer, unsendable request) and the deadline's. */
 export const ForwardFailure = {
-  /** Connection refused or reset, a malformed answer: 502. */
-  Error: "error",
+  ...ExchangeFailure,
   /** No complete answer within the deadline: 504. */
   Timeout: "timeout",
-  /** Content over GATEWAY_MAX_RESPONSE: 502. */
-  TooLarge: "too_large",
-  /** The request cannot be written as HTTP/1.1 as given: a client error, 400. */
-  Invalid: "invalid",
 } as const;
 export type ForwardFailure = (typeof ForwardFailure)[keyof typeof ForwardFailure];
 
@@ -120,12 +95,6 @@ export interface ForwarderOptions {
   /** Connections per target; default 128. */
   readonly connections?: number;
 }
-
-const EXCHANGE_FAILURE: Readonly<Record<ExchangeFailure, ForwardFailure>> = {
-  error: ForwardFailure.Error,
-  too_large: ForwardFailure.TooLarge,
-  invalid: ForwardFailure.Invalid,
-};
 
 export class Forwarder {
   readonly #clients = new Map<Target, TargetClient>();
@@ -153,7 +122,7 @@ export class Forwarder {
       const exchange = client.request({ method: request.method, path: route.path, headers, body: request.content }, (result) => {
         clearTimeout(timer);
         if (!result.ok) {
-          resolve({ ok: false, failure: EXCHANGE_FAILURE[result.failure] });
+          resolve({ ok: false, failure: result.failure });
           return;
         }
         const { status, headers: fields, body, trailers } = result.answer;

@@ -38,7 +38,7 @@ export { MemoryReplayCache, RedisReplayCache, ReplayUnavailable } from "./replay
 export type { ReplayCache, MemoryReplayOptions } from "./replay.js";
 export { DateVerdict, checkDate, formatHttpDate, parseHttpDate, replayTtlMs } from "./date.js";
 export type { DatePolicy } from "./date.js";
-export { Forwarder, ForwardFailure, requestFields, responseFields } from "./forward.js";
+export { Forwarder, ForwardFailure, requestFields } from "./forward.js";
 export type { ForwardResult, ForwarderOptions } from "./forward.js";
 export { DEFAULT_PADDING, pad, paddedLength, parsePadding } from "./padding.js";
 export type { PaddingPolicy } from "./padding.js";

@@ -46,11 +46,11 @@ export interface TargetAnswer {
 }
 
 export const ExchangeFailure = {
-  /** Connection refused or reset, a malformed answer. */
+  /** Connection refused or reset, a malformed answer: 502 at the gateway. */
   Error: "error",
-  /** The answer's content is over the cap. */
+  /** The answer's content is over the cap (GATEWAY_MAX_RESPONSE): 502. */
   TooLarge: "too_large",
-  /** The request cannot be written as HTTP/1.1 (a method, name or value it cannot carry). */
+  /** The request cannot be written as HTTP/1.1 (a method, name or value it cannot carry): 400. */
   Invalid: "invalid",
 } as const;
 export type ExchangeFailure = (typeof ExchangeFailure)[keyof typeof ExchangeFailure];
