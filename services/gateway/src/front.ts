@@ -62,6 +62,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A field value: visible bytes, obs-text, spaces and tabs (RFC 9110 §5.5), nothing else. */
 const VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const DIGITS = /^[0-9]{1,15}$/;
+const TIMEOUT_BODY = JSON.stringify({ type: "about:blank", title: "Request Timeout", status: 408 });
 /** How often deadlines are checked: node:http checks its own once a second too. */
 const SWEEP_MS = 1000;
 
@@ -345,11 +346,14 @@ export class GatewayFront extends NetServer {
     }
   }
 
-  /** As node:http does: 408 and close. */
+  /** As node:http does, 408 and close, with a problem body. */
   #timeOut(c: Connection): void {
     c.state = State.Gone;
     this.#connections.delete(c);
-    c.socket.end("HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    c.socket.end(
+      `HTTP/1.1 408 Request Timeout\r\ncontent-type: application/problem+json\r\ncontent-length: ${TIMEOUT_BODY.length}\r\n` +
+        `date: ${httpDate()}\r\nconnection: close\r\n\r\n${TIMEOUT_BODY}`,
+    );
     c.socket.destroySoon();
   }
 }

@@ -285,7 +285,10 @@ test("front: deadlines: 408 for a head or a body that does not finish, idle keep
     idle.send(post("/gateway", "one"));
     assert.equal((await idle.answer()).status, 200);
     // The sweep runs once a second.
-    assert.equal((await head.answer(4000)).status, 408);
+    const late = await head.answer(4000);
+    assert.equal(late.status, 408);
+    assert.equal(late.headers.get("content-type"), "application/problem+json");
+    assert.deepEqual(JSON.parse(late.body), { type: "about:blank", title: "Request Timeout", status: 408 });
     assert.equal((await body.answer(4000)).status, 408);
     assert.ok(await idle.closedWithin(4000), "an idle keep-alive connection is closed");
   } finally {
