@@ -13,6 +13,7 @@
  * deadline per exchange; a cap on the response content.
  */
 import type { Field, Request, Response } from "@oblivious/bhttp";
+import { FIELD_VALUE } from "./http1.js";
 import { ExchangeFailure, TargetClient } from "./target-client.js";
 import type { Route, Target } from "./targets.js";
 
@@ -32,8 +33,6 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 /** Fields that claim to describe the client or the path it took; an anonymous client has none. */
 const CLIENT_DESCRIBING: ReadonlySet<string> = new Set(["forwarded", "via", "x-real-ip", "true-client-ip", "client-ip"]);
 
-/** What HTTP/1.1 can carry in a field value: no control byte but HTAB (RFC 9110 §5.5). */
-const SENDABLE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 function connectionTokens(fields: readonly Field[]): Set<string> {
   const tokens = new Set<string>();
@@ -64,7 +63,7 @@ export function requestFields(headers: readonly Field[]): string[] | undefined {
   const out: string[] = [];
   for (const [name, value] of headers) {
     if (dropped(name.toLowerCase(), nominated)) continue;
-    if (!SENDABLE_VALUE.test(value)) return undefined;
+    if (!FIELD_VALUE.test(value)) return undefined;
     out.push(name, value);
   }
   return out;

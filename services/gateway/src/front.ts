@@ -31,6 +31,8 @@
  */
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type ServerResponse, type Server as HttpServer } from "node:http";
 import { Server as NetServer, type Socket } from "node:net";
+import { formatHttpDate } from "./date.js";
+import { fieldLine } from "./http1.js";
 
 /** A whole answer (lower-case header names, no framing headers). */
 export interface FrontAnswer {
@@ -58,9 +60,6 @@ export interface FrontOptions {
 /** The longest head answered here (node:http allows 16 KiB too, then answers 431). */
 export const MAX_HEAD_BYTES = 16 * 1024;
 const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** A field value: visible bytes, obs-text, spaces and tabs (RFC 9110 §5.5), nothing else. */
-const VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const DIGITS = /^[0-9]{1,15}$/;
 const TIMEOUT_BODY = JSON.stringify({ type: "about:blank", title: "Request Timeout", status: 408 });
 /** How often deadlines are checked: node:http checks its own once a second too. */
@@ -104,13 +103,9 @@ export function parseHead(head: string, paths: readonly string[], maxBodyBytes: 
   let contentType: string | undefined;
   let close = false;
   for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const colon = line.indexOf(":");
-    if (colon <= 0) return undefined;
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return undefined;
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
-    if (!VALUE.test(value)) return undefined;
+    const field = fieldLine(lines[i] as string);
+    if (field === undefined) return undefined;
+    const [name, value] = field;
     switch (name.toLowerCase()) {
       case "host":
         hosts++;
@@ -151,7 +146,7 @@ function httpDate(): string {
   const second = Math.floor(now / 1000);
   if (second !== dateSecond) {
     dateSecond = second;
-    dateValue = new Date(now).toUTCString();
+    dateValue = formatHttpDate(now);
   }
   return dateValue;
 }

@@ -27,6 +27,7 @@
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { Field } from "@oblivious/bhttp";
+import { FIELD_VALUE, TOKEN, fieldLine } from "./http1.js";
 
 export interface TargetRequest {
   readonly method: string;
@@ -68,9 +69,6 @@ export interface TargetClientOptions {
   readonly maxResponseBytes: number;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** What a field value may hold on the wire (RFC 9110 §5.5): no control byte but HTAB. */
-const VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: [\t\x20-\x7e\x80-\xff]*)?$/;
 const DIGITS = /^[0-9]{1,15}$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})(?:[ \t]*;[\t\x20-\x7e\x80-\xff]*)?$/;
@@ -92,13 +90,9 @@ class TooLarge extends Error {
 function parseFieldLines(text: string, into: Field[]): void {
   if (text === "") return;
   for (const line of text.split("\r\n")) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) throw new Malformed();
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new Malformed();
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
-    if (!VALUE.test(value)) throw new Malformed();
-    into.push([name, value]);
+    const field = fieldLine(line);
+    if (field === undefined) throw new Malformed();
+    into.push(field);
   }
 }
 
@@ -385,7 +379,7 @@ export class TargetClient {
     for (let i = 0; i + 1 < headers.length; i += 2) {
       const name = headers[i] as string;
       const value = headers[i + 1] as string;
-      if (!TOKEN.test(name) || !VALUE.test(value)) return undefined;
+      if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) return undefined;
       head += `${name}: ${value}\r\n`;
     }
     if (body.length > 0 || CONTENT_METHODS.has(method)) head += `content-length: ${body.length}\r\n`;

@@ -94,8 +94,8 @@ async function countingSignMessages<T>(run: () => Promise<T>): Promise<{ result:
   }
 }
 
-test("signer pool: a worker that dies fails its chunk only, and is replaced", async () => {
-  const key = testKey("a");
+/** One signer on the crashing worker, and how many times it crashed. */
+async function crashingPool(key: ReturnType<typeof testKey>): Promise<{ pool: SignerPool; crashes: () => number }> {
   let crashes = 0;
   const pool = await SignerPool.start({
     size: 1,
@@ -106,6 +106,12 @@ test("signer pool: a worker that dies fails its chunk only, and is replaced", as
       crashes += 1;
     },
   });
+  return { pool, crashes: () => crashes };
+}
+
+test("signer pool: a worker that dies fails its chunk only, and is replaced", async () => {
+  const key = testKey("a");
+  const { pool, crashes } = await crashingPool(key);
   try {
     const before = msgs(2);
     const sigs = await pool.sign(key.id, before);
@@ -120,7 +126,7 @@ test("signer pool: a worker that dies fails its chunk only, and is replaced", as
     const after = msgs(3);
     const again = await pool.sign(key.id, after);
     assert.ok(after.every((m, i) => verifies(key, m, again[i] ?? new Uint8Array())), "the replacement signs with the same keys");
-    assert.equal(crashes, 1);
+    assert.equal(crashes(), 1);
     assert.equal(pool.size, 1);
   } finally {
     await pool.close();
@@ -207,16 +213,7 @@ test("signer pool: a job that cannot be signed fails alone, not the jobs it shar
 
 test("signer pool: a worker that dies holding a merged message fails each of its jobs, and only those", async () => {
   const key = testKey("a");
-  let crashes = 0;
-  const pool = await SignerPool.start({
-    size: 1,
-    maxQueue: 100,
-    keys: [{ id: key.id, privateKey: key.privateKey }],
-    workerUrl: crashingWorker(),
-    onCrash: () => {
-      crashes += 1;
-    },
-  });
+  const { pool, crashes } = await crashingPool(key);
   try {
     const outcome = (p: Promise<Uint8Array[]>): Promise<string> =>
       p.then(
@@ -238,7 +235,7 @@ test("signer pool: a worker that dies holding a merged message fails each of its
     );
     assert.deepEqual(result, ["signed 1", "failed", "failed", "failed", "signed 16"]);
     assert.equal(messages, 3);
-    assert.equal(crashes, 1);
+    assert.equal(crashes(), 1);
     assert.equal(pool.size, 1, "replaced");
     assert.equal(pool.pending, 0, "the counters dropped the failed jobs' messages");
     assert.equal(pool.queued, 0);

@@ -1,0 +1,23 @@
+/**
+ * HTTP/1.1 field syntax shared by the gateway's own wire code: its public listener (front.ts),
+ * its client for targets (target-client.ts) and what it forwards (forward.ts).
+ */
+
+/** A token (RFC 9110 §5.6.2): a method or a field name. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** A field value that HTTP/1.1 can carry (RFC 9110 §5.5): visible bytes, obs-text, spaces and tabs. */
+export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * One field line (RFC 9112 §5): a token, a colon with no space before it, the value without its
+ * surrounding spaces and tabs. Undefined for anything else (obs-fold included: its line starts
+ * with a space, which no token holds).
+ */
+export function fieldLine(line: string): readonly [name: string, value: string] | undefined {
+  const colon = line.indexOf(":");
+  if (colon <= 0) return undefined;
+  const name = line.slice(0, colon);
+  const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+  return TOKEN.test(name) && FIELD_VALUE.test(value) ? [name, value] : undefined;
+}
