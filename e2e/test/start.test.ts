@@ -33,6 +33,7 @@ test("npm start, then npm run -s search in three languages, then Ctrl-C", { time
   child.stdout.resume();
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const relayUrl = `http://127.0.0.1:${ports["RELAY_PORT"]}`;
+  let passed = false;
   try {
     const deadline = Date.now() + 60_000;
     while (!stderr.includes("The stack is ready") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
@@ -65,10 +66,12 @@ test("npm start, then npm run -s search in three languages, then Ctrl-C", { time
     const inner = exchange.open(new Uint8Array(answer.body));
     assert.equal(inner.status, 401);
     assert.match(inner.headers.find(([n]) => n === "www-authenticate")?.[1] ?? "", /^PrivateToken challenge=/);
+    passed = true;
   } finally {
     child.kill("SIGINT");
     const code = await exited;
     rmSync(devDir, { recursive: true, force: true });
-    assert.equal(code, 0, "Ctrl-C stops the stack cleanly");
+    // After a failure above, that failure is the one to report, not the exit code.
+    if (passed) assert.equal(code, 0, "Ctrl-C stops the stack cleanly");
   }
 });

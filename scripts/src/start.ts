@@ -2,17 +2,30 @@
  * `npm start`: the whole stack on embedded defaults (in-memory stores, development keys), one
  * process per service, with each URL printed once everything is ready. Ctrl-C drains and stops.
  */
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, ensureDevMaterial, startStack } from "./stack.js";
 
 async function main(): Promise<void> {
+  // Ctrl-C while the stack is still starting: the services already spawned are stopped too,
+  // never left running without the process that started them.
+  const spawned: ChildProcess[] = [];
+  const interruptStart = (): void => {
+    for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    console.error("Interrupted during start-up; the services started so far were stopped.");
+    process.exit(130);
+  };
+  process.on("SIGINT", interruptStart);
+  process.on("SIGTERM", interruptStart);
   // START_DEV_DIR moves the development key material (the tests use a temporary directory).
   const devDir = process.env["START_DEV_DIR"] ?? join(ROOT, ".dev");
   const material = await ensureDevMaterial(devDir);
   if (material.created) {
     console.error(`Created DEVELOPMENT-ONLY keys and a development attester in ${devDir}; never use them in production.`);
   }
-  const stack = await startStack({ env: process.env, devDir });
+  const stack = await startStack({ env: process.env, devDir, onSpawn: (_name, child) => spawned.push(child) });
+  process.off("SIGINT", interruptStart);
+  process.off("SIGTERM", interruptStart);
   const width = Math.max(...stack.services.map((s) => s.name.length));
   console.error("\nThe stack is ready (embedded defaults):");
   for (const s of stack.services) {
