@@ -89,6 +89,38 @@ test("directory: max-age never outlives the next key state change", async () => 
   }
 });
 
+test("directory: answered alike on node:http and on the express route (query, case, trailing slash), GET and HEAD, and recorded alike", async () => {
+  const t = await startTestIssuer(await fixture());
+  try {
+    const reference = await fetch(`${t.url}${PATH}`);
+    const bytes = Buffer.from(await reference.arrayBuffer());
+    const etag = reference.headers.get("etag") ?? "";
+    const targets = [`${PATH}?x=1`, PATH.toUpperCase(), `${PATH}/`];
+    for (const target of targets) {
+      const res = await fetch(`${t.url}${target}`);
+      assert.equal(res.status, 200, target);
+      assert.equal(res.headers.get("content-type"), MediaType.IssuerDirectory, target);
+      assert.equal(res.headers.get("etag"), etag, target);
+      assert.equal(res.headers.get("cache-control"), "public, max-age=3600", target);
+      assert.deepEqual(Buffer.from(await res.arrayBuffer()), bytes, target);
+      const head = await fetch(`${t.url}${target}`, { method: "HEAD" });
+      assert.equal(head.status, 200, target);
+      assert.equal(head.headers.get("content-length"), String(bytes.length), target);
+      assert.equal((await head.arrayBuffer()).byteLength, 0, target);
+      const revalidated = await fetch(`${t.url}${target}`, { headers: { "if-none-match": etag } });
+      assert.equal(revalidated.status, 304, target);
+      await revalidated.arrayBuffer();
+    }
+    const requests = t.logs.events("http.request").filter((r) => r["route"] === PATH);
+    assert.deepEqual(
+      requests.map((r) => [r["method"], r["status"]]),
+      [["GET", 200], ...targets.flatMap(() => [["GET", 200], ["HEAD", 200], ["GET", 304]])],
+    );
+  } finally {
+    await t.stop();
+  }
+});
+
 test("directory: unknown paths → 404 problem", async () => {
   const t = await startTestIssuer(await fixture());
   try {
