@@ -50,3 +50,26 @@ export async function opensslSpeedRsa2048(seconds: number, core: number): Promis
     command: `taskset ${args.join(" ")}`,
   };
 }
+
+export interface OpensslEd25519Speed {
+  readonly verifyPerSecond: number;
+  /** CPU time over wall time while verifying. */
+  readonly coreShare: number;
+  readonly command: string;
+}
+
+/**
+ * Runs `openssl speed -seconds <seconds> -mr ed25519` pinned to `core`: the cost of the one check
+ * every token request carries besides its signatures, the device credential's Ed25519 signature.
+ * `-mr` gives `+R9:<verifies>:253:Ed25519:<cpu seconds>` on stderr and
+ * `+F6:<index>:253:Ed25519:<sign/s>:<verify/s>` on stdout.
+ */
+export async function opensslSpeedEd25519(seconds: number, core: number): Promise<OpensslEd25519Speed> {
+  const wall = Math.max(1, Math.round(seconds));
+  const args = ["-c", String(core), "openssl", "speed", "-seconds", String(wall), "-mr", "ed25519"];
+  const { stdout, stderr } = await run("taskset", args);
+  const rates = /^\+F6:\d+:253:Ed25519:([\d.]+):([\d.]+)$/m.exec(stdout);
+  const verifies = /^\+R9:(\d+):253:Ed25519:([\d.]+)$/m.exec(stderr);
+  if (rates === null || verifies === null) throw new Error("openssl speed: no Ed25519 result in its output");
+  return { verifyPerSecond: Number(rates[2]), coreShare: Number(verifies[2]) / wall, command: `taskset ${args.join(" ")}` };
+}
