@@ -11,12 +11,18 @@
  * 80% of the full path's saturation, counting errors. Goals (issue 7): the full path adds at most
  * 2 ms at p50 in (b), and (c) has no error.
  *
+ * (b) runs in `rounds` pairs, in ABBA order (full then direct, direct then full, ...), and the
+ * p50 added is the median of the pairs' differences: this machine's speed drifts by a third from
+ * minute to minute, so one full run beside one direct run measured the minute as much as the
+ * path. A difference can be skewed either way, so the median, not the best, is kept; every pair
+ * is reported, and so are the p50s over all the pairs' requests of each mode.
+ *
  * Like the other benchmarks, the services share core 0 and the load generator runs on core 1
  * (`BENCH_PIN=0` turns that off), so both modes get the same one core. Each mode also gets a
  * profile: each service's mean time per request (its own http_request_duration histogram) and
  * CPU time per request (/proc/PID/stat) over the half-rate run.
  *
- * argv: stepSeconds measureSeconds holdSeconds [stickers]   (default 5 10 60 100000)
+ * argv: stepSeconds measureSeconds holdSeconds [stickers] [rounds]   (default 5 10 60 100000 3)
  * Progress goes to stderr; the last stdout line is one JSON object.
  */
 import { execFileSync } from "node:child_process";
@@ -28,11 +34,12 @@ import { DEFAULT_SATURATION, LoadSession, SYNTHETIC_SEARCH_QUERIES, devCredentia
 import { STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
 import { freePort } from "./pinned.js";
 
-const [stepText = "5", measureText = "10", holdText = "60", stickersText = "100000"] = process.argv.slice(2);
+const [stepText = "5", measureText = "10", holdText = "60", stickersText = "100000", roundsText = "3"] = process.argv.slice(2);
 const STEP_MS = seconds(stepText, "stepSeconds") * 1000;
 const MEASURE_MS = seconds(measureText, "measureSeconds") * 1000;
 const HOLD_MS = seconds(holdText, "holdSeconds") * 1000;
 const STICKERS = Number(stickersText);
+const ROUNDS = Math.max(1, Math.round(seconds(roundsText, "rounds")));
 const LOCALES = ["en", "de", "ja"];
 /** Tokens per device credential: high, so minting tens of thousands of tokens needs few credentials. */
 const QUOTA = 1_000_000;
@@ -82,15 +89,24 @@ interface Hop {
 interface HopProfile {
   /** Mean time from the request's arrival at the service to the end of its answer, ms. */
   readonly meanMs: number;
-  /** CPU time the service's process spent per request over the run, µs. */
+  /** CPU time the service's process spent per request over the runs, µs. */
   readonly cpuUsPerRequest: number;
 }
 
+/** A hop's totals over one or more runs. */
+interface HopTotals {
+  cpu: number;
+  sum: number;
+  count: number;
+  requests: number;
+}
+
 /**
- * Runs `spec` on `session` and reports, per hop, its mean time and CPU per request over that run.
- * Tokens are minted first, outside the window: minting goes through relay and gateway too.
+ * Runs `spec` on `session` and adds, per hop, its CPU time and its answered requests' time over
+ * that run to `totals`. Tokens are minted first, outside the window: minting goes through relay
+ * and gateway too.
  */
-async function profiled(hops: readonly Hop[], session: LoadSession, spec: RunSpec): Promise<{ run: RunResult; hops: Record<string, HopProfile> }> {
+async function profiled(hops: readonly Hop[], session: LoadSession, spec: RunSpec, totals: Record<string, HopTotals>): Promise<RunResult> {
   await session.provision(spec);
   const snapshot = (): Promise<{ cpu: number; sum: number; count: number }[]> => Promise.all(hops.map(async (h) => ({ cpu: cpuSeconds(h.pid), ...(await postSeconds(h.adminUrl)) })));
   const before = await snapshot();
@@ -98,15 +114,33 @@ async function profiled(hops: readonly Hop[], session: LoadSession, spec: RunSpe
   const after = await snapshot();
   // The window also holds the warm-up run: CPU is spread over the requests of both.
   const requests = run.sent + (run.warmup?.sent ?? 0);
-  const out: Record<string, HopProfile> = {};
   hops.forEach((h, i) => {
     const b = before[i];
     const a = after[i];
     if (a === undefined || b === undefined) return;
-    const count = a.count - b.count;
-    out[h.name] = { meanMs: count > 0 ? ((a.sum - b.sum) / count) * 1000 : Number.NaN, cpuUsPerRequest: requests > 0 ? ((a.cpu - b.cpu) / requests) * 1e6 : Number.NaN };
+    const t = (totals[h.name] ??= { cpu: 0, sum: 0, count: 0, requests: 0 });
+    t.cpu += a.cpu - b.cpu;
+    t.sum += a.sum - b.sum;
+    t.count += a.count - b.count;
+    t.requests += requests;
   });
-  return { run, hops: out };
+  return run;
+}
+
+function hopProfiles(totals: Record<string, HopTotals>): Record<string, HopProfile> {
+  return Object.fromEntries(
+    Object.entries(totals).map(([name, t]) => [
+      name,
+      { meanMs: t.count > 0 ? (t.sum / t.count) * 1000 : Number.NaN, cpuUsPerRequest: t.requests > 0 ? (t.cpu / t.requests) * 1e6 : Number.NaN },
+    ]),
+  );
+}
+
+/** The median of a non-empty list (the mean of the middle two for an even length). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const round = (v: number, digits = 2): number => Number(v.toFixed(digits));
@@ -186,34 +220,54 @@ async function main(): Promise<void> {
 
     const halfRate = Math.max(1, Math.round(fullSat.rps / 2));
     const atHalf = (label: string): RunSpec => ({ shape: { mode: "rate", rate: halfRate }, durationMs: MEASURE_MS, warmupMs: 2000, label });
-    note(`both at ${halfRate}/s (half the full path's saturation) for ${MEASURE_MS / 1000} s each`);
-    const fullHalf = await profiled([relay, gateway, searchHop], full, atHalf(`full ${halfRate}/s`));
-    const directHalf = await profiled([searchHop], direct, atHalf(`direct ${halfRate}/s`));
-    for (const [name, r] of [
-      ["full path", fullHalf.run],
-      ["direct", directHalf.run],
-    ] as const) {
-      note(`  ${name}: p50 ${r.latency.p50Ms.toFixed(2)} ms, p99 ${r.latency.p99Ms.toFixed(2)} ms, ${r.errors} errors`);
+    note(`both at ${halfRate}/s (half the full path's saturation), ${ROUNDS} pairs of ${MEASURE_MS / 1000} s runs in ABBA order`);
+    const fullTotals: Record<string, HopTotals> = {};
+    const directTotals: Record<string, HopTotals> = {};
+    const pairs: { full: RunResult; direct: RunResult; fullFirst: boolean }[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const fullFirst = i % 2 === 0;
+      const runFull = (): Promise<RunResult> => profiled([relay, gateway, searchHop], full, atHalf(`full ${halfRate}/s, pair ${i + 1}`), fullTotals);
+      const runDirect = (): Promise<RunResult> => profiled([searchHop], direct, atHalf(`direct ${halfRate}/s, pair ${i + 1}`), directTotals);
+      const first = await (fullFirst ? runFull() : runDirect());
+      const second = await (fullFirst ? runDirect() : runFull());
+      const pair = fullFirst ? { full: first, direct: second, fullFirst } : { full: second, direct: first, fullFirst };
+      pairs.push(pair);
+      note(
+        `  pair ${i + 1}: full p50 ${pair.full.latency.p50Ms.toFixed(2)} ms (p99 ${pair.full.latency.p99Ms.toFixed(2)}, ${pair.full.errors} errors), ` +
+          `direct p50 ${pair.direct.latency.p50Ms.toFixed(2)} ms (p99 ${pair.direct.latency.p99Ms.toFixed(2)}, ${pair.direct.errors} errors): ` +
+          `+${(pair.full.latency.p50Ms - pair.direct.latency.p50Ms).toFixed(2)} ms`,
+      );
     }
+    const addedPerPair = pairs.map((p) => p.full.latency.p50Ms - p.direct.latency.p50Ms);
+    const addedP50Ms = median(addedPerPair);
+    // The median pair's runs stand for the mode's p50 and p99.
+    const medianPair = pairs[addedPerPair.indexOf([...addedPerPair].sort((a, b) => a - b)[Math.floor((addedPerPair.length - 1) / 2)] as number)] as (typeof pairs)[number];
 
     const holdRate = Math.max(1, Math.round(fullSat.rps * 0.8));
     note(`full path at ${holdRate}/s (80% of saturation) for ${HOLD_MS / 1000} s`);
     const hold = await full.run({ shape: { mode: "rate", rate: holdRate }, durationMs: HOLD_MS, warmupMs: 2000, label: `hold ${holdRate}/s` });
     note(`  hold: ${hold.served} served, ${hold.errors} errors, p50 ${hold.latency.p50Ms.toFixed(2)} ms, p99 ${hold.latency.p99Ms.toFixed(2)} ms`);
 
-    const runs = [fullHalf.run, directHalf.run, hold];
-    const addedP50Ms = fullHalf.run.latency.p50Ms - directHalf.run.latency.p50Ms;
+    const runs = [...pairs.flatMap((p) => [p.full, p.direct]), hold];
     const result = {
       catalogueStickers: catalogue.stickers.length,
-      direct: { saturationRps: round(directSat.rps, 1), p50Ms: round(directHalf.run.latency.p50Ms, 3), p99Ms: round(directHalf.run.latency.p99Ms, 3) },
-      full: { saturationRps: round(fullSat.rps, 1), p50Ms: round(fullHalf.run.latency.p50Ms, 3), p99Ms: round(fullHalf.run.latency.p99Ms, 3) },
+      direct: { saturationRps: round(directSat.rps, 1), p50Ms: round(medianPair.direct.latency.p50Ms, 3), p99Ms: round(medianPair.direct.latency.p99Ms, 3) },
+      full: { saturationRps: round(fullSat.rps, 1), p50Ms: round(medianPair.full.latency.p50Ms, 3), p99Ms: round(medianPair.full.latency.p99Ms, 3) },
       halfRate,
       addedP50Ms: round(addedP50Ms, 3),
+      pairs: pairs.map((p, i) => ({
+        order: p.fullFirst ? "full, direct" : "direct, full",
+        fullP50Ms: round(p.full.latency.p50Ms, 3),
+        directP50Ms: round(p.direct.latency.p50Ms, 3),
+        addedP50Ms: round(addedPerPair[i] as number, 3),
+        fullP99Ms: round(p.full.latency.p99Ms, 3),
+        directP99Ms: round(p.direct.latency.p99Ms, 3),
+      })),
       rpsRatio: round(fullSat.rps / directSat.rps, 3),
       hold: { rate: holdRate, seconds: HOLD_MS / 1000, served: hold.served, errors: hold.errors, errorsByOutcome: hold.errorsByOutcome, p50Ms: round(hold.latency.p50Ms, 3), p99Ms: round(hold.latency.p99Ms, 3) },
       goals: { addedP50AtMost2Ms: addedP50Ms <= 2, noErrorAt80Percent: hold.errors === 0 },
       // Errors in the half-rate runs make their percentiles suspect; they should be 0.
-      errorsAtHalfRate: fullHalf.run.errors + directHalf.run.errors,
+      errorsAtHalfRate: pairs.reduce((n, p) => n + p.full.errors + p.direct.errors, 0),
       pinned: PIN,
       generatorLimited: directSat.generatorLimited || fullSat.generatorLimited || runs.some((r) => r.generator.limiting),
       // saturationRps is the most served per second in any error-free step (the load tool's
@@ -221,8 +275,8 @@ async function main(): Promise<void> {
       lastSustainedRps: { direct: directSat.sustained, full: fullSat.sustained },
       saturationReasons: { direct: directSat.reason, full: fullSat.reason },
       profileAtHalfRate: {
-        full: { clientMeanMs: round(fullHalf.run.latency.meanMs, 3), hops: roundHops(fullHalf.hops) },
-        direct: { clientMeanMs: round(directHalf.run.latency.meanMs, 3), hops: roundHops(directHalf.hops) },
+        full: { clientMeanMs: round(mean(pairs.map((p) => p.full.latency.meanMs)), 3), hops: roundHops(hopProfiles(fullTotals)) },
+        direct: { clientMeanMs: round(mean(pairs.map((p) => p.direct.latency.meanMs)), 3), hops: roundHops(hopProfiles(directTotals)) },
       },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -231,6 +285,10 @@ async function main(): Promise<void> {
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 function roundHops(hops: Record<string, HopProfile>): Record<string, HopProfile> {
