@@ -14,6 +14,12 @@
  * computed with one faulty half reveals a factor of n, so an unchecked result must never leave
  * the signer. The input length and range are checked here, before OpenSSL sees the bytes
  * (OpenSSL would left-pad a short input).
+ *
+ * OpenSSL 3's default provider also checks its CRT result against the input (r^e mod n, in
+ * rsa_ossl_mod_exp) and recomputes without CRT on a mismatch, so `openssl speed rsa2048` already
+ * pays for one such check. Step 5 is done here all the same, at about 15 µs against about 210 µs
+ * for the private operation on this machine: it is what RFC 9474 requires of the signer, it
+ * checks the bytes that leave (after node's copy), and it holds whatever library node links.
  */
 import { constants, createPublicKey, privateDecrypt, publicEncrypt, timingSafeEqual } from "node:crypto";
 import type { KeyObject } from "node:crypto";
