@@ -57,8 +57,10 @@ test("refuses an input of the wrong length (RFC 9474 'unexpected input size')", 
 test("refuses m >= n and accepts m = n - 1 and m = 0", () => {
   assert.throws(() => signer.sign(n), ppError(PrivacyPassErrorCode.InvalidInput));
   assert.throws(() => signer.sign(new Uint8Array(256).fill(0xff)), ppError(PrivacyPassErrorCode.InvalidInput));
-  const nPlus = Uint8Array.from(n);
-  nPlus[255] = (nPlus[255] as number) + 1; // n is odd, so no carry
+  // n + 1 with its carry (n is odd, but its last byte may be 0xff: 1 key in 128), and n - 1
+  // (n is odd: its last byte is at least 1, so no borrow).
+  const nPlus = fromHex((BigInt(`0x${toHex(n)}`) + 1n).toString(16).padStart(512, "0"));
+  assert.equal(nPlus.length, 256);
   assert.throws(() => signer.sign(nPlus), ppError(PrivacyPassErrorCode.InvalidInput));
   const nMinus = Uint8Array.from(n);
   nMinus[255] = (nMinus[255] as number) - 1;
