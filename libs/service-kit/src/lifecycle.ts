@@ -11,7 +11,7 @@ import type { Logger, EventCatalog, lifecycleEvents } from "./log.js";
 
 /**
  * What a public listener must offer to be drained: a node:http Server, or a node:net Server that
- * speaks HTTP itself (the gateway's hot path) and can tell idle connections from busy ones.
+ * speaks HTTP itself (Http1Front, the gateway's and the relay's hot paths) and can tell idle connections from busy ones.
  */
 export interface Server extends NetServer {
   closeIdleConnections(): void;

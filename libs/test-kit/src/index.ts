@@ -3,6 +3,7 @@ export { closeServer, listen, status } from "./http.js";
 export { textForms } from "./leaks.js";
 export { LineCapture } from "./lines.js";
 export { freePort } from "./ports.js";
+export { RawHttpClient, type RawAnswer } from "./raw-http.js";
 export { startRedisServer, type RedisServer } from "./redis-server.js";
 export { SHARED_REDIS_URL, redisConnected, type ConnectingRedis } from "./shared-redis.js";
 export { TEST_ISSUER_NAME, makeIssuer, mintToken, tokenChallenge, type ChallengeOptions, type MintedToken, type TestIssuer } from "./tokens.js";

@@ -23,6 +23,7 @@ import {
   PROBLEM_MEDIA_TYPE,
   createHttpObserver,
   finalErrorHandler,
+  formatHttpDate,
   mediaType,
   methodNotAllowed,
   notFoundHandler,
@@ -31,7 +32,7 @@ import {
   sendProblem,
   type Problem,
 } from "@oblivious/service-kit";
-import { DateVerdict, checkDate, formatHttpDate, replayTtlMs, type DatePolicy } from "./date.js";
+import { DateVerdict, checkDate, replayTtlMs, type DatePolicy } from "./date.js";
 import { INNER_PROBLEMS, InnerError, OUTER_PROBLEMS, OuterError, type Outcome } from "./errors.js";
 import { ROUTES, type GatewayLogger, type RouteName } from "./events.js";
 import { requestFields, type ForwardFailure, type Forwarder } from "./forward.js";

@@ -5,8 +5,8 @@
  * outside the window gets the `date` problem type with the gateway's own `Date` (§6.5.2), so an
  * honest client with a wrong clock can retry once with a fresh encapsulation.
  *
- * HTTP-date is RFC 9110 §5.6.7: IMF-fixdate, which senders use, and the two obsolete forms, which
- * recipients accept.
+ * HTTP-date is RFC 9110 §5.6.7: IMF-fixdate, which senders use (service-kit's formatHttpDate), and
+ * the two obsolete forms, which recipients accept.
  */
 import { fieldValues, type Field } from "@oblivious/bhttp";
 
@@ -46,11 +46,6 @@ export function parseHttpDate(text: string, now: number): number | undefined {
   m = ASCTIME_DATE.exec(text);
   if (m) return build(Number(m[6]), m[1] ?? "", Number((m[2] ?? "").trim()), Number(m[3]), Number(m[4]), Number(m[5]));
   return undefined;
-}
-
-/** IMF-fixdate, as a `Date` header carries it. */
-export function formatHttpDate(ms: number): string {
-  return new Date(ms).toUTCString();
 }
 
 export const DateVerdict = { Ok: "ok", Missing: "missing", Invalid: "invalid", Outside: "outside" } as const;

@@ -9,12 +9,11 @@
  * Request trailers are not forwarded: HTTP/1.1 can carry them only in chunked content, and RFC
  * 9110 §6.5.1 lets a recipient discard them.
  *
- * One keep-alive connection pool per target (target-client.ts), created at start-up; a total
- * deadline per exchange; a cap on the response content.
+ * One keep-alive connection pool per target (service-kit's Http1Client), created at start-up; a
+ * total deadline per exchange; a cap on the response content.
  */
 import type { Field, Request, Response } from "@oblivious/bhttp";
-import { FIELD_VALUE } from "./http1.js";
-import { ExchangeFailure, TargetClient } from "./target-client.js";
+import { ExchangeFailure, FIELD_VALUE, Http1Client } from "@oblivious/service-kit";
 import type { Route, Target } from "./targets.js";
 
 /** RFC 9110 §7.6.1, plus fields the gateway recomputes (content-length) or refuses (expect). */
@@ -80,7 +79,12 @@ function endToEnd(all: readonly Field[]): Field[] {
 
 /** The target client's failures (connection, malformed or oversized answer, unsendable request) and the deadline's. */
 export const ForwardFailure = {
-  ...ExchangeFailure,
+  /** Connection refused or reset, a malformed answer: 502. */
+  Error: ExchangeFailure.Error,
+  /** The answer's content is over the cap (GATEWAY_MAX_RESPONSE): 502. */
+  TooLarge: ExchangeFailure.TooLarge,
+  /** The request cannot be written as HTTP/1.1 (a method, name or value it cannot carry): 400. */
+  Invalid: ExchangeFailure.Invalid,
   /** No complete answer within the deadline: 504. */
   Timeout: "timeout",
 } as const;
@@ -96,13 +100,13 @@ export interface ForwarderOptions {
 }
 
 export class Forwarder {
-  readonly #clients = new Map<Target, TargetClient>();
+  readonly #clients = new Map<Target, Http1Client>();
   readonly #options: ForwarderOptions;
 
   constructor(targets: readonly Target[], options: ForwarderOptions) {
     this.#options = options;
     for (const target of targets) {
-      this.#clients.set(target, new TargetClient(target.base, { connections: options.connections ?? 128, maxResponseBytes: options.maxResponseBytes }));
+      this.#clients.set(target, new Http1Client(target.base, { connections: options.connections ?? 128, maxResponseBytes: options.maxResponseBytes }));
     }
   }
 
@@ -121,7 +125,8 @@ export class Forwarder {
       const exchange = client.request({ method: request.method, path: route.path, headers, body: request.content }, (result) => {
         clearTimeout(timer);
         if (!result.ok) {
-          resolve({ ok: false, failure: result.failure });
+          // A malformed answer is a target failure like a broken connection: the same 502.
+          resolve({ ok: false, failure: result.failure === ExchangeFailure.Malformed ? ForwardFailure.Error : result.failure });
           return;
         }
         const { status, headers: fields, body, trailers } = result.answer;

@@ -4,11 +4,10 @@
  * logger), listens on the public and admin ports, and drains on stop.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { createLogger, createRedis, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { Http1Front, createLogger, createRedis, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
 import { GATEWAY_PATH, WELL_KNOWN_PATH, createGateway } from "./app.js";
 import type { GatewayConfig } from "./config.js";
 import { gatewayEvents, type GatewayLogger } from "./events.js";
-import { GatewayFront } from "./front.js";
 import { Forwarder } from "./forward.js";
 import { KeyFileWatcher, ReloadResult, loadKeys } from "./key-file.js";
 import { KeyStore, type KeySnapshot } from "./keys.js";
@@ -112,11 +111,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     padding: config.padding,
     keysMaxAgeMs: config.keysMaxAgeMs,
   });
-  // The hot path on node:net, everything else on node:http (front.ts).
-  const server = new GatewayFront({
+  // The hot path on node:net, everything else on node:http (service-kit's http1-front.ts).
+  const server = new Http1Front({
     paths: [GATEWAY_PATH, WELL_KNOWN_PATH],
     maxBodyBytes: config.maxRequestBytes,
-    handle: (_path, contentType, body) => gateway.encapsulated(contentType, body),
+    handle: ({ contentType, body }) => gateway.encapsulated(contentType, body),
     record: (path, status, ms) => gateway.record("POST", path === GATEWAY_PATH ? GATEWAY_PATH : WELL_KNOWN_PATH, status, ms),
     fallback: gateway.listener,
   });

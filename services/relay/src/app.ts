@@ -1,11 +1,16 @@
 /**
- * The relay's public request handler: `POST /relay` and `GET /ohttp-keys`.
+ * The relay's public request handling: `POST /relay` and `GET /ohttp-keys`.
  *
- * This is a bare node:http handler, not an express app. `POST /relay` is the hot path of every
- * oblivious call, and express 5 adds about 110-125 µs per request (DESIGN.md, measured facts),
- * more than the relay's own work; the relay has two fixed paths and no body parsing, so a router
- * would buy nothing. Bare node:http also leaves no default error handler that could print a
- * request to stderr. Tests drive the handler directly (it is a valid supertest target).
+ * `POST /relay` is the hot path of every oblivious call. Its decisions (rate limit, media type,
+ * the forward, the gateway-answer and failure tables, metrics and log events) are made once here,
+ * as whole answers, and reach the client on one of two transports:
+ * - `relay`, for service-kit's node:net front (server.ts), which reads the strict request shape
+ *   of the hot path itself: node:http's objects and streams cost more than the relay's own work;
+ * - `listener`, a bare node:http handler for everything else: other paths and methods, the key
+ *   configuration, and any `POST /relay` the front hands over (chunked, oversized, unusual).
+ *   Not express: it adds about 110-125 µs per request (DESIGN.md, measured facts), the relay has
+ *   two fixed paths and no body parsing, and bare node:http has no default error handler that
+ *   could print a request to stderr. Tests drive it directly (it is a valid supertest target).
  *
  * What reaches the gateway is decided in forward.ts: the body alone. What reaches the client is
  * decided here: the gateway's status and body with at most `content-type`, `content-length` and
@@ -16,9 +21,12 @@ import {
   BodyError,
   BodyErrorCode,
   CommonProblems,
+  type FrontAnswer,
+  type FrontRequest,
   type HttpObserver,
   mediaType,
   PROBLEM_MEDIA_TYPE,
+  problemJson,
   problemType,
   readBody,
   sendProblem,
@@ -31,8 +39,12 @@ import { KEYS_MEDIA_TYPE, type KeyCache } from "./key-cache.js";
 import type { ForwardOutcome, RelayMetrics } from "./metrics.js";
 import type { RateLimiter } from "./rate-limit.js";
 
+export const RELAY_PATH = "/relay";
+export const KEYS_PATH = "/ohttp-keys";
 export const OHTTP_REQUEST_MEDIA_TYPE = "message/ohttp-req";
 export const OHTTP_RESPONSE_MEDIA_TYPE = "message/ohttp-res";
+/** The one client field the relay reads besides `content-type`, and only behind trusted proxies. */
+export const FORWARDED_FOR = "x-forwarded-for";
 
 /** The relay's own problems; see also CommonProblems. */
 export const RelayProblems = {
@@ -91,6 +103,19 @@ export interface RelayAppDeps {
   readonly trustProxy: number;
 }
 
+export interface Relay {
+  /** Every route, on node:http. */
+  readonly listener: RequestListener;
+  /** `POST /relay` without node:http's objects, its body read whole within the limit. Never rejects. */
+  readonly relay: (request: FrontRequest) => Promise<FrontAnswer>;
+  /** The answer to a `POST /relay` whose body did not arrive within the deadline; the connection then closes. */
+  readonly bodyTimedOut: () => FrontAnswer;
+  /** A `POST /relay` whose client went away before its body was whole. */
+  readonly bodyAborted: () => void;
+  /** Records a `POST /relay` answered outside `listener` (its `http.request` line and histogram). */
+  readonly record: (status: number, ms: number) => void;
+}
+
 type BodyResult = Buffer | "too-large" | "aborted" | "timeout";
 
 function readBodyWithin(req: IncomingMessage, limit: number, timeoutMs: number): Promise<BodyResult> {
@@ -110,63 +135,114 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? u : u.slice(0, q);
 }
 
+/** A problem as a whole answer, with the headers sendProblem writes. */
+function problemAnswer(problem: Problem, headers: Readonly<Record<string, string>> = {}): FrontAnswer {
+  return {
+    status: problem.status,
+    headers: { ...headers, "content-type": PROBLEM_MEDIA_TYPE, "cache-control": "no-store" },
+    body: Buffer.from(problemJson(problem)),
+  };
+}
+
+function write(res: ServerResponse, answer: FrontAnswer, extra: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(answer.status, { ...answer.headers, ...extra, "content-length": answer.body.length });
+  res.end(answer.body);
+}
+
+/** The node:http listener alone (the form tests and embedders without the front use). */
 export function createRelayApp(deps: RelayAppDeps): RequestListener {
+  return createRelay(deps).listener;
+}
+
+export function createRelay(deps: RelayAppDeps): Relay {
   const { metrics, log } = deps;
 
-  const limited = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const xff = deps.trustProxy > 0 ? req.headers["x-forwarded-for"] : undefined;
-    const forwardedFor = Array.isArray(xff) ? xff.join(", ") : xff;
-    const decision = deps.limiter.check(clientAddress(req.socket.remoteAddress, forwardedFor, deps.trustProxy));
-    if (decision.allowed) return false;
-    sendProblem(res, CommonProblems.tooManyRequests, { "retry-after": String(decision.retryAfterS) });
-    return true;
+  /** The 429 for a client over its budget, or undefined. `forwardedFor` counts only behind trusted proxies. */
+  const limited = (remoteAddress: string | undefined, forwardedFor: string | undefined): FrontAnswer | undefined => {
+    const decision = deps.limiter.check(clientAddress(remoteAddress, deps.trustProxy > 0 ? forwardedFor : undefined, deps.trustProxy));
+    return decision.allowed ? undefined : problemAnswer(CommonProblems.tooManyRequests, { "retry-after": String(decision.retryAfterS) });
   };
 
-  const relayAnswer = (res: ServerResponse, answer: GatewayAnswer, started: number): ForwardOutcome => {
+  /** The checks before the body counts: the rate limit, then the media type. Undefined: go on. */
+  const refused = (remoteAddress: string | undefined, forwardedFor: string | undefined, contentType: string | undefined): FrontAnswer | undefined => {
+    const tooMany = limited(remoteAddress, forwardedFor);
+    if (tooMany !== undefined) {
+      metrics.request("rate_limited");
+      return tooMany;
+    }
+    if (mediaType(contentType) !== OHTTP_REQUEST_MEDIA_TYPE) {
+      metrics.request("bad_media_type");
+      return problemAnswer(RelayProblems.unsupportedMediaType);
+    }
+    return undefined;
+  };
+
+  const relayAnswer = (answer: GatewayAnswer, started: number): { answer: FrontAnswer; outcome: ForwardOutcome } => {
     const type = mediaType(answer.contentType);
     if (answer.status === 200 && type === OHTTP_RESPONSE_MEDIA_TYPE) {
-      res.writeHead(200, {
-        "content-type": OHTTP_RESPONSE_MEDIA_TYPE,
-        "content-length": answer.body.length,
-        "cache-control": "no-store",
-      });
-      res.end(answer.body);
-      return "forwarded";
+      const headers = { "content-type": OHTTP_RESPONSE_MEDIA_TYPE, "cache-control": "no-store" };
+      return { answer: { status: 200, headers, body: answer.body }, outcome: "forwarded" };
     }
     if (answer.status >= 400 && answer.status <= 599) {
       // The gateway's own problem (for example RFC 9458's `ohttp-key` problem, which tells the
       // client to fetch keys again) is passed on as it is; anything else gets a body of ours.
-      if (type === PROBLEM_MEDIA_TYPE) {
-        res.writeHead(answer.status, {
-          "content-type": PROBLEM_MEDIA_TYPE,
-          "content-length": answer.body.length,
-          "cache-control": "no-store",
-        });
-        res.end(answer.body);
-      } else {
-        sendProblem(res, gatewayErrorProblem(answer.status));
-      }
-      return "gateway_error";
+      const passed: FrontAnswer =
+        type === PROBLEM_MEDIA_TYPE
+          ? { status: answer.status, headers: { "content-type": PROBLEM_MEDIA_TYPE, "cache-control": "no-store" }, body: answer.body }
+          : problemAnswer(gatewayErrorProblem(answer.status));
+      return { answer: passed, outcome: "gateway_error" };
     }
     const reason = answer.status === 200 ? "bad-media-type" : "bad-status";
     log.event("forward.failed", { outcome: "gateway_invalid", reason, durationMs: performance.now() - started });
-    sendProblem(res, RelayProblems.gatewayInvalid);
-    return "gateway_invalid";
+    return { answer: problemAnswer(RelayProblems.gatewayInvalid), outcome: "gateway_invalid" };
   };
 
-  const relay = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** One exchange with the gateway and the client's answer. Rejects only on a bug. */
+  const forward = async (body: Buffer): Promise<FrontAnswer> => {
+    const started = performance.now();
+    let outcome: ForwardOutcome;
+    let answer: FrontAnswer;
+    try {
+      ({ answer, outcome } = relayAnswer(await deps.gateway.forward(body), started));
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      const failure = GATEWAY_FAILURES[error.code];
+      outcome = failure.outcome;
+      log.event("forward.failed", { outcome, reason: error.code, durationMs: performance.now() - started });
+      answer = problemAnswer(failure.problem);
+    }
+    metrics.request(outcome);
+    metrics.forward(outcome, (performance.now() - started) / 1000);
+    return answer;
+  };
+
+  const internal = (): FrontAnswer => {
+    log.event("error.unexpected", { where: "request" });
+    return problemAnswer(CommonProblems.internal);
+  };
+
+  /** X-Forwarded-For on node:http (which joins repeated lines with ", "), read only behind trusted proxies. */
+  const forwardedForOf = (req: IncomingMessage): string | undefined => {
+    const value = deps.trustProxy > 0 ? req.headers[FORWARDED_FOR] : undefined;
+    return Array.isArray(value) ? value.join(", ") : value;
+  };
+
+  const bodyTimedOut = (): FrontAnswer => {
+    metrics.request("client_timeout");
+    return problemAnswer(CommonProblems.requestTimeout);
+  };
+
+  const bodyAborted = (): void => metrics.request("client_aborted");
+
+  const relayOnHttp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "POST") {
       metrics.request("bad_method");
       sendProblem(res, CommonProblems.methodNotAllowed, { allow: "POST" });
       return;
     }
-    if (limited(req, res)) {
-      metrics.request("rate_limited");
-      return;
-    }
-    if (mediaType(req.headers["content-type"]) !== OHTTP_REQUEST_MEDIA_TYPE) {
-      metrics.request("bad_media_type");
-      sendProblem(res, RelayProblems.unsupportedMediaType);
+    const early = refused(req.socket.remoteAddress, forwardedForOf(req), req.headers["content-type"]);
+    if (early !== undefined) {
+      write(res, early);
       return;
     }
     const body = await readBodyWithin(req, deps.maxBodyBytes, deps.bodyTimeoutMs);
@@ -176,29 +252,16 @@ export function createRelayApp(deps: RelayAppDeps): RequestListener {
       return;
     }
     if (body === "timeout") {
-      metrics.request("client_timeout");
       // The client is still sending: answer, then close rather than keep reading.
-      sendProblem(res, CommonProblems.requestTimeout, { connection: "close" });
+      write(res, bodyTimedOut(), { connection: "close" });
       return;
     }
     if (body === "aborted") {
-      metrics.request("client_aborted");
+      bodyAborted();
       res.destroy();
       return;
     }
-    const started = performance.now();
-    let outcome: ForwardOutcome;
-    try {
-      outcome = relayAnswer(res, await deps.gateway.forward(body), started);
-    } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      const failure = GATEWAY_FAILURES[error.code];
-      outcome = failure.outcome;
-      log.event("forward.failed", { outcome, reason: error.code, durationMs: performance.now() - started });
-      sendProblem(res, failure.problem);
-    }
-    metrics.request(outcome);
-    metrics.forward(outcome, (performance.now() - started) / 1000);
+    write(res, await forward(body));
   };
 
   const keys = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -207,8 +270,10 @@ export function createRelayApp(deps: RelayAppDeps): RequestListener {
       sendProblem(res, CommonProblems.methodNotAllowed, { allow: "GET, HEAD" });
       return;
     }
-    if (limited(req, res)) {
+    const tooMany = limited(req.socket.remoteAddress, forwardedForOf(req));
+    if (tooMany !== undefined) {
       metrics.keyRequest("rate_limited");
+      write(res, tooMany);
       return;
     }
     let config;
@@ -230,19 +295,22 @@ export function createRelayApp(deps: RelayAppDeps): RequestListener {
   };
 
   const unexpected = (res: ServerResponse): void => {
-    log.event("error.unexpected", { where: "request" });
-    if (res.headersSent) res.destroy();
-    else sendProblem(res, CommonProblems.internal);
+    if (res.headersSent) {
+      log.event("error.unexpected", { where: "request" });
+      res.destroy();
+    } else {
+      write(res, internal());
+    }
   };
 
-  return (req, res) => {
+  const listener: RequestListener = (req, res) => {
     const route = deps.observer.begin(req, res);
     switch (pathOf(req.url)) {
-      case "/relay":
+      case RELAY_PATH:
         route("relay");
-        relay(req, res).catch(() => unexpected(res));
+        relayOnHttp(req, res).catch(() => unexpected(res));
         return;
-      case "/ohttp-keys":
+      case KEYS_PATH:
         route("ohttp-keys");
         keys(req, res).catch(() => unexpected(res));
         return;
@@ -250,4 +318,11 @@ export function createRelayApp(deps: RelayAppDeps): RequestListener {
         sendProblem(res, CommonProblems.notFound);
     }
   };
+
+  const relay = (request: FrontRequest): Promise<FrontAnswer> => {
+    const early = refused(request.remoteAddress, request.fields.get(FORWARDED_FOR), request.contentType);
+    return early !== undefined ? Promise.resolve(early) : forward(request.body).catch(internal);
+  };
+
+  return { listener, relay, bodyTimedOut, bodyAborted, record: (status, ms) => deps.observer.record("POST", "relay", status, ms) };
 }

@@ -60,7 +60,7 @@ const MAX_BYTES = 16 * 1024 * 1024;
 function gatewayTarget(env: EnvReader, name: string, fallback: string): URL | undefined {
   const url = env.url(name, fallback);
   if (url === undefined) return undefined;
-  // node:http turns userinfo into an Authorization header: nothing but the body may be sent.
+  // Userinfo is a credential for the gateway, and nothing but the body may be sent: refused, not dropped.
   if (url.username !== "" || url.password !== "") {
     env.invalid(name, "must not contain credentials");
     return undefined;

@@ -1,18 +1,20 @@
 /**
- * The relay's only outbound traffic: one exchange with the gateway, over kept-alive connections.
+ * The relay's only outbound traffic: one exchange with the gateway, over kept-alive connections
+ * (service-kit's Http1Client: node:http's client, with its Agent, request and response objects
+ * and streams, was most of what the relay spent per request besides its listener).
  *
  * Invariants (RFC 9458, Section 7.2 and DESIGN.md, privacy contract):
- * - What is sent is chosen here, never copied from the client: the body bytes, `content-type`
- *   and `content-length`. node:http adds `host` and `connection`; nothing else goes out (no
- *   `via`, `forwarded`, `x-forwarded-for`, no user agent).
+ * - What is sent is chosen here, never copied from the client: exactly the request line, `host`
+ *   (the gateway's), `content-type: message/ohttp-req`, `content-length` and the body bytes.
+ *   Nothing else goes out (no `connection`, `via`, `forwarded`, `x-forwarded-for`, no user agent).
  * - No retries, anywhere: an OHTTP request may not be idempotent and a second copy would also be
- *   a replay for the gateway to reject. node:http does not retry; a request that fails on a
+ *   a replay for the gateway to reject. The client does not retry; a request that fails on a
  *   reused connection fails once.
- * - One deadline covers connecting, sending and reading the whole answer; the answer's body is
- *   bounded and read fully before the relay answers, so a client never gets a truncated 200.
+ * - One deadline covers waiting for a connection, connecting, sending and reading the whole
+ *   answer; the answer's body is bounded and read fully before the relay answers, so a client
+ *   never gets a truncated 200.
  */
-import http from "node:http";
-import https from "node:https";
+import { ExchangeFailure, Http1Client, type ExchangeResult, type Http1Answer, type Http1Request } from "@oblivious/service-kit";
 
 export const GatewayErrorCode = {
   /** The deadline passed. */
@@ -56,91 +58,73 @@ export interface GatewayClient {
   forward(body: Buffer): Promise<GatewayAnswer>;
   /** GETs the key configuration. Rejects with GatewayError. */
   fetchKeys(): Promise<GatewayAnswer>;
-  /** Closes the kept-alive connections. */
+  /** Closes the kept-alive connections (those in use, once their exchange ends). */
   close(): void;
 }
 
-const AGENT_OPTIONS = {
-  keepAlive: true,
-  // The most recently used connection is the least likely to have been closed by the gateway.
-  scheduling: "lifo",
-  maxSockets: 512,
-  maxFreeSockets: 64,
-  // Idle connections are closed after this, or 1 s before the gateway's `Keep-Alive: timeout`
-  // hint if that is sooner (node:http honours the hint), so the relay rarely writes a request
-  // on a connection the gateway is closing: such a request fails once and is not re-sent.
-  timeout: 4000,
-} as const;
+/** Most connections to the gateway at once; further forwards wait for one, within their deadline. */
+const MAX_CONNECTIONS = 512;
+/** Key fetches are rare and shared by concurrent misses (key-cache.ts). */
+const MAX_KEY_CONNECTIONS = 2;
 
-function classify(error: unknown): GatewayError {
-  if (error instanceof GatewayError) return error;
-  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-  return new GatewayError(typeof code === "string" && code.startsWith("HPE_") ? GatewayErrorCode.Protocol : GatewayErrorCode.Unreachable);
-}
+const FAILURE_CODE: Readonly<Record<ExchangeFailure, GatewayErrorCode>> = {
+  [ExchangeFailure.Error]: GatewayErrorCode.Unreachable,
+  [ExchangeFailure.Malformed]: GatewayErrorCode.Protocol,
+  [ExchangeFailure.TooLarge]: GatewayErrorCode.TooLarge,
+  // Cannot happen: the path comes from a parsed URL and the fields are constants.
+  [ExchangeFailure.Invalid]: GatewayErrorCode.Protocol,
+};
 
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(", ") : value;
+const FORWARD_FIELDS = ["content-type", "message/ohttp-req"] as const;
+const KEYS_FIELDS = ["accept", "application/ohttp-keys"] as const;
+
+/**
+ * What the relay reads of an answer, as node:http would give it: the first `content-type` (a
+ * field with one value), every `cache-control` line joined with ", ".
+ */
+function gatewayAnswer(answer: Http1Answer): GatewayAnswer {
+  let contentType: string | undefined;
+  let cacheControl: string | undefined;
+  for (const [name, value] of answer.headers) {
+    const lower = name.toLowerCase();
+    if (lower === "content-type") contentType ??= value;
+    else if (lower === "cache-control") cacheControl = cacheControl === undefined ? value : `${cacheControl}, ${value}`;
+  }
+  return { status: answer.status, contentType, cacheControl, body: answer.body };
 }
 
 export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
-  const agents = { "http:": new http.Agent(AGENT_OPTIONS), "https:": new https.Agent(AGENT_OPTIONS) };
   const gatewayUrl = new URL(options.gatewayUrl);
   const keysUrl = new URL(options.keysUrl);
+  const gatewayPath = gatewayUrl.pathname + gatewayUrl.search;
+  const keysPath = keysUrl.pathname + keysUrl.search;
+  const gateway = new Http1Client(new URL(gatewayUrl.origin), { connections: MAX_CONNECTIONS, maxResponseBytes: options.maxResponseBytes });
+  // The key configuration usually comes from the gateway's own origin, over the same connections.
+  const keys =
+    keysUrl.origin === gatewayUrl.origin
+      ? gateway
+      : new Http1Client(new URL(keysUrl.origin), { connections: MAX_KEY_CONNECTIONS, maxResponseBytes: options.maxResponseBytes });
 
-  const exchange = (url: URL, method: "GET" | "POST", headers: Readonly<Record<string, string>>, body?: Buffer): Promise<GatewayAnswer> =>
+  const exchange = (client: Http1Client, request: Http1Request): Promise<GatewayAnswer> =>
     new Promise((resolve, reject) => {
-      const secure = url.protocol === "https:";
-      const req = (secure ? https : http).request(url, { method, headers, agent: secure ? agents["https:"] : agents["http:"] });
-      let settled = false;
-      const fail = (error: GatewayError): void => {
-        if (settled) return;
-        settled = true;
+      const deadline = setTimeout(() => {
+        // Closes the connection: it may still carry part of an answer.
+        pending.abort();
+        reject(new GatewayError(GatewayErrorCode.Timeout));
+      }, options.timeoutMs);
+      const pending = client.request(request, (result: ExchangeResult) => {
         clearTimeout(deadline);
-        // Discards the connection: it may still carry part of an answer.
-        req.destroy();
-        reject(error);
-      };
-      const deadline = setTimeout(() => fail(new GatewayError(GatewayErrorCode.Timeout)), options.timeoutMs);
-      req.on("error", (error) => fail(classify(error)));
-      req.on("response", (res) => {
-        const declared = Number(res.headers["content-length"]);
-        if (declared > options.maxResponseBytes) {
-          fail(new GatewayError(GatewayErrorCode.TooLarge));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > options.maxResponseBytes) fail(new GatewayError(GatewayErrorCode.TooLarge));
-          else chunks.push(chunk);
-        });
-        res.on("error", (error) => fail(classify(error)));
-        res.on("close", () => {
-          if (!res.complete) fail(new GatewayError(GatewayErrorCode.Unreachable));
-        });
-        res.on("end", () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(deadline);
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: header(res.headers["content-type"]),
-            cacheControl: header(res.headers["cache-control"]),
-            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
-          });
-        });
+        if (result.ok) resolve(gatewayAnswer(result.answer));
+        else reject(new GatewayError(FAILURE_CODE[result.failure]));
       });
-      req.end(body);
     });
 
   return {
-    forward: (body) =>
-      exchange(gatewayUrl, "POST", { "content-type": "message/ohttp-req", "content-length": String(body.length) }, body),
-    fetchKeys: () => exchange(keysUrl, "GET", { accept: "application/ohttp-keys" }),
+    forward: (body) => exchange(gateway, { method: "POST", path: gatewayPath, headers: FORWARD_FIELDS, body }),
+    fetchKeys: () => exchange(keys, { method: "GET", path: keysPath, headers: KEYS_FIELDS, body: new Uint8Array(0) }),
     close: () => {
-      agents["http:"].destroy();
-      agents["https:"].destroy();
+      gateway.close();
+      keys.close();
     },
   };
 }

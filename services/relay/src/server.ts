@@ -1,12 +1,12 @@
 /**
  * Builds the relay's real dependencies from a RelayConfig and runs it: the public listener
- * (bare node:http, see app.ts), the admin listener with /metrics, /healthz and /readyz, and a
- * graceful drain on stop (in-flight forwards finish, then the gateway connections close).
+ * (service-kit's node:net front for `POST /relay`, the node:http listener of app.ts for
+ * everything else), the admin listener with /metrics, /healthz and /readyz, and a graceful drain
+ * on stop (in-flight forwards finish, then the gateway connections close).
  */
-import { createServer } from "node:http";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { createHttpObserver, createLogger, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
-import { createRelayApp } from "./app.js";
+import { Http1Front, createHttpObserver, createLogger, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { FORWARDED_FOR, RELAY_PATH, createRelay } from "./app.js";
 import type { RelayConfig } from "./config.js";
 import { RELAY_ROUTES, relayEvents, type RelayEvents, type RelayLogger } from "./events.js";
 import { createGatewayClient } from "./forward.js";
@@ -58,7 +58,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
       else log.event("keys.fetch_failed", { reason: outcome.reason, stale: outcome.stale });
     },
   });
-  const app = createRelayApp({
+  const relay = createRelay({
     gateway,
     keyCache,
     limiter,
@@ -69,13 +69,24 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     bodyTimeoutMs: config.timeoutMs,
     trustProxy: config.trustProxy,
   });
-  // app.ts answers a slow body with a problem after `timeoutMs`; node's own limits (a bare 408)
-  // are a backstop just behind it, and also end the draining of a refused body.
-  const requestTimeout = config.timeoutMs + 2000;
-  const server = createServer(
-    { requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: 1000 },
-    app,
-  );
+  // A slow body gets the relay's problem after `timeoutMs` (on the front through `bodyTimedOut`,
+  // on node:http in app.ts); the request limits (a bare 408) are a backstop just behind it, and
+  // also end the draining of a refused body.
+  const requestTimeoutMs = config.timeoutMs + 2000;
+  const server = new Http1Front({
+    paths: [RELAY_PATH],
+    maxBodyBytes: config.maxBodyBytes,
+    // The client's X-Forwarded-For is read only when a trusted proxy wrote part of it.
+    fields: config.trustProxy > 0 ? [FORWARDED_FOR] : [],
+    handle: relay.relay,
+    record: (_path, status, ms) => relay.record(status, ms),
+    timedOut: relay.bodyTimedOut,
+    aborted: relay.bodyAborted,
+    fallback: relay.listener,
+    headersTimeoutMs: Math.min(60_000, requestTimeoutMs),
+    requestTimeoutMs,
+    bodyTimeoutMs: config.timeoutMs,
+  });
   const closeDependencies = async (): Promise<void> => {
     limiter.close();
     gateway.close();

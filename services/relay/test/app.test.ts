@@ -1,11 +1,12 @@
-/** The handler alone, driven by supertest, with fake dependencies. */
+/** The handlers alone (node:http driven by supertest, the front's by a raw socket), with fake dependencies. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { Registry } from "prom-client";
-import { createHttpObserver, createLogger } from "@oblivious/service-kit";
-import { LineCapture } from "@oblivious/test-kit";
-import { createRelayApp, createRelayMetrics, RELAY_ROUTES, relayEvents, type GatewayAnswer, type RelayAppDeps } from "../src/index.js";
+import { Http1Front, createHttpObserver, createLogger } from "@oblivious/service-kit";
+import { LineCapture, RawHttpClient } from "@oblivious/test-kit";
+import { createRelay, createRelayApp, createRelayMetrics, RELAY_ROUTES, relayEvents, type GatewayAnswer, type RelayAppDeps } from "../src/index.js";
 
 function deps(forward: (body: Buffer) => Promise<GatewayAnswer>): { deps: RelayAppDeps; logs: LineCapture; registry: Registry } {
   const logs = new LineCapture();
@@ -52,4 +53,25 @@ test("app: an unforeseen failure is a 500 problem that echoes nothing, logged as
   assert.deepEqual(JSON.parse(res.text), { type: "about:blank", title: "Internal Server Error", status: 500 });
   assert.doesNotMatch(res.text + logs.text, /canary/);
   assert.deepEqual(logs.events("error.unexpected").map((e) => e["where"]), ["request"]);
+});
+
+test("app: on the node:net front too, an unforeseen failure is a 500 problem that echoes nothing, logged as a declared event", async (t) => {
+  const { deps: d, logs, registry } = deps(() => Promise.reject(new Error("internal detail canary-7741")));
+  const relay = createRelay(d);
+  const front = new Http1Front({ paths: ["/relay"], maxBodyBytes: 1024, handle: relay.relay, record: (_p, status, ms) => relay.record(status, ms), fallback: relay.listener });
+  await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
+  const c = new RawHttpClient((front.address() as AddressInfo).port);
+  t.after(async () => {
+    c.destroy();
+    front.closeAllConnections();
+    await new Promise((r) => front.close(r));
+  });
+  c.send("POST /relay HTTP/1.1\r\nHost: relay\r\nContent-Type: message/ohttp-req\r\nContent-Length: 1\r\n\r\nx");
+  const res = await c.answer();
+  assert.equal(res.status, 500);
+  assert.equal(res.headers.get("content-type"), "application/problem+json");
+  assert.deepEqual(JSON.parse(res.body), { type: "about:blank", title: "Internal Server Error", status: 500 });
+  assert.doesNotMatch(res.body + logs.text, /canary/);
+  assert.deepEqual(logs.events("error.unexpected").map((e) => e["where"]), ["request"]);
+  assert.match(await registry.metrics(), /http_request_duration_seconds_count\{route="relay",method="POST",status_class="5xx"\} 1/);
 });

@@ -38,7 +38,8 @@ export const echoReversed: StubHandler = (received, res) => {
   res.end(body);
 };
 
-export async function startStubGateway(handler: StubHandler = echoReversed): Promise<StubGateway> {
+/** A node:http gateway stand-in on loopback: on `port` (a restart on the same address), or any free port. */
+export async function startStubGateway(handler: StubHandler = echoReversed, port = 0): Promise<StubGateway> {
   const stub: StubGateway = {
     origin: "",
     received: [],
@@ -60,7 +61,7 @@ export async function startStubGateway(handler: StubHandler = echoReversed): Pro
   server.on("connection", () => {
     stub.connections += 1;
   });
-  return Object.assign(stub, { origin: await listen(server), close: () => closeServer(server) });
+  return Object.assign(stub, { origin: await listen(server, port), close: () => closeServer(server) });
 }
 
 export interface ClientAnswer {

@@ -1,7 +1,10 @@
 /**
- * HTTP/1.1 field syntax shared by the gateway's own wire code: its public listener (front.ts),
- * its client for targets (target-client.ts) and what it forwards (forward.ts).
+ * HTTP/1.1 field syntax shared by the services' own wire code: the hot-path listener
+ * (http1-front.ts), the client (http1-client.ts) and what the gateway forwards to its targets.
  */
+
+/** A field line as sent or received: its name (case kept) and its value. */
+export type Http1Field = readonly [name: string, value: string];
 
 /** A token (RFC 9110 §5.6.2): a method or a field name. */
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -14,7 +17,7 @@ export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * surrounding spaces and tabs. Undefined for anything else (obs-fold included: its line starts
  * with a space, which no token holds).
  */
-export function fieldLine(line: string): readonly [name: string, value: string] | undefined {
+export function fieldLine(line: string): Http1Field | undefined {
   const colon = line.indexOf(":");
   if (colon <= 0) return undefined;
   const name = line.slice(0, colon);

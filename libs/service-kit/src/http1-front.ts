@@ -1,15 +1,18 @@
 /**
- * The gateway's public listener: a node:net server that answers the one request shape of its hot
- * path itself, and hands every other connection to node:http.
+ * A public listener for a service's hot path: a node:net server that answers the one request
+ * shape of that path itself, and hands every other connection to node:http.
  *
- * Why: node:http's request and response objects, streams and events cost about 60 µs a request
- * on this machine, more than half of the HPKE work they carry (about 90 µs for open and seal),
- * and the gateway must reach at least half the raw HPKE rate over HTTP. The benchmark's reference
- * rows show it: a gateway that does nothing but HPKE and a forward stays under half on node:http.
+ * Why: node:http's request and response objects, streams and events cost tens of microseconds a
+ * request on this machine. In the gateway they cost about 60 µs, more than half of the HPKE work
+ * they carry (about 90 µs for open and seal). The relay's own work is a rate-limit check and a
+ * forward; with this listener and Http1Client instead of node:http's server and client, its CPU
+ * per request in the running stack at 250 requests/s fell from about 470 to about 360 µs (the
+ * rest is mostly the kernel's socket calls and the event loop). A hot path that is one POST of a
+ * bounded body and one whole answer needs none of that machinery.
  *
  * What it answers itself, and nothing else: an HTTP/1.1 request whose request line is exactly
- * `POST /gateway HTTP/1.1` or `POST /.well-known/ohttp-gateway HTTP/1.1`, whose field lines are
- * all well-formed (a token, a colon, a value of visible bytes, spaces and tabs), with exactly one
+ * `POST <path> HTTP/1.1` for one of the configured paths (no query), whose field lines are all
+ * well-formed (a token, a colon, a value of visible bytes, spaces and tabs), with exactly one
  * `Host`, exactly one `Content-Length` of plain digits within the body limit, at most one
  * `Content-Type`, no `Transfer-Encoding`, no `Expect`, no `Upgrade`, no `Connection` other than
  * `keep-alive` or `close`, and a head of at most 16 KiB. The body is then exactly Content-Length
@@ -19,26 +22,47 @@
  * Anything else (another method or path, chunked framing, an oversized body, a head that is not
  * plainly well-formed, HTTP/1.0) is not judged here: at that request's first byte the connection
  * with every byte not yet consumed goes to a node:http server (`server.emit("connection")`), which
- * applies its full rules and the gateway's node:http listener for the rest of the connection's
+ * applies its full rules and the service's node:http listener for the rest of the connection's
  * life. So the subset parsed here only has to be right about what it accepts; everything it does
  * not accept gets node:http's answer (400, 404, 405, 411, 413, 431...).
  *
+ * The handler gets the path, the content type, the body, the peer's address and the values of
+ * the fields it asked for by name; no other field of the request is kept.
+ *
  * Connections it keeps obey the same limits as node:http's: a head must arrive within
  * `headersTimeoutMs` of its first byte, a whole request within `requestTimeoutMs` (408 and close
- * otherwise), and an idle keep-alive connection closes after `keepAliveTimeoutMs`. Answers carry
- * `Date` (RFC 9110 §6.6.1) and `Connection: close` when the client asked for it or the server is
- * draining. Requests are answered in order; pipelined bytes wait, bounded, for the answer before.
+ * otherwise), and an idle keep-alive connection closes after `keepAliveTimeoutMs`. A service may
+ * also bound the body alone (`bodyTimeoutMs`, from the end of the head) and answer that timeout
+ * itself. Answers carry `Date` (RFC 9110 §6.6.1) and `Connection: close` when the client asked for
+ * it or the server is draining. Requests are answered in order; pipelined bytes wait, bounded, for
+ * the answer before.
  */
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type ServerResponse, type Server as HttpServer } from "node:http";
 import { Server as NetServer, type Socket } from "node:net";
-import { formatHttpDate } from "./date.js";
+import { currentHttpDate } from "./http-date.js";
 import { fieldLine } from "./http1.js";
 
-/** A whole answer (lower-case header names, no framing headers). */
+/** A whole answer (lower-case header names, no framing headers: no content-length, connection). */
 export interface FrontAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
+}
+
+/** One request of the hot path, read whole. */
+export interface FrontRequest {
+  /** One of `FrontOptions.paths`. */
+  readonly path: string;
+  readonly contentType: string | undefined;
+  readonly body: Buffer;
+  /** The connection's peer, as node:http's `req.socket.remoteAddress`. */
+  readonly remoteAddress: string | undefined;
+  /**
+   * The fields named in `FrontOptions.fields` that the request carries, by lower-case name. Lines
+   * of the same name are joined with ", ", as node:http joins fields it has no rule of its own
+   * for (`X-Forwarded-For` among them).
+   */
+  readonly fields: ReadonlyMap<string, string>;
 }
 
 export interface FrontOptions {
@@ -46,15 +70,26 @@ export interface FrontOptions {
   readonly paths: readonly string[];
   /** The largest body answered here; a larger declared length goes to node:http (413). */
   readonly maxBodyBytes: number;
+  /** Lower-case names of the fields `handle` gets (`FrontRequest.fields`); none by default. */
+  readonly fields?: readonly string[];
   /** Answers one request. Must not reject. */
-  readonly handle: (path: string, contentType: string | undefined, body: Buffer) => Promise<FrontAnswer>;
-  /** Called once per request answered here, when its answer has been written. */
+  readonly handle: (request: FrontRequest) => Promise<FrontAnswer>;
+  /** Called once per request answered here (by `handle` or `timedOut`), when its answer has been written. */
   readonly record: (path: string, status: number, ms: number) => void;
   /** The listener of everything else. */
   readonly fallback: (req: IncomingMessage, res: ServerResponse) => void;
   readonly headersTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
   readonly keepAliveTimeoutMs?: number;
+  /** How long a body may take after its head; only `requestTimeoutMs` bounds it by default. */
+  readonly bodyTimeoutMs?: number;
+  /**
+   * The answer to a request whose head was accepted here but whose body did not arrive in time;
+   * the connection closes after it. Without it, a bare 408 problem, as node:http's own.
+   */
+  readonly timedOut?: (path: string) => FrontAnswer;
+  /** Told when a client goes away between the head accepted here and the end of its body. */
+  readonly aborted?: (path: string) => void;
 }
 
 /** The longest head answered here (node:http allows 16 KiB too, then answers 431). */
@@ -62,8 +97,9 @@ export const MAX_HEAD_BYTES = 16 * 1024;
 const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
 const DIGITS = /^[0-9]{1,15}$/;
 const TIMEOUT_BODY = JSON.stringify({ type: "about:blank", title: "Request Timeout", status: 408 });
-/** How often deadlines are checked: node:http checks its own once a second too. */
+/** How often deadlines are checked at most: a second, as node:http is told to (`connectionsCheckingInterval`). */
 const SWEEP_MS = 1000;
+const NO_FIELDS: ReadonlyMap<string, string> = new Map();
 
 const State = {
   /** Between requests: waiting for a first byte (keep-alive deadline). */
@@ -84,15 +120,17 @@ interface Head {
   readonly contentType: string | undefined;
   readonly length: number;
   readonly close: boolean;
+  /** The requested fields, when the request carries any of them. */
+  readonly fields?: ReadonlyMap<string, string>;
   /** Index of the body's first byte in the pending bytes. */
   readonly bodyStart: number;
 }
 
 /**
  * Parses a head (without its final CRLFCRLF) into what the hot path needs, or `undefined` for
- * anything outside the subset described above.
+ * anything outside the subset described above. `wanted` names (lower case) the fields to keep.
  */
-export function parseHead(head: string, paths: readonly string[], maxBodyBytes: number): Omit<Head, "bodyStart"> | undefined {
+export function parseHead(head: string, paths: readonly string[], maxBodyBytes: number, wanted: readonly string[] = []): Omit<Head, "bodyStart"> | undefined {
   const lines = head.split("\r\n");
   const requestLine = lines[0] ?? "";
   if (!requestLine.startsWith("POST ") || !requestLine.endsWith(" HTTP/1.1")) return undefined;
@@ -102,11 +140,13 @@ export function parseHead(head: string, paths: readonly string[], maxBodyBytes: 
   let length: string | undefined;
   let contentType: string | undefined;
   let close = false;
+  let fields: Map<string, string> | undefined;
   for (let i = 1; i < lines.length; i++) {
     const field = fieldLine(lines[i] as string);
     if (field === undefined) return undefined;
     const [name, value] = field;
-    switch (name.toLowerCase()) {
+    const lower = name.toLowerCase();
+    switch (lower) {
       case "host":
         hosts++;
         break;
@@ -129,26 +169,18 @@ export function parseHead(head: string, paths: readonly string[], maxBodyBytes: 
       case "upgrade":
         return undefined;
       default:
+        if (wanted.length > 0 && wanted.includes(lower)) {
+          fields ??= new Map();
+          const before = fields.get(lower);
+          fields.set(lower, before === undefined ? value : `${before}, ${value}`);
+        }
         break;
     }
   }
   if (hosts !== 1 || length === undefined) return undefined;
   const bytes = Number(length);
   if (bytes > maxBodyBytes) return undefined;
-  return { path, contentType, length: bytes, close };
-}
-
-/** `Date` in IMF-fixdate, made once a second. */
-let dateSecond = 0;
-let dateValue = "";
-function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateValue = formatHttpDate(now);
-  }
-  return dateValue;
+  return fields === undefined ? { path, contentType, length: bytes, close } : { path, contentType, length: bytes, close, fields };
 }
 
 class Connection {
@@ -160,18 +192,26 @@ class Connection {
   head: Head | undefined;
   /** When the current request's first byte came (or the connection went idle). */
   since = performance.now();
+  /** When the current request's head was complete. */
+  bodySince = 0;
+  /** Read once: a destroyed socket no longer knows its peer. */
+  readonly remoteAddress: string | undefined;
 
-  constructor(readonly socket: Socket) {}
+  constructor(readonly socket: Socket) {
+    this.remoteAddress = socket.remoteAddress;
+  }
 }
 
-export class GatewayFront extends NetServer {
+export class Http1Front extends NetServer {
   readonly #options: FrontOptions;
+  readonly #wanted: readonly string[];
   readonly #fallback: HttpServer;
   readonly #connections = new Set<Connection>();
   readonly #sweeper: NodeJS.Timeout;
   readonly #headersTimeoutMs: number;
   readonly #requestTimeoutMs: number;
   readonly #keepAliveTimeoutMs: number;
+  readonly #bodyTimeoutMs: number;
   readonly #keepAliveSeconds: number;
   #draining = false;
 
@@ -179,11 +219,16 @@ export class GatewayFront extends NetServer {
     // As node:http: a client that half-closes after its request still gets its answer.
     super({ allowHalfOpen: true });
     this.#options = options;
+    this.#wanted = options.fields ?? [];
     this.#headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 5_000;
+    this.#bodyTimeoutMs = options.bodyTimeoutMs ?? Infinity;
     this.#keepAliveSeconds = Math.floor(this.#keepAliveTimeoutMs / 1000);
-    this.#fallback = createHttpServer(options.fallback);
+    // A deadline is met within a quarter of its length (a second at most), here and on node:http.
+    const shortest = Math.min(this.#headersTimeoutMs, this.#requestTimeoutMs, this.#keepAliveTimeoutMs, this.#bodyTimeoutMs);
+    const sweepMs = Math.max(10, Math.min(SWEEP_MS, Math.floor(shortest / 4)));
+    this.#fallback = createHttpServer({ connectionsCheckingInterval: sweepMs }, options.fallback);
     this.#fallback.headersTimeout = this.#headersTimeoutMs;
     this.#fallback.requestTimeout = this.#requestTimeoutMs;
     this.#fallback.keepAliveTimeout = this.#keepAliveTimeoutMs;
@@ -195,7 +240,7 @@ export class GatewayFront extends NetServer {
       clearInterval(this.#sweeper);
       this.#fallback.close();
     });
-    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
+    this.#sweeper = setInterval(() => this.#sweep(), sweepMs);
     this.#sweeper.unref();
   }
 
@@ -222,16 +267,26 @@ export class GatewayFront extends NetServer {
     this.#connections.add(c);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.#data(c, chunk));
-    socket.on("error", () => this.#drop(c));
+    socket.on("error", () => {
+      this.#abandoned(c);
+      this.#drop(c);
+    });
     socket.on("close", () => {
+      this.#abandoned(c);
       c.state = State.Gone;
       this.#connections.delete(c);
     });
     // A client that half-closes asks nothing more: what is being answered is answered, then the
     // connection closes; a request cut short is dropped.
     socket.on("end", () => {
+      this.#abandoned(c);
       if (c.state !== State.Busy) this.#end(c);
     });
+  }
+
+  /** A client gone before its body was whole (not a connection this server cut). */
+  #abandoned(c: Connection): void {
+    if (c.state === State.Body && c.head !== undefined) this.#options.aborted?.(c.head.path);
   }
 
   #data(c: Connection, chunk: Buffer): void {
@@ -260,13 +315,15 @@ export class GatewayFront extends NetServer {
         else c.scanned = Math.max(0, c.pending.length - 3);
         return;
       }
-      const parsed = end <= MAX_HEAD_BYTES ? parseHead(c.pending.toString("latin1", 0, end), this.#options.paths, this.#options.maxBodyBytes) : undefined;
+      const parsed =
+        end <= MAX_HEAD_BYTES ? parseHead(c.pending.toString("latin1", 0, end), this.#options.paths, this.#options.maxBodyBytes, this.#wanted) : undefined;
       if (parsed === undefined) {
         this.#handOver(c);
         return;
       }
       c.head = { ...parsed, bodyStart: end + 4 };
       c.state = State.Body;
+      c.bodySince = performance.now();
     }
     const head = c.head as Head;
     const bodyEnd = head.bodyStart + head.length;
@@ -279,16 +336,17 @@ export class GatewayFront extends NetServer {
 
   #answer(c: Connection, head: Head, body: Buffer): void {
     const started = performance.now();
-    void this.#options.handle(head.path, head.contentType, body).then((answer) => {
+    const request: FrontRequest = {
+      path: head.path,
+      contentType: head.contentType,
+      body,
+      remoteAddress: c.remoteAddress,
+      fields: head.fields ?? NO_FIELDS,
+    };
+    void this.#options.handle(request).then((answer) => {
       if (c.state === State.Gone) return;
       const close = head.close || this.#draining;
-      const lines = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? "Unknown"}`];
-      for (const [name, value] of Object.entries(answer.headers)) lines.push(`${name}: ${value}`);
-      lines.push(`content-length: ${answer.body.length}`, `date: ${httpDate()}`);
-      // As node:http: the idle limit, so that a client's pool closes first (RFC 9112 §9.3).
-      lines.push(close ? "connection: close" : `connection: keep-alive\r\nkeep-alive: timeout=${this.#keepAliveSeconds}`, "", "");
-      const headBytes = Buffer.from(lines.join("\r\n"), "latin1");
-      c.socket.write(Buffer.concat([headBytes, answer.body], headBytes.length + answer.body.length));
+      c.socket.write(this.#serialize(answer, close));
       this.#options.record(head.path, answer.status, performance.now() - started);
       if (close || c.socket.readableEnded) {
         this.#end(c);
@@ -300,6 +358,16 @@ export class GatewayFront extends NetServer {
       if (c.socket.isPaused()) c.socket.resume();
       this.#advance(c);
     });
+  }
+
+  #serialize(answer: FrontAnswer, close: boolean): Buffer {
+    const lines = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? "Unknown"}`];
+    for (const [name, value] of Object.entries(answer.headers)) lines.push(`${name}: ${value}`);
+    lines.push(`content-length: ${answer.body.length}`, `date: ${currentHttpDate()}`);
+    // As node:http: the idle limit, so that a client's pool closes first (RFC 9112 §9.3).
+    lines.push(close ? "connection: close" : `connection: keep-alive\r\nkeep-alive: timeout=${this.#keepAliveSeconds}`, "", "");
+    const headBytes = Buffer.from(lines.join("\r\n"), "latin1");
+    return Buffer.concat([headBytes, answer.body], headBytes.length + answer.body.length);
   }
 
   /** node:http answers this request and every later one on the connection, from its first unconsumed byte. */
@@ -331,24 +399,33 @@ export class GatewayFront extends NetServer {
     c.socket.destroy();
   }
 
-  /** Deadlines: a head within headersTimeoutMs, a request within requestTimeoutMs, idle within keepAliveTimeoutMs. */
+  /** Deadlines: a head within headersTimeoutMs, a request within requestTimeoutMs (its body within bodyTimeoutMs), idle within keepAliveTimeoutMs. */
   #sweep(): void {
     const now = performance.now();
     for (const c of this.#connections) {
       const age = now - c.since;
       if (c.state === State.Idle && age > this.#keepAliveTimeoutMs) this.#drop(c);
-      else if ((c.state === State.Head && age > this.#headersTimeoutMs) || (c.state === State.Body && age > this.#requestTimeoutMs)) this.#timeOut(c);
+      else if (c.state === State.Head && age > this.#headersTimeoutMs) this.#timeOut(c);
+      else if (c.state === State.Body && (age > this.#requestTimeoutMs || now - c.bodySince > this.#bodyTimeoutMs)) this.#timeOut(c);
     }
   }
 
-  /** As node:http does, 408 and close, with a problem body. */
+  /** As node:http does, 408 and close; the service's own answer once the path is known, if it has one. */
   #timeOut(c: Connection): void {
+    const path = c.state === State.Body ? c.head?.path : undefined;
     c.state = State.Gone;
     this.#connections.delete(c);
-    c.socket.end(
-      `HTTP/1.1 408 Request Timeout\r\ncontent-type: application/problem+json\r\ncontent-length: ${TIMEOUT_BODY.length}\r\n` +
-        `date: ${httpDate()}\r\nconnection: close\r\n\r\n${TIMEOUT_BODY}`,
-    );
+    const timedOut = this.#options.timedOut;
+    if (path !== undefined && timedOut !== undefined) {
+      const answer = timedOut(path);
+      c.socket.end(this.#serialize(answer, true));
+      this.#options.record(path, answer.status, performance.now() - c.bodySince);
+    } else {
+      c.socket.end(
+        `HTTP/1.1 408 Request Timeout\r\ncontent-type: application/problem+json\r\ncontent-length: ${TIMEOUT_BODY.length}\r\n` +
+          `date: ${currentHttpDate()}\r\nconnection: close\r\n\r\n${TIMEOUT_BODY}`,
+      );
+    }
     c.socket.destroySoon();
   }
 }

@@ -1,20 +1,20 @@
 /**
- * The public listener's own mechanics (front.ts), with a stub hot path: what it answers itself,
- * what it hands to node:http (at a connection's start and between requests, with every unconsumed
- * byte), framing, pipelining, deadlines, draining, and random bytes. The whole gateway runs on
- * this listener in every other gateway test.
+ * The hot-path listener's own mechanics (http1-front.ts), with a stub hot path: what it answers
+ * itself, what it hands to node:http (at a connection's start and between requests, with every
+ * unconsumed byte), framing, pipelining, deadlines, draining, and random bytes. The gateway and
+ * the relay run on this listener in their own tests.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { connect, type Socket } from "node:net";
 import fc from "fast-check";
-import { GatewayFront, MAX_HEAD_BYTES, parseHead, type FrontOptions } from "../src/front.js";
+import { RawHttpClient } from "@oblivious/test-kit";
+import { Http1Front, MAX_HEAD_BYTES, parseHead, type FrontOptions, type FrontRequest } from "../src/http1-front.js";
 
 const PATHS = ["/gateway", "/.well-known/ohttp-gateway"];
 
 interface Started {
   readonly port: number;
-  readonly front: GatewayFront;
+  readonly front: Http1Front;
   readonly fast: string[];
   readonly recorded: { path: string; status: number }[];
   readonly close: () => Promise<void>;
@@ -24,10 +24,10 @@ interface Started {
 async function start(options: Partial<FrontOptions> = {}, handleDelayMs = 0): Promise<Started> {
   const fast: string[] = [];
   const recorded: { path: string; status: number }[] = [];
-  const front = new GatewayFront({
+  const front = new Http1Front({
     paths: PATHS,
     maxBodyBytes: 1024,
-    handle: async (path, contentType, body) => {
+    handle: async ({ path, contentType, body }) => {
       fast.push(path);
       if (handleDelayMs > 0) await new Promise((r) => setTimeout(r, handleDelayMs));
       return { status: 200, headers: { "content-type": "text/plain" }, body: Buffer.from(`fast ${contentType ?? "-"} ${body.toString("latin1")}`) };
@@ -58,85 +58,12 @@ async function start(options: Partial<FrontOptions> = {}, handleDelayMs = 0): Pr
   };
 }
 
-interface Answer {
-  readonly status: number;
-  readonly headers: Map<string, string>;
-  readonly body: string;
-}
-
-/** Reads answers off a raw socket: a minimal HTTP/1.1 response reader (content-length framing only). */
-class RawClient {
-  readonly socket: Socket;
-  #buffer = Buffer.alloc(0);
-  #waiters: (() => void)[] = [];
-  closed = false;
-
-  constructor(port: number) {
-    this.socket = connect(port, "127.0.0.1");
-    this.socket.on("data", (c: Buffer) => {
-      this.#buffer = Buffer.concat([this.#buffer, c]);
-      this.#wake();
-    });
-    this.socket.on("close", () => {
-      this.closed = true;
-      this.#wake();
-    });
-    this.socket.on("error", () => undefined);
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  send(bytes: string | Buffer): void {
-    this.socket.write(bytes);
-  }
-
-  async answer(timeoutMs = 5000): Promise<Answer> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const end = this.#buffer.indexOf("\r\n\r\n");
-      if (end >= 0) {
-        const lines = this.#buffer.toString("latin1", 0, end).split("\r\n");
-        const headers = new Map(
-          lines.slice(1).map((l) => {
-            const i = l.indexOf(":");
-            return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()] as [string, string];
-          }),
-        );
-        const length = Number(headers.get("content-length") ?? "0");
-        if (this.#buffer.length >= end + 4 + length) {
-          const body = this.#buffer.toString("latin1", end + 4, end + 4 + length);
-          this.#buffer = this.#buffer.subarray(end + 4 + length);
-          return { status: Number(lines[0]?.split(" ")[1]), headers, body };
-        }
-      }
-      if (this.closed) throw new Error("closed before a whole answer");
-      if (Date.now() > deadline) throw new Error("no answer in time");
-      await new Promise<void>((r) => {
-        this.#waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-  }
-
-  async closedWithin(ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    return this.closed;
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-}
-
 const post = (path: string, body: string, extra = ""): string =>
   `POST ${path} HTTP/1.1\r\nHost: gw\r\nContent-Type: message/ohttp-req\r\nContent-Length: ${Buffer.byteLength(body, "latin1")}\r\n${extra}\r\n${body}`;
 
 test("front: the hot path's request shape is answered here, with Date, length and keep-alive; pipelined requests in order", async () => {
   const s = await start();
-  const c = new RawClient(s.port);
+  const c = new RawHttpClient(s.port);
   try {
     c.send(post("/gateway", "one") + post("/.well-known/ohttp-gateway", "two") + post("/gateway", ""));
     const a = await c.answer();
@@ -163,7 +90,7 @@ test("front: the hot path's request shape is answered here, with Date, length an
 
 test("front: a body split across many packets, and a head split byte by byte, are reassembled", async () => {
   const s = await start();
-  const c = new RawClient(s.port);
+  const c = new RawHttpClient(s.port);
   try {
     const request = post("/gateway", "x".repeat(900));
     for (let i = 0; i < 120; i++) {
@@ -181,7 +108,7 @@ test("front: a body split across many packets, and a head split byte by byte, ar
 
 test("front: anything else goes to node:http with every unconsumed byte, at the start and between requests", async () => {
   const s = await start();
-  const c = new RawClient(s.port);
+  const c = new RawHttpClient(s.port);
   try {
     // Fast, then a GET (handed over together with the POST pipelined behind it), then more on node:http.
     c.send(post("/gateway", "first"));
@@ -196,7 +123,7 @@ test("front: anything else goes to node:http with every unconsumed byte, at the 
     c.destroy();
   }
   // At a connection's first byte: a chunked body, whose later chunks come after the hand-over.
-  const d = new RawClient(s.port);
+  const d = new RawHttpClient(s.port);
   try {
     d.send("POST /gateway HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
     await new Promise((r) => setTimeout(r, 50));
@@ -225,7 +152,7 @@ test("front: heads outside the subset are node:http's to judge (it refuses the m
   ];
   try {
     for (const { head, status, slow } of cases) {
-      const c = new RawClient(s.port);
+      const c = new RawHttpClient(s.port);
       try {
         // A body over the limit is not read by the stub; send its bytes anyway.
         c.send(head.includes("2000") ? head + "z".repeat(2000) : head);
@@ -244,7 +171,7 @@ test("front: heads outside the subset are node:http's to judge (it refuses the m
 
 test("front: a head over 16 KiB goes to node:http, which answers 431", async () => {
   const s = await start();
-  const c = new RawClient(s.port);
+  const c = new RawHttpClient(s.port);
   try {
     c.send(`POST /gateway HTTP/1.1\r\nHost: gw\r\nX-Big: ${"a".repeat(MAX_HEAD_BYTES + 100)}\r\nContent-Length: 1\r\n\r\nq`);
     assert.equal((await c.answer()).status, 431);
@@ -256,8 +183,8 @@ test("front: a head over 16 KiB goes to node:http, which answers 431", async () 
 
 test("front: Connection: close is honoured; a half-closed client still gets its answer", async () => {
   const s = await start({}, 30);
-  const c = new RawClient(s.port);
-  const d = new RawClient(s.port);
+  const c = new RawHttpClient(s.port);
+  const d = new RawHttpClient(s.port);
   try {
     c.send(post("/gateway", "bye", "Connection: close\r\n"));
     const a = await c.answer();
@@ -276,15 +203,15 @@ test("front: Connection: close is honoured; a half-closed client still gets its 
 
 test("front: deadlines: 408 for a head or a body that does not finish, idle keep-alive closed", async () => {
   const s = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400, keepAliveTimeoutMs: 300 });
-  const head = new RawClient(s.port);
-  const body = new RawClient(s.port);
-  const idle = new RawClient(s.port);
+  const head = new RawHttpClient(s.port);
+  const body = new RawHttpClient(s.port);
+  const idle = new RawHttpClient(s.port);
   try {
     head.send("POST /gateway HTTP/1.1\r\nHost: gw\r\n");
     body.send("POST /gateway HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\nabc");
     idle.send(post("/gateway", "one"));
     assert.equal((await idle.answer()).status, 200);
-    // The sweep runs once a second.
+    // Deadlines are checked every quarter of the shortest one (50 ms here).
     const late = await head.answer(4000);
     assert.equal(late.status, 408);
     assert.equal(late.headers.get("content-type"), "application/problem+json");
@@ -301,8 +228,8 @@ test("front: deadlines: 408 for a head or a body that does not finish, idle keep
 
 test("front: draining closes idle connections, answers the one in flight with Connection: close, then closes", async () => {
   const s = await start({}, 300);
-  const busy = new RawClient(s.port);
-  const idle = new RawClient(s.port);
+  const busy = new RawHttpClient(s.port);
+  const idle = new RawHttpClient(s.port);
   try {
     idle.send(post("/gateway", "warm"));
     await idle.answer();
@@ -318,6 +245,122 @@ test("front: draining closes idle connections, answers the one in flight with Co
   } finally {
     busy.destroy();
     idle.destroy();
+  }
+});
+
+test("front: the handler gets the peer's address and only the fields it asked for, joined as node:http joins them", async () => {
+  const seen: FrontRequest[] = [];
+  const slow: { forwardedFor: string | string[] | undefined; remoteAddress: string | undefined }[] = [];
+  const s = await start({
+    fields: ["x-forwarded-for", "x-other"],
+    handle: async (request) => {
+      seen.push(request);
+      return { status: 204, headers: {}, body: new Uint8Array(0) };
+    },
+    fallback: (req, res) => {
+      slow.push({ forwardedFor: req.headers["x-forwarded-for"], remoteAddress: req.socket.remoteAddress });
+      req.resume();
+      req.on("end", () => res.writeHead(204).end());
+    },
+  });
+  const fields = "X-Forwarded-For: 198.51.100.1\r\nUser-Agent: canary-agent\r\nx-forwarded-for:\t 10.0.0.1, 10.0.0.2 \r\nCookie: a=b\r\nX-FORWARDED-FOR: \r\nX-Other: o\r\n";
+  const c = new RawHttpClient(s.port, { localAddress: "127.0.0.42" });
+  try {
+    c.send(post("/gateway", "abc", fields) + post("/gateway", "plain"));
+    assert.equal((await c.answer()).status, 204);
+    assert.equal((await c.answer()).status, 204);
+    // The same head on a path the front does not take: node:http's own view of the fields.
+    c.send(post("/gateway?via=node", "abc", fields));
+    assert.equal((await c.answer()).status, 204);
+  } finally {
+    c.destroy();
+    await s.close();
+  }
+  const [withFields, without] = seen;
+  assert.ok(withFields !== undefined && without !== undefined);
+  assert.equal(withFields.remoteAddress, "127.0.0.42");
+  assert.equal(withFields.body.toString(), "abc");
+  assert.deepEqual(
+    withFields.fields,
+    new Map([
+      ["x-forwarded-for", "198.51.100.1, 10.0.0.1, 10.0.0.2, "],
+      ["x-other", "o"],
+    ]),
+  );
+  assert.equal(without.fields.size, 0, "a field not sent is absent");
+  assert.deepEqual(slow, [{ forwardedFor: withFields.fields.get("x-forwarded-for"), remoteAddress: "127.0.0.42" }]);
+});
+
+test("front: a body late by bodyTimeoutMs gets the service's own answer, recorded, and the connection closes", async () => {
+  const s = await start({
+    bodyTimeoutMs: 200,
+    timedOut: (path) => ({ status: 408, headers: { "content-type": "text/plain", "cache-control": "no-store" }, body: Buffer.from(`late ${path}`) }),
+  });
+  const c = new RawHttpClient(s.port);
+  try {
+    const started = performance.now();
+    c.send("POST /gateway HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\nabc");
+    const a = await c.answer(3000);
+    const took = performance.now() - started;
+    assert.equal(a.status, 408);
+    assert.equal(a.body, "late /gateway");
+    assert.equal(a.headers.get("cache-control"), "no-store");
+    assert.equal(a.headers.get("connection"), "close");
+    assert.ok(took >= 190 && took < 1000, `answered after ${took} ms`);
+    assert.ok(await c.closedWithin(1000));
+    assert.deepEqual(s.recorded, [{ path: "/gateway", status: 408 }]);
+    assert.deepEqual(s.fast, []);
+  } finally {
+    c.destroy();
+    await s.close();
+  }
+});
+
+test("front: a client gone mid-body is reported once to `aborted`; one cut by the server, or mid-head, is not", async () => {
+  const aborted: string[] = [];
+  const s = await start({ aborted: (path) => aborted.push(path) });
+  const partial = "POST /.well-known/ohttp-gateway HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\nabc";
+  const ended = new RawHttpClient(s.port);
+  const reset = new RawHttpClient(s.port);
+  const midHead = new RawHttpClient(s.port);
+  const cut = new RawHttpClient(s.port);
+  try {
+    ended.send(partial);
+    reset.send(partial);
+    midHead.send("POST /gateway HTTP/1.1\r\nHost: g");
+    await new Promise((r) => setTimeout(r, 50));
+    ended.socket.end();
+    reset.socket.resetAndDestroy();
+    midHead.socket.end();
+    assert.ok(await ended.closedWithin(1000));
+    assert.ok(await midHead.closedWithin(1000));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(aborted, ["/.well-known/ohttp-gateway", "/.well-known/ohttp-gateway"]);
+    cut.send(partial);
+    await new Promise((r) => setTimeout(r, 50));
+    s.front.closeAllConnections();
+    assert.ok(await cut.closedWithin(1000));
+    assert.equal(aborted.length, 2);
+  } finally {
+    for (const c of [ended, reset, midHead, cut]) c.destroy();
+    await s.close();
+  }
+});
+
+test("front: node:http's own deadlines hold on a connection handed over (checked as often as the front's)", async () => {
+  const s = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400 });
+  const c = new RawHttpClient(s.port);
+  try {
+    // Chunked: node:http's to read, and its last chunk never comes.
+    c.send("POST /gateway HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+    const started = performance.now();
+    const a = await c.answer(3000);
+    assert.equal(a.status, 408);
+    assert.ok(performance.now() - started < 1500, "node:http checks its connections every 50 ms here, not every 30 s (its default)");
+    assert.ok(await c.closedWithin(1000));
+  } finally {
+    c.destroy();
+    await s.close();
   }
 });
 
@@ -345,7 +388,7 @@ test("front: random bytes never crash it; each connection is answered or closed,
             .map(([path, junk, tail]) => Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\nHost: gw\r\n${junk}\r\n\r\n`, "latin1"), tail])),
         ),
         async (bytes) => {
-          const c = new RawClient(s.port);
+          const c = new RawHttpClient(s.port);
           c.send(Buffer.from(bytes));
           c.socket.end();
           // Either some answer arrives, or the connection is closed (a request never finished).
@@ -355,7 +398,7 @@ test("front: random bytes never crash it; each connection is answered or closed,
       ),
       { numRuns: 60 },
     );
-    const c = new RawClient(s.port);
+    const c = new RawHttpClient(s.port);
     c.send(post("/gateway", "alive"));
     assert.equal((await c.answer()).body, "fast message/ohttp-req alive");
     c.destroy();

@@ -1,14 +1,14 @@
 /**
- * The gateway's HTTP/1.1 client for its targets (target-client.ts), against real sockets: a
- * node:http target, and raw node:net targets that send exact bytes (framings, interim answers,
- * malformed answers, split packets, random bytes).
+ * The HTTP/1.1 client (http1-client.ts), against real sockets: a node:http target, and raw
+ * node:net targets that send exact bytes (framings, interim answers, malformed answers, split
+ * packets, random bytes).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
 import fc from "fast-check";
-import { TargetClient, type ExchangeResult, type TargetRequest } from "../src/target-client.js";
+import { Http1Client, type ExchangeResult, type Http1Request } from "../src/http1-client.js";
 
 interface RawTarget {
   readonly base: URL;
@@ -73,9 +73,9 @@ async function rawTarget(answer: (n: number) => string | Buffer | undefined, pie
   };
 }
 
-const GET: TargetRequest = { method: "GET", path: "/v1/x?q=1", headers: ["accept", "application/json"], body: new Uint8Array(0) };
+const GET: Http1Request = { method: "GET", path: "/v1/x?q=1", headers: ["accept", "application/json"], body: new Uint8Array(0) };
 
-function exchange(client: TargetClient, request: TargetRequest = GET): Promise<ExchangeResult> {
+function exchange(client: Http1Client, request: Http1Request = GET): Promise<ExchangeResult> {
   return new Promise((resolve) => client.request(request, resolve));
 }
 
@@ -85,9 +85,9 @@ function ok(result: ExchangeResult): { status: number; headers: readonly (readon
   return { status, headers, body: body.toString("latin1"), trailers };
 }
 
-const client = (base: URL, connections = 8, maxResponseBytes = 1024): TargetClient => new TargetClient(base, { connections, maxResponseBytes });
+const client = (base: URL, connections = 8, maxResponseBytes = 1024): Http1Client => new Http1Client(base, { connections, maxResponseBytes });
 
-test("target client: the request on the wire; a Content-Length answer with its fields as sent; the connection reused", async () => {
+test("http1 client: the request on the wire; a Content-Length answer with its fields as sent; the connection reused", async () => {
   const t = await rawTarget(() => "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Dup: a\r\nx-dup: b\r\nContent-Length: 5\r\n\r\nhello");
   const c = client(t.base);
   try {
@@ -112,7 +112,7 @@ test("target client: the request on the wire; a Content-Length answer with its f
   }
 });
 
-test("target client: chunked content with extensions and trailers, even split into 2-byte packets", async () => {
+test("http1 client: chunked content with extensions and trailers, even split into 2-byte packets", async () => {
   const answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n1A\r\n" + "x".repeat(26) + "\r\n0\r\nX-Checksum: 42\r\n\r\n";
   for (const pieces of [1, answer.length / 2]) {
     const t = await rawTarget(() => answer, pieces);
@@ -130,7 +130,7 @@ test("target client: chunked content with extensions and trailers, even split in
   }
 });
 
-test("target client: a close-delimited answer ends with the connection, which is not reused", async () => {
+test("http1 client: a close-delimited answer ends with the connection, which is not reused", async () => {
   const t = await rawTarget(() => undefined);
   const server = createNetServer((socket) => socket.once("data", () => socket.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end")));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -146,7 +146,7 @@ test("target client: a close-delimited answer ends with the connection, which is
   }
 });
 
-test("target client: no content for HEAD, 204 and 304 whatever their fields say; interim 1xx dropped", async () => {
+test("http1 client: no content for HEAD, 204 and 304 whatever their fields say; interim 1xx dropped", async () => {
   const answers = [
     "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n",
     "HTTP/1.1 204 No Content\r\nContent-Length: 50\r\n\r\n",
@@ -168,7 +168,7 @@ test("target client: no content for HEAD, 204 and 304 whatever their fields say;
   }
 });
 
-test("target client: malformed answers fail as error and close the connection", async () => {
+test("http1 client: malformed answers fail as malformed and close the connection", async () => {
   const malformed = [
     "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n",
     "HTTP/2 200 OK\r\nContent-Length: 0\r\n\r\n",
@@ -188,7 +188,7 @@ test("target client: malformed answers fail as error and close the connection", 
     const t = await rawTarget(() => answer);
     const c = client(t.base);
     try {
-      assert.deepEqual(await exchange(c), { ok: false, failure: "error" }, JSON.stringify(answer));
+      assert.deepEqual(await exchange(c), { ok: false, failure: "malformed" }, JSON.stringify(answer));
       assert.equal(c.connections, 0, JSON.stringify(answer));
     } finally {
       c.close();
@@ -197,7 +197,7 @@ test("target client: malformed answers fail as error and close the connection", 
   }
 });
 
-test("target client: content over the cap fails as too_large, declared or counted", async () => {
+test("http1 client: content over the cap fails as too_large, declared or counted", async () => {
   const answers = ["HTTP/1.1 200 OK\r\nContent-Length: 1025\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n200\r\n" + "a".repeat(512) + "\r\n201\r\n"];
   for (const answer of answers) {
     const t = await rawTarget(() => answer);
@@ -211,7 +211,7 @@ test("target client: content over the cap fails as too_large, declared or counte
   }
 });
 
-test("target client: Connection: close and a short Keep-Alive timeout are honoured", async () => {
+test("http1 client: Connection: close and a short Keep-Alive timeout are honoured", async () => {
   const t = await rawTarget((n) =>
     n === 0 ? "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n" : "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 0\r\n\r\n",
   );
@@ -231,7 +231,7 @@ test("target client: Connection: close and a short Keep-Alive timeout are honour
   }
 });
 
-test("target client: at most `connections` at once, the rest wait and are all answered", async () => {
+test("http1 client: at most `connections` at once, the rest wait and are all answered", async () => {
   const target = createHttpServer((_req, res) => setTimeout(() => res.end("done"), 20));
   await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
   let open = 0;
@@ -255,7 +255,7 @@ test("target client: at most `connections` at once, the rest wait and are all an
   }
 });
 
-test("target client: abort closes the connection and never calls back; refused connections and resets fail as error", async () => {
+test("http1 client: abort closes the connection and never calls back; refused connections and resets fail as error", async () => {
   const t = await rawTarget(() => undefined);
   const c = client(t.base);
   try {
@@ -287,7 +287,7 @@ test("target client: abort closes the connection and never calls back; refused c
   }
 });
 
-test("target client: a request HTTP/1.1 cannot carry is refused as invalid, before any connection", async () => {
+test("http1 client: a request HTTP/1.1 cannot carry is refused as invalid, before any connection", async () => {
   const t = await rawTarget(() => "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
   const c = client(t.base);
   try {
@@ -307,7 +307,7 @@ test("target client: a request HTTP/1.1 cannot carry is refused as invalid, befo
   }
 });
 
-test("target client: random answers end each exchange exactly once, as an answer or a failure", async () => {
+test("http1 client: random answers end each exchange exactly once, as an answer or a failure", async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.oneof(

@@ -1,69 +1,77 @@
 /**
- * The gateway's HTTP/1.1 client for its targets (RFC 9112): keep-alive connections to one
- * target's base URL, one exchange at a time on each.
+ * A strict HTTP/1.1 client (RFC 9112) for one origin: keep-alive connections, one exchange at a
+ * time on each. The gateway uses one per target, the relay one for its gateway.
  *
- * Why not undici: on the benchmark's one core, a minimal gateway forwarding through undici ran at
- * about 4,400 requests per CPU-second, and the same gateway with this client at about 5,400 (four
- * interleaved runs each): undici's dispatcher, request objects and wasm parser cost about 40 µs a
- * request, almost half the HPKE work. The gateway only ever sends a complete request (its content
- * is in hand) and reads a complete answer under a size cap and a deadline, so the client it needs
- * is small.
+ * Why not undici or node:http's client: both services only ever send a complete request (its
+ * content is in hand) and read a complete answer under a size cap and a deadline, so the client
+ * they need is small, and the general ones cost more than the work around them on this machine.
+ * On the benchmark's one core a minimal gateway forwarding through undici ran at about 4,400
+ * requests per CPU-second, and the same gateway with this client at about 5,400 (undici's
+ * dispatcher, request objects and wasm parser cost about 40 µs a request, almost half the HPKE
+ * work). In the relay, `http.request` with its Agent, request and response objects and streams
+ * went with node:http's server (see http1-front.ts for what the two together cost).
  *
- * What it reads, strictly (anything else fails the exchange as `error`, a 502 at the gateway, and
- * the connection is closed):
+ * What it reads, strictly (anything else fails the exchange as `malformed`, and the connection is
+ * closed):
  * - a status line `HTTP/1.x NNN [reason]`, field lines `name: value` (a token name, no space
  *   before the colon, no obs-fold, no control byte in the value), a head of at most 64 KiB;
- * - interim 1xx answers are read and dropped (never forwarded), 101 is an error;
+ * - interim 1xx answers are read and dropped (never passed on), 101 is an error;
  * - the content by RFC 9112 §6.3: none for HEAD, 204 and 304; `Transfer-Encoding: chunked` alone
  *   (with trailers); one `Content-Length` (repeated only with the same value); otherwise until the
  *   connection closes. Any other transfer coding, or both framings at once, is an error.
- * - bytes after a complete answer are an error (a target cannot answer what was not asked).
+ * - bytes after a complete answer are an error (a peer cannot answer what was not asked).
+ *
+ * What it sends: the request line, `host` (the origin's), the caller's fields, and
+ * `content-length` for content or a method that defines it. Nothing else: no `connection`, no
+ * `user-agent`, no `via`.
  *
  * A connection is reused when the answer allows it (HTTP/1.1 without `Connection: close`, or
- * HTTP/1.0 with `keep-alive`, and not framed by the close), and closed after it has been idle for
- * one second less than the target's `Keep-Alive: timeout` (4 s without one), so that the gateway
- * does not send on a connection the target is closing. Nothing is retried.
+ * HTTP/1.0 with `keep-alive`, and not framed by the close), most recently used first, and closed
+ * after it has been idle for one second less than the peer's `Keep-Alive: timeout` (4 s without
+ * one), so that no request is sent on a connection the peer is closing. Nothing is retried: a
+ * request that fails on a reused connection fails once.
  */
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import type { Field } from "@oblivious/bhttp";
-import { FIELD_VALUE, TOKEN, fieldLine } from "./http1.js";
+import { FIELD_VALUE, TOKEN, fieldLine, type Http1Field } from "./http1.js";
 
-export interface TargetRequest {
+export interface Http1Request {
   readonly method: string;
-  /** Origin-form path with its query, already checked by the target table. */
+  /** Origin-form path with its query (visible ASCII only). */
   readonly path: string;
-  /** Field lines as a flat `[name, value, ...]` list (from `requestFields`). */
+  /** Field lines as a flat `[name, value, ...]` list; never `host` or `content-length`, which the client writes. */
   readonly headers: readonly string[];
   readonly body: Uint8Array;
 }
 
-export interface TargetAnswer {
+export interface Http1Answer {
   readonly status: number;
   /** Field lines as sent (names in their case, order and duplicates kept). */
-  readonly headers: Field[];
+  readonly headers: Http1Field[];
   readonly body: Buffer;
-  readonly trailers: Field[];
+  readonly trailers: Http1Field[];
 }
 
 export const ExchangeFailure = {
-  /** Connection refused or reset, a malformed answer: 502 at the gateway. */
+  /** The connection failed: refused, reset, closed before the whole answer, a TLS or DNS failure. */
   Error: "error",
-  /** The answer's content is over the cap (GATEWAY_MAX_RESPONSE): 502. */
+  /** The answer is not HTTP/1.1 as read here (see above). */
+  Malformed: "malformed",
+  /** The answer's content is over `maxResponseBytes`. */
   TooLarge: "too_large",
-  /** The request cannot be written as HTTP/1.1 (a method, name or value it cannot carry): 400. */
+  /** The request cannot be written as HTTP/1.1 (a method, name or value it cannot carry). */
   Invalid: "invalid",
 } as const;
 export type ExchangeFailure = (typeof ExchangeFailure)[keyof typeof ExchangeFailure];
 
-export type ExchangeResult = { readonly ok: true; readonly answer: TargetAnswer } | { readonly ok: false; readonly failure: ExchangeFailure };
+export type ExchangeResult = { readonly ok: true; readonly answer: Http1Answer } | { readonly ok: false; readonly failure: ExchangeFailure };
 
 export interface Exchange {
   /** Gives up on the exchange (a deadline passed): its connection is closed, the callback never runs. */
   abort(): void;
 }
 
-export interface TargetClientOptions {
+export interface Http1ClientOptions {
   /** Most connections open at once; further requests wait for one. */
   readonly connections: number;
   readonly maxResponseBytes: number;
@@ -87,7 +95,7 @@ class TooLarge extends Error {
 }
 
 /** Field lines of a head or a trailer section (without the start line and the final CRLF). */
-function parseFieldLines(text: string, into: Field[]): void {
+function parseFieldLines(text: string, into: Http1Field[]): void {
   if (text === "") return;
   for (const line of text.split("\r\n")) {
     const field = fieldLine(line);
@@ -97,7 +105,7 @@ function parseFieldLines(text: string, into: Field[]): void {
 }
 
 /** The comma-separated tokens of every field line named `name`, lower case. */
-function tokens(fields: readonly Field[], name: string): string[] {
+function tokens(fields: readonly Http1Field[], name: string): string[] {
   const out: string[] = [];
   for (const [n, v] of fields) {
     if (n.length !== name.length || n.toLowerCase() !== name) continue;
@@ -130,8 +138,8 @@ class Reading {
   pending: Buffer = Buffer.alloc(0);
   status = 0;
   minor = 1;
-  headers: Field[] = [];
-  trailers: Field[] = [];
+  headers: Http1Field[] = [];
+  trailers: Http1Field[] = [];
   framing: Framing | undefined;
   remaining = 0;
   chunkState: ChunkState = ChunkState.Size;
@@ -166,7 +174,7 @@ class Reading {
         const match = STATUS_LINE.exec(lineEnd < 0 ? head : head.slice(0, lineEnd));
         if (match === null) throw new Malformed();
         const status = Number(match[2]);
-        const fields: Field[] = [];
+        const fields: Http1Field[] = [];
         parseFieldLines(lineEnd < 0 ? "" : head.slice(lineEnd + 2), fields);
         if (status < 200) {
           if (status === 101) throw new Malformed();
@@ -203,7 +211,7 @@ class Reading {
     return true;
   }
 
-  #framing(fields: readonly Field[]): Framing {
+  #framing(fields: readonly Http1Field[]): Framing {
     if (this.head || this.status === 204 || this.status === 304) return Framing.None;
     const codings = tokens(fields, "transfer-encoding");
     const lengths = fields.filter(([n]) => n.length === 14 && n.toLowerCase() === "content-length");
@@ -268,7 +276,7 @@ class Reading {
     }
   }
 
-  answer(): TargetAnswer {
+  answer(): Http1Answer {
     const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
     return { status: this.status, headers: this.headers, body, trailers: this.trailers };
   }
@@ -280,7 +288,7 @@ class Reading {
     return this.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
   }
 
-  /** How long the connection may stay idle: a second less than the target's own timeout. */
+  /** How long the connection may stay idle: a second less than the peer's own timeout. */
   idleMs(): number {
     for (const [n, v] of this.headers) {
       if (n.toLowerCase() !== "keep-alive") continue;
@@ -309,16 +317,16 @@ interface Waiting {
   connection: Connection | undefined;
 }
 
-export class TargetClient {
+export class Http1Client {
   readonly #base: URL;
-  readonly #options: TargetClientOptions;
+  readonly #options: Http1ClientOptions;
   readonly #hostField: string;
   readonly #idle: Connection[] = [];
   readonly #queue: Waiting[] = [];
   #open = 0;
   #closed = false;
 
-  constructor(base: URL, options: TargetClientOptions) {
+  constructor(base: URL, options: Http1ClientOptions) {
     this.#base = base;
     this.#options = options;
     this.#hostField = base.host;
@@ -328,7 +336,7 @@ export class TargetClient {
    * Sends one request and calls back once with the whole answer or a failure. The answer's
    * content is capped at `maxResponseBytes`.
    */
-  request(request: TargetRequest, callback: Callback): Exchange {
+  request(request: Http1Request, callback: Callback): Exchange {
     const bytes = this.#serialize(request);
     const waiting: Waiting = { bytes: bytes ?? Buffer.alloc(0), head: request.method === "HEAD", callback, aborted: false, connection: undefined };
     const exchange: Exchange = {
@@ -372,7 +380,7 @@ export class TargetClient {
     return this.#open;
   }
 
-  #serialize(request: TargetRequest): Buffer | undefined {
+  #serialize(request: Http1Request): Buffer | undefined {
     const { method, path, headers, body } = request;
     if (!TOKEN.test(method) || !/^\/[\x21-\x7e]*$/.test(path)) return undefined;
     let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.#hostField}\r\n`;
@@ -425,13 +433,13 @@ export class TargetClient {
     try {
       complete = reading.feed(chunk);
     } catch (e) {
-      this.#fail(c, e instanceof TooLarge ? ExchangeFailure.TooLarge : ExchangeFailure.Error);
+      this.#fail(c, e instanceof TooLarge ? ExchangeFailure.TooLarge : ExchangeFailure.Malformed);
       return;
     }
     if (complete) this.#finish(c, reading, reading.reusable());
   }
 
-  /** The target closed its side: the end of a close-framed answer, or a failure. */
+  /** The peer closed its side: the end of a close-framed answer, or a failure. */
   #ended(c: Connection): void {
     const reading = c.reading;
     if (reading !== undefined && reading.framing === Framing.UntilClose) this.#finish(c, reading, false);
