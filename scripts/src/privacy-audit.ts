@@ -29,7 +29,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    console.error(`privacy-audit: ${e instanceof Error ? e.message : "failed"}`);
+    // A client error carries the inner answer's status, never a value from the request.
+    const status = e instanceof Error && "status" in e && typeof e.status === "number" ? ` (status ${e.status})` : "";
+    console.error(`privacy-audit: ${e instanceof Error ? e.message : "failed"}${status}`);
     process.exit(1);
   },
 );
