@@ -41,12 +41,19 @@ import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, t
 import { Server as NetServer, type Socket } from "node:net";
 import { currentHttpDate } from "./http-date.js";
 import { fieldLine } from "./http1.js";
+import { CommonProblems, problemAnswer } from "./problem.js";
 
 /** A whole answer (lower-case header names, no framing headers: no content-length, connection). */
 export interface FrontAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
+}
+
+/** Writes a whole answer on a node:http response (the fallback's form of what `handle` returns). */
+export function writeAnswer(res: ServerResponse, answer: FrontAnswer, extra: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(answer.status, { ...answer.headers, ...extra, "content-length": answer.body.length });
+  res.end(answer.body);
 }
 
 /** One request of the hot path, read whole. */
@@ -96,7 +103,6 @@ export interface FrontOptions {
 export const MAX_HEAD_BYTES = 16 * 1024;
 const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
 const DIGITS = /^[0-9]{1,15}$/;
-const TIMEOUT_BODY = JSON.stringify({ type: "about:blank", title: "Request Timeout", status: 408 });
 /** How often deadlines are checked at most: a second, as node:http is told to (`connectionsCheckingInterval`). */
 const SWEEP_MS = 1000;
 const NO_FIELDS: ReadonlyMap<string, string> = new Map();
@@ -421,10 +427,7 @@ export class Http1Front extends NetServer {
       c.socket.end(this.#serialize(answer, true));
       this.#options.record(path, answer.status, performance.now() - c.bodySince);
     } else {
-      c.socket.end(
-        `HTTP/1.1 408 Request Timeout\r\ncontent-type: application/problem+json\r\ncontent-length: ${TIMEOUT_BODY.length}\r\n` +
-          `date: ${currentHttpDate()}\r\nconnection: close\r\n\r\n${TIMEOUT_BODY}`,
-      );
+      c.socket.end(this.#serialize(problemAnswer(CommonProblems.requestTimeout), true));
     }
     c.socket.destroySoon();
   }

@@ -1,4 +1,4 @@
-export { PROBLEM_MEDIA_TYPE, CommonProblems, problemType, problemJson, sendProblem } from "./problem.js";
+export { PROBLEM_MEDIA_TYPE, CommonProblems, problemAnswer, problemType, problemJson, sendProblem } from "./problem.js";
 export type { Problem } from "./problem.js";
 export { ConfigError, EnvReader, parseDuration, deepFreeze } from "./config.js";
 export { LogLevel, DropReason, field, defineEvents, createLogger, lifecycleEvents } from "./log.js";
@@ -21,7 +21,7 @@ export type { ProcessOptions, StartFailure } from "./process.js";
 export { TOKEN, FIELD_VALUE, fieldLine } from "./http1.js";
 export type { Http1Field } from "./http1.js";
 export { formatHttpDate, currentHttpDate } from "./http-date.js";
-export { Http1Front } from "./http1-front.js";
+export { Http1Front, writeAnswer } from "./http1-front.js";
 export type { FrontAnswer, FrontOptions, FrontRequest } from "./http1-front.js";
 export { Http1Client, ExchangeFailure } from "./http1-client.js";
 export type { Exchange, ExchangeResult, Http1Answer, Http1ClientOptions, Http1Request } from "./http1-client.js";

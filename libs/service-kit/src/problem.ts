@@ -4,6 +4,7 @@
  * need no registration and resolve nowhere; types that RFCs register keep their IANA URIs.
  */
 import type { ServerResponse } from "node:http";
+import type { FrontAnswer } from "./http1-front.js";
 
 export const PROBLEM_MEDIA_TYPE = "application/problem+json";
 
@@ -37,6 +38,15 @@ export function sendProblem(res: ServerResponse, problem: Problem, headers: Read
   res.setHeader("content-length", Buffer.byteLength(body));
   res.setHeader("cache-control", "no-store");
   res.end(body);
+}
+
+/** A problem as a whole answer (for Http1Front, or `writeAnswer`), with the headers sendProblem writes. */
+export function problemAnswer(problem: Problem, headers: Readonly<Record<string, string>> = {}): FrontAnswer {
+  return {
+    status: problem.status,
+    headers: { ...headers, "content-type": PROBLEM_MEDIA_TYPE, "cache-control": "no-store" },
+    body: Buffer.from(problemJson(problem)),
+  };
 }
 
 /** The problems every service can answer with; each service adds its own. */

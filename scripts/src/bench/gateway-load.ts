@@ -120,7 +120,7 @@ function one(p: Prepared): Promise<number> {
         return;
       }
       try {
-        const inner = decodeResponse(p.context.decapsulateResponse(new Uint8Array(answer.buffer, answer.byteOffset, answer.length)));
+        const inner = decodeResponse(p.context.decapsulateResponse(answer));
         resolve(inner.status === 200 && Buffer.from(inner.content).equals(body) ? 200 : 1000 + inner.status);
       } catch (e) {
         reject(e instanceof Error ? e : new Error(String(e)));

@@ -241,7 +241,8 @@ async function main(): Promise<void> {
     const addedPerPair = pairs.map((p) => p.full.latency.p50Ms - p.direct.latency.p50Ms);
     const addedP50Ms = median(addedPerPair);
     // The median pair's runs stand for the mode's p50 and p99.
-    const medianPair = pairs[addedPerPair.indexOf([...addedPerPair].sort((a, b) => a - b)[Math.floor((addedPerPair.length - 1) / 2)] as number)] as (typeof pairs)[number];
+    const byAdded = pairs.map((_, i) => i).sort((a, b) => (addedPerPair[a] as number) - (addedPerPair[b] as number));
+    const medianPair = pairs[byAdded[Math.floor((byAdded.length - 1) / 2)] as number] as (typeof pairs)[number];
 
     const holdRate = Math.max(1, Math.round(fullSat.rps * 0.8));
     note(`full path at ${holdRate}/s (80% of saturation) for ${HOLD_MS / 1000} s`);

@@ -30,10 +30,12 @@ import {
   mediaType,
   methodNotAllowed,
   notFoundHandler,
+  problemAnswer,
   problemJson,
   readBody,
   sendProblem,
-  type Problem,
+  writeAnswer,
+  type FrontAnswer,
 } from "@oblivious/service-kit";
 import { DateVerdict, checkDate, replayTtlMs, type DatePolicy } from "./date.js";
 import { INNER_PROBLEMS, InnerError, OUTER_PROBLEMS, OuterError, type Outcome } from "./errors.js";
@@ -67,12 +69,8 @@ export interface GatewayDeps {
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** A whole answer, before any transport writes it. Header names are lower case. */
-export interface Answer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array;
-}
+/** A whole answer, before any transport writes it (service-kit's FrontAnswer). Header names are lower case. */
+export type Answer = FrontAnswer;
 
 export interface Gateway {
   /** Every route, on node:http. */
@@ -104,16 +102,6 @@ interface Outcomed {
 /** The gateway's node:http listener (every route). */
 export function createGatewayHandler(deps: GatewayDeps): RequestListener {
   return createGateway(deps).listener;
-}
-
-const problemAnswer = (problem: Problem, headers: Readonly<Record<string, string>> = {}): Answer => {
-  const body = Buffer.from(problemJson(problem));
-  return { status: problem.status, headers: { ...headers, "content-type": PROBLEM_MEDIA_TYPE, "cache-control": "no-store" }, body };
-};
-
-function write(res: ServerResponse, answer: Answer): void {
-  res.writeHead(answer.status, { ...answer.headers, "content-length": answer.body.length });
-  res.end(answer.body);
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
@@ -220,7 +208,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const encapsulatedOnHttp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const contentType = req.headers["content-type"];
     if (mediaType(contentType) !== MediaType.OhttpRequest) {
-      write(res, outer(OuterError.UnsupportedMediaType));
+      writeAnswer(res, outer(OuterError.UnsupportedMediaType));
       return;
     }
     let body: Buffer;
@@ -228,7 +216,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       body = await readBody(req, deps.maxRequestBytes);
     } catch (e) {
       if (e instanceof BodyError && e.code === BodyErrorCode.TooLarge) {
-        write(res, outer(OuterError.TooLarge, { connection: "close" }));
+        writeAnswer(res, outer(OuterError.TooLarge, { connection: "close" }));
         return;
       }
       metrics.outcome("aborted");
@@ -236,7 +224,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return;
     }
     const answered = await encapsulated(contentType, body);
-    if (!res.destroyed) write(res, answered);
+    if (!res.destroyed) writeAnswer(res, answered);
   };
 
   const keyConfigs: express.RequestHandler = (_req, res) => {
@@ -272,7 +260,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       encapsulatedOnHttp(req, res).catch(() => {
         log.event("error.unexpected", { where: "request" });
         if (res.headersSent) res.destroy();
-        else write(res, outer(OuterError.Internal));
+        else writeAnswer(res, outer(OuterError.Internal));
       });
       return;
     }

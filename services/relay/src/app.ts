@@ -26,10 +26,11 @@ import {
   type HttpObserver,
   mediaType,
   PROBLEM_MEDIA_TYPE,
-  problemJson,
+  problemAnswer,
   problemType,
   readBody,
   sendProblem,
+  writeAnswer,
   type Problem,
 } from "@oblivious/service-kit";
 import { clientAddress } from "./client-address.js";
@@ -135,20 +136,6 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? u : u.slice(0, q);
 }
 
-/** A problem as a whole answer, with the headers sendProblem writes. */
-function problemAnswer(problem: Problem, headers: Readonly<Record<string, string>> = {}): FrontAnswer {
-  return {
-    status: problem.status,
-    headers: { ...headers, "content-type": PROBLEM_MEDIA_TYPE, "cache-control": "no-store" },
-    body: Buffer.from(problemJson(problem)),
-  };
-}
-
-function write(res: ServerResponse, answer: FrontAnswer, extra: Readonly<Record<string, string>> = {}): void {
-  res.writeHead(answer.status, { ...answer.headers, ...extra, "content-length": answer.body.length });
-  res.end(answer.body);
-}
-
 /** The node:http listener alone (the form tests and embedders without the front use). */
 export function createRelayApp(deps: RelayAppDeps): RequestListener {
   return createRelay(deps).listener;
@@ -242,7 +229,7 @@ export function createRelay(deps: RelayAppDeps): Relay {
     }
     const early = refused(req.socket.remoteAddress, forwardedForOf(req), req.headers["content-type"]);
     if (early !== undefined) {
-      write(res, early);
+      writeAnswer(res, early);
       return;
     }
     const body = await readBodyWithin(req, deps.maxBodyBytes, deps.bodyTimeoutMs);
@@ -253,7 +240,7 @@ export function createRelay(deps: RelayAppDeps): Relay {
     }
     if (body === "timeout") {
       // The client is still sending: answer, then close rather than keep reading.
-      write(res, bodyTimedOut(), { connection: "close" });
+      writeAnswer(res, bodyTimedOut(), { connection: "close" });
       return;
     }
     if (body === "aborted") {
@@ -261,7 +248,7 @@ export function createRelay(deps: RelayAppDeps): Relay {
       res.destroy();
       return;
     }
-    write(res, await forward(body));
+    writeAnswer(res, await forward(body));
   };
 
   const keys = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -273,7 +260,7 @@ export function createRelay(deps: RelayAppDeps): Relay {
     const tooMany = limited(req.socket.remoteAddress, forwardedForOf(req));
     if (tooMany !== undefined) {
       metrics.keyRequest("rate_limited");
-      write(res, tooMany);
+      writeAnswer(res, tooMany);
       return;
     }
     let config;
@@ -299,7 +286,7 @@ export function createRelay(deps: RelayAppDeps): Relay {
       log.event("error.unexpected", { where: "request" });
       res.destroy();
     } else {
-      write(res, internal());
+      writeAnswer(res, internal());
     }
   };
 
