@@ -4,7 +4,8 @@
  * (the hot paths) and under express (through `expressObserver`).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { BoundHistogram, type Observe } from "./bound-histogram.js";
 import { defineEvents, field, type EventSpec, type Logger } from "./log.js";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"] as const;
@@ -43,16 +44,29 @@ export function createHttpObserver<const R extends readonly string[]>(options: {
   readonly registry: Registry;
   readonly log: Logger<RequestCatalog<R>>;
 }): HttpObserver<R[number]> {
-  const duration = new Histogram({
+  const duration = new BoundHistogram({
     name: "http_request_duration_seconds",
     help: "Time from request arrival to the end of the answer, by route template and status class.",
     labelNames: ["route", "method", "status_class"] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [options.registry],
   });
+  // One bound observer per (route, method, status class), made on first use: every label comes
+  // from a closed set, so the hot path only looks its observer up.
+  const observers = new Map<string, Observe>();
+  const observerOf = (route: string, method: HttpMethodLabel, status: number): Observe => {
+    const statusClass = `${Math.floor(status / 100)}xx`;
+    const key = `${route} ${method} ${statusClass}`;
+    let observe = observers.get(key);
+    if (observe === undefined) {
+      observe = duration.bind({ route, method, status_class: statusClass });
+      observers.set(key, observe);
+    }
+    return observe;
+  };
   const record = (rawMethod: string | undefined, route: R[number] | "unmatched", status: number, ms: number): void => {
     const method = methodLabel(rawMethod);
-    duration.observe({ route, method, status_class: `${Math.floor(status / 100)}xx` }, ms / 1000);
+    observerOf(route, method, status)(ms / 1000);
     // The generic signature cannot see that "http.request" is in every RequestCatalog<R>.
     (options.log as Logger<ReturnType<typeof httpRequestEvent<readonly string[]>>>).event("http.request", { method, route, status, durationMs: ms });
   };

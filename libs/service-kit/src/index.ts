@@ -8,6 +8,8 @@ export type { AdminOptions } from "./admin.js";
 export { BodyError, BodyErrorCode, readBody, mediaType } from "./body.js";
 export { runService } from "./lifecycle.js";
 export type { Listener, AdminListener, RunOptions, RunningService, Server as DrainableServer } from "./lifecycle.js";
+export { BoundHistogram } from "./bound-histogram.js";
+export type { BoundHistogramOptions, Observe } from "./bound-histogram.js";
 export { HTTP_METHODS, methodLabel, httpRequestEvent, createHttpObserver } from "./http-observer.js";
 export type { HttpMethodLabel, HttpObserver } from "./http-observer.js";
 export { notFoundHandler, methodNotAllowed, finalErrorHandler } from "./express.js";

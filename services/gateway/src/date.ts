@@ -31,10 +31,24 @@ function build(year: number, month: string, day: number, h: number, m: number, s
   return new Date(ms).getUTCDate() === day ? ms : undefined;
 }
 
+/**
+ * The last IMF-fixdate parsed and its value. Clients stamp their requests with the current
+ * second, so at thousands of requests a second nearly every request repeats the text before it;
+ * the value of an IMF-fixdate does not depend on the clock, so the repeat is free.
+ */
+let lastFixdate = "";
+let lastFixdateMs: number | undefined;
+
 /** Milliseconds since the epoch, or `undefined` when `text` is no HTTP-date. */
 export function parseHttpDate(text: string, now: number): number | undefined {
+  if (text === lastFixdate) return lastFixdateMs;
   let m = IMF_FIXDATE.exec(text);
-  if (m) return build(Number(m[3]), m[2] ?? "", Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+  if (m) {
+    const ms = build(Number(m[3]), m[2] ?? "", Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+    lastFixdate = text;
+    lastFixdateMs = ms;
+    return ms;
+  }
   m = RFC850_DATE.exec(text);
   if (m) {
     // RFC 9110 §5.6.7: a two-digit year more than 50 years in the future is in the past century.

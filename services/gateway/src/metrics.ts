@@ -3,8 +3,8 @@
  * closed set: outcomes from the error tables, target names from the configuration, key states
  * from the key state machine. Nothing from a request ever becomes a label.
  */
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { DropReason } from "@oblivious/service-kit";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { BoundHistogram, DropReason, type Observe } from "@oblivious/service-kit";
 import { OUTCOMES, type Outcome } from "./errors.js";
 import { RELOAD_RESULTS, type ReloadResult } from "./key-file.js";
 import { KEY_STATES, type KeySnapshot } from "./keys.js";
@@ -40,14 +40,17 @@ export function createGatewayMetrics(options: MetricsOptions): GatewayMetrics {
   const byOutcome = new Map(OUTCOMES.map((o) => [o as string, requests.labels(o)]));
   for (const child of byOutcome.values()) child.inc(0);
 
-  const targetSeconds = new Histogram({
+  // Observed on every forward: bound once per (target, result), as service-kit's http observer does.
+  const targetSeconds = new BoundHistogram({
     name: "gateway_target_duration_seconds",
     help: "Time for a target to answer a forwarded request, by configured target origin and result.",
     labelNames: ["target", "result"] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const knownTargets = new Set(options.targetNames);
+  const byTarget = new Map<string, ReadonlyMap<string, Observe>>(
+    options.targetNames.map((target) => [target, new Map(TARGET_RESULTS.map((result) => [result, targetSeconds.bind({ target, result })]))]),
+  );
 
   new Gauge({
     name: "gateway_keys",
@@ -84,9 +87,7 @@ export function createGatewayMetrics(options: MetricsOptions): GatewayMetrics {
 
   return {
     outcome: (o) => byOutcome.get(o)?.inc(),
-    targetDuration: (target, result, seconds) => {
-      if (knownTargets.has(target)) targetSeconds.observe({ target, result }, seconds);
-    },
+    targetDuration: (target, result, seconds) => byTarget.get(target)?.get(result)?.(seconds),
     keyReload: (result) => reloads.inc({ result }),
     logDropped: (reason) => dropped.inc({ reason }),
   };
