@@ -100,10 +100,11 @@ function gatewayRow(name: string, load: Record<string, unknown>, rawOps: number,
 }
 
 /**
- * The gateway beside raw HPKE, and two reference subjects that show where the limit of Node's own
- * HTTP stack lies (node:http and undici, which the gateway's hot path no longer uses): a minimal
- * gateway that forwards (no checks, logs or metrics) and one that answers itself without any
- * forward (scripts/src/bench/minimal-gateway.ts).
+ * The gateway beside raw HPKE, and two reference subjects on the gateway's own transport
+ * (service-kit's Http1Front and Http1Client) that show where the sockets put the limit on this
+ * machine: a minimal gateway that forwards (no checks, logs or metrics) and one that answers
+ * itself without any forward (scripts/src/bench/minimal-gateway.ts). The first is the most any
+ * gateway that forwards could reach here; the gap between the two is the forward hop.
  */
 async function benchGateway(): Promise<{ row: Row; detail: Record<string, unknown> }[]> {
   // This machine's speed drifts by a third from minute to minute, more than any difference being
@@ -147,11 +148,11 @@ async function benchGateway(): Promise<{ row: Row; detail: Record<string, unknow
       detail: { rawHpke: raw, gateway: best(runs.gateway), gatewayRounds: perRound(runs.gateway) },
     },
     {
-      row: gatewayRow("  reference: minimal gateway on node:http and undici, forwarding, no checks/logs/metrics", best(runs.forwarding), rawOps, undefined),
+      row: gatewayRow("  reference: minimal gateway on the same transport, forwarding, no checks/logs/metrics", best(runs.forwarding), rawOps, undefined),
       detail: { minimalForwarding: best(runs.forwarding), rounds: perRound(runs.forwarding) },
     },
     {
-      row: gatewayRow("  reference: minimal gateway on node:http, answering itself (no forward)", best(runs.answering), rawOps, undefined),
+      row: gatewayRow("  reference: minimal gateway on the same transport, answering itself (no forward)", best(runs.answering), rawOps, undefined),
       detail: { minimalAnswering: best(runs.answering), rounds: perRound(runs.answering) },
     },
   ];
