@@ -21,6 +21,16 @@ export function fieldLine(line: string): Http1Field | undefined {
   const colon = line.indexOf(":");
   if (colon <= 0) return undefined;
   const name = line.slice(0, colon);
-  const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+  // Spaces and tabs only (String.prototype.trim would also take other whitespace); a loop, since
+  // a trimming regular expression tries its pattern at every position of every line.
+  let start = colon + 1;
+  let end = line.length;
+  while (start < end && isBlank(line.charCodeAt(start))) start++;
+  while (end > start && isBlank(line.charCodeAt(end - 1))) end--;
+  const value = line.slice(start, end);
   return TOKEN.test(name) && FIELD_VALUE.test(value) ? [name, value] : undefined;
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
