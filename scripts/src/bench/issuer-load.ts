@@ -78,6 +78,11 @@ function cpuSeconds(pid: string): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** The same for the process's main thread alone (its event loop; the signers are other threads). */
+function mainThreadCpuSeconds(pid: string): number {
+  return cpuSeconds(`${pid}/task/${pid}`);
+}
+
 /** Busy seconds of one core: every /proc/stat column but idle and iowait (and guest, already in user). */
 function coreBusySeconds(core: string): number {
   const line = readFileSync("/proc/stat", "latin1")
@@ -277,9 +282,11 @@ async function measure({ size, concurrency }: PhaseSpec): Promise<Record<string,
   lag.enable();
   const poller = pollDirectory();
   const cpuBefore = cpuSeconds(issuerPid);
+  const mainBefore = mainThreadCpuSeconds(issuerPid);
   const coreBefore = coreBusySeconds(issuerCore);
   const result = await load(size, list, concurrency, durationMs);
   const issuerCpu = cpuSeconds(issuerPid) - cpuBefore;
+  const mainCpu = mainThreadCpuSeconds(issuerPid) - mainBefore;
   const coreBusy = coreBusySeconds(issuerCore) - coreBefore;
   const dir = await poller.stop();
   lag.disable();
@@ -292,6 +299,10 @@ async function measure({ size, concurrency }: PhaseSpec): Promise<Record<string,
     issuerCoreUtilization: issuerCpu / result.seconds,
     othersOnIssuerCore: Math.max(0, coreBusy - issuerCpu) / result.seconds,
     issuerCpuUsPerSignature: (issuerCpu / result.signatures) * 1e6,
+    // Where that time went: the event loop (HTTP, credential, quota, encoding), and every other
+    // thread (the signer, and V8's own helpers such as the garbage collector's).
+    mainThreadUsPerSignature: (mainCpu / result.signatures) * 1e6,
+    otherThreadsUsPerSignature: ((issuerCpu - mainCpu) / result.signatures) * 1e6,
     signatures: result.signatures,
     requests: result.requests,
     errors: result.errors,

@@ -76,6 +76,8 @@ interface Phase {
   readonly issuerCoreUtilization: number;
   readonly othersOnIssuerCore: number;
   readonly issuerCpuUsPerSignature: number;
+  readonly mainThreadUsPerSignature: number;
+  readonly otherThreadsUsPerSignature: number;
   readonly directory: { readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly count: number };
 }
 
@@ -150,7 +152,13 @@ export async function benchIssuer(seconds: number, rounds: number): Promise<Issu
       },
       detail: {
         ...phase,
-        rounds: runs.map((r) => ({ signaturesPerIssuerCpuSecond: Math.round(r.signaturesPerIssuerCpuSecond), issuerCpuUsPerSignature: Number(r.issuerCpuUsPerSignature.toFixed(1)), othersOnIssuerCore: r.othersOnIssuerCore })),
+        rounds: runs.map((r) => ({
+          signaturesPerIssuerCpuSecond: Math.round(r.signaturesPerIssuerCpuSecond),
+          issuerCpuUsPerSignature: Number(r.issuerCpuUsPerSignature.toFixed(1)),
+          mainThreadUsPerSignature: Number(r.mainThreadUsPerSignature.toFixed(1)),
+          otherThreadsUsPerSignature: Number(r.otherThreadsUsPerSignature.toFixed(1)),
+          othersOnIssuerCore: r.othersOnIssuerCore,
+        })),
         issuerSigners: 1,
         opensslUsPerSign: 1e6 / limit,
         ...(single ? { perRequestLimit: { signaturesPerSecond: perRequestLimit, ed25519VerifyPerSecond: ed25519.verifyPerSecond, ratio: phase.signaturesPerIssuerCpuSecond / perRequestLimit } } : {}),
