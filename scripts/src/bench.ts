@@ -24,13 +24,11 @@
  *
  * Results are printed as a table and written to bench-results/bench.json.
  */
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateKeyFile } from "@oblivious/gateway";
 import { benchIssuer } from "./bench/issuer.js";
-import { freePort, runPinned, runUnpinned, stop, waitFor } from "./bench/pinned.js";
+import { gatewayService, startSubject, type SubjectCommand } from "./bench/gateway-subject.js";
+import { runPinned, runUnpinned } from "./bench/pinned.js";
 import { ROOT } from "./stack.js";
 
 const HERE = join(ROOT, "scripts/dist");
@@ -56,30 +54,14 @@ interface Row {
 }
 
 
-/**
- * One OHTTP gateway subject under load: `args` run pinned to core 0 (they must serve the key
- * listing at `/ohttp-keys` and requests at `/gateway` on `port`), the load on core 1.
- */
-async function loadGatewaySubject(args: (ports: { port: number; admin: number; targetPort: number; keysFile: string }) => { argv: string[]; env: Record<string, string>; ready: string }): Promise<Record<string, unknown>> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
-  const keysFile = join(dir, "keys.json");
-  generateKeyFile(keysFile, new Date(Date.now() - 60_000));
-  const ports = { port: await freePort(), admin: await freePort(), targetPort: await freePort(), keysFile };
-  const subject = args(ports);
-  const child = spawn("taskset", ["-c", "0", process.execPath, ...subject.argv], { env: { ...process.env, ...subject.env }, stdio: ["ignore", "ignore", "inherit"] });
+/** One OHTTP gateway subject under load: pinned to core 0, its load (gateway-load.ts) on core 1. */
+async function loadGatewaySubject(command: SubjectCommand): Promise<Record<string, unknown>> {
+  const subject = await startSubject(command);
   try {
-    await waitFor(subject.ready);
-    return await runPinned(1, join(HERE, "bench/gateway-load.js"), [
-      `http://127.0.0.1:${ports.port}/gateway`,
-      `http://127.0.0.1:${ports.port}/ohttp-keys`,
-      String(ports.targetPort),
-      String(SECONDS * 1000),
-      "32",
-      String(child.pid),
-    ]);
+    const [gatewayUrl, keysUrl, targetPort, pid] = subject.load;
+    return await runPinned(1, join(HERE, "bench/gateway-load.js"), [gatewayUrl, keysUrl, targetPort, String(SECONDS * 1000), "32", pid]);
   } finally {
-    await stop(child, 10_000);
-    rmSync(dir, { recursive: true, force: true });
+    await subject.close();
   }
 }
 
@@ -112,17 +94,7 @@ async function benchGateway(): Promise<{ row: Row; detail: Record<string, unknow
   // the two references, in turn), and each keeps its best round: noise only ever slows a run
   // down, and interleaving gives each subject the same chances at the machine's quiet minutes.
   const rawHpke = async (): Promise<number> => Number((await runPinned(0, join(HERE, "bench/raw-hpke.js"), [String(SECONDS * 1000)]))["opsPerSecond"]);
-  const gatewaySubject = (): Promise<Record<string, unknown>> =>
-    loadGatewaySubject(({ port, admin, targetPort, keysFile }) => ({
-      argv: [join(ROOT, "services/gateway/dist/src/main.js")],
-      env: {
-        GATEWAY_PORT: String(port),
-        GATEWAY_ADMIN_PORT: String(admin),
-        GATEWAY_KEYS_FILE: keysFile,
-        GATEWAY_TARGETS: `https://bench-target.internal=http://127.0.0.1:${targetPort}`,
-      },
-      ready: `http://127.0.0.1:${admin}/readyz`,
-    }));
+  const gatewaySubject = (): Promise<Record<string, unknown>> => loadGatewaySubject(gatewayService(join(ROOT, "services/gateway/dist/src/main.js")));
   const minimal = (mode: "forward" | "answer") => (): Promise<Record<string, unknown>> =>
     loadGatewaySubject(({ port, targetPort, keysFile }) => ({
       argv: [join(HERE, "bench/minimal-gateway.js"), keysFile, String(port), String(targetPort), mode],
