@@ -5,10 +5,10 @@
  * `keep-alive`), node:http in its own case (`Date`, `Connection`, `Keep-Alive`): that is how a
  * test here tells which one answered.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { RawHttpClient, freePort, type RawAnswer } from "@oblivious/test-kit";
-import { delay, send, startStubGateway, startTestRelay, type Received, type StubGateway } from "./support.js";
+import { assertNoCanary, delay, send, startStubGateway, startTestRelay, type Received, type StubGateway } from "./support.js";
 
 const HOT_PATH_FIELDS = ["content-type", "cache-control", "content-length", "date", "connection", "keep-alive"];
 
@@ -18,6 +18,19 @@ function relayPost(body: string, extra = "", path = "/relay"): string {
 
 function portOf(url: string): number {
   return Number(new URL(url).port);
+}
+
+/** The relay (with `env`) in front of a stub gateway (a default one unless given), and a raw client on the relay; all closed after the test. */
+async function frontCase(t: TestContext, env: Record<string, string>, given?: StubGateway) {
+  const gateway = given ?? (await startStubGateway());
+  const running = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway`, ...env });
+  const c = new RawHttpClient(portOf(running.relay.url));
+  t.after(async () => {
+    c.destroy();
+    await running.relay.stop();
+    await gateway.close();
+  });
+  return { ...running, gateway, c };
 }
 
 /** The exact field lines the relay's client writes, nothing of the client's. */
@@ -47,14 +60,7 @@ function assertProblem(a: RawAnswer, status: number, title: string): void {
 }
 
 test("front: POST /relay on the hot path: the relay's fields only, pipelined requests answered in order on one keep-alive connection", async (t) => {
-  const gateway = await startStubGateway();
-  const { relay, logs, metrics } = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway` });
-  const c = new RawHttpClient(portOf(relay.url));
-  t.after(async () => {
-    c.destroy();
-    await relay.stop();
-    await gateway.close();
-  });
+  const { gateway, logs, metrics, c } = await frontCase(t, {});
   c.send(relayPost("one") + relayPost("two") + relayPost("three"));
   const answers = [await c.answer(), await c.answer(), await c.answer()];
   assert.deepEqual(
@@ -93,14 +99,7 @@ test("front: POST /relay on the hot path: the relay's fields only, pipelined req
 });
 
 test("front: a POST /relay it hands to node:http (a query, chunked) gets the same answer and sends the gateway the same bytes", async (t) => {
-  const gateway = await startStubGateway();
-  const { relay, metrics } = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway` });
-  const c = new RawHttpClient(portOf(relay.url));
-  t.after(async () => {
-    c.destroy();
-    await relay.stop();
-    await gateway.close();
-  });
+  const { gateway, metrics, c } = await frontCase(t, {});
   c.send(relayPost("same"));
   const fast = await c.answer();
   c.send(relayPost("same", "", "/relay?q=1"));
@@ -169,14 +168,8 @@ test("privacy on the front: the client's address and every client field reach ne
     assert.notEqual(r.remoteAddress, clientAddress, "the gateway's peer is the relay, not the client");
   }
   const sawAtGateway = JSON.stringify(gateway.received.map((r) => ({ url: r.url, headers: r.headers, body: r.body.toString() })));
-  const logText = logs.text;
-  const metricsText = await metrics();
   assert.ok(logs.events("http.request").length === 3);
-  for (const secret of secrets) {
-    assert.ok(!sawAtGateway.includes(secret), `gateway saw ${secret}`);
-    assert.ok(!logText.includes(secret), `a log line contains ${secret}`);
-    assert.ok(!metricsText.includes(secret), `/metrics contains ${secret}`);
-  }
+  assertNoCanary(secrets, { gateway: sawAtGateway, logs: logs.text, metrics: await metrics() });
 });
 
 test("front: behind RELAY_TRUST_PROXY the rightmost X-Forwarded-For entry counts, lines joined as node:http joins them; without it, the peer", async (t) => {
@@ -222,14 +215,7 @@ test("front: behind RELAY_TRUST_PROXY the rightmost X-Forwarded-For entry counts
 });
 
 test("front: 415 on the hot path, then 413, 405 and 404 from node:http on the same connection, all problem+json", async (t) => {
-  const gateway = await startStubGateway();
-  const { relay, metrics } = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway`, RELAY_MAX_BODY: "1024" });
-  const c = new RawHttpClient(portOf(relay.url));
-  t.after(async () => {
-    c.destroy();
-    await relay.stop();
-    await gateway.close();
-  });
+  const { gateway, metrics, c } = await frontCase(t, { RELAY_MAX_BODY: "1024" });
   c.send(relayPost("x").replace("message/ohttp-req", "application/octet-stream"));
   const unsupported = await c.answer();
   assertProblem(unsupported, 415, "Unsupported Media Type");
@@ -296,13 +282,7 @@ test("front: past RELAY_TIMEOUT the client gets a 504, the gateway's connection 
     }
     res.writeHead(200, { "content-type": "message/ohttp-res" }).end(received.body);
   });
-  const { relay, metrics } = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway`, RELAY_TIMEOUT: "300ms" });
-  const c = new RawHttpClient(portOf(relay.url));
-  t.after(async () => {
-    c.destroy();
-    await relay.stop();
-    await gateway.close();
-  });
+  const { metrics, c } = await frontCase(t, { RELAY_TIMEOUT: "300ms" }, gateway);
   const started = performance.now();
   c.send(relayPost("hold"));
   const late = await c.answer();
@@ -388,14 +368,7 @@ test("front: stop() closes idle keep-alive connections, finishes the forward in 
 });
 
 test("front: over RELAY_RATE_LIMIT, a 429 problem with Retry-After from the hot path, and nothing forwarded", async (t) => {
-  const gateway = await startStubGateway();
-  const { relay } = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway`, RELAY_RATE_LIMIT: "1" });
-  const c = new RawHttpClient(portOf(relay.url));
-  t.after(async () => {
-    c.destroy();
-    await relay.stop();
-    await gateway.close();
-  });
+  const { gateway, c } = await frontCase(t, { RELAY_RATE_LIMIT: "1" });
   c.send(relayPost("one") + relayPost("two"));
   assert.equal((await c.answer()).status, 200);
   const limited = await c.answer();

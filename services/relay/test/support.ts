@@ -1,4 +1,5 @@
 /** Test helpers: a real stub gateway, a raw client, and the relay on port 0 with its log lines captured. */
+import assert from "node:assert/strict";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { Registry } from "prom-client";
 import { LineCapture, closeServer, listen } from "@oblivious/test-kit";
@@ -144,4 +145,13 @@ export function problemOf(answer: ClientAnswer): { type: string; title: string; 
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** No canary in what the gateway received, in any log line or in /metrics (the relay's privacy contract). */
+export function assertNoCanary(secrets: readonly string[], seen: { readonly gateway: string; readonly logs: string; readonly metrics: string }): void {
+  for (const secret of secrets) {
+    assert.ok(!seen.gateway.includes(secret), `gateway saw ${secret}`);
+    assert.ok(!seen.logs.includes(secret), `a log line contains ${secret}`);
+    assert.ok(!seen.metrics.includes(secret), `/metrics contains ${secret}`);
+  }
 }
