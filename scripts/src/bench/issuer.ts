@@ -25,6 +25,11 @@
  *   reach only about 0.7. So the single row is reported as a reference, beside its own physical
  *   limit, one signature plus one Ed25519 verification (`openssl speed ed25519`, same run). The
  *   SDK asks for tokens in batches (8 by default), where that check is shared.
+ * - A reference row holds the signing step alone (signer-loop.ts, core 0, between the two OpenSSL
+ *   runs): the issuer's BlindSign with its RFC 9474 check in a bare loop. It is the most any
+ *   issuer that does that check can reach, and each batch row says how its CPU per signature
+ *   splits between the main thread (HTTP, credential, quota, encodings) and the others (the
+ *   signer, V8's helpers).
  * - The directory is fetched every 10 ms during every phase; the last row is the worst phase's
  *   p99, against a bound (20 ms), not a physical limit: its ratio is bound / p99 (>= 1: met).
  */
@@ -64,11 +69,6 @@ const DIRECTORY_INTERVAL_MS = 10;
 /** A subject that had less of core 0 than this shared it with another process. */
 const SHARED_BELOW = 0.9;
 
-
-/** Runs `node script args` pinned to `core`, returns its last stdout line parsed as JSON. */
-
-
-
 interface Phase {
   readonly size: number;
   readonly signaturesPerIssuerCpuSecond: number;
@@ -79,6 +79,12 @@ interface Phase {
   readonly mainThreadUsPerSignature: number;
   readonly otherThreadsUsPerSignature: number;
   readonly directory: { readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly count: number };
+}
+
+/** signer-loop.ts's result. */
+interface SignerLoop {
+  readonly signUsPerCall: number;
+  readonly privateDecryptUsPerCall: number;
 }
 
 const num = (x: number, digits = 0): string => x.toFixed(digits);
@@ -92,6 +98,7 @@ export async function benchIssuer(seconds: number, rounds: number): Promise<Issu
   const opensslSeconds = Math.max(2, Math.round(seconds / 2));
   const before = await opensslSpeedRsa2048(opensslSeconds, 0);
   const ed25519 = await opensslSpeedEd25519(opensslSeconds, 0);
+  const loop = (await runPinned(0, join(HERE, "bench/signer-loop.js"), [String(opensslSeconds), "3"])) as unknown as SignerLoop;
 
   const dir = mkdtempSync(join(tmpdir(), "bench-issuer-"));
   let issuer: ChildProcess | undefined;
@@ -144,6 +151,7 @@ export async function benchIssuer(seconds: number, rounds: number): Promise<Issu
         measured:
           `${num(phase.signaturesPerIssuerCpuSecond)} signatures/s per core, best of ${runs.length} rounds: ${perRound.join(" / ")} ` +
           `(${num(phase.signaturesPerSecond)}/s at ${num(phase.issuerCoreUtilization * 100)}% of the core${shared ? "; core 0 was shared, noisy" : ""})` +
+          `; per signature ${num(phase.mainThreadUsPerSignature)} µs on the main thread, ${num(phase.otherThreadsUsPerSignature)} µs on the others (the signer)` +
           (single ? `; ${num(phase.signaturesPerIssuerCpuSecond / perRequestLimit, 2)} of one signature plus one Ed25519 verification (${num(perRequestLimit)}/s)` : ""),
         limit: `${num(limit)} sign/s`,
         ratio,
@@ -169,8 +177,22 @@ export async function benchIssuer(seconds: number, rounds: number): Promise<Issu
   // The worst of the phases: each one is full signing load.
   const worst = measured.reduce((a, b) => (b.directory.p99Ms > a.directory.p99Ms ? b : a));
   const directory = worst.directory;
+  const loopRate = 1e6 / loop.signUsPerCall;
   return [
     ...signing,
+    {
+      row: {
+        name: "  reference: the issuer's BlindSign alone in a loop (private operation, s^e = m check), no HTTP or worker",
+        measured:
+          `${num(loopRate)} signatures/s per core (${num(loop.signUsPerCall)} µs; node's privateDecrypt alone ` +
+          `${num(loop.privateDecryptUsPerCall)} µs, ${num(1e6 / loop.privateDecryptUsPerCall / limit, 2)} of OpenSSL)`,
+        limit: `${num(limit)} sign/s`,
+        ratio: loopRate / limit,
+        goal: 0.8,
+        reference: true,
+      },
+      detail: { ...loop, opensslUsPerSign: 1e6 / limit },
+    },
     {
       row: {
         name: "issuer directory GET p99 under signing load",
