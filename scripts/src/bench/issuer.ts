@@ -2,10 +2,13 @@
  * The Privacy Pass issuer against the physical limit of its work: blind signatures per second over
  * HTTP beside `openssl speed rsa2048` signs per second, measured in the same run.
  *
- * - Everything measured runs on core 0, one at a time: `openssl speed`, then the issuer with one
- *   signing worker (ISSUER_SIGNERS=1, so its event loop and its signer share the core, as they
- *   share each core of a larger machine), then `openssl speed` again. The load generator
- *   (issuer-load.ts) runs on core 1.
+ * - Everything measured runs on core 0, one at a time: `openssl speed`, then two issuers in turn,
+ *   then `openssl speed` again. The load generator (issuer-load.ts) runs on core 1.
+ * - The two issuers are the two ways it can use one core. The goal's subject signs on its event
+ *   loop (ISSUER_SIGNERS=0: one process per core). The reference has one signing worker beside
+ *   its event loop on the same core (ISSUER_SIGNERS=1), as each core of a multi-core pool has.
+ *   Both run for the whole benchmark and take turns, one round each, in an order that swaps
+ *   every round.
  * - Both rates are per CPU-second of the subject: OpenSSL divides by its user time, the issuer's
  *   time (every thread, user and system) is read from /proc. That is "per core used", and a
  *   process that shares core 0 meanwhile does not count as the issuer's idle time. It still slows
@@ -13,8 +16,8 @@
  * - The limit is the better of the two OpenSSL runs: noise only ever slows a run down.
  * - One row per request size: single requests, generic batches (draft-ietf-privacypass-batched-
  *   tokens) of 10, and of 100 (ISSUER_MAX_BATCH by default). The HTTP request, the credential
- *   (an Ed25519 JWT) and the trip to the worker cost the same for one token or a hundred.
- * - The phases run in `rounds` interleaved rounds (single, 10, 100, single, 10, 100...) on one
+ *   (an Ed25519 JWT) and the trip to a worker cost the same for one token or a hundred.
+ * - The phases run in `rounds` interleaved rounds (single, 10, 100, single, 10, 100...) on each
  *   issuer, and each size keeps its best round, as the gateway's subjects do: this machine's speed
  *   drifts by a third from minute to minute, more than the differences measured, and noise only
  *   ever slows a run down. Every round is reported.
@@ -27,9 +30,9 @@
  *   SDK asks for tokens in batches (8 by default), where that check is shared.
  * - A reference row holds the signing step alone (signer-loop.ts, core 0, between the two OpenSSL
  *   runs): the issuer's BlindSign with its RFC 9474 check in a bare loop. It is the most any
- *   issuer that does that check can reach, and each batch row says how its CPU per signature
- *   splits between the main thread (HTTP, credential, quota, encodings) and the others (the
- *   signer, V8's helpers).
+ *   issuer that does that check can reach, and each row says how its CPU per signature splits
+ *   between the main thread (HTTP, credential, quota, encodings, and the signing itself when
+ *   the event loop signs) and the others (the signer, V8's helpers).
  * - The directory is fetched every 10 ms during every phase; the last row is the worst phase's
  *   p99, against a bound (20 ms), not a physical limit: its ratio is bound / p99 (>= 1: met).
  */
@@ -64,6 +67,20 @@ const PHASES = [
   { size: 10, concurrency: 8 },
   { size: 100, concurrency: 4 },
 ] as const;
+/**
+ * The two ways the issuer can use one core: signing on its event loop (ISSUER_SIGNERS=0, the
+ * goal's subject: one process per core), and one signing worker beside the event loop on the same
+ * core (ISSUER_SIGNERS=1, a reference: what each core of a multi-core pool does).
+ */
+interface Subject {
+  readonly name: string;
+  readonly signers: string;
+  readonly reference: boolean;
+}
+const SUBJECTS: readonly Subject[] = [
+  { name: "signing on the event loop", signers: "0", reference: false },
+  { name: "one signing worker on the same core", signers: "1", reference: true },
+];
 const DIRECTORY_BOUND_MS = 20;
 const DIRECTORY_INTERVAL_MS = 10;
 /** A subject that had less of core 0 than this shared it with another process. */
@@ -101,82 +118,102 @@ export async function benchIssuer(seconds: number, rounds: number): Promise<Issu
   const loop = (await runPinned(0, join(HERE, "bench/signer-loop.js"), [String(opensslSeconds), "3"])) as unknown as SignerLoop;
 
   const dir = mkdtempSync(join(tmpdir(), "bench-issuer-"));
-  let issuer: ChildProcess | undefined;
-  let load: Record<string, unknown>;
+  const issuers: ChildProcess[] = [];
+  const measured = new Map<Subject, Phase[]>(SUBJECTS.map((s) => [s, []]));
+  let firstLoad: Record<string, unknown> = {};
   try {
     const files = await prepareDevIssuer(dir);
     const credential = await (await createDevAttester(dir)).mint("bench-device", 3600);
-    const [port, admin] = [await freePort(), await freePort()];
-    issuer = spawn("taskset", ["-c", "0", process.execPath, join(ROOT, "services/issuer/dist/src/main.js")], {
-      env: {
-        ...process.env,
-        ...files.env,
-        ISSUER_PORT: String(port),
-        ISSUER_ADMIN_PORT: String(admin),
-        ISSUER_SIGNERS: "1",
-        // One device asks for every token: the quota must never be what refuses.
-        ISSUER_QUOTA: "1000000000",
-      },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    await waitReadyz(`http://127.0.0.1:${admin}`, issuer);
-    const phases = Array.from({ length: rounds }, () => PHASES.map((p) => `${p.size}:${p.concurrency}`)).flat();
-    load = await runPinned(
-      1,
-      join(HERE, "bench/issuer-load.js"),
-      [`http://127.0.0.1:${port}`, String(seconds * 1000), String(issuer.pid), phases.join(","), String(DIRECTORY_INTERVAL_MS), "0"],
-      { BENCH_ISSUER_CREDENTIAL: credential },
-    );
+    // Both issuers run for the whole benchmark, idle but for their turns.
+    const started: { subject: Subject; port: number; pid: number }[] = [];
+    for (const subject of SUBJECTS) {
+      const [port, admin] = [await freePort(), await freePort()];
+      const issuer = spawn("taskset", ["-c", "0", process.execPath, join(ROOT, "services/issuer/dist/src/main.js")], {
+        env: {
+          ...process.env,
+          ...files.env,
+          ISSUER_PORT: String(port),
+          ISSUER_ADMIN_PORT: String(admin),
+          ISSUER_SIGNERS: subject.signers,
+          // One device asks for every token: the quota must never be what refuses.
+          ISSUER_QUOTA: "1000000000",
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      issuers.push(issuer);
+      await waitReadyz(`http://127.0.0.1:${admin}`, issuer);
+      started.push({ subject, port, pid: issuer.pid ?? 0 });
+    }
+    const phases = PHASES.map((p) => `${p.size}:${p.concurrency}`).join(",");
+    for (let round = 0; round < rounds; round++) {
+      // Each round swaps the subjects' order, so that neither is always first after OpenSSL.
+      for (const { subject, port, pid } of round % 2 === 0 ? started : [...started].reverse()) {
+        const load = await runPinned(
+          1,
+          join(HERE, "bench/issuer-load.js"),
+          [`http://127.0.0.1:${port}`, String(seconds * 1000), String(pid), phases, String(DIRECTORY_INTERVAL_MS), "0"],
+          { BENCH_ISSUER_CREDENTIAL: credential },
+        );
+        measured.get(subject)?.push(...(load["phases"] as Phase[]));
+        if (round === 0 && subject === SUBJECTS[0]) firstLoad = load;
+      }
+    }
   } finally {
-    if (issuer !== undefined) await stop(issuer, 15_000);
+    for (const issuer of issuers) await stop(issuer, 15_000);
     rmSync(dir, { recursive: true, force: true });
   }
   const after = await opensslSpeedRsa2048(opensslSeconds, 0);
 
   const limit = Math.max(before.signPerSecond, after.signPerSecond);
   const opensslShared = Math.min(before.coreShare, after.coreShare, ed25519.coreShare) < SHARED_BELOW;
-  const measured = load["phases"] as Phase[];
-  const signing = PHASES.map(({ size }, i) => {
-    const runs = measured.filter((p) => p.size === size);
-    const phase = runs.reduce((a, b) => (b.signaturesPerIssuerCpuSecond > a.signaturesPerIssuerCpuSecond ? b : a));
-    const shared = opensslShared || phase.othersOnIssuerCore > 1 - SHARED_BELOW;
-    const perRound = runs.map((r) => Math.round(r.signaturesPerIssuerCpuSecond));
-    const ratio = phase.signaturesPerIssuerCpuSecond / limit;
-    // One signature and one credential check per request: the single request's own limit.
-    const perRequestLimit = 1 / (1 / limit + 1 / ed25519.verifyPerSecond);
-    const single = size === 1;
-    return {
-      row: {
-        name: `Privacy Pass issuer signing over HTTP vs openssl speed rsa2048 (per core, ${sizeName(size)})`,
-        measured:
-          `${num(phase.signaturesPerIssuerCpuSecond)} signatures/s per core, best of ${runs.length} rounds: ${perRound.join(" / ")} ` +
-          `(${num(phase.signaturesPerSecond)}/s at ${num(phase.issuerCoreUtilization * 100)}% of the core${shared ? "; core 0 was shared, noisy" : ""})` +
-          `; per signature ${num(phase.mainThreadUsPerSignature)} µs on the main thread, ${num(phase.otherThreadsUsPerSignature)} µs on the others (the signer)` +
-          (single ? `; ${num(phase.signaturesPerIssuerCpuSecond / perRequestLimit, 2)} of one signature plus one Ed25519 verification (${num(perRequestLimit)}/s)` : ""),
-        limit: `${num(limit)} sign/s`,
-        ratio,
-        goal: 0.8,
-        ...(single ? { reference: true as const } : {}),
-      },
-      detail: {
-        ...phase,
-        rounds: runs.map((r) => ({
-          signaturesPerIssuerCpuSecond: Math.round(r.signaturesPerIssuerCpuSecond),
-          issuerCpuUsPerSignature: Number(r.issuerCpuUsPerSignature.toFixed(1)),
-          mainThreadUsPerSignature: Number(r.mainThreadUsPerSignature.toFixed(1)),
-          otherThreadsUsPerSignature: Number(r.otherThreadsUsPerSignature.toFixed(1)),
-          othersOnIssuerCore: r.othersOnIssuerCore,
-        })),
-        issuerSigners: 1,
-        opensslUsPerSign: 1e6 / limit,
-        ...(single ? { perRequestLimit: { signaturesPerSecond: perRequestLimit, ed25519VerifyPerSecond: ed25519.verifyPerSecond, ratio: phase.signaturesPerIssuerCpuSecond / perRequestLimit } } : {}),
-        ...(i === 0 ? { openssl: { before, after, ed25519, nodeOpenssl: process.versions.openssl }, warmUp: load["warmUp"], generator: load["generator"] } : {}),
-      },
-    };
-  });
-  // The worst of the phases: each one is full signing load.
-  const worst = measured.reduce((a, b) => (b.directory.p99Ms > a.directory.p99Ms ? b : a));
-  const directory = worst.directory;
+  const signing = SUBJECTS.flatMap((subject, s) =>
+    PHASES.map(({ size }, i) => {
+      const runs = (measured.get(subject) ?? []).filter((p) => p.size === size);
+      const phase = runs.reduce((a, b) => (b.signaturesPerIssuerCpuSecond > a.signaturesPerIssuerCpuSecond ? b : a));
+      const shared = opensslShared || phase.othersOnIssuerCore > 1 - SHARED_BELOW;
+      const perRound = runs.map((r) => Math.round(r.signaturesPerIssuerCpuSecond));
+      const ratio = phase.signaturesPerIssuerCpuSecond / limit;
+      // One signature and one credential check per request: the single request's own limit.
+      const perRequestLimit = 1 / (1 / limit + 1 / ed25519.verifyPerSecond);
+      const single = size === 1;
+      const threads =
+        subject.signers === "0"
+          ? `${num(phase.mainThreadUsPerSignature)} µs on the event loop (signing included), ${num(phase.otherThreadsUsPerSignature)} µs on V8's helpers`
+          : `${num(phase.mainThreadUsPerSignature)} µs on the main thread, ${num(phase.otherThreadsUsPerSignature)} µs on the others (the signer)`;
+      return {
+        row: {
+          name: `${subject.reference ? "  reference: " : ""}Privacy Pass issuer signing over HTTP vs openssl speed rsa2048 (per core, ${sizeName(size)}, ${subject.name})`,
+          measured:
+            `${num(phase.signaturesPerIssuerCpuSecond)} signatures/s per core, best of ${runs.length} rounds: ${perRound.join(" / ")} ` +
+            `(${num(phase.signaturesPerSecond)}/s at ${num(phase.issuerCoreUtilization * 100)}% of the core${shared ? "; core 0 was shared, noisy" : ""})` +
+            `; per signature ${threads}` +
+            (single ? `; ${num(phase.signaturesPerIssuerCpuSecond / perRequestLimit, 2)} of one signature plus one Ed25519 verification (${num(perRequestLimit)}/s)` : ""),
+          limit: `${num(limit)} sign/s`,
+          ratio,
+          goal: 0.8,
+          ...(single || subject.reference ? { reference: true as const } : {}),
+        },
+        detail: {
+          ...phase,
+          rounds: runs.map((r) => ({
+            signaturesPerIssuerCpuSecond: Math.round(r.signaturesPerIssuerCpuSecond),
+            issuerCpuUsPerSignature: Number(r.issuerCpuUsPerSignature.toFixed(1)),
+            mainThreadUsPerSignature: Number(r.mainThreadUsPerSignature.toFixed(1)),
+            otherThreadsUsPerSignature: Number(r.otherThreadsUsPerSignature.toFixed(1)),
+            othersOnIssuerCore: r.othersOnIssuerCore,
+          })),
+          issuerSigners: Number(subject.signers),
+          opensslUsPerSign: 1e6 / limit,
+          ...(single ? { perRequestLimit: { signaturesPerSecond: perRequestLimit, ed25519VerifyPerSecond: ed25519.verifyPerSecond, ratio: phase.signaturesPerIssuerCpuSecond / perRequestLimit } } : {}),
+          ...(s === 0 && i === 0 ? { openssl: { before, after, ed25519, nodeOpenssl: process.versions.openssl }, warmUp: firstLoad["warmUp"], generator: firstLoad["generator"] } : {}),
+        },
+      };
+    }),
+  );
+  // The worst of the phases of both issuers: each one is full signing load.
+  const all = SUBJECTS.flatMap((subject) => (measured.get(subject) ?? []).map((phase) => ({ subject, phase })));
+  const worst = all.reduce((a, b) => (b.phase.directory.p99Ms > a.phase.directory.p99Ms ? b : a));
+  const directory = worst.phase.directory;
   const loopRate = 1e6 / loop.signUsPerCall;
   return [
     ...signing,
@@ -196,15 +233,15 @@ export async function benchIssuer(seconds: number, rounds: number): Promise<Issu
     {
       row: {
         name: "issuer directory GET p99 under signing load",
-        measured: `${num(directory.p99Ms, 1)} ms p99 (p50 ${num(directory.p50Ms, 1)} ms, max ${num(directory.maxMs, 1)} ms; worst phase of ${measured.length}: ${sizeName(worst.size)})`,
+        measured: `${num(directory.p99Ms, 1)} ms p99 (p50 ${num(directory.p50Ms, 1)} ms, max ${num(directory.maxMs, 1)} ms; worst phase of ${all.length}: ${sizeName(worst.phase.size)}, ${worst.subject.name})`,
         limit: `${DIRECTORY_BOUND_MS} ms (bound)`,
         ratio: DIRECTORY_BOUND_MS / directory.p99Ms,
         goal: 1,
       },
       detail: {
-        underLoad: measured.map((p) => ({ phase: sizeName(p.size), ...p.directory })),
-        idle: load["idleDirectory"],
-        intervalMs: load["directoryIntervalMs"],
+        underLoad: all.map(({ subject, phase }) => ({ phase: `${sizeName(phase.size)}, ${subject.name}`, ...phase.directory })),
+        idle: firstLoad["idleDirectory"],
+        intervalMs: firstLoad["directoryIntervalMs"],
       },
     },
   ];

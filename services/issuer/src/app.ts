@@ -10,7 +10,8 @@
  * A token request goes through, in order: media type (415), device credential (401), body size
  * (413), decoding (400), token type, key and blinded message checks (422), room on the signer
  * pool (503), the device's quota (429, or 503 when the store cannot answer: never a signature
- * without a quota check), and signing on the worker pool. A batch is issued whole or refused
+ * without a quota check), and signing (on the worker pool, or on the event loop with
+ * ISSUER_SIGNERS=0). A batch is issued whole or refused
  * whole. Quota is counted only for requests that will be signed, and given back if signing fails.
  *
  * `POST /token-request` and `GET`/`HEAD` of the directory run on bare node:http: express adds
@@ -48,7 +49,7 @@ import type { IssuerKey, KeyStore } from "./keys.js";
 import type { IssuerMetrics, RequestKind } from "./metrics.js";
 import type { Pseudonyms } from "./pseudonym.js";
 import { QuotaUnavailable, type QuotaStore } from "./quota.js";
-import { SignerFailed, SignerErrorCode, SignerOverloaded, type SignerPool } from "./signer-pool.js";
+import { SignerFailed, SignerErrorCode, SignerOverloaded, type Signers } from "./signer-pool.js";
 
 export const TOKEN_REQUEST_PATH = "/token-request";
 export { ISSUER_DIRECTORY_PATH };
@@ -63,7 +64,7 @@ export interface IssuerAppDeps {
   readonly attester: Pick<Attester, "verify">;
   readonly pseudonyms: Pseudonyms;
   readonly quota: QuotaStore;
-  readonly signers: Pick<SignerPool, "hasCapacity" | "sign" | "pending">;
+  readonly signers: Pick<Signers, "hasCapacity" | "sign" | "pending">;
   readonly maxBatch: number;
   readonly metrics: IssuerMetrics;
   readonly observer: HttpObserver<RouteName>;

@@ -51,7 +51,7 @@ export interface IssuerConfig {
   /** Bound of the in-memory quota table (without REDIS_URL). */
   readonly quotaMaxEntries: number;
   readonly pseudonymKey: SecretSource;
-  /** Worker threads that sign. */
+  /** Worker threads that sign; 0: the event loop signs (one core per process, inline-signer.ts). */
   readonly signers: number;
   /** Most token requests in one batched request. */
   readonly maxBatch: number;
@@ -122,7 +122,7 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
   const quotaMaxEntries = env.int("ISSUER_QUOTA_MAX_ENTRIES", 1_000_000, { min: 1, max: 100_000_000 });
   const pseudonymKey = secretSource(env, PSEUDONYM_KEY_FILE_VARIABLE, PSEUDONYM_KEY_VARIABLE, "a pseudonym key");
 
-  const signers = env.int("ISSUER_SIGNERS", availableParallelism(), { min: 1, max: 256 });
+  const signers = env.int("ISSUER_SIGNERS", availableParallelism(), { min: 0, max: 256 });
   const maxBatch = env.int("ISSUER_MAX_BATCH", 100, { min: 1, max: 10_000 });
   const maxQueue = env.int("ISSUER_MAX_QUEUE", Math.max(1024, 4 * maxBatch), { min: 1, max: 10_000_000 });
   if (maxQueue < maxBatch) env.invalid("ISSUER_MAX_QUEUE", "must be at least ISSUER_MAX_BATCH");

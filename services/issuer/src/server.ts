@@ -26,7 +26,8 @@ import { KeyStore, type IssuerKey, type KeySnapshot } from "./keys.js";
 import { createIssuerMetrics } from "./metrics.js";
 import { loadPseudonyms } from "./pseudonym.js";
 import { MemoryQuotaStore, RedisQuotaStore, type QuotaStore } from "./quota.js";
-import { SignerPool, type SignerKey } from "./signer-pool.js";
+import { InlineSigner } from "./inline-signer.js";
+import { SignerPool, type SignerKey, type Signers } from "./signer-pool.js";
 
 export interface StartOptions {
   /** Where log lines go (stdout by default); tests capture them. */
@@ -42,7 +43,7 @@ export interface StartOptions {
 export interface RunningIssuer extends RunningService {
   readonly registry: Registry;
   readonly keys: KeyStore;
-  readonly signers: SignerPool;
+  readonly signers: Signers;
   readonly quota: QuotaStore;
   /** Checks the key file now instead of at the next interval (ISSUER_KEYS_FILE only). */
   readonly reloadKeys: () => Promise<ReloadResult>;
@@ -104,17 +105,20 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
     throw new ConfigError([{ variable: "ATTESTER_JWKS_FILE", reason }]);
   }
 
-  let signers: SignerPool;
+  let signers: Signers;
   try {
-    signers = await SignerPool.start({
-      size: config.signers,
-      maxQueue: config.maxQueue,
-      keys: signerKeys(loaded.keys),
-      onCrash: () => {
-        metrics.signerCrashed();
-        log.event("signer.restarted");
-      },
-    });
+    signers =
+      config.signers === 0
+        ? new InlineSigner({ maxQueue: config.maxQueue, keys: signerKeys(loaded.keys) })
+        : await SignerPool.start({
+            size: config.signers,
+            maxQueue: config.maxQueue,
+            keys: signerKeys(loaded.keys),
+            onCrash: () => {
+              metrics.signerCrashed();
+              log.event("signer.restarted");
+            },
+          });
   } catch (e) {
     attester.close();
     throw e;

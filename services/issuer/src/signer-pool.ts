@@ -74,6 +74,24 @@ export interface SignerKey {
   readonly privateKey: KeyObject;
 }
 
+/** What the issuer needs of its signer: this pool, or the event loop itself (inline-signer.ts). */
+export interface Signers {
+  /** Signing threads running now (0 while none can sign). */
+  readonly size: number;
+  /** Messages waiting to be signed. */
+  readonly queued: number;
+  /** Messages waiting or being signed. */
+  readonly pending: number;
+  /** Whether `n` more messages fit in the bounded queue. */
+  hasCapacity(n: number): boolean;
+  /** Replaces the keys that later jobs are signed with. */
+  setKeys(keys: readonly SignerKey[]): void;
+  /** Signs every message with the key `keyId`; the answers are in the order of `msgs`. */
+  sign(keyId: string, msgs: readonly Uint8Array[]): Promise<Uint8Array[]>;
+  /** Stops signing; jobs not done fail with SignerFailed. */
+  close(): Promise<void>;
+}
+
 export interface SignerPoolOptions {
   readonly size: number;
   /** Most messages waiting or being signed. */
@@ -121,7 +139,7 @@ interface Slot {
 
 const WORKER_URL = new URL("./signer-worker.js", import.meta.url);
 
-export class SignerPool {
+export class SignerPool implements Signers {
   readonly #options: SignerPoolOptions;
   readonly #maxChunk: number;
   readonly #slots: Slot[] = [];

@@ -50,7 +50,7 @@ test("config: malformed values name their variables, all at once", () => {
     ISSUER_PORT: "http",
     ISSUER_QUOTA: "0",
     ISSUER_QUOTA_PERIOD: "tomorrow",
-    ISSUER_SIGNERS: "0",
+    ISSUER_SIGNERS: "-1",
     ISSUER_MAX_BATCH: "-1",
     ATTESTER_ALGORITHMS: "ES256,HS256",
     ISSUER_REQUEST_URI: "ftp://x",
@@ -81,6 +81,7 @@ test("config: a JWKS URL, Redis, and settings in range", () => {
   assert.deepEqual(c.attester.algorithms, ["EdDSA"]);
   assert.equal(c.quotaPeriodMs, 3_600_000);
   assert.equal(c.signers, 3);
+  assert.equal(loadIssuerConfig({ ...MINIMAL, ISSUER_SIGNERS: "0" }).signers, 0, "0: the event loop signs");
   assert.equal(c.redis?.prefix, "pp:");
   assert.equal(c.redis?.url.reveal(), "redis://:hunter2@redis:6379");
 });
