@@ -3,14 +3,14 @@
  * one process per core.
  *
  * Why: with the worker pool, a request's messages go to another thread and its signatures come
- * back; on one core that thread and the event loop take turns, about three times per request.
- * Measured on the 2-core bench machine, both on one core, interleaved runs, batches of 10: 2,915
- * / 2,809 / 3,097 signatures per CPU-second with one worker against 3,090 / 3,162 / 3,196 signing
- * on the event loop, and 3,004 / 3,218 / 3,408 against 3,519 / 3,557 / 3,535 for batches of 100.
- * The event loop's own work for a batch of 10 (HTTP, credential, quota, encodings) costs it about
- * 440 µs with a worker against about 200 µs for a single token, though it is the same work: each
- * turn it finds its caches cold after the other thread ran. On more cores, the pool is the way to
- * use them from one process.
+ * back; on one core that thread and the event loop take turns, about three times per request,
+ * and the event loop's own work for a batch of 10 (HTTP, credential, quota, encodings) costs it
+ * about 440 µs against about 200 µs for a single token, though it is the same work: each turn
+ * finds its caches cold after the other thread ran. Measured on the 2-core bench machine, both
+ * on one core, in interleaved pairs (this machine's noise is about the size of the difference):
+ * signatures per CPU-second were higher signing on the event loop in 9 of 10 pairs for batches
+ * of 10 (median +5.6%, from -7% to +18%) and in 10 of 10 for batches of 100 (median +2.9%). On
+ * more cores, the pool is the way to use them from one process.
  *
  * What it keeps of the pool:
  * - Signing never holds the event loop for long: messages wait in one FIFO queue (of all jobs),
