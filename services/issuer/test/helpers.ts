@@ -1,4 +1,5 @@
 /** Shared test fixtures: key files, the development attester, a started issuer, a Privacy Pass client. */
+import { constants, publicEncrypt, randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -177,4 +178,18 @@ export async function metricsText(issuer: RunningIssuer): Promise<string> {
 
 export function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value));
+}
+
+/** `n` random blinded messages for a 2048-bit key, each below any such modulus (a zero top byte). */
+export function blindedMessages(n: number): Uint8Array[] {
+  return Array.from({ length: n }, () => {
+    const m = randomBytes(256);
+    m[0] = 0;
+    return new Uint8Array(m);
+  });
+}
+
+/** s^e mod n = m: `s` is RSASP1 of `m` under `key`. */
+export function signs(key: IssuerKey, m: Uint8Array, s: Uint8Array): boolean {
+  return Buffer.from(publicEncrypt({ key: key.publicKey, padding: constants.RSA_NO_PADDING }, s)).equals(Buffer.from(m));
 }

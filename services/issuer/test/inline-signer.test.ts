@@ -5,23 +5,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { constants, publicEncrypt, randomBytes } from "node:crypto";
 import { MediaType, TokenType, decodeBatchedTokenResponse, decodeTokenKey, encodeGenericBatchTokenRequest, verifyToken } from "@oblivious/privacypass";
 import { InlineSigner, SignerFailed, SignerOverloaded } from "../src/index.js";
-import { bearer, clientKey, fetchDirectory, fixture, issueBatch, issueOne, metricsText, post, startTestIssuer, testKey } from "./helpers.js";
-
-function msgs(n: number): Uint8Array[] {
-  return Array.from({ length: n }, () => {
-    const m = randomBytes(256);
-    m[0] = 0;
-    return new Uint8Array(m);
-  });
-}
-
-/** s^e mod n = m: the signature is RSASP1 of the message. */
-function verifies(key: ReturnType<typeof testKey>, m: Uint8Array, s: Uint8Array): boolean {
-  return Buffer.from(publicEncrypt({ key: key.publicKey, padding: constants.RSA_NO_PADDING }, s)).equals(Buffer.from(m));
-}
+import { bearer, blindedMessages, clientKey, fetchDirectory, fixture, issueBatch, issueOne, metricsText, post, signs, startTestIssuer, testKey } from "./helpers.js";
 
 const failedWith = (code: string) => (e: unknown) => e instanceof SignerFailed && e.code === code;
 
@@ -29,10 +15,10 @@ test("inline signer: signatures in request order, across slices and concurrent j
   const key = testKey("a");
   const signer = new InlineSigner({ maxQueue: 1000, keys: [{ id: key.id, privateKey: key.privateKey }], slice: 3 });
   try {
-    const input = msgs(11);
+    const input = blindedMessages(11);
     const [all, few, one] = await Promise.all([signer.sign(key.id, input), signer.sign(key.id, input.slice(0, 2)), signer.sign(key.id, input.slice(7, 8))]);
     assert.equal(all.length, 11);
-    input.forEach((m, i) => assert.ok(verifies(key, m, all[i] ?? new Uint8Array()), `message ${i}`));
+    input.forEach((m, i) => assert.ok(signs(key, m, all[i] ?? new Uint8Array()), `message ${i}`));
     assert.deepEqual(few, all.slice(0, 2), "RSA signing is deterministic: the same messages, the same signatures");
     assert.deepEqual(one, all.slice(7, 8));
     assert.deepEqual(await signer.sign(key.id, []), []);
@@ -47,16 +33,16 @@ test("inline signer: an unknown key or a message not below n fails its own job o
   const key = testKey("a");
   const signer = new InlineSigner({ maxQueue: 1000, keys: [{ id: key.id, privateKey: key.privateKey }], slice: 2 });
   try {
-    const good = msgs(5);
-    const bad = [...msgs(2), new Uint8Array(256).fill(0xff), ...msgs(2)];
+    const good = blindedMessages(5);
+    const bad = [...blindedMessages(2), new Uint8Array(256).fill(0xff), ...blindedMessages(2)];
     const [before, failing, after] = await Promise.allSettled([signer.sign(key.id, good), signer.sign(key.id, bad), signer.sign(key.id, good)]);
     assert.equal(before.status, "fulfilled");
     assert.equal(after.status, "fulfilled");
     assert.equal(failing.status, "rejected");
     assert.ok(failedWith("invalid_input")(failing.status === "rejected" ? failing.reason : undefined));
-    if (before.status === "fulfilled") good.forEach((m, i) => assert.ok(verifies(key, m, before.value[i] ?? new Uint8Array())));
+    if (before.status === "fulfilled") good.forEach((m, i) => assert.ok(signs(key, m, before.value[i] ?? new Uint8Array())));
     await assert.rejects(signer.sign(key.id, [new Uint8Array(255)]), failedWith("invalid_input"), "a message of the wrong length");
-    await assert.rejects(signer.sign("00".repeat(32), msgs(1)), failedWith("unknown_key"));
+    await assert.rejects(signer.sign("00".repeat(32), blindedMessages(1)), failedWith("unknown_key"));
     assert.equal(signer.pending, 0, "the failed job's unsigned messages left the count");
   } finally {
     await signer.close();
@@ -66,13 +52,13 @@ test("inline signer: an unknown key or a message not below n fails its own job o
 test("inline signer: bounded — a request over the bound is refused at once; closing fails what is left", async () => {
   const key = testKey("a");
   const signer = new InlineSigner({ maxQueue: 40, keys: [{ id: key.id, privateKey: key.privateKey }] });
-  const running = signer.sign(key.id, msgs(40)).then(
+  const running = signer.sign(key.id, blindedMessages(40)).then(
     () => undefined,
     (e: unknown) => e,
   );
   assert.equal(signer.pending, 40);
   assert.equal(signer.hasCapacity(1), false);
-  await assert.rejects(signer.sign(key.id, msgs(1)), SignerOverloaded);
+  await assert.rejects(signer.sign(key.id, blindedMessages(1)), SignerOverloaded);
   // Let one slice run, then close with most of the job unsigned.
   await new Promise((resolve) => setImmediate(resolve));
   assert.ok(signer.pending < 40 && signer.pending > 0, `pending ${signer.pending}`);
@@ -81,21 +67,21 @@ test("inline signer: bounded — a request over the bound is refused at once; cl
   assert.equal(signer.pending, 0);
   assert.equal(signer.size, 0);
   assert.equal(signer.hasCapacity(1), false);
-  await assert.rejects(signer.sign(key.id, msgs(1)), SignerOverloaded);
+  await assert.rejects(signer.sign(key.id, blindedMessages(1)), SignerOverloaded);
 });
 
 test("inline signer: new keys apply to later jobs; a job already queued keeps its key", async () => {
   const [a, b] = [testKey("a"), testKey("b")];
   const signer = new InlineSigner({ maxQueue: 1000, keys: [{ id: a.id, privateKey: a.privateKey }], slice: 1 });
   try {
-    const input = msgs(4);
+    const input = blindedMessages(4);
     const queued = signer.sign(a.id, input);
     signer.setKeys([{ id: b.id, privateKey: b.privateKey }]);
     const sigs = await queued;
-    input.forEach((m, i) => assert.ok(verifies(a, m, sigs[i] ?? new Uint8Array())));
-    await assert.rejects(signer.sign(a.id, msgs(1)), failedWith("unknown_key"));
-    const [m] = msgs(1);
-    assert.ok(m && verifies(b, m, (await signer.sign(b.id, [m]))[0] ?? new Uint8Array()));
+    input.forEach((m, i) => assert.ok(signs(a, m, sigs[i] ?? new Uint8Array())));
+    await assert.rejects(signer.sign(a.id, blindedMessages(1)), failedWith("unknown_key"));
+    const [m] = blindedMessages(1);
+    assert.ok(m && signs(b, m, (await signer.sign(b.id, [m]))[0] ?? new Uint8Array()));
   } finally {
     await signer.close();
   }
@@ -107,7 +93,7 @@ test("inline signer: the event loop turns between slices, so timers and I/O run 
   try {
     let ticks = 0;
     let done = false;
-    const job = signer.sign(key.id, msgs(200)).finally(() => {
+    const job = signer.sign(key.id, blindedMessages(200)).finally(() => {
       done = true;
     });
     const tick = (): void => {
@@ -144,7 +130,7 @@ test("inline signer: issuance over HTTP with ISSUER_SIGNERS=0, single, batched a
     // A batch of 1,000 (about 0.3 s of signing) does not hold the directory for its length.
     const key = testKey("a");
     const body = encodeGenericBatchTokenRequest({
-      tokenRequests: msgs(1000).map((blindedMsg) => ({ tokenType: TokenType.BlindRsa2048, truncatedTokenKeyId: key.truncatedTokenKeyId, blindedMsg })),
+      tokenRequests: blindedMessages(1000).map((blindedMsg) => ({ tokenType: TokenType.BlindRsa2048, truncatedTokenKeyId: key.truncatedTokenKeyId, blindedMsg })),
     });
     let done = false;
     const big = post(t.url, MediaType.BatchedTokenRequest, body, bearer(credential)).finally(() => {

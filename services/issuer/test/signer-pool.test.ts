@@ -5,7 +5,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { constants, publicEncrypt, randomBytes } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { MediaType, TokenType, decodeBatchedTokenResponse, encodeGenericBatchTokenRequest } from "@oblivious/privacypass";
@@ -13,32 +12,19 @@ import { SignerFailed, SignerOverloaded, SignerPool } from "../src/index.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { bearer, fixture, post, startTestIssuer, tempDir, testKey } from "./helpers.js";
-
-function msgs(n: number): Uint8Array[] {
-  return Array.from({ length: n }, () => {
-    const m = randomBytes(256);
-    m[0] = 0;
-    return new Uint8Array(m);
-  });
-}
-
-/** s^e mod n = m: the signature is RSASP1 of the message. */
-function verifies(key: ReturnType<typeof testKey>, m: Uint8Array, s: Uint8Array): boolean {
-  return Buffer.from(publicEncrypt({ key: key.publicKey, padding: constants.RSA_NO_PADDING }, s)).equals(Buffer.from(m));
-}
+import { bearer, blindedMessages, fixture, post, signs, startTestIssuer, tempDir, testKey } from "./helpers.js";
 
 test("signer pool: signatures come back in request order, spread over every worker", async () => {
   const key = testKey("a");
   const pool = await SignerPool.start({ size: 3, maxQueue: 1000, keys: [{ id: key.id, privateKey: key.privateKey }], maxChunk: 4 });
   try {
-    const input = msgs(37);
+    const input = blindedMessages(37);
     const sigs = await pool.sign(key.id, input);
     assert.equal(sigs.length, 37);
-    input.forEach((m, i) => assert.ok(verifies(key, m, sigs[i] ?? new Uint8Array()), `message ${i}`));
+    input.forEach((m, i) => assert.ok(signs(key, m, sigs[i] ?? new Uint8Array()), `message ${i}`));
     const [x, y] = await Promise.all([pool.sign(key.id, input.slice(0, 5)), pool.sign(key.id, input.slice(5, 9))]);
     assert.equal(x.length + y.length, 9);
-    await assert.rejects(pool.sign("00".repeat(32), msgs(1)), (e: unknown) => e instanceof SignerFailed && e.code === "unknown_key");
+    await assert.rejects(pool.sign("00".repeat(32), blindedMessages(1)), (e: unknown) => e instanceof SignerFailed && e.code === "unknown_key");
     const tooBig = new Uint8Array(key.modulus);
     await assert.rejects(pool.sign(key.id, [tooBig]), (e: unknown) => e instanceof SignerFailed && e.code === "invalid_input");
     assert.equal(pool.pending, 0);
@@ -113,19 +99,19 @@ test("signer pool: a worker that dies fails its chunk only, and is replaced", as
   const key = testKey("a");
   const { pool, crashes } = await crashingPool(key);
   try {
-    const before = msgs(2);
+    const before = blindedMessages(2);
     const sigs = await pool.sign(key.id, before);
-    assert.ok(verifies(key, before[0] ?? new Uint8Array(), sigs[0] ?? new Uint8Array()));
-    const queuedBehind = pool.sign(key.id, msgs(1));
-    await assert.rejects(pool.sign("crash", msgs(1)), (e: unknown) => e instanceof SignerFailed && e.code === "failed");
+    assert.ok(signs(key, before[0] ?? new Uint8Array(), sigs[0] ?? new Uint8Array()));
+    const queuedBehind = pool.sign(key.id, blindedMessages(1));
+    await assert.rejects(pool.sign("crash", blindedMessages(1)), (e: unknown) => e instanceof SignerFailed && e.code === "failed");
     assert.equal(pool.size, 0, "being replaced");
     assert.equal(pool.hasCapacity(1), false, "no new work while no worker runs");
     for (let i = 0; i < 100 && pool.size === 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(pool.size, 1, "replaced");
     assert.equal((await queuedBehind).length, 1, "work submitted alongside the fault is still signed");
-    const after = msgs(3);
+    const after = blindedMessages(3);
     const again = await pool.sign(key.id, after);
-    assert.ok(after.every((m, i) => verifies(key, m, again[i] ?? new Uint8Array())), "the replacement signs with the same keys");
+    assert.ok(after.every((m, i) => signs(key, m, again[i] ?? new Uint8Array())), "the replacement signs with the same keys");
     assert.equal(crashes(), 1);
     assert.equal(pool.size, 1);
   } finally {
@@ -140,9 +126,9 @@ test("signer pool: concurrent single jobs share worker messages, and each gets i
     const { result, messages } = await countingSignMessages(async () => {
       // The first job takes the idle worker alone; the 20 behind it wait, then go half of what
       // waits at a time: 10, 5, 3, 1, 1.
-      const inputs = Array.from({ length: 21 }, () => msgs(1));
+      const inputs = Array.from({ length: 21 }, () => blindedMessages(1));
       const sigs = await Promise.all(inputs.map((m) => pool.sign(key.id, m)));
-      return inputs.map((m, i) => verifies(key, m[0] ?? new Uint8Array(), sigs[i]?.[0] ?? new Uint8Array()));
+      return inputs.map((m, i) => signs(key, m[0] ?? new Uint8Array(), sigs[i]?.[0] ?? new Uint8Array()));
     });
     assert.deepEqual(result, new Array<boolean>(21).fill(true), "every job has the signature of its own message");
     assert.equal(messages, 6, "21 jobs in 6 worker messages");
@@ -159,10 +145,10 @@ test("signer pool: merged messages keep the queue's order; a large batch goes in
   try {
     const done: string[] = [];
     const job = (name: string, n: number): Promise<boolean> => {
-      const input = msgs(n);
+      const input = blindedMessages(n);
       return pool.sign(key.id, input).then((sigs) => {
         done.push(name);
-        return input.every((m, i) => verifies(key, m, sigs[i] ?? new Uint8Array()));
+        return input.every((m, i) => signs(key, m, sigs[i] ?? new Uint8Array()));
       });
     };
     const { result, messages } = await countingSignMessages(() =>
@@ -185,12 +171,12 @@ test("signer pool: a job that cannot be signed fails alone, not the jobs it shar
   try {
     const settle = (p: Promise<Uint8Array[]>): Promise<Uint8Array[] | SignerFailed> => p.catch((e: unknown) => (e instanceof SignerFailed ? e : Promise.reject(e)));
     const { result, messages } = await countingSignMessages(async () => {
-      const first = pool.sign(key.id, msgs(1));
-      const good = [msgs(1), msgs(2)];
+      const first = pool.sign(key.id, blindedMessages(1));
+      const good = [blindedMessages(1), blindedMessages(2)];
       const jobs = [
         settle(pool.sign(key.id, good[0] ?? [])),
         settle(pool.sign(key.id, [new Uint8Array(key.modulus)])),
-        settle(pool.sign("00".repeat(32), msgs(1))),
+        settle(pool.sign("00".repeat(32), blindedMessages(1))),
         settle(pool.sign(key.id, good[1] ?? [])),
       ];
       await first;
@@ -202,7 +188,7 @@ test("signer pool: a job that cannot be signed fails alone, not the jobs it shar
     assert.ok(unknown instanceof SignerFailed && unknown.code === "unknown_key");
     for (const [input, answer] of [[result.good[0], ok1], [result.good[1], ok2]] as const) {
       assert.ok(Array.isArray(answer) && input !== undefined && answer.length === input.length);
-      assert.ok(input.every((m, i) => verifies(key, m, answer[i] ?? new Uint8Array())));
+      assert.ok(input.every((m, i) => signs(key, m, answer[i] ?? new Uint8Array())));
     }
     await assert.rejects(pool.sign(key.id, [new Uint8Array(256), new Uint8Array(255)]), (e: unknown) => e instanceof SignerFailed && e.code === "invalid_input");
     assert.equal(pool.pending, 0);
@@ -223,14 +209,14 @@ test("signer pool: a worker that dies holding a merged message fails each of its
     const { result, messages } = await countingSignMessages(() =>
       Promise.all([
         // Takes the idle worker alone and is signed.
-        outcome(pool.sign(key.id, msgs(1))),
+        outcome(pool.sign(key.id, blindedMessages(1))),
         // These three share the next message (4 of the 20 messages waiting: within half), which
         // kills the worker.
-        outcome(pool.sign(key.id, msgs(1))),
-        outcome(pool.sign("crash", msgs(1))),
-        outcome(pool.sign(key.id, msgs(2))),
+        outcome(pool.sign(key.id, blindedMessages(1))),
+        outcome(pool.sign("crash", blindedMessages(1))),
+        outcome(pool.sign(key.id, blindedMessages(2))),
         // 16 more messages do not fit in that message: they wait for the replacement.
-        outcome(pool.sign(key.id, msgs(16))),
+        outcome(pool.sign(key.id, blindedMessages(16))),
       ]),
     );
     assert.deepEqual(result, ["signed 1", "failed", "failed", "failed", "signed 16"]);
@@ -247,12 +233,12 @@ test("signer pool: a worker that dies holding a merged message fails each of its
 test("signer pool: bounded — a request over the bound is refused at once; closing fails what is left", async () => {
   const key = testKey("a");
   const pool = await SignerPool.start({ size: 1, maxQueue: 100, keys: [{ id: key.id, privateKey: key.privateKey }] });
-  const running = pool.sign(key.id, msgs(100)).then(
+  const running = pool.sign(key.id, blindedMessages(100)).then(
     () => undefined,
     (e: unknown) => e,
   );
   assert.equal(pool.hasCapacity(1), false);
-  await assert.rejects(pool.sign(key.id, msgs(1)), SignerOverloaded);
+  await assert.rejects(pool.sign(key.id, blindedMessages(1)), SignerOverloaded);
   await pool.close();
   assert.ok((await running) instanceof SignerFailed);
   assert.equal(pool.hasCapacity(1), false);
@@ -267,7 +253,7 @@ test("signer pool: the event loop stays free — the directory answers quickly w
     const key = testKey("a");
     const started = performance.now();
     // Over a second of signing on one worker.
-    const work = t.issuer.signers.sign(key.id, msgs(4000));
+    const work = t.issuer.signers.sign(key.id, blindedMessages(4000));
     histogram.enable();
     const latencies: number[] = [];
     while (performance.now() - started < 600) {
@@ -298,7 +284,7 @@ test("signer pool: the event loop stays free — the directory answers quickly w
 /** A batched token request of `n` random blinded messages for `key` (no client work in this process). */
 function rawBatch(key: ReturnType<typeof testKey>, n: number): Uint8Array {
   return encodeGenericBatchTokenRequest({
-    tokenRequests: msgs(n).map((blindedMsg) => ({ tokenType: TokenType.BlindRsa2048, truncatedTokenKeyId: key.truncatedTokenKeyId, blindedMsg })),
+    tokenRequests: blindedMessages(n).map((blindedMsg) => ({ tokenType: TokenType.BlindRsa2048, truncatedTokenKeyId: key.truncatedTokenKeyId, blindedMsg })),
   });
 }
 
@@ -345,7 +331,7 @@ test("signer pool: stopping the issuer drains requests in flight, then terminate
   assert.equal(answer.status, 200, "the request in flight was answered");
   assert.equal(decodeBatchedTokenResponse(answer.body).blindSigs.length, 1000);
   assert.equal(t.issuer.signers.hasCapacity(1), false, "the pool is closed");
-  await assert.rejects(t.issuer.signers.sign(testKey("a").id, msgs(1)), SignerOverloaded);
+  await assert.rejects(t.issuer.signers.sign(testKey("a").id, blindedMessages(1)), SignerOverloaded);
   assert.deepEqual(
     t.logs.events("service.stopped").map((r) => r["forced"]),
     [false],
