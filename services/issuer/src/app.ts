@@ -11,8 +11,8 @@
  * (413), decoding (400), token type, key and blinded message checks (422), room on the signer
  * pool (503), the device's quota (429, or 503 when the store cannot answer: never a signature
  * without a quota check), and signing (on the worker pool, or on the event loop with
- * ISSUER_SIGNERS=0). A batch is issued whole or refused
- * whole. Quota is counted only for requests that will be signed, and given back if signing fails.
+ * ISSUER_SIGNERS=0). A batch is issued whole or refused whole. Quota is counted only for requests
+ * that will be signed, and given back if signing fails.
  *
  * `POST /token-request` and `GET`/`HEAD` of the directory run on bare node:http: express adds
  * about 110-125 µs per request (DESIGN.md), about a third of an RSA signature, so a single token

@@ -62,7 +62,7 @@ export { MIN_PSEUDONYM_KEY_BYTES, createPseudonyms, generatePseudonymKeyFile, lo
 export type { Pseudonyms } from "./pseudonym.js";
 export { MemoryQuotaStore, QuotaUnavailable, RedisQuotaStore } from "./quota.js";
 export type { MemoryQuotaOptions, QuotaDecision, QuotaLimits, QuotaStore } from "./quota.js";
-export { SignerErrorCode, SignerFailed, SignerOverloaded, SignerPool } from "./signer-pool.js";
+export { SignerErrorCode, SignerFailed, SignerOverloaded, SignerPool, signErrorCode } from "./signer-pool.js";
 export type { SignerKey, SignerPoolOptions, Signers } from "./signer-pool.js";
 export { InlineSigner } from "./inline-signer.js";
 export type { InlineSignerOptions } from "./inline-signer.js";

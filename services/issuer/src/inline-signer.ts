@@ -20,8 +20,8 @@
  *   message failing its own job only (SignerFailed), a bounded queue (`hasCapacity`, then
  *   SignerOverloaded), and `close` failing what has not been signed.
  */
-import { NativeBlindSigner, PrivacyPassError, PrivacyPassErrorCode } from "@oblivious/privacypass";
-import { SignerErrorCode, SignerFailed, SignerOverloaded, type SignerKey, type Signers } from "./signer-pool.js";
+import { NativeBlindSigner } from "@oblivious/privacypass";
+import { SignerErrorCode, SignerFailed, SignerOverloaded, signErrorCode, type SignerKey, type Signers } from "./signer-pool.js";
 
 export interface InlineSignerOptions {
   /** Most messages waiting or being signed. */
@@ -109,7 +109,7 @@ export class InlineSigner implements Signers {
           this.#jobs.shift();
           // The message that failed is counted out already; the ones after it never will be signed.
           this.#pending -= job.msgs.length - job.sigs.length - 1;
-          job.reject(new SignerFailed(e instanceof PrivacyPassError && e.code === PrivacyPassErrorCode.InvalidInput ? SignerErrorCode.InvalidInput : SignerErrorCode.Failed));
+          job.reject(new SignerFailed(signErrorCode(e)));
           continue;
         }
       }

@@ -26,6 +26,7 @@
  */
 import type { KeyObject } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { PrivacyPassError, PrivacyPassErrorCode } from "@oblivious/privacypass";
 
 /** One chunk of a sign message: `count` blinded messages of `bytes` bytes in all, for key `keyId`. */
 export interface SignPart {
@@ -51,6 +52,15 @@ export interface FromWorker {
 
 export const SignerErrorCode = { UnknownKey: "unknown_key", InvalidInput: "invalid_input", Failed: "failed" } as const;
 export type SignerErrorCode = (typeof SignerErrorCode)[keyof typeof SignerErrorCode];
+
+/**
+ * What a throw from NativeBlindSigner.sign means: bad input (wrong length, not below n) is the
+ * client's (a 422); anything else, a signing fault caught by the s^e = m check included, is the
+ * issuer's (a 500).
+ */
+export function signErrorCode(e: unknown): SignerErrorCode {
+  return e instanceof PrivacyPassError && e.code === PrivacyPassErrorCode.InvalidInput ? SignerErrorCode.InvalidInput : SignerErrorCode.Failed;
+}
 
 export class SignerOverloaded extends Error {
   override readonly name = "SignerOverloaded";

@@ -12,8 +12,8 @@
  */
 import type { KeyObject } from "node:crypto";
 import { parentPort } from "node:worker_threads";
-import { NativeBlindSigner, PrivacyPassError } from "@oblivious/privacypass";
-import type { FromWorker, SignPart, SignerErrorCode, ToWorker } from "./signer-pool.js";
+import { NativeBlindSigner } from "@oblivious/privacypass";
+import { signErrorCode, type FromWorker, type SignPart, type SignerErrorCode, type ToWorker } from "./signer-pool.js";
 
 if (parentPort === null) throw new Error("signer-worker runs as a worker thread only");
 const port = parentPort;
@@ -35,7 +35,7 @@ function signPart(part: SignPart, packed: Uint8Array, out: Uint8Array, at: numbe
     for (let i = 0; i < part.count; i++) out.set(signer.sign(packed.subarray(at + i * size, at + (i + 1) * size)), at + i * size);
   } catch (e) {
     out.fill(0, at, at + part.bytes);
-    return e instanceof PrivacyPassError ? "invalid_input" : "failed";
+    return signErrorCode(e);
   }
   return null;
 }

@@ -5,8 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MediaType, TokenType, decodeBatchedTokenResponse, decodeTokenKey, encodeGenericBatchTokenRequest, verifyToken } from "@oblivious/privacypass";
-import { InlineSigner, SignerFailed, SignerOverloaded } from "../src/index.js";
+import { MediaType, PrivacyPassError, PrivacyPassErrorCode, TokenType, decodeBatchedTokenResponse, decodeTokenKey, encodeGenericBatchTokenRequest, verifyToken } from "@oblivious/privacypass";
+import { InlineSigner, SignerFailed, SignerOverloaded, signErrorCode } from "../src/index.js";
 import { bearer, blindedMessages, clientKey, fetchDirectory, fixture, issueBatch, issueOne, metricsText, post, signs, startTestIssuer, testKey } from "./helpers.js";
 
 const failedWith = (code: string) => (e: unknown) => e instanceof SignerFailed && e.code === code;
@@ -47,6 +47,12 @@ test("inline signer: an unknown key or a message not below n fails its own job o
   } finally {
     await signer.close();
   }
+});
+
+test("signer outcomes: bad input is the client's, a signing fault or anything else is the issuer's (both signers map alike)", () => {
+  assert.equal(signErrorCode(new PrivacyPassError(PrivacyPassErrorCode.InvalidInput, "unexpected input size")), "invalid_input");
+  assert.equal(signErrorCode(new PrivacyPassError(PrivacyPassErrorCode.SigningFailure)), "failed", "a fault caught by s^e = m is no 422");
+  assert.equal(signErrorCode(new Error("anything else")), "failed");
 });
 
 test("inline signer: bounded — a request over the bound is refused at once; closing fails what is left", async () => {
