@@ -20,10 +20,3 @@ export { FileWatcher, ReloadResult, RELOAD_RESULTS, writeFileAtomic, loadSecretS
 export type { FileWatcherOptions, SecretSource, LoadSecretOptions } from "./file-watch.js";
 export { runProcess, startFailure } from "./process.js";
 export type { ProcessOptions, StartFailure } from "./process.js";
-export { TOKEN, FIELD_VALUE, fieldLine } from "./http1.js";
-export type { Http1Field } from "./http1.js";
-export { formatHttpDate, currentHttpDate } from "./http-date.js";
-export { Http1Front, writeAnswer } from "./http1-front.js";
-export type { FrontAnswer, FrontOptions, FrontRequest } from "./http1-front.js";
-export { Http1Client, ExchangeFailure } from "./http1-client.js";
-export type { Exchange, ExchangeResult, Http1Answer, Http1ClientOptions, Http1Request } from "./http1-client.js";

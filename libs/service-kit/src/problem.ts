@@ -4,7 +4,7 @@
  * need no registration and resolve nowhere; types that RFCs register keep their IANA URIs.
  */
 import type { ServerResponse } from "node:http";
-import type { FrontAnswer } from "./http1-front.js";
+import type { FrontAnswer } from "@oblivious/http1";
 
 export const PROBLEM_MEDIA_TYPE = "application/problem+json";
 

@@ -28,7 +28,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { encodeRequest, decodeResponse } from "@oblivious/bhttp";
 import { decodeKeyConfigs, encapsulateRequest, type ClientResponseContext, type KeyConfig } from "@oblivious/ohttp";
-import { Http1Client } from "@oblivious/service-kit";
+import { Http1Client } from "@oblivious/http1";
 
 const [gatewayUrl = "", keysUrl = "", targetPortText = "0", durationText = "8000", concurrencyText = "32", gatewayPid = "", ...more] = process.argv.slice(2);
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());

@@ -12,7 +12,7 @@
 import { decodeRequest, encodeResponse, type Field } from "@oblivious/bhttp";
 import { MediaType, decapsulateRequest, encodeKeyConfigs } from "@oblivious/ohttp";
 import { readKeyFile } from "@oblivious/gateway";
-import { Http1Client, Http1Front, type FrontAnswer } from "@oblivious/service-kit";
+import { Http1Client, Http1Front, type FrontAnswer } from "@oblivious/http1";
 
 const [keysFile = "", portText = "0", targetPortText = "0", mode = "forward"] = process.argv.slice(2);
 const entry = readKeyFile(keysFile)[0];

@@ -19,24 +19,8 @@ import express from "express";
 import type { Registry } from "prom-client";
 import { BhttpError, BhttpErrorCode, decodeRequest, encodeResponse, fieldValues, type Field, type Request, type Response } from "@oblivious/bhttp";
 import { MediaType, OhttpError, OhttpErrorCode, decapsulateRequest, type DecapsulatedRequest } from "@oblivious/ohttp";
-import {
-  BodyError,
-  BodyErrorCode,
-  CommonProblems,
-  PROBLEM_MEDIA_TYPE,
-  createHttpObserver,
-  finalErrorHandler,
-  formatHttpDate,
-  mediaType,
-  methodNotAllowed,
-  notFoundHandler,
-  problemAnswer,
-  problemJson,
-  readBody,
-  sendProblem,
-  writeAnswer,
-  type FrontAnswer,
-} from "@oblivious/service-kit";
+import { BodyError, BodyErrorCode, CommonProblems, PROBLEM_MEDIA_TYPE, createHttpObserver, finalErrorHandler, mediaType, methodNotAllowed, notFoundHandler, problemAnswer, problemJson, readBody, sendProblem } from "@oblivious/service-kit";
+import { formatHttpDate, writeAnswer, type FrontAnswer } from "@oblivious/http1";
 import { DateVerdict, checkDate, replayTtlMs, type DatePolicy } from "./date.js";
 import { INNER_PROBLEMS, InnerError, OUTER_PROBLEMS, OuterError, type Outcome } from "./errors.js";
 import { ROUTES, type GatewayLogger, type RouteName } from "./events.js";

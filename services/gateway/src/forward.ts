@@ -13,7 +13,7 @@
  * total deadline per exchange; a cap on the response content.
  */
 import type { Field, Request, Response } from "@oblivious/bhttp";
-import { ExchangeFailure, FIELD_VALUE, Http1Client } from "@oblivious/service-kit";
+import { ExchangeFailure, FIELD_VALUE, Http1Client } from "@oblivious/http1";
 import type { Route, Target } from "./targets.js";
 
 /** RFC 9110 §7.6.1, plus fields the gateway recomputes (content-length) or refuses (expect). */

@@ -48,4 +48,5 @@ export { createGatewayMetrics, TARGET_RESULTS } from "./metrics.js";
 export type { GatewayMetrics, MetricsOptions, TargetResult } from "./metrics.js";
 export { ROUTES, gatewayEvents } from "./events.js";
 export type { GatewayEvents, GatewayLogger, RouteName } from "./events.js";
-export { Secret, formatHttpDate } from "@oblivious/service-kit";
+export { Secret } from "@oblivious/service-kit";
+export { formatHttpDate } from "@oblivious/http1";

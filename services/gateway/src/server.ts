@@ -4,7 +4,8 @@
  * logger), listens on the public and admin ports, and drains on stop.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { Http1Front, createLogger, createRedis, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { createLogger, createRedis, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { Http1Front } from "@oblivious/http1";
 import { GATEWAY_PATH, WELL_KNOWN_PATH, createGateway } from "./app.js";
 import type { GatewayConfig } from "./config.js";
 import { gatewayEvents, type GatewayLogger } from "./events.js";

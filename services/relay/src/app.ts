@@ -17,22 +17,8 @@
  * `cache-control` chosen by the relay; no gateway header is copied.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import {
-  BodyError,
-  BodyErrorCode,
-  CommonProblems,
-  type FrontAnswer,
-  type FrontRequest,
-  type HttpObserver,
-  mediaType,
-  PROBLEM_MEDIA_TYPE,
-  problemAnswer,
-  problemType,
-  readBody,
-  sendProblem,
-  writeAnswer,
-  type Problem,
-} from "@oblivious/service-kit";
+import { BodyError, BodyErrorCode, CommonProblems, type HttpObserver, mediaType, PROBLEM_MEDIA_TYPE, problemAnswer, problemType, readBody, sendProblem, type Problem } from "@oblivious/service-kit";
+import { type FrontAnswer, type FrontRequest, writeAnswer } from "@oblivious/http1";
 import { clientAddress } from "./client-address.js";
 import type { RelayLogger, RelayRoute } from "./events.js";
 import { GatewayError, GatewayErrorCode, type GatewayAnswer, type GatewayClient } from "./forward.js";

@@ -14,7 +14,7 @@
  *   answer; the answer's body is bounded and read fully before the relay answers, so a client
  *   never gets a truncated 200.
  */
-import { ExchangeFailure, Http1Client, type ExchangeResult, type Http1Answer, type Http1Request } from "@oblivious/service-kit";
+import { ExchangeFailure, Http1Client, type ExchangeResult, type Http1Answer, type Http1Request } from "@oblivious/http1";
 
 export const GatewayErrorCode = {
   /** The deadline passed. */

@@ -5,7 +5,8 @@
  * on stop (in-flight forwards finish, then the gateway connections close).
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { Http1Front, createHttpObserver, createLogger, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { createHttpObserver, createLogger, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { Http1Front } from "@oblivious/http1";
 import { FORWARDED_FOR, RELAY_PATH, createRelay } from "./app.js";
 import type { RelayConfig } from "./config.js";
 import { RELAY_ROUTES, relayEvents, type RelayEvents, type RelayLogger } from "./events.js";

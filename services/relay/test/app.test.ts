@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { Registry } from "prom-client";
-import { Http1Front, createHttpObserver, createLogger } from "@oblivious/service-kit";
+import { createHttpObserver, createLogger } from "@oblivious/service-kit";
+import { Http1Front } from "@oblivious/http1";
 import { LineCapture, RawHttpClient } from "@oblivious/test-kit";
 import { createRelay, createRelayApp, createRelayMetrics, RELAY_ROUTES, relayEvents, type GatewayAnswer, type RelayAppDeps } from "../src/index.js";
 

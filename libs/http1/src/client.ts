@@ -33,7 +33,7 @@
  */
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { FIELD_VALUE, TOKEN, fieldLine, type Http1Field } from "./http1.js";
+import { FIELD_VALUE, TOKEN, fieldLine, type Http1Field } from "./fields.js";
 
 export interface Http1Request {
   readonly method: string;

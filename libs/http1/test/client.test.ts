@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
 import fc from "fast-check";
-import { Http1Client, type ExchangeResult, type Http1Request } from "../src/http1-client.js";
+import { Http1Client, type ExchangeResult, type Http1Request } from "../src/client.js";
 
 interface RawTarget {
   readonly base: URL;

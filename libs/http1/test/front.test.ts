@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { RawHttpClient } from "@oblivious/test-kit";
-import { Http1Front, MAX_HEAD_BYTES, parseHead, type FrontOptions, type FrontRequest } from "../src/http1-front.js";
+import { Http1Front, MAX_HEAD_BYTES, parseHead, type FrontOptions, type FrontRequest } from "../src/front.js";
 
 const PATHS = ["/gateway", "/.well-known/ohttp-gateway"];
 

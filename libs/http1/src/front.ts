@@ -40,8 +40,7 @@
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type ServerResponse, type Server as HttpServer } from "node:http";
 import { Server as NetServer, type Socket } from "node:net";
 import { currentHttpDate } from "./http-date.js";
-import { fieldLine } from "./http1.js";
-import { CommonProblems, problemAnswer } from "./problem.js";
+import { fieldLine } from "./fields.js";
 
 /** A whole answer (lower-case header names, no framing headers: no content-length, connection). */
 export interface FrontAnswer {
@@ -49,6 +48,13 @@ export interface FrontAnswer {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
 }
+
+/** The front's own 408 (RFC 9457 problem details; the services' problem tables live in service-kit). */
+const REQUEST_TIMEOUT: FrontAnswer = Object.freeze({
+  status: 408,
+  headers: Object.freeze({ "content-type": "application/problem+json", "cache-control": "no-store" }),
+  body: new TextEncoder().encode(JSON.stringify({ type: "about:blank", title: "Request Timeout", status: 408 })),
+});
 
 /** Writes a whole answer on a node:http response (the fallback's form of what `handle` returns). */
 export function writeAnswer(res: ServerResponse, answer: FrontAnswer, extra: Readonly<Record<string, string>> = {}): void {
@@ -427,7 +433,7 @@ export class Http1Front extends NetServer {
       c.socket.end(this.#serialize(answer, true));
       this.#options.record(path, answer.status, performance.now() - c.bodySince);
     } else {
-      c.socket.end(this.#serialize(problemAnswer(CommonProblems.requestTimeout), true));
+      c.socket.end(this.#serialize(REQUEST_TIMEOUT, true));
     }
     c.socket.destroySoon();
   }
