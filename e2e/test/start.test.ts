@@ -54,6 +54,15 @@ test("npm start, then npm run -s search in three languages, then Ctrl-C", { time
     assert.equal(parsed.limit, 3);
     assert.ok(parsed.hits.some((h) => h.emoji === "🐘"), "a typo still finds the elephant");
 
+    // A refusal is named in words: an unknown locale is the search's answer, not a stack that is down.
+    const refused = await run(process.execPath, [join(ROOT, "scripts/dist/search.js"), "--locale", "zz", "chat"], { env: searchEnv }).then(
+      () => assert.fail("an unknown locale must fail"),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /the search was refused: Unknown Locale: locale must be one of the catalogue's locales\./, refused.stderr);
+    assert.doesNotMatch(refused.stderr, /npm start/, "a refusal does not suggest starting the stack");
+
     // A bare OHTTP exchange without a token: the search answers 401 with a PrivateToken
     // challenge, inside the encapsulated response.
     const keys = await fetchBytes(`${relayUrl}/ohttp-keys`);

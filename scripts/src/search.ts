@@ -10,11 +10,17 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ClientError, createClient } from "@oblivious/client";
+import { createClient } from "@oblivious/client";
 import { createDevAttester } from "@oblivious/issuer";
+import { explainFailure } from "./explain.js";
 import { ROOT } from "./stack.js";
 
 const USAGE = "usage: npm run -s search -- [--locale xx] [--limit n] [--json] QUERY";
+
+const endpoints = {
+  relayUrl: process.env["RELAY_URL"] || "http://127.0.0.1:8080",
+  issuerUrl: process.env["ISSUER_URL"] || "http://127.0.0.1:8082",
+};
 
 async function main(argv: readonly string[]): Promise<number> {
   let parsed;
@@ -41,8 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ? (): string => given
       : await createDevAttester(devDir).then((attester) => () => attester.mint(`cli-${randomBytes(8).toString("hex")}`, 300));
   const client = createClient({
-    relayUrl: process.env["RELAY_URL"] || "http://127.0.0.1:8080",
-    issuerUrl: process.env["ISSUER_URL"] || "http://127.0.0.1:8082",
+    ...endpoints,
     credential,
     // One search needs one token; a device keeps a wallet, this command lives for one query.
     batchSize: 1,
@@ -66,8 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof ClientError) console.error(`search: ${e.message} (${e.code}). Is the stack running? Start it with: npm start`);
-    else console.error(`search: ${e instanceof Error ? e.message : "failed"}`);
+    console.error(`search: ${explainFailure(e, "the search", endpoints)}`);
     process.exit(1);
   },
 );

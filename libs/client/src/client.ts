@@ -11,7 +11,7 @@
  * attempt takes its own token: a token that has left the device is never sent again.
  */
 import type { ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, OhttpSealer } from "./backend.js";
-import { ClientError, ClientErrorCode } from "./errors.js";
+import { ClientError, ClientErrorCode, withProblem } from "./errors.js";
 import {
   DATE_PROBLEM_TYPE,
   ISSUER_DIRECTORY_PATH,
@@ -273,7 +273,7 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
           if (sealer === pinned) sealer = undefined;
           continue;
         }
-        throw new ClientError(keyProblem ? ClientErrorCode.KeyRejected : ClientErrorCode.RelayFailed, undefined, { status: answer.status });
+        throw new ClientError(keyProblem ? ClientErrorCode.KeyRejected : ClientErrorCode.RelayFailed, undefined, withProblem(answer.status, contentType, body));
       }
       if (essence(contentType) !== MediaType.OhttpResponse) throw new ClientError(ClientErrorCode.InvalidResponse, "content type");
       let inner: InnerResponse;
@@ -327,11 +327,13 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
     const body = new Uint8Array(await answer.arrayBuffer());
     if (answer.status === 429) {
       const retryAfter = retryAfterSeconds(answer.headers.get("retry-after"), now());
-      throw new ClientError(ClientErrorCode.RateLimited, undefined, { status: 429, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) });
+      const details = withProblem(429, answer.headers.get("content-type"), body);
+      throw new ClientError(ClientErrorCode.RateLimited, undefined, retryAfter === undefined ? details : { ...details, retryAfterSeconds: retryAfter });
     }
-    if (answer.status === 401) throw new ClientError(ClientErrorCode.CredentialRejected, undefined, { status: 401 });
-    if (answer.status !== 200 || essence(answer.headers.get("content-type")) !== MediaType.BatchedTokenResponse) {
-      throw new ClientError(ClientErrorCode.IssuanceFailed, undefined, { status: answer.status });
+    const contentType = answer.headers.get("content-type");
+    if (answer.status === 401) throw new ClientError(ClientErrorCode.CredentialRejected, undefined, withProblem(401, contentType, body));
+    if (answer.status !== 200 || essence(contentType) !== MediaType.BatchedTokenResponse) {
+      throw new ClientError(ClientErrorCode.IssuanceFailed, undefined, withProblem(answer.status, contentType, body));
     }
     let tokens: Uint8Array[];
     try {

@@ -1,8 +1,11 @@
 /**
  * The one error the client throws. Its `code` comes from a closed set so an app can decide what to
  * do (retry later, re-authenticate the device, report a bug) without reading messages. Messages
- * are fixed per code and never carry a token, a credential, a query or bytes from an answer.
+ * are fixed per code and never carry a token, a credential, a query or bytes from an answer; the
+ * problem a service answered with, if any, is kept apart in `problem` for the app to show.
  */
+import { parseProblem, type ProblemSummary } from "./http.js";
+
 export const ClientErrorCode = {
   /** The caller passed something the client cannot send (a bad origin, path or option). */
   InvalidArgument: "invalid-argument",
@@ -50,6 +53,8 @@ const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
 };
 
 export interface ClientErrorDetails {
+  /** The problem (RFC 9457) the refusing party answered with, when it sent one. */
+  readonly problem?: ProblemSummary;
   /** An HTTP status that led to the error, when there was one. */
   readonly status?: number;
   /** Seconds to wait before trying again (the issuer's Retry-After on 429). */
@@ -63,6 +68,7 @@ export class ClientError extends Error {
   readonly code: ClientErrorCode;
   readonly status: number | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly problem: ProblemSummary | undefined;
 
   /** `detail` names what failed (a step, an argument), never a value. */
   constructor(code: ClientErrorCode, detail?: string, details: ClientErrorDetails = {}) {
@@ -70,5 +76,12 @@ export class ClientError extends Error {
     this.code = code;
     this.status = details.status;
     this.retryAfterSeconds = details.retryAfterSeconds;
+    this.problem = details.problem;
   }
+}
+
+/** The details of a refusal: its status, and the problem its body carries, if any. */
+export function withProblem(status: number, contentType: string | null | undefined, body: Uint8Array): ClientErrorDetails {
+  const problem = parseProblem(contentType, body);
+  return problem === undefined ? { status } : { status, problem };
 }

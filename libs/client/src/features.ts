@@ -3,7 +3,7 @@
  * reached through the gateway at its internal origin (DESIGN.md, "Default local interfaces").
  */
 import type { ClientResponse, FetchInit } from "./client.js";
-import { ClientError, ClientErrorCode } from "./errors.js";
+import { ClientError, ClientErrorCode, withProblem } from "./errors.js";
 import { MediaType, essence } from "./http.js";
 
 export const STICKER_SEARCH_ORIGIN = "https://sticker-search.internal";
@@ -53,6 +53,11 @@ function jsonOf(res: ClientResponse): unknown {
   }
 }
 
+/** A feature's refusal, with the problem the origin answered (an unknown locale, a bad query...). */
+function refused(res: ClientResponse): ClientError {
+  return new ClientError(ClientErrorCode.RequestFailed, undefined, withProblem(res.status, res.header("content-type"), res.body));
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -87,7 +92,7 @@ export async function searchStickers(fetch: Fetch, query: StickerQuery): Promise
     ...(query.pack === undefined ? {} : { pack: query.pack }),
   };
   const res = await postJson(fetch, STICKER_SEARCH_ORIGIN, "/v1/search", payload);
-  if (res.status !== 200) throw new ClientError(ClientErrorCode.RequestFailed, undefined, { status: res.status });
+  if (res.status !== 200) throw refused(res);
   const body = jsonOf(res);
   if (
     !isRecord(body) ||
@@ -105,6 +110,6 @@ export async function searchStickers(fetch: Fetch, query: StickerQuery): Promise
 export async function sendTelemetry(fetch: Fetch, events: readonly TelemetryEvent[]): Promise<TelemetryResult> {
   if (!Array.isArray(events)) throw new ClientError(ClientErrorCode.InvalidArgument, "events");
   const res = await postJson(fetch, TELEMETRY_ORIGIN, "/v1/events", { events });
-  if (res.status < 200 || res.status > 299) throw new ClientError(ClientErrorCode.RequestFailed, undefined, { status: res.status });
+  if (res.status < 200 || res.status > 299) throw refused(res);
   return { status: res.status, body: jsonOf(res) };
 }

@@ -35,16 +35,46 @@ export function essence(contentType: string | null | undefined): string {
   return (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
 
+/**
+ * What an app may show of an RFC 9457 problem: its type, and the title and detail the service
+ * wrote (fixed text in this project's services). Members that are not short printable strings
+ * are left out, so a hostile answer cannot put a page of text or control bytes on a screen.
+ */
+export interface ProblemSummary {
+  readonly type: string;
+  readonly title?: string;
+  readonly detail?: string;
+}
+
+const MAX_PROBLEM_TEXT = 200;
+
+function shortText(value: unknown): string | undefined {
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_PROBLEM_TEXT) return undefined;
+  // Printable, and no bidirectional controls that would reorder what a screen shows.
+  return /^[\x20-\x7e\u00a0-\uffff]*$/u.test(value) && !/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(value) ? value : undefined;
+}
+
+/** The problem an answer carries (RFC 9457), or undefined when its body is not one. */
+export function parseProblem(contentType: string | null | undefined, body: Uint8Array): ProblemSummary | undefined {
+  if (essence(contentType) !== MediaType.Problem) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return undefined; // Not JSON: not a problem this client can read.
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  const type = record["type"] === undefined ? "about:blank" : shortText(record["type"]);
+  if (type === undefined) return undefined;
+  const title = shortText(record["title"]);
+  const detail = shortText(record["detail"]);
+  return { type, ...(title === undefined ? {} : { title }), ...(detail === undefined ? {} : { detail }) };
+}
+
 /** The `type` of an RFC 9457 problem body, or undefined when the body is not one. */
 export function problemType(contentType: string | null | undefined, body: Uint8Array): string | undefined {
-  if (essence(contentType) !== MediaType.Problem) return undefined;
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(body));
-    if (typeof value === "object" && value !== null && "type" in value && typeof value.type === "string") return value.type;
-  } catch {
-    // Not JSON: not a problem this client acts on.
-  }
-  return undefined;
+  return parseProblem(contentType, body)?.type;
 }
 
 /** IMF-fixdate (RFC 9110 Section 5.6.7), the form the gateway reads. */

@@ -5,6 +5,7 @@ import { nodeBackend } from "./node-backend.js";
 
 export { ClientError, ClientErrorCode } from "./errors.js";
 export type { ClientErrorDetails } from "./errors.js";
+export type { ProblemSummary } from "./http.js";
 export { createClientWith } from "./client.js";
 export type { Client, ClientOptions, ClientResponse, ClientStats, FetchInit } from "./client.js";
 export { STICKER_SEARCH_ORIGIN, TELEMETRY_ORIGIN } from "./features.js";

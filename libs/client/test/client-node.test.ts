@@ -9,7 +9,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { encodeTokenChallenge, encodeTokenKey, formatWwwAuthenticate } from "@oblivious/privacypass";
 import { ClientError, createClient } from "../src/index.js";
 import type { ClientOptions } from "../src/index.js";
-import { STICKERS, recordingFetch, startStack } from "./stack.js";
+import { STICKERS, UNKNOWN_LOCALE, recordingFetch, startStack } from "./stack.js";
 import type { Recorded, Stack } from "./stack.js";
 
 const run = randomBytes(4).toString("hex");
@@ -162,6 +162,15 @@ test("a configured challenge whose key is not in the directory is refused before
   assert.equal((await rejection(client.searchStickers({ q: "cat" }))).code, "untrusted-challenge");
   assert.equal(client.stats().issuanceRequests, 0);
   assert.equal(client.stats().directoryFetches, 2, "the pin was refreshed once before refusing");
+});
+
+test("an origin's refusal carries its problem, so an app can name it (an unknown locale)", async () => {
+  const client = createClient(options());
+  const error = await rejection(client.searchStickers({ q: "cat", locale: "zz" }));
+  assert.equal(error.code, "request-failed");
+  assert.equal(error.status, 422);
+  assert.deepEqual(error.problem, { type: UNKNOWN_LOCALE.type, title: UNKNOWN_LOCALE.title, detail: UNKNOWN_LOCALE.detail });
+  assert.doesNotMatch(error.message, /zz|cat/, "the message carries no request data");
 });
 
 test("arguments are checked before anything is sent", async () => {

@@ -37,6 +37,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** What the origin answers for the locale "zz" (sticker-search's own problem for an unknown locale). */
+export const UNKNOWN_LOCALE = { type: "tag:oblivious-services,2026:problem/unknown-locale", title: "Unknown Locale", status: 422, detail: "locale must be one of the catalogue's locales." };
+
 export const STICKERS = [
   { id: "st-1", emoji: "🐱", pack: "cats", keywords: ["cat", "happy"] },
   { id: "st-2", emoji: "🐶", pack: "dogs", keywords: ["dog"] },
@@ -71,6 +74,10 @@ export async function startStack(options: { readonly quota?: number } = {}): Pro
   app.post("/v1/search", stickerGate.middleware, (req: Request, res: Response) => {
     const query: unknown = JSON.parse(typeof req.body === "string" ? req.body : "{}");
     const q = typeof query === "object" && query !== null && "q" in query ? String(query.q) : "";
+    if (typeof query === "object" && query !== null && "locale" in query && query.locale === "zz") {
+      res.status(422).type("application/problem+json").send(JSON.stringify(UNKNOWN_LOCALE));
+      return;
+    }
     const hits = STICKERS.filter((s) => s.keywords.some((k) => k.startsWith(q)));
     res.json({ hits, total: hits.length, offset: 0, limit: 20 });
   });
