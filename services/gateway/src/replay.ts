@@ -6,7 +6,7 @@
  * Two implementations of one interface:
  * - in memory (the default): bounded and expiring, for one replica;
  * - in Redis (REDIS_URL): `SET <prefix>replay:<sha256(enc)> 1 NX PX <ttl>`, shared by every
- *   replica. Redis keeps a hash of `enc` only (DESIGN.md: "replay cache of enc hashes").
+ *   replica. Redis keeps a hash of `enc` only (docs/design.md: "replay cache of enc hashes").
  * Either fails closed: a cache that cannot answer throws `ReplayUnavailable`, and the gateway
  * answers 503 without forwarding.
  */
