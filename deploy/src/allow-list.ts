@@ -9,7 +9,7 @@
  */
 import type { Labels } from "./objects.js";
 
-/** The project's own services: their public and admin ports (DESIGN.md, default interfaces). */
+/** The project's own services: their public and admin ports (docs/design.md, default interfaces). */
 export const SERVICES = {
   relay: { public: 8080, admin: 9080 },
   gateway: { public: 8081, admin: 9081 },

@@ -4,7 +4,8 @@
  * §4.4. The interoperability tests pit our relay and gateway against the client, and our client
  * against the gateway. Byte layouts are written out from the RFC here, on purpose not imported.
  *
- * bhttp-js 0.2.1 drops the query string of requests (DESIGN.md), so routing assertions in the
+ * bhttp-js 0.2.1 drops the query string of requests (docs/decisions/0018-foreign-client-quirks.md),
+ * so routing assertions in the
  * tests never depend on a query passing through it.
  */
 import { createServer, type Server } from "node:http";

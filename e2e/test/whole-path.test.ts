@@ -1,7 +1,7 @@
 /**
  * The whole path over real sockets: our client, the relay, the gateway and a target, with unique
  * canary values in every place a client could leak something. Each hop is checked against the
- * privacy contract of DESIGN.md: what it received, what it logged, what it exported as metrics.
+ * privacy contract of docs/design.md: what it received, what it logged, what it exported as metrics.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

@@ -89,8 +89,8 @@ function gatewayRow(name: string, load: Record<string, unknown>, rawOps: number,
  * gateway that forwards could reach here; the gap between the two is the forward hop.
  */
 async function benchGateway(): Promise<{ row: Row; detail: Record<string, unknown> }[]> {
-  // This machine's speed drifts by a third from minute to minute, more than any difference being
-  // measured. So every subject runs once per round, the rounds interleaved (raw HPKE, gateway,
+  // The machine's speed drifts from minute to minute by more than any difference being measured
+  // (docs/decisions/0015-benchmark-method.md). So every subject runs once per round, the rounds interleaved (raw HPKE, gateway,
   // the two references, in turn), and each keeps its best round: noise only ever slows a run
   // down, and interleaving gives each subject the same chances at the machine's quiet minutes.
   const rawHpke = async (): Promise<number> => Number((await runPinned(0, join(HERE, "bench/raw-hpke.js"), [String(SECONDS * 1000)]))["opsPerSecond"]);

@@ -4,7 +4,7 @@
  * a 4xx and tell it apart from a bug.
  *
  * The message carries the code and a byte offset only, never bytes of the input: a decoded
- * request holds the user's query, and the gateway must not log it (DESIGN.md, privacy contract).
+ * request holds the user's query, and the gateway must not log it (docs/design.md, privacy contract).
  */
 export const BhttpErrorCode = {
   /** The input ends inside a section, or before a part that cannot be truncated (RFC 9292 §3.8). */

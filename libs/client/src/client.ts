@@ -1,5 +1,5 @@
 /**
- * The client a messenger app embeds (DESIGN.md, "Flows"): it pins the gateway's key
+ * The client a messenger app embeds (docs/design.md, "Flows"): it pins the gateway's key
  * configuration and the issuer directory, both fetched through the relay; keeps a wallet of
  * tokens per (challenge, token key), topped up in batches from the issuer with the device
  * credential; and makes feature calls as Binary HTTP requests, padded and encapsulated with a

@@ -1,6 +1,6 @@
 /**
  * Typed feature calls on top of `client.fetch`: the sticker search and the telemetry intake, each
- * reached through the gateway at its internal origin (DESIGN.md, "Default local interfaces").
+ * reached through the gateway at its internal origin (docs/design.md, "Default local interfaces").
  */
 import type { ClientResponse, FetchInit } from "./client.js";
 import { ClientError, ClientErrorCode, withProblem } from "./errors.js";

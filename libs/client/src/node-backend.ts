@@ -1,6 +1,7 @@
 /**
- * The Node backend: the project's own libraries on node:crypto (HPKE about 7-9x faster than
- * @hpke/core here, blind RSA in bigint with OpenSSL's RSASSA-PSS verification).
+ * The Node backend: the project's own libraries on node:crypto (HPKE faster than @hpke/core on
+ * Node, docs/decisions/0001-node-crypto-hpke.md; blind RSA in bigint with OpenSSL's RSASSA-PSS
+ * verification).
  */
 import { decodeResponse, encodeRequest } from "@oblivious/bhttp";
 import { decodeKeyConfigs, encapsulateRequest } from "@oblivious/ohttp";

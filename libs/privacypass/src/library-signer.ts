@@ -1,9 +1,10 @@
 /**
  * BlindSign, RFC 9474 Section 4.3, through @cloudflare/blindrsa-ts (the "library path"): pure
- * JavaScript big integers without CRT, about a thousand times slower than `NativeBlindSigner`.
- * It serves as an independent oracle in tests and as the baseline of the signing benchmark; an
- * issuer must not sign on it. The library checks m' = RSAVP1(pk, s) itself; the input length is
- * checked here, as step 1 requires and the library does not.
+ * JavaScript big integers without CRT, far too slow to sign with
+ * (docs/decisions/0003-native-blind-signing.md). It serves as an independent oracle in tests and
+ * as the baseline of the signing benchmark; an issuer must not sign on it. The library checks
+ * m' = RSAVP1(pk, s) itself; the input length is checked here, as step 1 requires and the
+ * library does not.
  */
 import { webcrypto } from "node:crypto";
 import type { KeyObject, webcrypto as WebCrypto } from "node:crypto";

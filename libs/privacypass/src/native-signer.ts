@@ -17,9 +17,10 @@
  *
  * OpenSSL 3's default provider also checks its CRT result against the input (r^e mod n, in
  * rsa_ossl_mod_exp) and recomputes without CRT on a mismatch, so `openssl speed rsa2048` already
- * pays for one such check. Step 5 is done here all the same, at about 15 µs against about 210 µs
- * for the private operation on this machine: it is what RFC 9474 requires of the signer, it
- * checks the bytes that leave (after node's copy), and it holds whatever library node links.
+ * pays for one such check. Step 5 is done here all the same, at a small fraction of the private
+ * operation's cost (docs/decisions/0003-native-blind-signing.md): it is what RFC 9474 requires of
+ * the signer, it checks the bytes that leave (after node's copy), and it holds whatever library
+ * node links.
  */
 import { constants, createPublicKey, privateDecrypt, publicEncrypt, timingSafeEqual } from "node:crypto";
 import type { KeyObject } from "node:crypto";

@@ -100,15 +100,11 @@ interface LineSink {
 }
 
 /**
- * stdout, buffered: a per-request event written with a `write` of its own cost about 5% of the
- * gateway's CPU at full load (measured with --cpu-prof). Lines are batched up to 16 KiB and
- * written at least every 250 ms, so a quiet service still shows its events promptly; pino's
- * destination flushes what is left when the process exits.
- *
- * Measured per line, on one core: each asynchronous write costs about 16 µs of CPU (a round
- * trip through the thread pool), so 4 KiB batches cost 0.7 µs a line and 16 KiB ones 0.2 µs.
- * Lines go in as Buffers: in text mode sonic-boom measures the UTF-8 length of its whole pending
- * string on every write, which cost 1.5-2.5 µs a line once batches grew past a few KiB.
+ * stdout, buffered: each asynchronous write is a round trip through the thread pool, so lines
+ * are batched up to 16 KiB and written at least every 250 ms, so a quiet service still shows its
+ * events promptly; pino's destination flushes what is left when the process exits. Lines go in as
+ * Buffers: in text mode sonic-boom measures the UTF-8 length of its whole pending string on every
+ * write. Why these sizes: docs/decisions/0005-buffered-log-writes.md.
  */
 function bufferedStdout(): LineSink {
   const stream = pino.destination({ fd: 1, sync: false, contentMode: "buffer", minLength: 16384, maxWrite: 65536, periodicFlush: 250 });
@@ -156,9 +152,9 @@ function compileEvent(service: string, name: string, spec: EventSpec, threshold:
 /**
  * Lines are the JSON pino wrote before, `{"level","time","service","event",...fields}`, but put
  * together here: the fields are declared, so each key's JSON and each enum value's JSON is known
- * in advance, and only numbers and the time are formatted per line. pino's own formatting cost
- * about 2 µs per event (its generic key loop, escaping and an ISO date per line); this takes
- * about 0.4 µs. pino still provides the buffered stdout stream and its flush on exit.
+ * in advance, and only numbers and the time are formatted per line, instead of pino's generic key
+ * loop, escaping and an ISO date per line (docs/decisions/0004-precompiled-log-lines.md). pino
+ * still provides the buffered stdout stream and its flush on exit.
  */
 export function createLogger<const C extends EventCatalog>(options: LoggerOptions<C>): Logger<C> {
   const custom = options.destination;

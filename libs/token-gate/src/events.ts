@@ -1,7 +1,7 @@
 /**
  * Every event the token gate may log, with its fields: closed enums, bounded integers, durations
  * and booleans. No field can hold a token, a nonce, a spent-token hash, an Authorization header
- * or key bytes (DESIGN.md: an origin "keeps only a hash of each spent token nonce"; it logs none).
+ * or key bytes (docs/design.md: an origin "keeps only a hash of each spent token nonce"; it logs none).
  * A service spreads `tokenGateEvents` into its own catalogue and passes its logger in.
  */
 import { defineEvents, field, type Logger } from "@oblivious/service-kit";

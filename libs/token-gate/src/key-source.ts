@@ -1,7 +1,7 @@
 /**
  * Where the gate's issuer token keys come from. A key is live when the gate both challenges with
  * it (`token-key` in WWW-Authenticate) and accepts tokens under it. Every client gets the same set
- * (key consistency, RFC 9576, and DESIGN.md "Discovery, consistent for everyone"): `keys()`
+ * (key consistency, RFC 9576, and docs/design.md "Discovery, consistent for everyone"): `keys()`
  * depends on nothing but the directory and the clock, and returns one shared, unchanging array
  * until the set itself changes.
  */

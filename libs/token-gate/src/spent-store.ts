@@ -4,7 +4,7 @@
  * empty redemption context the state must be shared by every replica until the token key expires
  * (RFC 9577 §2.1.1), hence Redis in production.
  *
- * What is stored is `SHA-256(token_key_id || nonce)` and nothing else (DESIGN.md: an origin
+ * What is stored is `SHA-256(token_key_id || nonce)` and nothing else (docs/design.md: an origin
  * "keeps only a hash of each spent token nonce, until its key expires"; Redis holds "spent-token
  * hashes"). Never the token, never the nonce.
  *

@@ -20,7 +20,8 @@ test("interop: a token made by @cloudflare/privacypass-ts's client is accepted b
   assert.ok(entry);
 
   const client = new publicVerif.Client(publicVerif.BlindRSAMode.PSS);
-  // Fresh copies: privacypass-ts mis-reads views with a non-zero offset (DESIGN.md).
+  // Fresh copies: privacypass-ts mis-reads views with a non-zero offset
+  // (docs/decisions/0018-foreign-client-quirks.md).
   const tokenRequest = await client.createTokenRequest(entry.challenge, Uint8Array.from(entry.tokenKey));
   const blindSig = issuer.signer.sign(Uint8Array.from(tokenRequest.blindedMsg));
   const token = await client.finalize(new publicVerif.TokenResponse(blindSig));

@@ -1,5 +1,5 @@
 /**
- * The privacy contract (DESIGN.md): Redis holds spent-token hashes only, never a raw token; no log
+ * The privacy contract (docs/design.md): Redis holds spent-token hashes only, never a raw token; no log
  * line and no metric carries a token, a nonce, a spent hash or the Authorization header; the
  * handler never sees Authorization. Genuine tokens go through every kind of answer on the REAL
  * Redis, then everything the gate left behind is searched for each secret in every spelling.

@@ -1,5 +1,5 @@
 /**
- * The privacy contract of DESIGN.md as data: for each component, which canary it may receive.
+ * The privacy contract of docs/design.md as data: for each component, which canary it may receive.
  * Nothing may be logged, exported as a metric or stored in Redis, anywhere: the only permitted
  * cells of the who-saw-what matrix are "received" cells listed here.
  *

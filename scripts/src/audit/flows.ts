@@ -1,5 +1,5 @@
 /**
- * Every flow of DESIGN.md, driven as a client would, from the canary client address and with
+ * Every flow of docs/design.md, driven as a client would, from the canary client address and with
  * identifying client headers on every request a real device's HTTP stack might add: discovery,
  * issuance, a search, telemetry (with an undeclared device field and free text, which the
  * service must drop), and the error paths (bad bytes to the relay, a bad credential to the

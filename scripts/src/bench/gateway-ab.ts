@@ -3,13 +3,13 @@
  * A and B are entry points (services/gateway/dist/src/main.js of each build, for example a
  * `git worktree` of the commit before a change, built with `npm ci && npx tsc -b`).
  *
- * Why: this machine's speed drifts by a third from minute to minute, so two gateways measured
- * one after the other differ by ±15% for no reason of their own. Here both run at once on core 0
- * under one load generator on core 1 (gateway-load.ts with two subjects), so the drift hits both
- * alike, and what is compared is their requests per CPU-second in the same window. Each round
- * starts both afresh and swaps their order in the generator's arguments; the median of the
- * rounds' B/A is printed last. With four rounds of 5 s, two equal builds came out at 1.00 ± 0.03.
- * Each gateway gets about half the core, so absolute rates are lower than in `npm run bench`:
+ * Why: the benchmark machine's speed drifts from minute to minute by more than the differences
+ * worth measuring, so two gateways measured one after the other differ for no reason of their
+ * own (docs/decisions/0015-benchmark-method.md). Here both run at once on core 0 under one load
+ * generator on core 1 (gateway-load.ts with two subjects), so the drift hits both alike, and what
+ * is compared is their requests per CPU-second in the same window. Each round starts both afresh
+ * and swaps their order in the generator's arguments; the median of the rounds' B/A is printed
+ * last (0015 gives how closely two equal builds agree). Each gateway gets about half the core, so absolute rates are lower than in `npm run bench`:
  * read the ratio, not the rates.
  */
 import { join } from "node:path";

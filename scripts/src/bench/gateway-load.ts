@@ -9,8 +9,8 @@
  *
  * The client is service-kit's Http1Client (the one the gateway and relay use), not undici: this
  * process also opens every answer and serves the target, and with undici it could not keep a
- * gateway on a fast minute of this machine busy (about 90 % of its core at 8,000 requests a
- * second), which leaves the gateway's rate per CPU-second measured off saturation.
+ * gateway on a fast minute of the machine busy, which leaves the gateway's rate per CPU-second
+ * measured off saturation (docs/decisions/0015-benchmark-method.md).
  *
  * The gateway's own CPU time over the measured window is read from /proc/PID/stat, so the result
  * also gives requests per CPU-second of the gateway's one core: its capacity on that core, which
@@ -18,7 +18,7 @@
  *
  * Several gateways at once (gateway-ab.ts): each further group of four arguments names one more
  * gateway, with its own target stub and the same concurrency. They are loaded at the same time,
- * so that this machine's drift, a third from minute to minute, hits all of them alike; the
+ * so that the machine's drift from minute to minute hits all of them alike (0015); the
  * result then lists one entry per gateway, in argument order.
  *
  * argv: gatewayUrl keysUrl targetPort durationMs concurrency gatewayPid [gatewayUrl keysUrl targetPort gatewayPid]...
@@ -50,8 +50,8 @@ const canned = Buffer.concat([
 
 /**
  * The target a gateway forwards to. It is not what is measured, and it shares its core with the
- * client, so it is a bare HTTP/1.1 responder on node:net rather than a node:http server (which
- * would cost the generator ~40 µs a request): it reads each request's head and any declared
+ * client, so it is a bare HTTP/1.1 responder on node:net rather than a node:http server (whose
+ * per-request cost the generator would pay, docs/decisions/0002-http1-stack.md): it reads each request's head and any declared
  * body, and answers with one canned response.
  */
 const targetSockets = new Set<Socket>();

@@ -4,8 +4,8 @@
  * requests, generic batches of 10, of 100...), while the directory is fetched every few
  * milliseconds on a connection of its own.
  *
- * - Blinding costs this client 1.5 ms or more a token (bigint arithmetic), five times the
- *   issuer's signature, so a pool of blinded messages is made before the clock and sent over and
+ * - Blinding costs this client several times the issuer's signature per token (bigint
+ *   arithmetic), so a pool of blinded messages is made before the clock and sent over and
  *   over. The issuer keeps no state about blinded messages (only a quota count per device, set
  *   high by the bench), so a repeated request costs it what a fresh one does.
  * - Every answer is checked. The pool is made as batches of 10; during the warm-up the first
@@ -14,7 +14,7 @@
  *   must be those same bytes.
  * - The warm-up also runs single requests, so that the issuer's hot paths are compiled before any
  *   window is measured (at a few hundred requests a second V8 keeps them in its baseline tier for
- *   seconds, which costs the issuer a fifth of its rate).
+ *   seconds, which costs the issuer a noticeable part of its rate).
  * - The issuer's CPU time over each window is read from /proc/PID/stat: signatures per CPU-second
  *   of the issuer is its rate per core used, what `openssl speed` reports for a bare sign.
  * - Directory latency is measured from this process; its own event-loop delay is reported beside

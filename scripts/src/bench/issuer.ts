@@ -18,14 +18,13 @@
  *   tokens) of 10, and of 100 (ISSUER_MAX_BATCH by default). The HTTP request, the credential
  *   (an Ed25519 JWT) and the trip to a worker cost the same for one token or a hundred.
  * - The phases run in `rounds` interleaved rounds (single, 10, 100, single, 10, 100...) on each
- *   issuer, and each size keeps its best round, as the gateway's subjects do: this machine's speed
- *   drifts by a third from minute to minute, more than the differences measured, and noise only
- *   ever slows a run down. Every round is reported.
+ *   issuer, and each size keeps its best round, as the gateway's subjects do: the machine's speed
+ *   drifts from minute to minute by more than the differences measured, and noise only ever slows
+ *   a run down (docs/decisions/0015-benchmark-method.md). Every round is reported.
  * - The goal (0.8 of OpenSSL per core used) is held by the batched rows. A single-token request
  *   also carries the device credential's Ed25519 verification, which `openssl speed rsa2048`
- *   does not do and which costs about a third of a signature here: with a signer at 0.9 of
- *   OpenSSL (the required s^e = m check) and no HTTP cost at all, one token per request could
- *   reach only about 0.7. So the single row is reported as a reference, beside its own physical
+ *   does not do: even with no HTTP cost at all, one token per request cannot reach the goal
+ *   (docs/decisions/0014-no-verified-credential-cache.md). So the single row is reported as a reference, beside its own physical
  *   limit, one signature plus one Ed25519 verification (`openssl speed ed25519`, same run). The
  *   SDK asks for tokens in batches (8 by default), where that check is shared.
  * - A reference row holds the signing step alone (signer-loop.ts, core 0, between the two OpenSSL

@@ -12,9 +12,9 @@
  * 2 ms at p50 in (b), and (c) has no error.
  *
  * (b) runs in `rounds` pairs, in ABBA order (full then direct, direct then full, ...), and the
- * p50 added is the median of the pairs' differences: this machine's speed drifts by a third from
- * minute to minute, so one full run beside one direct run measured the minute as much as the
- * path. A difference can be skewed either way, so the median, not the best, is kept; every pair
+ * p50 added is the median of the pairs' differences: the machine's speed drifts from minute to
+ * minute, so one full run beside one direct run measured the minute as much as the path
+ * (docs/decisions/0015-benchmark-method.md). A difference can be skewed either way, so the median, not the best, is kept; every pair
  * is reported, and so are the p50s over all the pairs' requests of each mode.
  *
  * Like the other benchmarks, the services share core 0 and the load generator runs on core 1
@@ -43,7 +43,7 @@ const ROUNDS = Math.max(1, Math.round(seconds(roundsText, "rounds")));
 const LOCALES = ["en", "de", "ja"];
 /** Tokens per device credential: high, so minting tens of thousands of tokens needs few credentials. */
 const QUOTA = 1_000_000;
-/** Loading 100,000 stickers into the embedded index takes about 20 s on this kind of machine. */
+/** Loading 100,000 stickers into the embedded index takes tens of seconds (0013); a wide margin. */
 const SEARCH_READY_MS = 180_000;
 const PIN = process.env["BENCH_PIN"] !== "0" && availableParallelism() >= 2;
 

@@ -1,8 +1,8 @@
 /**
  * Before the clock starts, in each worker: tokens for the feature origins (issued through relay
  * and gateway with device credentials, finalized and kept as ready `Authorization` values), and
- * blinded token requests for the issuance scenario. Blinding is the costly part (about 1.5 ms a
- * token in JS), which is why it runs in every worker at once and is timed apart from the run.
+ * blinded token requests for the issuance scenario. Blinding is the costly part (bigint
+ * arithmetic in JS), which is why it runs in every worker at once and is timed apart from the run.
  */
 import type { KeyConfig } from "@oblivious/ohttp";
 import {

@@ -3,12 +3,12 @@
  *
  * The encapsulated-request hot path (POST /gateway, POST /.well-known/ohttp-gateway) is
  * `encapsulated`, a function from a whole request to a whole answer: server.ts serves it on
- * service-kit's node:net front (Http1Front), which reads the strict request shape itself, because
- * node:http's objects cost about 60 µs a request and express about 110-125 µs more (DESIGN.md),
- * each as much as a large part of the HPKE open and seal, and the goal is at least half the raw
- * HPKE rate through HTTP. `listener` is the node:http form of the same path, for every request
- * the front hands over; it checks method and path first and hands everything else (key
- * configurations, 404, 405) to a small express app, where the rate does not matter.
+ * libs/http1's node:net front (Http1Front), which reads the strict request shape itself, because
+ * node:http's objects and express each cost as much as a large part of the HPKE open and seal,
+ * and the goal is at least half the raw HPKE rate through HTTP (docs/decisions/0002-http1-stack.md
+ * and 0011-bare-node-http-over-express.md). `listener` is the node:http form of the same path,
+ * for every request the front hands over; it checks method and path first and hands everything
+ * else (key configurations, 404, 405) to a small express app, where the rate does not matter.
  *
  * Order of the checks on the hot path, by RFC 9458 §5.2:
  *   before decryption (plain problem answers): media type, body size, structure, key/decryption;

@@ -34,7 +34,7 @@ export interface GatewayConfig {
   readonly redis: RedisConfig | undefined;
 }
 
-/** The targets of the local stack (DESIGN.md, "Default local interfaces"). */
+/** The targets of the local stack (docs/design.md, "Default local interfaces"). */
 export const DEFAULT_TARGETS = "https://sticker-search.internal=http://127.0.0.1:8083,https://telemetry.internal=http://127.0.0.1:8084";
 
 const UNITS: Readonly<Record<string, number>> = { "": 1, b: 1, kib: 1024, kb: 1000, mib: 1024 * 1024, mb: 1_000_000 };

@@ -1,7 +1,7 @@
 /**
  * Every event the gateway may log, with its fields: closed enums, bounded integers, durations,
  * booleans. No field can hold the inner path, query, headers, body, a token, `enc` or key bytes
- * (DESIGN.md: the gateway "logs no query text and no token bytes"). Key identifiers are logged:
+ * (docs/design.md: the gateway "logs no query text and no token bytes"). Key identifiers are logged:
  * they are public, in every client's key configuration.
  */
 import { defineEvents, field, httpRequestEvent, lifecycleEvents, type Logger } from "@oblivious/service-kit";

@@ -1,5 +1,5 @@
 /**
- * The privacy contract (DESIGN.md): the gateway logs no query text, no token, no inner path or
+ * The privacy contract (docs/design.md): the gateway logs no query text, no token, no inner path or
  * header or body, no `enc` and no key bytes, and exports none as a metric label. A canary of each
  * goes through every kind of answer; none may appear in a log line or in /metrics.
  */

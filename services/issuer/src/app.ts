@@ -14,11 +14,10 @@
  * ISSUER_SIGNERS=0). A batch is issued whole or refused whole. Quota is counted only for requests
  * that will be signed, and given back if signing fails.
  *
- * `POST /token-request` and `GET`/`HEAD` of the directory run on bare node:http: express adds
- * about 110-125 µs per request (DESIGN.md), about a third of an RSA signature, so a single token
- * request would pay for the router nearly as much as for its signature; and the directory is
- * fetched during full signing load, on the same event loop (measured: express's directory route
- * was about 1.5% of the issuer's CPU with the directory fetched every 10 ms beside batches of 10).
+ * `POST /token-request` and `GET`/`HEAD` of the directory run on bare node:http: express's
+ * per-request cost is a sizeable part of an RSA signature, so a single token request would pay
+ * for the router, and the directory is fetched during full signing load, on the same event loop
+ * (docs/decisions/0011-bare-node-http-over-express.md).
  * The listener checks method and path first (as the gateway does) and hands everything else to a
  * small express app: 405s, 404 and the final error handler, where the rate does not matter. The
  * express app keeps routes of its own for both paths, with the same handlers, for the spellings

@@ -8,14 +8,10 @@
  * metric.
  *
  * Why the signature is not checked by jose's `jwtVerify`: jose v6 verifies through WebCrypto,
- * which runs on libuv's threadpool. Profiled in the issuer, that was about 180 µs of threadpool
- * CPU per request plus about 14% of the main thread in jose and WebCrypto glue, for single token
- * requests whose whole budget is an RSA signature (~0.35-0.4 ms here). A synchronous
- * `node:crypto` `verify()` with a KeyObject costs about 128 µs (Ed25519) or 94 µs (ES256) on the
- * same machine, with no thread hop. Measured on one core with 16 credentials in flight, the
- * process CPU per Ed25519 credential went from 185-285 µs with `jwtVerify` to 140-210 µs here
- * (this machine varies by a third from minute to minute), 92% of it the signature check itself.
- * So this module reads the compact JWS itself (RFC 7515 §7.1) and checks the claims as jose's
+ * which runs on libuv's threadpool, with glue on the main thread, for single token requests
+ * whose whole budget is about one RSA signature; a synchronous `node:crypto` `verify()` with a
+ * KeyObject does the same check with no thread hop, for less CPU
+ * (docs/decisions/0007-jwt-checks-on-node-crypto.md). So this module reads the compact JWS itself (RFC 7515 §7.1) and checks the claims as jose's
  * `jwtVerify` does, in the same order and with the same outcome for every credential jose
  * refuses (`test/attestation-differential.test.ts` compares the two on generated credentials).
  *
@@ -23,8 +19,8 @@
  * (URL: fetch, cache, refetch for an unknown `kid`, timeout) pick the key for a header (kid, kty,
  * crv, alg, use, key_ops, one match only) and import it once per JWKS key into a CryptoKey that
  * jose caches; each CryptoKey is turned once into a KeyObject here (a WeakMap). That selection is
- * under 1% of a verification in a CPU profile and never touches WebCrypto again, so it stays: the
- * selection rules and the remote cache are jose's, not a copy of them.
+ * cheap beside a verification and never touches WebCrypto again, so it stays: the selection rules
+ * and the remote cache are jose's, not a copy of them.
  *
  * Where this verifier is stricter than jose (it refuses credentials jose would accept; an account
  * system that follows RFC 7515/7519 never mints them):

@@ -1,7 +1,7 @@
 /**
  * Every event the issuer may log, with its fields: closed enums, bounded integers, durations,
  * booleans. No field can hold a device id, a credential, a pseudonym, a blinded message, a
- * signature, an address or a header (DESIGN.md: the issuer may see the credential and blinded
+ * signature, an address or a header (docs/design.md: the issuer may see the credential and blinded
  * messages, and records neither). Truncated token key ids are logged: they are public, in the
  * directory every client fetches.
  */

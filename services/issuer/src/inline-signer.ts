@@ -4,18 +4,15 @@
  *
  * Why: with the worker pool, a request's messages go to another thread and its signatures come
  * back; on one core that thread and the event loop take turns, about three times per request,
- * and the event loop's own work for a batch of 10 (HTTP, credential, quota, encodings) costs it
- * about 440 µs against about 200 µs for a single token, though it is the same work: each turn
- * finds its caches cold after the other thread ran. Measured on the 2-core bench machine, both
- * on one core, in interleaved pairs (this machine's noise is about the size of the difference):
- * signatures per CPU-second were higher signing on the event loop in 9 of 10 pairs for batches
- * of 10 (median +5.6%, from -7% to +18%) and in 10 of 10 for batches of 100 (median +2.9%). On
- * more cores, the pool is the way to use them from one process.
+ * and each turn finds its caches cold after the other thread ran. Signing on the event loop
+ * avoids those turns; side by side on one core it gave more signatures per CPU-second in most
+ * pairs (docs/decisions/0008-signing-on-the-event-loop.md). On more cores, the pool is the way to
+ * use them from one process.
  *
  * What it keeps of the pool:
  * - Signing never holds the event loop for long: messages wait in one FIFO queue (of all jobs),
- *   and each turn (a setImmediate, after the I/O that is ready) signs at most `slice` of them,
- *   about 0.25 ms each. The directory and new requests are served between turns.
+ *   and each turn (a setImmediate, after the I/O that is ready) signs at most `slice` of them.
+ *   The directory and new requests are served between turns.
  * - The same outcomes: NativeBlindSigner (RFC 9474 §4.3 with its checks), an unknown key or a bad
  *   message failing its own job only (SignerFailed), a bounded queue (`hasCapacity`, then
  *   SignerOverloaded), and `close` failing what has not been signed.
@@ -27,7 +24,7 @@ export interface InlineSignerOptions {
   /** Most messages waiting or being signed. */
   readonly maxQueue: number;
   readonly keys: readonly SignerKey[];
-  /** Most signatures in one turn of the event loop; 4 by default (about 1 ms). */
+  /** Most signatures in one turn of the event loop; 4 by default (0008 gives what a turn costs). */
   readonly slice?: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Keyed pseudonyms of device ids (DESIGN.md: the issuer "stores only keyed pseudonyms of device
+ * Keyed pseudonyms of device ids (docs/design.md: the issuer "stores only keyed pseudonyms of device
  * ids, with expiry"): HMAC-SHA256(pseudonym key, device id), in base64url. Without the key,
  * which lives in a secret (ISSUER_PSEUDONYM_KEY_FILE or ISSUER_PSEUDONYM_KEY), a stored
  * pseudonym cannot be linked to a device id by trying candidate ids.

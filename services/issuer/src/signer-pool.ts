@@ -1,6 +1,7 @@
 /**
  * Blind signing on a pool of worker threads, so that the event loop stays free for the directory,
- * credentials and quotas while RSA private operations (about 0.25 ms each) run on every core.
+ * credentials and quotas while RSA private operations run on every core
+ * (docs/decisions/0009-signer-pool-sharing.md).
  *
  * - Each worker imports the live keys once (and again only when the key file changes).
  * - A request's blinded messages are cut into chunks spread over the workers, so one batch uses
@@ -11,13 +12,10 @@
  *   within `maxChunk` blinded messages and within the worker's share of the queue, counting the
  *   event loop as one more consumer (what waits ÷ (running workers + 1)). With many single token
  *   requests in flight, one postMessage round trip and one thread wake-up then serve several
- *   requests instead of one (that trip was about 12% of the worker's time and 6% of the main
- *   thread's with one request per message). The share keeps a short queue spread over the free
- *   workers, and splits a burst in two: the event loop answers and verifies one half while a
- *   worker signs the other, instead of every request in flight moving in lockstep. Measured with
- *   one worker and 16 single requests in flight: taking all that fits (up to 16) saved no more
- *   CPU than the share, within this machine's noise, but the directory's p99 under that load
- *   went from 3-4.5 ms (one request per message) to 6.5-9.5 ms; with the share it is 4-6.5 ms.
+ *   requests instead of one. The share keeps a short queue spread over the free workers, and
+ *   splits a burst in two: the event loop answers and verifies one half while a worker signs the
+ *   other, instead of every request in flight moving in lockstep; taking all that fits saved no
+ *   more CPU and lengthened the directory's p99 (docs/decisions/0009-signer-pool-sharing.md).
  *   The answer carries an outcome per chunk, so a chunk that fails (an unknown key, a message
  *   not below the modulus) fails its own job only.
  * - The queue is bounded (in messages, waiting or being signed): `hasCapacity` lets the caller

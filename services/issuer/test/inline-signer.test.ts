@@ -133,7 +133,7 @@ test("inline signer: issuance over HTTP with ISSUER_SIGNERS=0, single, batched a
       for (const tok of tokens ?? []) assert.ok(tok && verifyToken(tok, publicKey));
     }
 
-    // A batch of 1,000 (about 0.3 s of signing) does not hold the directory for its length.
+    // A batch of 1,000 (many event-loop turns of signing) does not hold the directory for its length.
     const key = testKey("a");
     const body = encodeGenericBatchTokenRequest({
       tokenRequests: blindedMessages(1000).map((blindedMsg) => ({ tokenType: TokenType.BlindRsa2048, truncatedTokenKeyId: key.truncatedTokenKeyId, blindedMsg })),

@@ -1,5 +1,5 @@
 /**
- * The privacy contract (DESIGN.md): the issuer sees the device credential and blinded messages,
+ * The privacy contract (docs/design.md): the issuer sees the device credential and blinded messages,
  * and records neither; it stores only keyed pseudonyms of device ids, with expiry. A canary
  * device id goes through every path (issued, batched, over quota, refused) and must then appear
  * in no log line, no /metrics text, and no Redis key or value; nor may the credential, the

@@ -269,7 +269,7 @@ test("signer pool: the event loop stays free — the directory answers quickly w
     const signingMs = performance.now() - started;
     latencies.sort((a, b) => a - b);
     const p50 = latencies[Math.floor(latencies.length * 0.5)] ?? Infinity;
-    // Signing on the event loop would block it for over a second (4000 × ~0.3 ms): no answer at
+    // Signing on the event loop would block it for over a second (4000 RSA signatures): no answer at
     // all in this window, and an event-loop delay above a second. The bounds leave room for a
     // busy machine and still tell the two apart.
     const detail = `${latencies.length} answers, p50 ${p50.toFixed(1)} ms, signing ${signingMs.toFixed(0)} ms`;

@@ -4,13 +4,15 @@
  * `POST /relay` is the hot path of every oblivious call. Its decisions (rate limit, media type,
  * the forward, the gateway-answer and failure tables, metrics and log events) are made once here,
  * as whole answers, and reach the client on one of two transports:
- * - `relay`, for service-kit's node:net front (server.ts), which reads the strict request shape
- *   of the hot path itself: node:http's objects and streams cost more than the relay's own work;
+ * - `relay`, for libs/http1's node:net front (server.ts), which reads the strict request shape
+ *   of the hot path itself: node:http's objects and streams cost more than the relay's own work
+ *   (docs/decisions/0002-http1-stack.md);
  * - `listener`, a bare node:http handler for everything else: other paths and methods, the key
  *   configuration, and any `POST /relay` the front hands over (chunked, oversized, unusual).
- *   Not express: it adds about 110-125 µs per request (DESIGN.md, measured facts), the relay has
- *   two fixed paths and no body parsing, and bare node:http has no default error handler that
- *   could print a request to stderr. Tests drive it directly (it is a valid supertest target).
+ *   Not express: its per-request cost is not worth paying for two fixed paths and no body
+ *   parsing (docs/decisions/0011-bare-node-http-over-express.md), and bare node:http has no
+ *   default error handler that could print a request to stderr. Tests drive it directly (it is
+ *   a valid supertest target).
  *
  * What reaches the gateway is decided in forward.ts: the body alone. What reaches the client is
  * decided here: the gateway's status and body with at most `content-type`, `content-length` and

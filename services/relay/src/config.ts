@@ -73,7 +73,7 @@ export function loadRelayConfig(source: Readonly<Record<string, string | undefin
   const env = new EnvReader(source);
   const d = RELAY_DEFAULTS;
   const gateway = gatewayTarget(env, "RELAY_GATEWAY_URL", d.gatewayUrl);
-  // Default: the gateway origin's `/ohttp-keys` (DESIGN.md, default local interfaces).
+  // Default: the gateway origin's `/ohttp-keys` (docs/design.md, default local interfaces).
   const keysFallback = new URL("/ohttp-keys", gateway?.origin ?? d.gatewayUrl).href;
   const keys = gatewayTarget(env, "RELAY_KEYS_URL", keysFallback);
   const config: RelayConfig = {

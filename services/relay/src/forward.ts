@@ -3,7 +3,7 @@
  * (service-kit's Http1Client: node:http's client, with its Agent, request and response objects
  * and streams, was most of what the relay spent per request besides its listener).
  *
- * Invariants (RFC 9458, Section 7.2 and DESIGN.md, privacy contract):
+ * Invariants (RFC 9458, Section 7.2 and docs/design.md, privacy contract):
  * - What is sent is chosen here, never copied from the client: exactly the request line, `host`
  *   (the gateway's), `content-type: message/ohttp-req`, `content-length` and the body bytes.
  *   Nothing else goes out (no `connection`, `via`, `forwarded`, `x-forwarded-for`, no user agent).

@@ -1,5 +1,5 @@
 /**
- * The relay forwards bytes it cannot read (STYLE.md, habit 4; DESIGN.md, privacy contract): it
+ * The relay forwards bytes it cannot read (STYLE.md, habit 4; docs/design.md, privacy contract): it
  * depends on no OHTTP or HPKE code, and touches node:crypto only for the rate limiter's keyed
  * address hash.
  */

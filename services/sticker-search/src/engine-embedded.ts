@@ -1,11 +1,10 @@
 /**
  * The embedded engine (default): one in-process MiniSearch index per locale.
  *
- * Why MiniSearch: of the in-process JavaScript engines the project measured on this kind of
- * machine it gave the best typo recall: a real bounded edit distance per term on a radix tree
- * (`elefnat` finds `elefant`), prefix search for as-you-type queries, BM25 ranking with per-field
- * boosts, no native code and no server; it indexes the ~1,900 stickers of 13 locales in about a
- * second.
+ * Why MiniSearch (docs/decisions/0013-embedded-search-engine.md): of the in-process JavaScript
+ * engines the project tried it gave the best typo recall: a real bounded edit distance per term
+ * on a radix tree (`elefnat` finds `elefant`), prefix search for as-you-type queries, BM25 ranking
+ * with per-field boosts, no native code and no server.
  *
  * One index per locale makes locale isolation structural: a German query cannot match English
  * keywords. Document ids are positions in the catalogue's sticker array.
@@ -100,7 +99,7 @@ export class EmbeddedSearchEngine implements SearchEngine {
     const filter = pack === undefined ? {} : { filter: (r: { id: unknown }) => loaded.stickers[r.id as number]?.pack === pack };
     // Every word first, as Meilisearch's `words` rule ranks; only when that finds nothing, any
     // word. Besides relevance, it keeps a common word from scoring most of a large catalogue:
-    // "happy face" OR-combined scored every "face" sticker (22 ms on 100,000 stickers).
+    // "happy face" OR-combined scored every "face" sticker (0013).
     let results = index.search(query.q, { ...filter, combineWith: "AND" });
     if (results.length === 0) results = index.search(query.q, { ...filter, combineWith: "OR" });
     const total = Math.min(results.length, MAX_WINDOW);

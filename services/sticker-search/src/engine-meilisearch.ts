@@ -230,10 +230,9 @@ export class MeiliSearchEngine implements SearchEngine {
     try {
       response = await client.index(this.#index).search(query.q, {
         attributesToSearchOn: [`name_${l}`, `tags_${l}`],
-        // Ids only; the stickers come from the catalogue in memory. Measured here: an answer of
-        // more than about a kilobyte (20 full hits) took Meilisearch 44 ms at any index size,
-        // ids alone 2 ms: its larger answers wait out the client's delayed ACK (Nagle on the
-        // server's socket), which the client cannot turn off.
+        // Ids only; the stickers come from the catalogue in memory. Larger answers wait out the
+        // client's delayed ACK (Nagle on the server's socket), which the client cannot turn off
+        // (docs/decisions/0010-ids-only-meilisearch-answers.md).
         attributesToRetrieve: ["id"],
         sort: [`n_${l}:asc`],
         limit: query.limit,

@@ -1,7 +1,7 @@
 /**
  * Every log event the service may write, with its fields. None can carry the query text, a
  * locale, a sticker id, a token or a header: only closed enums, bounded integers, durations and
- * booleans (DESIGN.md: sticker-search "logs no query text").
+ * booleans (docs/design.md: sticker-search "logs no query text").
  */
 import { defineEvents, field, httpRequestEvent, lifecycleEvents, type Logger } from "@oblivious/service-kit";
 import { tokenGateEvents } from "@oblivious/token-gate";

@@ -1,6 +1,7 @@
 /**
  * A throwaway Meilisearch server on loopback, for tests, the benchmark and end-to-end runs (never
- * for production: the binary comes from an unofficial package, see DESIGN.md). It listens on a
+ * for production: the binary comes from an unofficial package, see
+ * docs/decisions/0019-meilisearch-test-binary.md). It listens on a
  * free port with a temporary database directory, a random master key and analytics off; `stop()`
  * kills it and keeps the data, `start()` brings it back on the same port and data (to test that a
  * service recovers), `destroy()` kills it and removes the directory.

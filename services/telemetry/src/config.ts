@@ -6,7 +6,7 @@
 import { deepFreeze, EnvReader, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { readTokenGateConfig, type TokenGateConfig } from "@oblivious/token-gate";
 
-/** The target origin clients address through the gateway (DESIGN.md, default local interfaces). */
+/** The target origin clients address through the gateway (docs/design.md, default local interfaces). */
 export const TELEMETRY_ORIGIN = "https://telemetry.internal";
 
 export interface TelemetryConfig {

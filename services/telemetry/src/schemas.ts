@@ -7,7 +7,7 @@
  * label; a raw measurement never does (a bucketed number is replaced by its bucket).
  *
  * No field can name a device, an account, a session or a time: identifiers are not declared,
- * and a device is known only at issuance, where quotas bound abuse (DESIGN.md).
+ * and a device is known only at issuance, where quotas bound abuse (docs/design.md).
  */
 
 export interface EnumFieldSchema {

@@ -1,5 +1,5 @@
 /**
- * The privacy contract (DESIGN.md): telemetry may see "schema-checked, bucketed events, token";
+ * The privacy contract (docs/design.md): telemetry may see "schema-checked, bucketed events, token";
  * never "IP, account, device, free text". Unique canaries go in every place a client could put
  * them (identifier fields, free text in enum fields, unknown type names, undeclared keys, raw
  * numbers, the token itself) on the REAL Redis; then the log lines (debug level), /metrics, every
