@@ -34,7 +34,7 @@ export {
 export type { KeySource, LoadedKeys, RotateOptions, Rotation } from "./key-file.js";
 export { TargetTable, canonicalOrigin, parseTargets } from "./targets.js";
 export type { Target, Route } from "./targets.js";
-export { MemoryReplayCache, RedisReplayCache, ReplayUnavailable } from "./replay.js";
+export { MemoryReplayCache, REDIS_EXPIRY_SLACK_MS, RedisReplayCache, ReplayUnavailable } from "./replay.js";
 export type { ReplayCache, MemoryReplayOptions } from "./replay.js";
 export { DateVerdict, checkDate, parseHttpDate, replayTtlMs } from "./date.js";
 export type { DatePolicy } from "./date.js";
