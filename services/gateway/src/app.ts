@@ -236,7 +236,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return;
     }
     // Never cached past the next change of the listing (a key published, current or retired).
-    const maxAge = Math.min(Math.floor(deps.keysMaxAgeMs / 1000), keys.secondsUntilChange());
+    const maxAge = keys.listingMaxAgeS(deps.keysMaxAgeMs);
     res.writeHead(200, { "content-type": MediaType.OhttpKeys, "content-length": listing.length, "cache-control": `public, max-age=${maxAge}` });
     res.end(listing);
   };
