@@ -43,7 +43,7 @@ test("key cache: served from memory within the TTL, fetched again after it, max-
 });
 
 test("key cache: the gateway's s-maxage or max-age applies when shorter than the TTL, never longer", async () => {
-  let now = 0;
+  const now = 0;
   const shorter = new KeyCache({ fetch: scripted(keysAnswer(KEYS, "public, max-age=60")).fetch, ttlMs: 300_000, now: () => now });
   assert.equal((await shorter.get()).maxAgeS, 60);
   const longer = new KeyCache({ fetch: scripted(keysAnswer(KEYS, "max-age=86400")).fetch, ttlMs: 300_000, now: () => now });
