@@ -120,7 +120,9 @@ export class MemoryReplayCache implements ReplayCache {
  * the gateway's clock (the claim's `at`), but Redis deletes a key on its own clock, counted from
  * when the first claim reached it; the replay's claim reaches Redis later than its `at`, by at
  * most service-kit's command timeout (500 ms: a slower claim is answered 503, never forwarded).
- * The key must still exist then, so it outlives its logical expiry by more than that.
+ * The key must still exist then, so it outlives its logical expiry by more than that. `PXAT`/`EXAT`
+ * would not help: they set Redis's expiry from the gateway's clock but Redis compares it with its
+ * own (another host's), and `EXAT` rounds to whole seconds.
  */
 export const REDIS_EXPIRY_SLACK_MS = 2000;
 
