@@ -36,6 +36,8 @@ export interface LoadStack {
   readonly searchUrl: string;
   readonly telemetryUrl: string;
   readonly devDir: string;
+  /** The gateway's key file (GATEWAY_KEYS_FILE), reloaded by the gateway when it changes. */
+  readonly gatewayKeysFile: string;
   /** When true, the origin answers 200 with a body that is not the right answer. */
   readonly wrong: { search: boolean; telemetry: boolean };
   readonly stop: () => Promise<void>;
@@ -47,7 +49,13 @@ class Discard extends Writable {
   }
 }
 
-export async function startLoadStack(): Promise<LoadStack> {
+/** Extra environment for the gateway and the relay (e2e/test/rotation.test.ts shortens their key caching). */
+export interface LoadStackOptions {
+  readonly gatewayEnv?: Readonly<Record<string, string>>;
+  readonly relayEnv?: Readonly<Record<string, string>>;
+}
+
+export async function startLoadStack(options: LoadStackOptions = {}): Promise<LoadStack> {
   const devDir = mkdtempSync(join(tmpdir(), "e2e-load-"));
   const dev = await prepareDevIssuer(devDir);
   await createDevAttester(devDir);
@@ -91,11 +99,12 @@ export async function startLoadStack(): Promise<LoadStack> {
       GATEWAY_ADMIN_PORT: "0",
       GATEWAY_KEYS_FILE: keysFile,
       GATEWAY_TARGETS: [`https://sticker-search.internal=${searchUrl}`, `https://telemetry.internal=${telemetryUrl}`, `https://issuer.internal=${issuer.url}`].join(","),
+      ...options.gatewayEnv,
     }),
     { logDestination: new Discard(), registry: new Registry() },
   );
   // The relay's per-address rate limit would refuse a load generator on one address within seconds.
-  const relay = await startRelay(loadRelayConfig({ RELAY_PORT: "0", RELAY_ADMIN_PORT: "0", RELAY_GATEWAY_URL: `${gateway.url}/gateway`, RELAY_RATE_LIMIT: "1000000" }), {
+  const relay = await startRelay(loadRelayConfig({ RELAY_PORT: "0", RELAY_ADMIN_PORT: "0", RELAY_GATEWAY_URL: `${gateway.url}/gateway`, RELAY_RATE_LIMIT: "1000000", ...options.relayEnv }), {
     logDestination: new Discard(),
     registry: new Registry(),
   });
@@ -104,6 +113,7 @@ export async function startLoadStack(): Promise<LoadStack> {
     searchUrl,
     telemetryUrl,
     devDir,
+    gatewayKeysFile: keysFile,
     wrong,
     stop: async () => {
       await relay.stop();

@@ -89,6 +89,8 @@ interface Forwarding {
   readonly route: Route;
   readonly fields: string[];
   readonly enc: Uint8Array;
+  /** The instant the `Date` check judged the request: the replay cache judges it at the same one. */
+  readonly at: number;
 }
 
 /** The gateway's node:http listener (every route). */
@@ -136,19 +138,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return inner(e.code === BhttpErrorCode.InvalidControlData ? InnerError.TargetForbidden : InnerError.BadRequest);
     }
     if (fieldValues(request.headers, "expect").length > 0) return inner(InnerError.ExpectationFailed);
-    if (checkDate(request.headers, now(), deps.date) !== DateVerdict.Ok) return inner(InnerError.DateRejected);
+    const at = now();
+    if (checkDate(request.headers, at, deps.date) !== DateVerdict.Ok) return inner(InnerError.DateRejected);
     const route = targets.resolve(request);
     if (route === undefined) return inner(InnerError.TargetForbidden);
     const fields = requestFields(request.headers);
     if (fields === undefined) return inner(InnerError.BadRequest);
-    return { request, route, fields, enc: decapsulated.enc };
+    return { request, route, fields, enc: decapsulated.enc, at };
   };
 
-  const forward = async ({ request, route, fields, enc }: Forwarding): Promise<Outcomed> => {
+  const forward = async ({ request, route, fields, enc, at }: Forwarding): Promise<Outcomed> => {
     // Claimed only now, when everything else is known to be acceptable; refused or unknown → not forwarded.
     let fresh: boolean;
     try {
-      const claimed = replay.claim(enc, ttlMs);
+      const claimed = replay.claim(enc, at, ttlMs);
       // The memory cache answers at once; only Redis's answer is awaited.
       fresh = typeof claimed === "boolean" ? claimed : await claimed;
     } catch (e) {
@@ -233,7 +236,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return;
     }
     // Never cached past the next change of the listing (a key published, current or retired).
-    const maxAge = Math.min(Math.floor(deps.keysMaxAgeMs / 1000), keys.secondsUntilChange());
+    const maxAge = keys.listingMaxAgeS(deps.keysMaxAgeMs);
     res.writeHead(200, { "content-type": MediaType.OhttpKeys, "content-length": listing.length, "cache-control": `public, max-age=${maxAge}` });
     res.end(listing);
   };

@@ -34,6 +34,15 @@ export interface GatewayConfig {
   readonly redis: RedisConfig | undefined;
 }
 
+/** GATEWAY_KEYS_MAX_AGE's default: the longest max-age of the key listing. */
+export const KEYS_MAX_AGE_DEFAULT_MS = 3_600_000;
+
+/**
+ * RELAY_KEYS_TTL's default, the relay's bound on how long it keeps this listing: `gateway-keys
+ * rotate` needs it (services/relay/src/config.ts; e2e/test/rotation.test.ts checks they agree).
+ */
+export const RELAY_KEYS_TTL_DEFAULT_MS = 300_000;
+
 /** The targets of the local stack (docs/design.md, "Default local interfaces"). */
 export const DEFAULT_TARGETS = "https://sticker-search.internal=http://127.0.0.1:8083,https://telemetry.internal=http://127.0.0.1:8084";
 
@@ -90,7 +99,7 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
   const padding = parsePadding(paddingSpec);
   if (padding === undefined) env.invalid("GATEWAY_PADDING", "must be none, pow2, pow2:<min bytes> or an increasing list of sizes");
   const keyReloadMs = env.duration("GATEWAY_KEY_RELOAD", 10_000, { maxMs: 86_400_000 });
-  const keysMaxAgeMs = env.duration("GATEWAY_KEYS_MAX_AGE", 3_600_000, { maxMs: 7 * 86_400_000 });
+  const keysMaxAgeMs = env.duration("GATEWAY_KEYS_MAX_AGE", KEYS_MAX_AGE_DEFAULT_MS, { maxMs: 7 * 86_400_000 });
   const replayMaxEntries = env.int("GATEWAY_REPLAY_MAX_ENTRIES", 1_000_000, { min: 1, max: 100_000_000 });
   const drainTimeoutMs = env.duration("GATEWAY_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
 

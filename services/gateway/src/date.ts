@@ -83,9 +83,12 @@ export function checkDate(headers: readonly Field[], now: number, policy: DatePo
 }
 
 /**
- * How long an `enc` must stay in the replay cache. A request is accepted while its `Date` is
- * within the window of the clock, on either side: one dated `window` ahead when it first arrives
- * can be replayed until `2 × window` later, so entries live for the whole window on both sides.
+ * How long an `enc` must stay in the replay cache. `checkDate` accepts a request at `t` when
+ * |Date - t| <= window, bounds included. A request first accepted at `t0` has Date >= t0 - window,
+ * and a copy passes the check again only while `t <= Date + window <= t0 + 2 × window`. So an
+ * entry claimed at `t0` (the instant of the check, not a later one) for `2 × window` and live up
+ * to and including its expiry instant (replay.ts) refuses every copy that passes the check; the
+ * first instant it may expire is the first at which no copy can pass. RFC 9458 §6.5.1.
  */
 export function replayTtlMs(policy: DatePolicy): number {
   return 2 * policy.windowMs;

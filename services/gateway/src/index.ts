@@ -1,7 +1,7 @@
 // @oblivious/gateway: the Oblivious HTTP gateway (RFC 9458, RFC 9540). See README.md.
 export { startGateway } from "./server.js";
 export type { StartOptions, RunningGateway } from "./server.js";
-export { loadGatewayConfig, parseSize, DEFAULT_TARGETS } from "./config.js";
+export { loadGatewayConfig, parseSize, DEFAULT_TARGETS, KEYS_MAX_AGE_DEFAULT_MS, RELAY_KEYS_TTL_DEFAULT_MS } from "./config.js";
 export type { GatewayConfig } from "./config.js";
 export { createGatewayHandler, GATEWAY_PATH, WELL_KNOWN_PATH, KEYS_PATH } from "./app.js";
 export type { GatewayDeps, RequestListener } from "./app.js";
@@ -34,7 +34,7 @@ export {
 export type { KeySource, LoadedKeys, RotateOptions, Rotation } from "./key-file.js";
 export { TargetTable, canonicalOrigin, parseTargets } from "./targets.js";
 export type { Target, Route } from "./targets.js";
-export { MemoryReplayCache, RedisReplayCache, ReplayUnavailable } from "./replay.js";
+export { MemoryReplayCache, REDIS_EXPIRY_SLACK_MS, RedisReplayCache, ReplayUnavailable } from "./replay.js";
 export type { ReplayCache, MemoryReplayOptions } from "./replay.js";
 export { DateVerdict, checkDate, parseHttpDate, replayTtlMs } from "./date.js";
 export type { DatePolicy } from "./date.js";

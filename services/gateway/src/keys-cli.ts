@@ -2,27 +2,38 @@
  * `npm run -s gateway-keys -- <command>`: the gateway's key file, by hand.
  *
  *   generate --out FILE                                  a first key, current now
- *   rotate   --file FILE [--publish-lead 24h] [--grace 7d]
+ *   rotate   --file FILE [--publish-lead 24h] [--grace 7d] [--keys-max-age 1h] [--relay-keys-ttl 5m]
  *                                                        a new key, published now, current after
  *                                                        the lead; older keys retire after the
  *                                                        grace; retired keys are pruned
+ *
+ * `rotate` refuses a lead or a grace shorter than the listing's max-age cap plus the relay's key
+ * cache bound (service-kit's rotation-timing.ts), taken from the options, else from
+ * GATEWAY_KEYS_MAX_AGE and RELAY_KEYS_TTL in the environment, else from their defaults.
  *   show     --file FILE                                 public information only, as JSON
  *
  * `--now 2026-01-01T00:00:00Z` replaces the clock (for rehearsing a rotation). Files are written
  * atomically with 0600 permissions. Nothing ever prints a private key.
  */
 import { parseArgs } from "node:util";
-import { parseDuration } from "@oblivious/service-kit";
+import { RotationTimingError, checkRotationTimes, parseDuration, timingTerm, type TimingTerm } from "@oblivious/service-kit";
+import { KEYS_MAX_AGE_DEFAULT_MS, RELAY_KEYS_TTL_DEFAULT_MS } from "./config.js";
 import { generateKeyFile, readKeyFile, rotateKeyEntries, writeKeyFile } from "./key-file.js";
 import { KEM_NAME, KeyFileError, keyStates, snapshot, type KeyEntry } from "./keys.js";
 
 const USAGE = `usage:
   gateway-keys generate --out FILE
-  gateway-keys rotate --file FILE [--publish-lead 24h] [--grace 7d]
+  gateway-keys rotate --file FILE [--publish-lead 24h] [--grace 7d] [--keys-max-age 1h] [--relay-keys-ttl 5m]
   gateway-keys show --file FILE
 options: --now <UTC time, e.g. 2026-01-01T00:00:00Z> replaces the clock`;
 
 class UsageError extends Error {}
+
+function term(what: string, option: string, value: string | undefined, variable: string, defaultMs: number): TimingTerm {
+  const t = timingTerm(what, { name: `--${option}`, value }, { name: variable, env: process.env, defaultMs });
+  if (t === undefined) throw new UsageError(`${value === undefined ? variable : `--${option}`} must be a duration such as 1h or 5m`);
+  return t;
+}
 
 function iso(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString().replace(".000Z", "Z");
@@ -64,6 +75,8 @@ function run(argv: readonly string[]): void {
       file: { type: "string" },
       "publish-lead": { type: "string" },
       grace: { type: "string" },
+      "keys-max-age": { type: "string" },
+      "relay-keys-ttl": { type: "string" },
       now: { type: "string" },
     },
   });
@@ -80,12 +93,18 @@ function run(argv: readonly string[]): void {
     }
     case "rotate": {
       if (values.file === undefined) throw new UsageError("rotate needs --file FILE");
+      const publishLeadMs = duration(values["publish-lead"], 24 * 3_600_000, "publish-lead");
+      const graceMs = duration(values.grace, 7 * 86_400_000, "grace");
+      checkRotationTimes(
+        { leadMs: publishLeadMs, graceMs },
+        {
+          maxAge: term("the key listing's max-age cap", "keys-max-age", values["keys-max-age"], "GATEWAY_KEYS_MAX_AGE", KEYS_MAX_AGE_DEFAULT_MS),
+          cacheBound: term("the relay's key cache bound", "relay-keys-ttl", values["relay-keys-ttl"], "RELAY_KEYS_TTL", RELAY_KEYS_TTL_DEFAULT_MS),
+        },
+        { lead: "--publish-lead", grace: "--grace" },
+      );
       const entries = readKeyFile(values.file);
-      const rotation = rotateKeyEntries(entries, {
-        now,
-        publishLeadMs: duration(values["publish-lead"], 24 * 3_600_000, "publish-lead"),
-        graceMs: duration(values.grace, 7 * 86_400_000, "grace"),
-      });
+      const rotation = rotateKeyEntries(entries, { now, publishLeadMs, graceMs });
       writeKeyFile(values.file, rotation.entries);
       console.log(JSON.stringify({ added: rotation.added.key.keyId, pruned: rotation.pruned, ...describe(rotation.entries, now) }, null, 2));
       return;
@@ -106,6 +125,9 @@ try {
   if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: unknown }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")) {
     console.error(`gateway-keys: ${e.message}\n${USAGE}`);
     process.exitCode = 2;
+  } else if (e instanceof RotationTimingError) {
+    console.error(`gateway-keys: rotation refused, nothing written: ${e.message}`);
+    process.exitCode = 1;
   } else if (e instanceof KeyFileError) {
     console.error(`gateway-keys: key file ${e.message}`);
     process.exitCode = 1;

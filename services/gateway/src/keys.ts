@@ -264,6 +264,16 @@ export class KeyStore {
     return s.validUntil === Infinity ? Number.MAX_SAFE_INTEGER : Math.max(0, Math.floor((s.validUntil - this.#now()) / 1000));
   }
 
+  /**
+   * The listing's `max-age`, in whole seconds: `capMs` rounded down, and never past the next
+   * change of any key's state. Every listed key's `retireAt` is such a change, so no cache that
+   * honours it keeps a listed key past its retirement. What it cannot cover is a key file
+   * replaced later with earlier times: `gateway-keys rotate` refuses those (rotation-timing.ts).
+   */
+  listingMaxAgeS(capMs: number): number {
+    return Math.min(Math.floor(capMs / 1000), this.secondsUntilChange());
+  }
+
   #evaluate(now: number): KeySnapshot {
     const before = this.#snapshot;
     const after = snapshot(this.#entries, now);

@@ -5,10 +5,15 @@
  *
  * Two implementations of one interface:
  * - in memory (the default): bounded and expiring, for one replica;
- * - in Redis (REDIS_URL): `SET <prefix>replay:<sha256(enc)> 1 NX PX <ttl>`, shared by every
- *   replica. Redis keeps a hash of `enc` only (docs/design.md: "replay cache of enc hashes").
+ * - in Redis (REDIS_URL): `<prefix>replay:<sha256(enc)>`, shared by every replica. Redis keeps a
+ *   hash of `enc` only (docs/design.md: "replay cache of enc hashes").
  * Either fails closed: a cache that cannot answer throws `ReplayUnavailable`, and the gateway
  * answers 503 without forwarding.
+ *
+ * Invariant, for both: an entry claimed at `at` for `ttlMs` refuses every claim made at any
+ * instant up to and including `at + ttlMs`; it expires only after that instant. The gateway
+ * passes the instant of the request's `Date` check as `at`, so the cache judges a request at the
+ * very instant the window was judged (see `replayTtlMs` in date.ts for why that closes the window).
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -22,17 +27,17 @@ export class ReplayUnavailable extends Error {
 
 export interface ReplayCache {
   /**
-   * Records `enc` for `ttlMs`. True the first time, false for a replay; throws
-   * `ReplayUnavailable` when it cannot tell.
+   * Records `enc`, claimed at `at` (ms since the epoch, the gateway's clock), until `at + ttlMs`
+   * inclusive. True the first time, false for a replay; throws `ReplayUnavailable` when it
+   * cannot tell.
    */
-  claim(enc: Uint8Array, ttlMs: number): boolean | Promise<boolean>;
+  claim(enc: Uint8Array, at: number, ttlMs: number): boolean | Promise<boolean>;
   /** Whether claims can succeed now (readiness). */
   ready(): boolean;
   close(): Promise<void>;
 }
 
 export interface MemoryReplayOptions {
-  readonly now: () => number;
   /** Most entries held at once; when full of live entries, claims fail closed. */
   readonly maxEntries: number;
 }
@@ -64,27 +69,28 @@ export class MemoryReplayCache implements ReplayCache {
     return this.#entries.size;
   }
 
-  claim(enc: Uint8Array, ttlMs: number): boolean {
-    const now = this.#options.now();
+  claim(enc: Uint8Array, at: number, ttlMs: number): boolean {
     // latin1: one character per byte, the cheapest exact string key for 32 random bytes.
     const key = Buffer.from(enc.buffer, enc.byteOffset, enc.byteLength).toString("latin1");
     const expiry = this.#entries.get(key);
-    if (expiry !== undefined && expiry > now) return false;
-    this.#sweep(now);
+    // Live up to and including its expiry instant.
+    if (expiry !== undefined && at <= expiry) return false;
+    this.#sweep(at);
     if (this.#entries.size >= this.#options.maxEntries) throw new ReplayUnavailable();
-    this.#entries.set(key, now + ttlMs);
+    this.#entries.set(key, at + ttlMs);
     this.#queueKeys.push(key);
-    this.#queueExpiries.push(now + ttlMs);
+    this.#queueExpiries.push(at + ttlMs);
     return true;
   }
 
+  /** Drops the entries expired at `now`: those whose expiry is strictly before it. */
   #sweep(now: number): void {
     const keys = this.#queueKeys;
     const expiries = this.#queueExpiries;
     let head = this.#head;
     for (; head < keys.length; head++) {
       const expiry = expiries[head] ?? 0;
-      if (expiry > now) break;
+      if (expiry >= now) break;
       const key = keys[head] ?? "";
       // A key claimed again after it expired has a later expiry in the Map, and a later place in the queue.
       if (this.#entries.get(key) === expiry) this.#entries.delete(key);
@@ -109,6 +115,29 @@ export class MemoryReplayCache implements ReplayCache {
   }
 }
 
+/**
+ * How much longer than its logical lifetime an entry is kept in Redis. The verdict is taken on
+ * the gateway's clock (the claim's `at`), but Redis deletes a key on its own clock, counted from
+ * when the first claim reached it; the replay's claim reaches Redis later than its `at`, by at
+ * most service-kit's command timeout (500 ms: a slower claim is answered 503, never forwarded).
+ * The key must still exist then, so it outlives its logical expiry by more than that. `PXAT`/`EXAT`
+ * would not help: they set Redis's expiry from the gateway's clock but Redis compares it with its
+ * own (another host's), and `EXAT` rounds to whole seconds.
+ */
+export const REDIS_EXPIRY_SLACK_MS = 2000;
+
+/**
+ * One atomic step: a live entry (stored expiry >= the claim's instant) refuses the claim;
+ * otherwise the entry is written with its expiry as the value and a Redis lifetime of
+ * ttl + slack. The comparison, not Redis's own expiry, decides, so the edge is exact and on the
+ * same clock as the `Date` check.
+ *   KEYS[1] = replay:<hash>   ARGV[1] = at   ARGV[2] = at + ttl   ARGV[3] = ttl + slack (ms)
+ */
+const CLAIM_SCRIPT = `local stored = redis.call('GET', KEYS[1])
+if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
 /** Shared by replicas through Redis. The connection is service-kit's fail-closed one. */
 export class RedisReplayCache implements ReplayCache {
   readonly #redis: Redis;
@@ -117,17 +146,16 @@ export class RedisReplayCache implements ReplayCache {
     this.#redis = redis;
   }
 
-  async claim(enc: Uint8Array, ttlMs: number): Promise<boolean> {
+  async claim(enc: Uint8Array, at: number, ttlMs: number): Promise<boolean> {
     const key = `replay:${createHash("sha256").update(enc).digest("base64url")}`;
-    let reply: string | null;
+    let reply: unknown;
     try {
-      reply = await this.#redis.set(key, "1", "PX", ttlMs, "NX");
+      reply = await this.#redis.eval(CLAIM_SCRIPT, 1, key, at, at + ttlMs, ttlMs + REDIS_EXPIRY_SLACK_MS);
     } catch {
       throw new ReplayUnavailable();
     }
-    return reply === "OK";
+    return reply === 1;
   }
-
   ready(): boolean {
     return this.#redis.status === "ready";
   }

@@ -80,7 +80,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
   const replay: ReplayCache = config.redis
     ? new RedisReplayCache(createRedis({ url: config.redis.url.reveal(), keyPrefix: config.redis.prefix }))
-    : new MemoryReplayCache({ now, maxEntries: config.replayMaxEntries });
+    : new MemoryReplayCache({ maxEntries: config.replayMaxEntries });
   const targets = new TargetTable(config.targets);
   const forwarder = new Forwarder(config.targets, { timeoutMs: config.targetTimeoutMs, maxResponseBytes: config.maxResponseBytes });
 

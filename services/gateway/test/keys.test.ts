@@ -6,8 +6,10 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AeadId, KdfId } from "@oblivious/ohttp";
+import fc from "fast-check";
 import {
   KeyFileError,
+  KeyStore,
   type KeyState,
   createKeyEntry,
   keyStates,
@@ -23,10 +25,17 @@ import { DAY, HOUR, T0, tempDir } from "./helpers.js";
 
 const CLI = fileURLToPath(new URL("../src/keys-cli.js", import.meta.url));
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+/** The CLI with an environment of the test's choosing (none of the caching variables unless given). */
+function cliWith(env: Record<string, string>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "GATEWAY_KEYS_MAX_AGE" && k !== "RELAY_KEYS_TTL"));
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...base, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return cliWith({}, ...args);
+}
+
 
 function sample(): KeyEntry[] {
   return [
@@ -181,4 +190,62 @@ test("writeKeyFile replaces a file atomically with 0600 permissions", () => {
   writeKeyFile(file, sample());
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.equal(readKeyFile(file).length, 2);
+});
+
+test("key CLI: rotate refuses a lead or grace shorter than the listing's max-age cap plus the relay's cache bound, and says why", () => {
+  const dir = tempDir();
+  const file = join(dir, "keys.json");
+  assert.equal(cli("generate", "--out", file, "--now", "2026-03-01T12:00:00Z").status, 0);
+  const before = readFileSync(file, "utf8");
+
+  // The reported case: a 40 s grace, with the defaults (1h max-age, 5m relay cache).
+  const grace = cli("rotate", "--file", file, "--grace", "40s", "--now", "2026-03-02T12:00:00Z");
+  assert.equal(grace.status, 1);
+  assert.match(grace.stderr, /rotation refused, nothing written: --grace 40s is shorter than 1h5m: the key listing's max-age cap \(default of GATEWAY_KEYS_MAX_AGE, 1h\) plus the relay's key cache bound \(default of RELAY_KEYS_TTL, 5m\)/);
+  assert.match(grace.stderr, /old key after it is retired/);
+  assert.equal(readFileSync(file, "utf8"), before, "the file is untouched");
+
+  const lead = cli("rotate", "--file", file, "--publish-lead", "30m", "--now", "2026-03-02T12:00:00Z");
+  assert.equal(lead.status, 1);
+  assert.match(lead.stderr, /--publish-lead 30m is shorter than 1h5m/);
+  assert.equal(readFileSync(file, "utf8"), before);
+
+  // The service's own variables, then the options, set the bound; exactly the bound is enough.
+  const fromEnv = cliWith({ GATEWAY_KEYS_MAX_AGE: "10s", RELAY_KEYS_TTL: "20s" }, "rotate", "--file", file, "--publish-lead", "30s", "--grace", "29s", "--now", "2026-03-02T12:00:00Z");
+  assert.equal(fromEnv.status, 1);
+  assert.match(fromEnv.stderr, /--grace 29s is shorter than 30s: the key listing's max-age cap \(GATEWAY_KEYS_MAX_AGE, 10s\) plus the relay's key cache bound \(RELAY_KEYS_TTL, 20s\)/);
+  const options = cliWith({ GATEWAY_KEYS_MAX_AGE: "10s" }, "rotate", "--file", file, "--keys-max-age", "1m", "--relay-keys-ttl", "1m", "--publish-lead", "2m", "--grace", "90s");
+  assert.equal(options.status, 1);
+  assert.match(options.stderr, /--grace 1m30s is shorter than 2m: the key listing's max-age cap \(--keys-max-age, 1m\) plus the relay's key cache bound \(--relay-keys-ttl, 1m\)/);
+  const enough = cliWith({ GATEWAY_KEYS_MAX_AGE: "10s", RELAY_KEYS_TTL: "20s" }, "rotate", "--file", file, "--publish-lead", "30s", "--grace", "30s", "--now", "2026-03-02T12:00:00Z");
+  assert.equal(enough.status, 0, enough.stderr);
+  assert.equal(readKeyFile(file).length, 2);
+
+  assert.equal(cli("rotate", "--file", file, "--relay-keys-ttl", "soon").status, 2);
+  assert.equal(cliWith({ RELAY_KEYS_TTL: "soon" }, "rotate", "--file", file).status, 2);
+});
+
+test("listing max-age: never past the cap, never past the next state change, so never past a listed key's retirement", () => {
+  const at = fc.integer({ min: 0, max: 10 * DAY });
+  const keyTimes = fc.tuple(at, at, at, fc.boolean()).map(([a, b, c, retires]) => {
+    const [publishFrom, activeFrom, retireAt] = [a, b, c].sort((x, y) => x - y) as [number, number, number];
+    return { publishFrom: T0 + publishFrom, activeFrom: T0 + activeFrom, retireAt: retires && retireAt > activeFrom ? T0 + retireAt : undefined };
+  });
+  const entries = [0, 1, 2].map((id) => createKeyEntry(id, { publishFrom: T0, activeFrom: T0 }));
+  fc.assert(
+    fc.property(fc.array(keyTimes, { minLength: 1, maxLength: 3 }), at, fc.integer({ min: 0, max: 2 * DAY }), (times, offset, capMs) => {
+      const keys = times.map((t, i) => ({ ...(entries[i] ?? entries[0]) as KeyEntry, ...t }));
+      const now = T0 + offset;
+      const store = new KeyStore(keys, () => now);
+      const maxAgeMs = store.listingMaxAgeS(capMs) * 1000;
+      assert.ok(maxAgeMs >= 0 && maxAgeMs <= capMs);
+      const listed = new Set(store.current().listed.map((k) => k.keyId));
+      for (const k of keys) {
+        if (listed.has(k.key.keyId) && k.retireAt !== undefined) assert.ok(now + maxAgeMs <= k.retireAt, `key ${k.key.keyId} retires at +${k.retireAt - now} ms, max-age ${maxAgeMs} ms`);
+        // Nor past any other change: a key published or made current.
+        for (const t of [k.publishFrom, k.activeFrom]) if (t > now) assert.ok(now + maxAgeMs <= t);
+      }
+    }),
+    { seed: 20261203, numRuns: 3000 },
+  );
 });

@@ -8,6 +8,7 @@
 import { availableParallelism } from "node:os";
 import { EnvReader, deepFreeze, type SecretSource, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { Secret } from "@oblivious/service-kit";
+import { DIRECTORY_MAX_AGE_DEFAULT_MS } from "./directory.js";
 
 /** Where a piece of secret material comes from: a file (mounted secret) or the variable itself. */
 export type { SecretSource };
@@ -99,7 +100,7 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
 
   const keys = secretSource(env, KEYS_FILE_VARIABLE, KEYS_VARIABLE, "a signing key");
   const keyReloadMs = env.duration("ISSUER_KEY_RELOAD", 10_000, { maxMs: 86_400_000 });
-  const directoryMaxAgeS = Math.floor(env.duration("ISSUER_DIRECTORY_MAX_AGE", 3_600_000, { maxMs: 7 * 86_400_000 }) / 1000);
+  const directoryMaxAgeS = Math.floor(env.duration("ISSUER_DIRECTORY_MAX_AGE", DIRECTORY_MAX_AGE_DEFAULT_MS, { maxMs: 7 * 86_400_000 }) / 1000);
 
   let jwks: JwksSource = { kind: "file", path: "" };
   const jwksFile = env.string("ATTESTER_JWKS_FILE");

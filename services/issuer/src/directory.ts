@@ -10,6 +10,16 @@ import { encodeIssuerDirectory, type IssuerDirectory } from "@oblivious/privacyp
 import type { IssuerKey, KeySnapshot, KeyStore } from "./keys.js";
 import { snapshot } from "./keys.js";
 
+/** ISSUER_DIRECTORY_MAX_AGE's default: the longest max-age of the directory. */
+export const DIRECTORY_MAX_AGE_DEFAULT_MS = 3_600_000;
+
+/**
+ * TOKEN_DIRECTORY_REFRESH's default, the origins' bound on how long they keep a directory before
+ * fetching it again (libs/token-gate; e2e/test/rotation.test.ts checks they agree). `issuer-keys
+ * rotate` needs it.
+ */
+export const TOKEN_DIRECTORY_REFRESH_DEFAULT_MS = 300_000;
+
 /** The directory at a key snapshot: keys newest first, each with its not-before in Unix seconds. */
 export function directoryFromSnapshot(s: KeySnapshot, issuerRequestUri: string): IssuerDirectory {
   return {

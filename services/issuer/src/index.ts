@@ -24,7 +24,7 @@ export {
 export type { DevAttester, DevAttesterOptions } from "./dev-attester.js";
 export { prepareDevIssuer } from "./dev-env.js";
 export type { DevIssuerFiles } from "./dev-env.js";
-export { DirectoryCache, directoryFromSnapshot, directoryOf, noneMatch } from "./directory.js";
+export { DirectoryCache, DIRECTORY_MAX_AGE_DEFAULT_MS, TOKEN_DIRECTORY_REFRESH_DEFAULT_MS, directoryFromSnapshot, directoryOf, noneMatch } from "./directory.js";
 export type { DirectoryDocument } from "./directory.js";
 export { IssuerError, OUTCOMES, PROBLEMS, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING } from "./errors.js";
 export type { Outcome } from "./errors.js";

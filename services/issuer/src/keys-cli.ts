@@ -2,7 +2,8 @@
  * `node services/issuer/dist/src/keys-cli.js <command>`: the issuer's key file, by hand.
  *
  *   generate --out FILE                              a first RSA-2048 key, signing from now
- *   rotate   --file FILE [--lead 24h] [--grace 7d]   a new key, listed now, signing after the lead;
+ *   rotate   --file FILE [--lead 24h] [--grace 7d] [--directory-max-age 1h] [--directory-refresh 5m]
+ *                                                    a new key, listed now, signing after the lead;
  *                                                    older keys leave the directory after the
  *                                                    grace; retired keys are pruned
  *   show     --file FILE                             public information only, as JSON
@@ -10,21 +11,31 @@
  * `--now 2026-01-01T00:00:00Z` replaces the clock (for rehearsing a rotation). Files are written
  * atomically with 0600 permissions. Every new key's truncated token key id differs from those of
  * the keys kept. Nothing ever prints a private key.
+ *
+ * `rotate` refuses a lead or a grace shorter than the directory's max-age cap plus the origins'
+ * directory refresh bound (service-kit's rotation-timing.ts), taken from the options, else from
+ * ISSUER_DIRECTORY_MAX_AGE and TOKEN_DIRECTORY_REFRESH in the environment, else their defaults.
  */
 import { parseArgs } from "node:util";
 import { encodeIssuerDirectory } from "@oblivious/privacypass";
-import { parseDuration } from "@oblivious/service-kit";
+import { RotationTimingError, checkRotationTimes, parseDuration, timingTerm, type TimingTerm } from "@oblivious/service-kit";
 import { generateIssuerKeyFile, readKeyFile, rotateKeys, writeKeyFile } from "./key-file.js";
-import { directoryOf } from "./directory.js";
+import { DIRECTORY_MAX_AGE_DEFAULT_MS, TOKEN_DIRECTORY_REFRESH_DEFAULT_MS, directoryOf } from "./directory.js";
 import { KeyFileError, keyState, type IssuerKey } from "./keys.js";
 
 const USAGE = `usage:
   issuer-keys generate --out FILE
-  issuer-keys rotate --file FILE [--lead 24h] [--grace 7d]
+  issuer-keys rotate --file FILE [--lead 24h] [--grace 7d] [--directory-max-age 1h] [--directory-refresh 5m]
   issuer-keys show --file FILE [--request-uri URI]
 options: --now <UTC time, e.g. 2026-01-01T00:00:00Z> replaces the clock`;
 
 class UsageError extends Error {}
+
+function term(what: string, option: string, value: string | undefined, variable: string, defaultMs: number): TimingTerm {
+  const t = timingTerm(what, { name: `--${option}`, value }, { name: variable, env: process.env, defaultMs });
+  if (t === undefined) throw new UsageError(`${value === undefined ? variable : `--${option}`} must be a duration such as 1h or 5m`);
+  return t;
+}
 
 function iso(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString().replace(".000Z", "Z");
@@ -63,6 +74,8 @@ function run(argv: readonly string[]): void {
       file: { type: "string" },
       lead: { type: "string" },
       grace: { type: "string" },
+      "directory-max-age": { type: "string" },
+      "directory-refresh": { type: "string" },
       now: { type: "string" },
       "request-uri": { type: "string" },
     },
@@ -81,12 +94,18 @@ function run(argv: readonly string[]): void {
     }
     case "rotate": {
       if (values.file === undefined) throw new UsageError("rotate needs --file FILE");
+      const leadMs = duration(values.lead, 24 * 3_600_000, "lead");
+      const graceMs = duration(values.grace, 7 * 86_400_000, "grace");
+      checkRotationTimes(
+        { leadMs, graceMs },
+        {
+          maxAge: term("the directory's max-age cap", "directory-max-age", values["directory-max-age"], "ISSUER_DIRECTORY_MAX_AGE", DIRECTORY_MAX_AGE_DEFAULT_MS),
+          cacheBound: term("the origins' directory refresh bound", "directory-refresh", values["directory-refresh"], "TOKEN_DIRECTORY_REFRESH", TOKEN_DIRECTORY_REFRESH_DEFAULT_MS),
+        },
+        { lead: "--lead", grace: "--grace" },
+      );
       const keys = readKeyFile(values.file, now);
-      const rotation = rotateKeys(keys, {
-        now,
-        leadMs: duration(values.lead, 24 * 3_600_000, "lead"),
-        graceMs: duration(values.grace, 7 * 86_400_000, "grace"),
-      });
+      const rotation = rotateKeys(keys, { now, leadMs, graceMs });
       writeKeyFile(values.file, rotation.keys);
       console.log(
         JSON.stringify({ added: rotation.added.truncatedTokenKeyId, pruned: rotation.pruned, ...describe(rotation.keys, now, requestUri) }, null, 2),
@@ -109,6 +128,9 @@ try {
   if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: unknown }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")) {
     console.error(`issuer-keys: ${e.message}\n${USAGE}`);
     process.exitCode = 2;
+  } else if (e instanceof RotationTimingError) {
+    console.error(`issuer-keys: rotation refused, nothing written: ${e.message}`);
+    process.exitCode = 1;
   } else if (e instanceof KeyFileError) {
     console.error(`issuer-keys: key file ${e.message}`);
     process.exitCode = 1;

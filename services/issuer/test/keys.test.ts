@@ -124,3 +124,25 @@ test("keys: a printed key shows public information only", () => {
   assert.ok(!text.includes(der.slice(40, 80)));
   assert.ok(!Object.keys(key).includes("privateKey"));
 });
+
+test("keys CLI: rotate refuses a lead or grace shorter than the directory's max-age cap plus the origins' refresh bound, and says why", async () => {
+  const dir = tempDir();
+  const path = join(dir, "issuer-keys.json");
+  await run(process.execPath, [CLI, "generate", "--out", path, "--now", "2026-03-01T00:00:00Z"]);
+  const before = readFileSync(path, "utf8");
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "ISSUER_DIRECTORY_MAX_AGE" && k !== "TOKEN_DIRECTORY_REFRESH"));
+  const refused = (args: string[], extra: Record<string, string>, pattern: RegExp) =>
+    assert.rejects(run(process.execPath, [CLI, "rotate", "--file", path, "--now", "2026-03-02T00:00:00Z", ...args], { env: { ...env, ...extra } }), (e: { code?: number; stderr?: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr ?? "", pattern);
+      return true;
+    });
+  await refused(["--grace", "40s"], {}, /rotation refused, nothing written: --grace 40s is shorter than 1h5m: the directory's max-age cap \(default of ISSUER_DIRECTORY_MAX_AGE, 1h\) plus the origins' directory refresh bound \(default of TOKEN_DIRECTORY_REFRESH, 5m\)/);
+  await refused(["--lead", "1h"], {}, /--lead 1h is shorter than 1h5m/);
+  await refused(["--lead", "10m", "--grace", "10m"], { ISSUER_DIRECTORY_MAX_AGE: "5m", TOKEN_DIRECTORY_REFRESH: "6m" }, /--lead 10m is shorter than 11m: the directory's max-age cap \(ISSUER_DIRECTORY_MAX_AGE, 5m\) plus the origins' directory refresh bound \(TOKEN_DIRECTORY_REFRESH, 6m\)/);
+  await refused(["--lead", "2m", "--grace", "1m", "--directory-max-age", "1m", "--directory-refresh", "30s"], {}, /--grace 1m is shorter than 1m30s: the directory's max-age cap \(--directory-max-age, 1m\)/);
+  assert.equal(readFileSync(path, "utf8"), before, "nothing written");
+  const accepted = await run(process.execPath, [CLI, "rotate", "--file", path, "--now", "2026-03-02T00:00:00Z", "--lead", "11m", "--grace", "11m"], { env: { ...env, ISSUER_DIRECTORY_MAX_AGE: "5m", TOKEN_DIRECTORY_REFRESH: "6m" } });
+  assert.equal((JSON.parse(accepted.stdout) as { keys: unknown[] }).keys.length, 2);
+  await assert.rejects(run(process.execPath, [CLI, "rotate", "--file", path, "--directory-refresh", "soon"], { env }), (e: { code?: number }) => e.code === 2);
+});

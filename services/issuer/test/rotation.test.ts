@@ -37,7 +37,7 @@ test("rotation: listed ahead with not-before, then the newest key signs; the old
     assert.equal(before.answer.status, 200);
     assert.ok(before.token);
 
-    // issuer-keys rotate --lead 1h --grace 7d, at T0.
+    // As `issuer-keys rotate --lead 1h --grace 7d --directory-max-age 55m` would, at T0.
     const rotation = rotateKeys([a], { now: T0, leadMs: HOUR, graceMs: 7 * DAY });
     const b = rotation.added;
     assert.notEqual(b.truncatedTokenKeyId, a.truncatedTokenKeyId);

@@ -21,7 +21,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { BodyError, BodyErrorCode, CommonProblems, type HttpObserver, mediaType, PROBLEM_MEDIA_TYPE, problemAnswer, problemType, readBody, sendProblem, type Problem } from "@oblivious/service-kit";
 import { type FrontAnswer, type FrontRequest, writeAnswer } from "@oblivious/http1";
-import { clientAddress } from "./client-address.js";
+import { clientAddress, type TrustedProxies } from "./client-address.js";
 import type { RelayLogger, RelayRoute } from "./events.js";
 import { GatewayError, GatewayErrorCode, type GatewayAnswer, type GatewayClient } from "./forward.js";
 import { KEYS_MEDIA_TYPE, type KeyCache } from "./key-cache.js";
@@ -88,8 +88,8 @@ export interface RelayAppDeps {
   readonly maxBodyBytes: number;
   /** Deadline for receiving a client's body. */
   readonly bodyTimeoutMs: number;
-  /** Trusted reverse proxies in front of the relay (see client-address.ts). */
-  readonly trustProxy: number;
+  /** Trusted reverse proxies in front of the relay: how many, and their addresses (see client-address.ts). */
+  readonly proxies: TrustedProxies;
 }
 
 export interface Relay {
@@ -132,9 +132,9 @@ export function createRelayApp(deps: RelayAppDeps): RequestListener {
 export function createRelay(deps: RelayAppDeps): Relay {
   const { metrics, log } = deps;
 
-  /** The 429 for a client over its budget, or undefined. `forwardedFor` counts only behind trusted proxies. */
+  /** The 429 for a client over its budget, or undefined. `forwardedFor` counts only from a trusted proxy. */
   const limited = (remoteAddress: string | undefined, forwardedFor: string | undefined): FrontAnswer | undefined => {
-    const decision = deps.limiter.check(clientAddress(remoteAddress, deps.trustProxy > 0 ? forwardedFor : undefined, deps.trustProxy));
+    const decision = deps.limiter.check(clientAddress(remoteAddress, forwardedFor, deps.proxies));
     return decision.allowed ? undefined : problemAnswer(CommonProblems.tooManyRequests, { "retry-after": String(decision.retryAfterS) });
   };
 
@@ -198,7 +198,7 @@ export function createRelay(deps: RelayAppDeps): Relay {
 
   /** X-Forwarded-For on node:http (which joins repeated lines with ", "), read only behind trusted proxies. */
   const forwardedForOf = (req: IncomingMessage): string | undefined => {
-    const value = deps.trustProxy > 0 ? req.headers[FORWARDED_FOR] : undefined;
+    const value = deps.proxies.none ? undefined : req.headers[FORWARDED_FOR];
     return Array.isArray(value) ? value.join(", ") : value;
   };
 

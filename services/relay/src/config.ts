@@ -5,6 +5,7 @@
  * lives in memory and is replaced every window.
  */
 import { deepFreeze, EnvReader } from "@oblivious/service-kit";
+import { parseCidrList, type Cidr } from "./client-address.js";
 
 export interface RateLimitConfig {
   /** Requests one client address may make per window. */
@@ -32,6 +33,11 @@ export interface RelayConfig {
   readonly rateLimit: RateLimitConfig;
   /** Number of trusted reverse proxies in front of the relay (0: use the socket address). */
   readonly trustProxy: number;
+  /**
+   * Where those proxies connect from: `X-Forwarded-For` is read only on a connection from one of
+   * them (RELAY_TRUSTED_PROXIES; required when `trustProxy` is above 0, ignored when it is 0).
+   */
+  readonly trustedProxies: readonly Cidr[];
   /** Longest time a fetched key configuration is served before it is fetched again. */
   readonly keysTtlMs: number;
   readonly drainTimeoutMs: number;
@@ -69,6 +75,21 @@ function gatewayTarget(env: EnvReader, name: string, fallback: string): URL | un
   return url;
 }
 
+/** RELAY_TRUSTED_PROXIES: comma-separated CIDRs, IPv4 or IPv6. */
+function trustedProxyList(env: EnvReader, trustProxy: number): Cidr[] {
+  const raw = env.string("RELAY_TRUSTED_PROXIES");
+  if (raw === undefined || raw.trim() === "") {
+    if (trustProxy > 0) env.invalid("RELAY_TRUSTED_PROXIES", "is required when RELAY_TRUST_PROXY is above 0: the proxies' addresses, as CIDRs such as 10.0.0.0/8");
+    return [];
+  }
+  const cidrs = parseCidrList(raw);
+  if (cidrs === undefined) {
+    env.invalid("RELAY_TRUSTED_PROXIES", "must be comma-separated CIDRs such as 10.0.0.0/8, 2001:db8::/32 or 192.0.2.7");
+    return [];
+  }
+  return cidrs;
+}
+
 export function loadRelayConfig(source: Readonly<Record<string, string | undefined>>): RelayConfig {
   const env = new EnvReader(source);
   const d = RELAY_DEFAULTS;
@@ -76,7 +97,7 @@ export function loadRelayConfig(source: Readonly<Record<string, string | undefin
   // Default: the gateway origin's `/ohttp-keys` (docs/design.md, default local interfaces).
   const keysFallback = new URL("/ohttp-keys", gateway?.origin ?? d.gatewayUrl).href;
   const keys = gatewayTarget(env, "RELAY_KEYS_URL", keysFallback);
-  const config: RelayConfig = {
+  const config: Omit<RelayConfig, "trustedProxies"> = {
     host: env.string("RELAY_HOST", d.host),
     port: env.port("RELAY_PORT", d.port),
     adminHost: env.string("RELAY_ADMIN_HOST", d.adminHost),
@@ -95,6 +116,7 @@ export function loadRelayConfig(source: Readonly<Record<string, string | undefin
     keysTtlMs: env.duration("RELAY_KEYS_TTL", d.keysTtlMs, { minMs: 1000, maxMs: 86_400_000 }),
     drainTimeoutMs: env.duration("RELAY_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
   };
+  const trustedProxies = trustedProxyList(env, config.trustProxy);
   env.done();
-  return deepFreeze(config);
+  return deepFreeze({ ...config, trustedProxies });
 }

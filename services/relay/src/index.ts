@@ -10,7 +10,8 @@ export { KeyCache, KeysUnavailableError, KeyFetchFailure, KEYS_MEDIA_TYPE, share
 export type { KeyCacheOptions, KeyCacheResult, KeyConfigAnswer } from "./key-cache.js";
 export { RateLimiter } from "./rate-limit.js";
 export type { RateDecision, RateLimiterOptions } from "./rate-limit.js";
-export { clientAddress, rateLimitSubject } from "./client-address.js";
+export { TrustedProxies, clientAddress, parseCidr, parseCidrList, rateLimitSubject } from "./client-address.js";
+export type { Cidr } from "./client-address.js";
 export { createRelayMetrics, RELAY_OUTCOMES, FORWARD_OUTCOMES, KEY_RESULTS } from "./metrics.js";
 export type { RelayMetrics, RelayOutcome, ForwardOutcome, KeyResult } from "./metrics.js";
 export { relayEvents, RELAY_ROUTES } from "./events.js";

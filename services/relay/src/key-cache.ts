@@ -5,18 +5,26 @@
  * depends on who asks. The relay does not parse the configuration (it has no OHTTP code); it
  * checks only the status, media type and size of what it caches.
  *
- * - Fresh for `ttlMs`, or for the gateway's own `s-maxage`/`max-age` if that is shorter (the
- *   relay is a shared cache, RFC 9111, Section 5.2.2.10), but at least one second.
+ * - Fresh for the gateway's own `s-maxage`/`max-age` (the relay is a shared cache, RFC 9111,
+ *   Section 5.2.2.10), never longer than `ttlMs` (the relay's own bound, which also applies when
+ *   the gateway gives none), and not at all under `no-store`, `no-cache` or `private`. The
+ *   lifetime counts from when the fetch was sent, not when its answer came (RFC 9111, Section
+ *   4.2.3: the response delay is part of the age), so the relay never serves a listing past the
+ *   instant the gateway's `max-age` allowed, and it tells clients the whole seconds left, rounded
+ *   down, so a client that honours them does not either. The gateway's max-age never runs past a
+ *   listed key's retirement (services/gateway, keys.ts): a listed key is still accepted whenever
+ *   the relay serves it fresh.
  * - Concurrent misses share one fetch.
- * - If a refresh fails and a copy exists, the copy is served stale (`max-age=0`) and the
- *   refresh is retried no sooner than `retryMs` later, so a down gateway is not hammered.
+ * - If a refresh fails and a copy exists, the copy is served stale (`max-age=0`; RFC 9111,
+ *   Section 4.2.4, a cache disconnected from its origin) and the refresh is retried no sooner
+ *   than `retryMs` later, so a down gateway is not hammered. This is the one case where a listing
+ *   is served past its max-age.
  * - With nothing cached and the gateway unreachable, `get` rejects with KeysUnavailableError.
  */
 import { mediaType } from "@oblivious/service-kit";
 import { GatewayError, type GatewayAnswer } from "./forward.js";
 
 export const KEYS_MEDIA_TYPE = "application/ohttp-keys";
-const MIN_TTL_MS = 1000;
 
 export const KeyFetchFailure = {
   Timeout: "timeout",
@@ -34,7 +42,7 @@ export type KeyCacheResult = "hit" | "miss" | "stale";
 export interface KeyConfigAnswer {
   /** The same Buffer for every client until the next refresh. */
   readonly body: Buffer;
-  /** Seconds the client may keep it (0 when stale). */
+  /** Whole seconds the client may keep it, rounded down (0 when stale). */
   readonly maxAgeS: number;
   readonly result: KeyCacheResult;
 }
@@ -69,7 +77,11 @@ class KeyFetchError extends Error {
   }
 }
 
-/** `s-maxage`, else `max-age`, in milliseconds; undefined if neither is given. */
+/**
+ * The freshness lifetime a shared cache may give an answer, in milliseconds: 0 for `no-store`,
+ * `no-cache` or `private` (RFC 9111, Sections 5.2.2.3-5.2.2.7), else `s-maxage`, else `max-age`;
+ * undefined if none of them is given.
+ */
 export function sharedMaxAgeMs(cacheControl: string | undefined): number | undefined {
   if (cacheControl === undefined) return undefined;
   const directives = new Map<string, string>();
@@ -77,6 +89,7 @@ export function sharedMaxAgeMs(cacheControl: string | undefined): number | undef
     const [name = "", value = ""] = part.split("=", 2).map((s) => s.trim().toLowerCase());
     if (name !== "" && !directives.has(name)) directives.set(name, value.replace(/^"(.*)"$/, "$1"));
   }
+  if (directives.has("no-store") || directives.has("no-cache") || directives.has("private")) return 0;
   for (const name of ["s-maxage", "max-age"]) {
     const value = directives.get(name);
     if (value !== undefined && /^\d+$/.test(value)) return Number(value) * 1000;
@@ -113,7 +126,7 @@ export class KeyCache {
 
   constructor(options: KeyCacheOptions) {
     this.#fetch = options.fetch;
-    this.#ttlMs = Math.max(MIN_TTL_MS, options.ttlMs);
+    this.#ttlMs = Math.max(0, options.ttlMs);
     this.#retryMs = options.retryMs ?? Math.min(this.#ttlMs, 5000);
     this.#now = options.now ?? Date.now;
     this.#onFetch = options.onFetch ?? ((): void => undefined);
@@ -134,8 +147,8 @@ export class KeyCache {
   }
 
   #answer(entry: Entry, result: KeyCacheResult): KeyConfigAnswer {
-    // Rounded up: a whole second just fetched reads as max-age=1, not 0.
-    return { body: entry.body, maxAgeS: Math.max(0, Math.ceil((entry.expiresAt - this.#now()) / 1000)), result };
+    // Rounded down: a client that keeps it for maxAgeS never keeps it past the relay's own expiry.
+    return { body: entry.body, maxAgeS: Math.max(0, Math.floor((entry.expiresAt - this.#now()) / 1000)), result };
   }
 
   #refresh(): Promise<Entry> {
@@ -146,14 +159,17 @@ export class KeyCache {
   }
 
   async #fetchOnce(): Promise<Entry> {
+    // The age of the answer starts when the request is sent (RFC 9111, Section 4.2.3).
+    const requestedAt = this.#now();
     try {
       const answer = await this.#fetch();
       if (answer.status !== 200) throw new KeyFetchError(KeyFetchFailure.BadStatus);
       if (mediaType(answer.contentType) !== KEYS_MEDIA_TYPE) throw new KeyFetchError(KeyFetchFailure.BadMediaType);
       if (answer.body.length === 0) throw new KeyFetchError(KeyFetchFailure.Empty);
-      const ttlMs = Math.max(MIN_TTL_MS, Math.min(this.#ttlMs, sharedMaxAgeMs(answer.cacheControl) ?? this.#ttlMs));
-      // A copy of its own: the answer's Buffer may be a view into a pooled allocation.
-      const entry = { body: Buffer.from(answer.body), expiresAt: this.#now() + ttlMs };
+      const ttlMs = Math.min(this.#ttlMs, sharedMaxAgeMs(answer.cacheControl) ?? this.#ttlMs);
+      // A copy of its own: the answer's Buffer may be a view into a pooled allocation. A lifetime
+      // of 0 serves the requests that waited for this fetch, and the next one fetches again.
+      const entry = { body: Buffer.from(answer.body), expiresAt: requestedAt + ttlMs };
       this.#entry = entry;
       this.#onFetch({ ok: true, ttlMs, bytes: entry.body.length });
       return entry;

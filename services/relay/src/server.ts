@@ -10,6 +10,7 @@ import { Http1Front } from "@oblivious/http1";
 import { FORWARDED_FOR, RELAY_PATH, createRelay } from "./app.js";
 import type { RelayConfig } from "./config.js";
 import { RELAY_ROUTES, relayEvents, type RelayEvents, type RelayLogger } from "./events.js";
+import { TrustedProxies } from "./client-address.js";
 import { createGatewayClient } from "./forward.js";
 import { KeyCache } from "./key-cache.js";
 import { createRelayMetrics } from "./metrics.js";
@@ -50,6 +51,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     onFull: () => log.event("rate_limit.table_full", { tableSize: config.rateLimit.tableSize }),
   });
   const gateway = createGatewayClient(config);
+  const proxies = new TrustedProxies(config.trustProxy, config.trustedProxies);
   const keyCache = new KeyCache({
     fetch: () => gateway.fetchKeys(),
     ttlMs: config.keysTtlMs,
@@ -68,7 +70,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     log,
     maxBodyBytes: config.maxBodyBytes,
     bodyTimeoutMs: config.timeoutMs,
-    trustProxy: config.trustProxy,
+    proxies,
   });
   // A slow body gets the relay's problem after `timeoutMs` (on the front through `bodyTimedOut`,
   // on node:http in app.ts); the request limits (a bare 408) are a backstop just behind it, and
@@ -78,7 +80,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     paths: [RELAY_PATH],
     maxBodyBytes: config.maxBodyBytes,
     // The client's X-Forwarded-For is read only when a trusted proxy wrote part of it.
-    fields: config.trustProxy > 0 ? [FORWARDED_FOR] : [],
+    fields: proxies.none ? [] : [FORWARDED_FOR],
     handle: relay.relay,
     record: (_path, status, ms) => relay.record(status, ms),
     timedOut: relay.bodyTimedOut,

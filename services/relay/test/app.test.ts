@@ -7,7 +7,7 @@ import { Registry } from "prom-client";
 import { createHttpObserver, createLogger } from "@oblivious/service-kit";
 import { Http1Front } from "@oblivious/http1";
 import { LineCapture, RawHttpClient } from "@oblivious/test-kit";
-import { createRelay, createRelayApp, createRelayMetrics, RELAY_ROUTES, relayEvents, type GatewayAnswer, type RelayAppDeps } from "../src/index.js";
+import { createRelay, createRelayApp, createRelayMetrics, RELAY_ROUTES, relayEvents, TrustedProxies, type GatewayAnswer, type RelayAppDeps } from "../src/index.js";
 
 function deps(forward: (body: Buffer) => Promise<GatewayAnswer>): { deps: RelayAppDeps; logs: LineCapture; registry: Registry } {
   const logs = new LineCapture();
@@ -25,7 +25,7 @@ function deps(forward: (body: Buffer) => Promise<GatewayAnswer>): { deps: RelayA
       log,
       maxBodyBytes: 1024,
       bodyTimeoutMs: 1000,
-      trustProxy: 0,
+      proxies: new TrustedProxies(0, []),
     },
   };
 }

@@ -17,6 +17,7 @@ test("config: defaults", () => {
     timeoutMs: 10_000,
     rateLimit: { limit: 600, windowMs: 60_000, tableSize: 100_000 },
     trustProxy: 0,
+    trustedProxies: [],
     keysTtlMs: 300_000,
     drainTimeoutMs: 15_000,
   });
@@ -37,6 +38,7 @@ test("config: every variable is read; the keys URL follows the gateway's origin 
     RELAY_RATE_WINDOW: "10s",
     RELAY_RATE_TABLE_SIZE: "500",
     RELAY_TRUST_PROXY: "2",
+    RELAY_TRUSTED_PROXIES: "10.0.0.0/8, 2001:db8::/32,192.0.2.7",
     RELAY_KEYS_TTL: "1m",
     RELAY_DRAIN_TIMEOUT: "30s",
   });
@@ -47,6 +49,11 @@ test("config: every variable is read; the keys URL follows the gateway's origin 
     ["0.0.0.0", 18080, "10.0.0.1", 19080, 1000, 2000, 2000, 2, 60_000, 30_000],
   );
   assert.deepEqual(c.rateLimit, { limit: 10, windowMs: 10_000, tableSize: 500 });
+  assert.deepEqual(c.trustedProxies, [
+    { address: "10.0.0.0", prefix: 8, family: "ipv4" },
+    { address: "2001:db8::", prefix: 32, family: "ipv6" },
+    { address: "192.0.2.7", prefix: 32, family: "ipv4" },
+  ]);
   assert.equal(loadRelayConfig({ RELAY_KEYS_URL: "http://keys.example/k" }).keysUrl, "http://keys.example/k");
 });
 
@@ -70,4 +77,27 @@ test("config: every bad variable is named at once, no value is echoed", () => {
         "RELAY_GATEWAY_URL,RELAY_KEYS_URL,RELAY_PORT,RELAY_MAX_BODY,RELAY_TIMEOUT,RELAY_RATE_LIMIT,RELAY_RATE_WINDOW,RELAY_TRUST_PROXY,RELAY_KEYS_TTL" &&
       !/secret|ten|-5|yes|http\b/.test(e.message.replace(/RELAY_\w+/g, "").replace(/absolute http or https URL/g, "")),
   );
+});
+
+test("config: RELAY_TRUSTED_PROXIES is required above RELAY_TRUST_PROXY=0, and a malformed CIDR stops start-up naming the variable", () => {
+  const fails = (env: Record<string, string>, reason: RegExp): void =>
+    assert.throws(
+      () => loadRelayConfig(env),
+      (e: unknown) => e instanceof ConfigError && e.variables.join() === "RELAY_TRUSTED_PROXIES" && reason.test(e.message),
+      JSON.stringify(env),
+    );
+  fails({ RELAY_TRUST_PROXY: "1" }, /is required when RELAY_TRUST_PROXY is above 0/);
+  fails({ RELAY_TRUST_PROXY: "1", RELAY_TRUSTED_PROXIES: " , " }, /must be comma-separated CIDRs/);
+  for (const bad of ["10.0.0.0/33", "2001:db8::/129", "10.0.0/8", "10.0.0.0/8/1", "10.0.0.0/-1", "10.0.0.0/ 8", "fe80::1%eth0/64", "proxy.internal", "10.0.0.0/8,nope", "10.0.0.0/0x8"]) {
+    fails({ RELAY_TRUST_PROXY: "1", RELAY_TRUSTED_PROXIES: bad }, /must be comma-separated CIDRs/);
+    // Malformed is malformed even where it would be ignored.
+    fails({ RELAY_TRUSTED_PROXIES: bad }, /must be comma-separated CIDRs/);
+  }
+  assert.throws(
+    () => loadRelayConfig({ RELAY_TRUST_PROXY: "1", RELAY_TRUSTED_PROXIES: "172.31.0.0/99" }),
+    (e: unknown) => e instanceof ConfigError && !e.message.includes("172.31"),
+    "the value is not echoed",
+  );
+  assert.deepEqual(loadRelayConfig({ RELAY_TRUST_PROXY: "1", RELAY_TRUSTED_PROXIES: "0.0.0.0/0,::/0" }).trustedProxies.map((c) => c.prefix), [0, 0]);
+  assert.deepEqual(loadRelayConfig({ RELAY_TRUSTED_PROXIES: "10.0.0.0/8" }).trustProxy, 0, "ignored without RELAY_TRUST_PROXY");
 });

@@ -106,6 +106,7 @@ test("privacy: behind a trusted proxy, X-Forwarded-For counts for rate limiting 
   const { relay, logs, metrics } = await startTestRelay({
     RELAY_GATEWAY_URL: `${gateway.origin}/gateway`,
     RELAY_TRUST_PROXY: "1",
+    RELAY_TRUSTED_PROXIES: "127.0.0.0/8",
     RELAY_RATE_LIMIT: "1",
   });
   t.after(async () => {

@@ -174,7 +174,7 @@ test("privacy on the front: the client's address and every client field reach ne
 
 test("front: behind RELAY_TRUST_PROXY the rightmost X-Forwarded-For entry counts, lines joined as node:http joins them; without it, the peer", async (t) => {
   const gateway = await startStubGateway();
-  const trusting = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway`, RELAY_TRUST_PROXY: "1", RELAY_RATE_LIMIT: "1" });
+  const trusting = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway`, RELAY_TRUST_PROXY: "1", RELAY_TRUSTED_PROXIES: "127.0.0.0/8", RELAY_RATE_LIMIT: "1" });
   const plain = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway`, RELAY_RATE_LIMIT: "1" });
   const proxy = new RawHttpClient(portOf(trusting.relay.url));
   const direct = new RawHttpClient(portOf(plain.relay.url));

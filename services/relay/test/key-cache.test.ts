@@ -43,15 +43,20 @@ test("key cache: served from memory within the TTL, fetched again after it, max-
 });
 
 test("key cache: the gateway's s-maxage or max-age applies when shorter than the TTL, never longer", async () => {
-  let now = 0;
+  const now = 0;
   const shorter = new KeyCache({ fetch: scripted(keysAnswer(KEYS, "public, max-age=60")).fetch, ttlMs: 300_000, now: () => now });
   assert.equal((await shorter.get()).maxAgeS, 60);
   const longer = new KeyCache({ fetch: scripted(keysAnswer(KEYS, "max-age=86400")).fetch, ttlMs: 300_000, now: () => now });
   assert.equal((await longer.get()).maxAgeS, 300);
-  const zero = new KeyCache({ fetch: scripted(keysAnswer(KEYS, "no-cache, max-age=0")).fetch, ttlMs: 300_000, now: () => now });
-  assert.equal((await zero.get()).maxAgeS, 1, "at least one second, so every client is not a fetch");
-  now += 0;
+  for (const directive of ["max-age=0", "no-cache, max-age=60", "no-store", "private, max-age=60"]) {
+    const upstream = scripted(keysAnswer(KEYS, directive));
+    const zero = new KeyCache({ fetch: upstream.fetch, ttlMs: 300_000, now: () => now });
+    assert.deepEqual([(await zero.get()).maxAgeS, upstream.calls()], [0, 1], directive);
+    assert.equal((await zero.get()).result, "miss", `${directive}: never served from the cache`);
+    assert.equal(upstream.calls(), 2);
+  }
   assert.equal(sharedMaxAgeMs("max-age=60, s-maxage=30"), 30_000);
+  assert.equal(sharedMaxAgeMs("public, no-store, max-age=60"), 0);
   assert.equal(sharedMaxAgeMs('max-age="45"'), 45_000);
   assert.equal(sharedMaxAgeMs("max-age=soon"), undefined);
   assert.equal(sharedMaxAgeMs(undefined), undefined);
@@ -178,7 +183,8 @@ test("GET /ohttp-keys: served stale while the gateway is down", async (t) => {
     await relay.stop();
     await gateway.close();
   });
-  assert.equal((await send(`${relay.url}/ohttp-keys`)).headers["cache-control"], "public, max-age=1");
+  // Fetched and answered within the gateway's second: less than a whole second is left.
+  assert.equal((await send(`${relay.url}/ohttp-keys`)).headers["cache-control"], "public, max-age=0");
   up = false;
   await delay(1100);
   const stale = await send(`${relay.url}/ohttp-keys`);
@@ -198,4 +204,58 @@ test("GET /ohttp-keys: 503 problem when nothing is cached and the gateway is unr
   assert.equal(answer.headers["content-type"], "application/problem+json");
   assert.equal(problemOf(answer).type, "tag:oblivious-services,2026:problem/keys-unavailable");
   assert.match(await metrics(), /relay_key_config_requests_total\{result="unavailable"\} 1/);
+});
+
+test("key cache: the gateway's max-age counts from when the fetch was sent; never served at or past that instant", async () => {
+  let now = 0;
+  const answers = [keysAnswer(KEYS, "public, max-age=10"), keysAnswer(Buffer.from("0002", "hex"), "public, max-age=10")];
+  let calls = 0;
+  const cache = new KeyCache({
+    fetch: async () => {
+      // The answer takes 3 s to come back: the listing is 3 s old when it arrives.
+      now += 3000;
+      return answers[Math.min(calls++, 1)] ?? keysAnswer();
+    },
+    ttlMs: 300_000,
+    now: () => now,
+  });
+  const first = await cache.get();
+  assert.deepEqual([first.result, first.maxAgeS, now], ["miss", 7, 3000], "7 s left of the gateway's 10, rounded down");
+  now = 9999;
+  const last = await cache.get();
+  assert.deepEqual([last.result, last.maxAgeS], ["hit", 0], "under a second left: max-age=0, never 1");
+  now = 10_000;
+  const next = await cache.get();
+  assert.deepEqual([next.result, next.body.toString("hex")], ["miss", "0002"], "at the instant max-age ends, fetched again");
+  // The relay's own bound still caps a longer max-age.
+  const bounded = new KeyCache({ fetch: async () => keysAnswer(KEYS, "max-age=86400"), ttlMs: 5000, now: () => now });
+  assert.equal((await bounded.get()).maxAgeS, 5);
+});
+
+test("GET /ohttp-keys over sockets: a changed listing is served from the instant the gateway's max-age ends, not the relay's TTL", async (t) => {
+  let listing = KEYS;
+  const gateway = await startStubGateway((received, res) => {
+    if (received.url !== "/ohttp-keys") return void res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "application/ohttp-keys", "cache-control": "public, max-age=1" });
+    res.end(listing);
+  });
+  // The relay would keep it for 5 minutes on its own bound.
+  const { relay } = await startTestRelay({ RELAY_GATEWAY_URL: `${gateway.origin}/gateway`, RELAY_KEYS_TTL: "5m" });
+  t.after(async () => {
+    await relay.stop();
+    await gateway.close();
+  });
+  assert.ok((await send(`${relay.url}/ohttp-keys`)).body.equals(KEYS));
+  // The relay sent its fetch before this instant, so its copy expires before this + 1 s.
+  const fetched = Date.now();
+  const next = Buffer.from("0002", "hex");
+  listing = next;
+  let seen: Buffer = KEYS;
+  while (!seen.equals(next)) {
+    const sent = Date.now();
+    seen = (await send(`${relay.url}/ohttp-keys`)).body;
+    assert.ok(seen.equals(next) || sent - fetched < 1000, "the old listing is never served past the gateway's max-age");
+    if (!seen.equals(next)) await delay(50);
+  }
+  assert.ok(Date.now() - fetched < 2000, `changed after ${Date.now() - fetched} ms`);
 });

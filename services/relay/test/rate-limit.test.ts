@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { clientAddress, RateLimiter, rateLimitSubject } from "../src/index.js";
+import { clientAddress, parseCidr, parseCidrList, RateLimiter, rateLimitSubject, TrustedProxies } from "../src/index.js";
 import { delay } from "./support.js";
 
 function counting(): { newKey: () => Buffer; keys: Buffer[] } {
@@ -95,17 +95,34 @@ test("rate limit: one budget per IPv4 address and per IPv6 /64; mapped IPv4 is I
   assert.equal(limiter.check("::ffff:192.0.2.7").allowed, false, "the same IPv4 client");
 });
 
-test("client address: the socket's peer, or the Nth entry from the right behind N trusted proxies", () => {
+test("client address: the socket's peer, or, from a trusted proxy, the first untrusted address from the right within N hops", () => {
   const peer = "10.0.0.1";
-  assert.equal(clientAddress(peer, "203.0.113.5", 0), peer, "X-Forwarded-For is ignored unless proxies are trusted");
-  assert.equal(clientAddress(peer, undefined, 1), peer);
-  assert.equal(clientAddress(peer, "1.1.1.1, 203.0.113.5", 1), "203.0.113.5");
-  assert.equal(clientAddress(peer, "1.1.1.1, 203.0.113.5, 10.0.0.9", 2), "203.0.113.5");
-  assert.equal(clientAddress(peer, "203.0.113.5", 3), "203.0.113.5", "fewer entries than proxies: the leftmost");
-  assert.equal(clientAddress(peer, "203.0.113.5:4711", 1), "203.0.113.5");
-  assert.equal(clientAddress(peer, "[2001:db8::5]:443", 1), "2001:db8::5");
-  assert.equal(clientAddress(peer, "2001:db8::5", 1), "2001:db8::5");
-  assert.equal(clientAddress(peer, "unknown", 1), peer, "not an address: the peer's budget");
-  assert.equal(clientAddress(peer, " , ", 1), peer);
-  assert.equal(clientAddress(undefined, undefined, 0), "");
+  const one = new TrustedProxies(1, parseCidrList("10.0.0.0/24") ?? []);
+  const two = new TrustedProxies(2, parseCidrList("10.0.0.0/24") ?? []);
+  const three = new TrustedProxies(3, parseCidrList("10.0.0.0/24") ?? []);
+  assert.equal(clientAddress(peer, "203.0.113.5", new TrustedProxies(0, parseCidrList("10.0.0.0/24") ?? [])), peer, "X-Forwarded-For is ignored unless proxies are trusted");
+  assert.equal(clientAddress(peer, "203.0.113.5", new TrustedProxies(1, [])), peer, "nor without their addresses");
+  assert.equal(clientAddress("198.51.100.9", "203.0.113.5", one), "198.51.100.9", "a peer that is no trusted proxy is its own address");
+  assert.equal(clientAddress(peer, undefined, one), peer);
+  assert.equal(clientAddress(peer, "1.1.1.1, 203.0.113.5", one), "203.0.113.5");
+  assert.equal(clientAddress(peer, "1.1.1.1, 203.0.113.5, 10.0.0.9", two), "203.0.113.5", "the inner proxy's entry, then the client's");
+  assert.equal(clientAddress(peer, "1.1.1.1, 203.0.113.5, 198.51.100.7", two), "198.51.100.7", "an untrusted hop is the client, whatever is left of it");
+  assert.equal(clientAddress(peer, "10.0.0.7, 10.0.0.8", two), "10.0.0.7", "at most N entries are taken");
+  assert.equal(clientAddress(peer, "203.0.113.5", three), "203.0.113.5", "fewer entries than proxies: the leftmost");
+  assert.equal(clientAddress(peer, "203.0.113.5:4711", one), "203.0.113.5");
+  assert.equal(clientAddress(peer, "[2001:db8::5]:443", one), "2001:db8::5");
+  assert.equal(clientAddress(peer, "2001:db8::5", one), "2001:db8::5");
+  assert.equal(clientAddress(peer, "unknown", one), peer, "not an address: the peer's budget");
+  assert.equal(clientAddress(peer, " , ", one), peer);
+  assert.equal(clientAddress(undefined, undefined, one), "");
+  // IPv6 proxies, IPv4-mapped peers (a dual-stack listener) and zone ids.
+  const v6 = new TrustedProxies(1, parseCidrList("2001:db8:aa::/48, 127.0.0.1") ?? []);
+  assert.equal(clientAddress("2001:db8:aa::17", "203.0.113.5", v6), "203.0.113.5");
+  assert.equal(clientAddress("2001:db8:ab::17", "203.0.113.5", v6), "2001:db8:ab::17");
+  assert.equal(clientAddress("::ffff:127.0.0.1", "203.0.113.5", v6), "203.0.113.5");
+  assert.equal(clientAddress("::ffff:127.0.0.2", "203.0.113.5", v6), "::ffff:127.0.0.2");
+  assert.equal(new TrustedProxies(1, parseCidrList("fe80::/10") ?? []).trusts("fe80::1%eth0"), true);
+  assert.deepEqual(parseCidr("192.0.2.7"), { address: "192.0.2.7", prefix: 32, family: "ipv4" });
+  assert.deepEqual(parseCidr("::1"), { address: "::1", prefix: 128, family: "ipv6" });
+  assert.equal(parseCidrList(""), undefined);
 });
