@@ -3,7 +3,11 @@
 import assert from "node:assert/strict";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { ArcError, type ArcErrorCode } from "../src/arc/errors.js";
-import type { ArcRandom } from "../src/arc/random.js";
+import { SeededRandom, type ArcRandom } from "../src/arc/random.js";
+import { finalizeCredential, type Credential } from "../src/arc/credential.js";
+import { generateServerKey, type ServerKeyPair } from "../src/arc/keys.js";
+import { createCredentialRequest, type PendingCredentialRequest } from "../src/arc/request.js";
+import { createCredentialResponse, type CredentialResponse } from "../src/arc/response.js";
 import type { SigmaGroup } from "../src/arc/sigma-group.js";
 
 const G1 = bls12_381.G1.Point;
@@ -67,4 +71,29 @@ export function flipped(bytes: Uint8Array, index: number, mask = 0x01): Uint8Arr
 
 export function ascii(text: string): Uint8Array {
   return new TextEncoder().encode(text);
+}
+
+/** A fresh deterministic random source (a seeded PRNG; tests only). */
+export function seeded(label: string): ArcRandom {
+  const seed = new Uint8Array(32);
+  seed.set(new TextEncoder().encode(label).subarray(0, 32));
+  return new SeededRandom(seed);
+}
+
+export interface ArcFixture {
+  readonly keys: ServerKeyPair;
+  readonly requestContext: Uint8Array;
+  readonly pending: PendingCredentialRequest;
+  readonly response: CredentialResponse;
+  readonly credential: Credential;
+}
+
+/** One issuance, end to end, from a seeded source. */
+export function issue(label: string, requestContext = ascii("request context")): ArcFixture {
+  const rng = seeded(label);
+  const keys = generateServerKey(rng);
+  const pending = createCredentialRequest(requestContext, rng);
+  const response = createCredentialResponse(keys.privateKey, keys.publicKey, pending.request, rng);
+  const credential = finalizeCredential(pending.secrets, keys.publicKey, pending.request, response);
+  return { keys, requestContext, pending, response, credential };
 }
