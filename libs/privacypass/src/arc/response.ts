@@ -9,7 +9,7 @@
  *   session "ARCV1-P256CredentialResponse"
  */
 import { ArcError, ArcErrorCode } from "./errors.js";
-import { GENERATOR_G, GENERATOR_H, mul, mulG, ORDER, P256, scalarMul, type ArcElement } from "./group.js";
+import { GENERATOR_G, GENERATOR_H, mul, mulG, ORDER, P256, scalarMul, withTable, type ArcElement } from "./group.js";
 import type { ServerPrivateKey, ServerPublicKey } from "./keys.js";
 import { LinearRelation } from "./linear-relation.js";
 import { randomScalar, type ArcRandom } from "./random.js";
@@ -62,9 +62,12 @@ function responseRelation(publicKey: ServerPublicKey, request: CredentialRequest
  */
 export function createCredentialResponse(privateKey: ServerPrivateKey, publicKey: ServerPublicKey, request: CredentialRequest, rng: ArcRandom): CredentialResponse {
   if (!verifyCredentialRequest(request)) throw new ArcError(ArcErrorCode.VerifyFailed);
+  // The issuer's key points: tables built on the first response, reused for the key's lifetime.
+  [publicKey.X0, publicKey.X1, publicKey.X2].forEach(withTable);
   const b = randomScalar(rng, ORDER);
   const U = mulG(b);
-  const encUPrime = mul(publicKey.X0.add(mul(request.m1Enc, privateKey.x1)).add(mul(request.m2Enc, privateKey.x2)), b);
+  // b * (X0 + x1 * m1Enc + x2 * m2Enc), computed as b*X0 + (b*x1)*m1Enc + (b*x2)*m2Enc (equal; X0 has a table).
+  const encUPrime = mul(publicKey.X0, b).add(mul(request.m1Enc, scalarMul(b, privateKey.x1))).add(mul(request.m2Enc, scalarMul(b, privateKey.x2)));
   const X0Aux = mul(GENERATOR_H, scalarMul(b, privateKey.x0Blinding));
   const X1Aux = mul(publicKey.X1, b);
   const X2Aux = mul(publicKey.X2, b);
