@@ -83,3 +83,28 @@ export {
   CREDENTIAL_RESPONSE_LENGTH as ARC_CREDENTIAL_RESPONSE_LENGTH,
   CREDENTIAL_LENGTH as ARC_CREDENTIAL_LENGTH,
 } from "./arc/codec.js";
+// ARC's protocol layer (draft-ietf-privacypass-arc-protocol): token type 0xE5AC challenge, contexts, messages, token.
+export {
+  ARC_TOKEN_TYPE,
+  ARC_ISSUER_KEY_ID_LENGTH,
+  encodeArcTokenChallenge,
+  decodeArcTokenChallenge,
+  arcChallengeDigest,
+  arcIssuerKeyId,
+  arcTruncatedIssuerKeyId,
+  arcRequestContext,
+  arcPresentationContext,
+} from "./arc/protocol-challenge.js";
+export type { ArcTokenChallenge } from "./arc/protocol-challenge.js";
+export {
+  ArcMediaType,
+  ARC_CREDENTIAL_REQUEST_MESSAGE_LENGTH,
+  encodeArcCredentialRequestMessage,
+  decodeArcCredentialRequestMessage,
+  encodeArcCredentialResponseMessage,
+  decodeArcCredentialResponseMessage,
+  encodeArcToken,
+  decodeArcToken,
+  arcTokenLength,
+} from "./arc/protocol-messages.js";
+export type { ArcCredentialRequestMessage, ArcToken } from "./arc/protocol-messages.js";
