@@ -64,14 +64,22 @@ export class LinearRelation<E> {
     return this.equations.map((eq) => this.element(eq.lhs));
   }
 
-  /** The linear map applied to `scalars`, one element per equation. */
+  /**
+   * The linear map applied to `scalars`, one element per equation. Terms of one equation that
+   * share an element are multiplied once with their scalars summed (the same point; one
+   * multiplication fewer, as in ARC's tag equation m1 * tag + nonce * tag).
+   */
   map(scalars: readonly bigint[], publicScalars: boolean): E[] {
     const g = this.group;
     return this.equations.map((eq) => {
-      let acc = g.identity;
+      const byElement = new Map<number, bigint>();
       for (const [si, ei] of eq.terms) {
         const s = scalars[si];
         if (s === undefined) throw new ArcError(ArcErrorCode.InvalidArgument, "scalar index");
+        byElement.set(ei, ((byElement.get(ei) ?? 0n) + s) % g.order);
+      }
+      let acc = g.identity;
+      for (const [ei, s] of byElement) {
         const e = this.element(ei);
         acc = g.add(acc, publicScalars ? g.multiplyPublic(e, s) : g.multiply(e, s));
       }

@@ -108,9 +108,18 @@ export function verify<E>(protocolId: string, session: Uint8Array, relation: Lin
     const [challenge, ...response] = scalars;
     if (challenge === undefined) return false;
     const t = startTranscript(protocolId, session, relation);
-    const image = relation.image();
+    // challenge * image, once per distinct image element (ARC's presentation repeats them).
+    const scaled = new Map<number, E>();
     const mapped = relation.map(response, true);
-    const commitment = mapped.map((m, i) => g.subtract(m, g.multiplyPublic(image[i] as E, challenge)));
+    const commitment = mapped.map((m, i) => {
+      const lhs = relation.equations[i]?.lhs ?? -1;
+      let c = scaled.get(lhs);
+      if (c === undefined) {
+        c = g.multiplyPublic(relation.element(lhs), challenge);
+        scaled.set(lhs, c);
+      }
+      return g.subtract(m, c);
+    });
     return challengeOf(t, commitment) === challenge;
   } catch {
     // An unset or repeated instance element, or a commitment with no encoding (the identity).
