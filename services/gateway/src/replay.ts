@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { ReplicaAck, type ReplicaAckOptions } from "@oblivious/service-kit";
 
 export class ReplayUnavailable extends Error {
   override readonly name = "ReplayUnavailable";
@@ -109,19 +110,25 @@ export class MemoryReplayCache implements ReplayCache {
   }
 }
 
-/** Shared by replicas through Redis. The connection is service-kit's fail-closed one. */
+/**
+ * Shared by replicas through Redis. The connection is service-kit's fail-closed one. With
+ * `minReplicasAck` > 0 a claim counts only once that many replicas hold it, so a failover cannot
+ * forget it and let the same request through again (docs/decisions/0023-durable-spends.md).
+ */
 export class RedisReplayCache implements ReplayCache {
   readonly #redis: Redis;
+  readonly #ack: ReplicaAck;
 
-  constructor(redis: Redis) {
+  constructor(redis: Redis, options: ReplicaAckOptions = { minReplicas: 0, timeoutMs: 200 }) {
     this.#redis = redis;
+    this.#ack = new ReplicaAck(redis, options);
   }
 
   async claim(enc: Uint8Array, ttlMs: number): Promise<boolean> {
     const key = `replay:${createHash("sha256").update(enc).digest("base64url")}`;
     let reply: string | null;
     try {
-      reply = await this.#redis.set(key, "1", "PX", ttlMs, "NX");
+      reply = await this.#ack.durable(() => this.#redis.set(key, "1", "PX", ttlMs, "NX"), (r) => r === "OK");
     } catch {
       throw new ReplayUnavailable();
     }
