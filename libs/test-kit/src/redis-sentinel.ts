@@ -6,7 +6,8 @@
  *   that a test kills (SIGKILL, as a crash), freezes (SIGSTOP) and starts again on the same port
  *   and directory;
  * - `startRedisSentinelSet`: one primary, one replica and three sentinels (`redis-server FILE
- *   --sentinel`, quorum 2) with short timeouts, so a killed primary is replaced in a few seconds.
+ *   --sentinel`, quorum 2) with short timeouts, so a killed primary is replaced in a few seconds;
+ *   more replicas on request.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
@@ -134,7 +135,7 @@ export interface RedisSentinelSet {
   /** The sentinels as REDIS_SENTINELS wants them: `127.0.0.1:port,...`. */
   readonly sentinelsEnv: string;
   readonly sentinels: readonly RedisNode[];
-  /** The two data nodes: [0] starts as the primary, [1] as its replica. */
+  /** The data nodes: [0] starts as the primary, the others as its replicas. */
   readonly nodes: readonly RedisNode[];
   /** The primary's port as the sentinels report it (the first sentinel that answers). */
   primaryPort(): Promise<number>;
@@ -150,9 +151,11 @@ export interface RedisSentinelOptions {
   readonly downAfterMs?: number;
   /** Sentinel's failover-timeout; 3000 by default. */
   readonly failoverTimeoutMs?: number;
+  /** How many replicas; 1 by default. */
+  readonly replicas?: number;
 }
 
-/** One primary, one replica, three sentinels (quorum 2); resolves once the sentinels see each other and the replica. */
+/** One primary, one replica (or more), three sentinels (quorum 2); resolves once the sentinels see each other and the replicas. */
 export async function startRedisSentinelSet(options: RedisSentinelOptions = {}): Promise<RedisSentinelSet> {
   const name = options.name ?? "oblivious";
   const root = await mkdtemp(join(tmpdir(), "redis-sentinel-"));
@@ -162,15 +165,20 @@ export async function startRedisSentinelSet(options: RedisSentinelOptions = {}):
     await rm(root, { recursive: true, force: true });
   };
   try {
+    const replicaCount = options.replicas ?? 1;
     const primaryDir = join(root, "primary");
-    const replicaDir = join(root, "replica");
     await mkdir(primaryDir);
-    await mkdir(replicaDir);
     const primary = await startRedisNode({ dir: primaryDir, args: ["--appendonly", "no"] });
     started.push(primary);
-    const replica = await startRedisNode({ dir: replicaDir, args: ["--appendonly", "no", "--replicaof", "127.0.0.1", String(primary.port)] });
-    started.push(replica);
-    await until(async () => (await redisCli(replica.port, ["INFO", "replication"])).includes("master_link_status:up"), "the replica to sync");
+    const nodes = [primary];
+    for (let i = 0; i < replicaCount; i += 1) {
+      const dir = join(root, `replica-${i}`);
+      await mkdir(dir);
+      const replica = await startRedisNode({ dir, args: ["--appendonly", "no", "--replicaof", "127.0.0.1", String(primary.port)] });
+      started.push(replica);
+      nodes.push(replica);
+      await until(async () => (await redisCli(replica.port, ["INFO", "replication"])).includes("master_link_status:up"), "the replica to sync");
+    }
     const sentinels: RedisNode[] = [];
     for (let i = 0; i < 3; i += 1) {
       const dir = join(root, `sentinel-${i}`);
@@ -195,7 +203,7 @@ export async function startRedisSentinelSet(options: RedisSentinelOptions = {}):
       name,
       sentinelsEnv: sentinels.map((s) => `127.0.0.1:${s.port}`).join(","),
       sentinels,
-      nodes: [primary, replica],
+      nodes,
       async primaryPort() {
         for (const s of sentinels) {
           const lines = await redisCli(s.port, ["SENTINEL", "get-master-addr-by-name", name]).catch(() => []);
@@ -218,12 +226,12 @@ export async function startRedisSentinelSet(options: RedisSentinelOptions = {}):
       },
       stop,
     };
-    // Ready for a failover: each sentinel knows the replica and the two other sentinels.
+    // Ready for a failover: each sentinel knows the replicas and the two other sentinels.
     await until(async () => {
       for (const s of sentinels) {
         const info = await redisCli(s.port, ["SENTINEL", "master", name]);
         const field = (key: string): number => Number(info[info.indexOf(key) + 1]);
-        if (field("num-slaves") < 1 || field("num-other-sentinels") < 2) return false;
+        if (field("num-slaves") < replicaCount || field("num-other-sentinels") < 2) return false;
       }
       return true;
     }, "the sentinels to discover each other");
