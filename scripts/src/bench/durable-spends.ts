@@ -44,8 +44,7 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-async function round(redis: Redis, mode: Mode, concurrency: number, seconds: number): Promise<{ rate: number; p50: number; p99: number; failed: number }> {
-  const store = new RedisSpentTokenStore(redis, { keyPrefix: `bench-${mode}:`, minReplicasAck: mode === "group" ? 1 : 0, replicaAckTimeoutMs: 200 });
+async function round(redis: Redis, store: RedisSpentTokenStore, mode: Mode, concurrency: number, seconds: number): Promise<{ rate: number; p50: number; p99: number; failed: number }> {
   const latencies: number[] = [];
   let failed = 0;
   const end = Date.now() + seconds * 1000;
@@ -84,10 +83,13 @@ async function main(): Promise<void> {
     await delay(300);
     await ready(redis);
     while ((await redis.wait(1, 100)) < 1) await delay(100);
+    const stores = new Map(MODES.map((m) => [m, new RedisSpentTokenStore(redis, { keyPrefix: `bench-${m}:`, minReplicasAck: m === "group" ? 1 : 0, replicaAckTimeoutMs: 200 })]));
     const totals = new Map<Mode, { rate: number[]; p50: number[]; p99: number[]; failed: number }>();
     for (let r = 0; r < rounds; r += 1) {
       for (const mode of MODES) {
-        const result = await round(redis, mode, concurrency, seconds);
+        const store = stores.get(mode);
+        if (store === undefined) continue;
+        const result = await round(redis, store, mode, concurrency, seconds);
         const t = totals.get(mode) ?? { rate: [], p50: [], p99: [], failed: 0 };
         t.rate.push(result.rate);
         t.p50.push(result.p50);
