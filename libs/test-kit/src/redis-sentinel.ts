@@ -168,13 +168,15 @@ export async function startRedisSentinelSet(options: RedisSentinelOptions = {}):
     const replicaCount = options.replicas ?? 1;
     const primaryDir = join(root, "primary");
     await mkdir(primaryDir);
-    const primary = await startRedisNode({ dir: primaryDir, args: ["--appendonly", "no"] });
+    // No 5 s wait before a full sync (the default diskless-sync delay), nor after a promotion.
+    const sync = ["--repl-diskless-sync-delay", "0"];
+    const primary = await startRedisNode({ dir: primaryDir, args: ["--appendonly", "no", ...sync] });
     started.push(primary);
     const nodes = [primary];
     for (let i = 0; i < replicaCount; i += 1) {
       const dir = join(root, `replica-${i}`);
       await mkdir(dir);
-      const replica = await startRedisNode({ dir, args: ["--appendonly", "no", "--replicaof", "127.0.0.1", String(primary.port)] });
+      const replica = await startRedisNode({ dir, args: ["--appendonly", "no", ...sync, "--replicaof", "127.0.0.1", String(primary.port)] });
       started.push(replica);
       nodes.push(replica);
       await until(async () => (await redisCli(replica.port, ["INFO", "replication"])).includes("master_link_status:up"), "the replica to sync");
