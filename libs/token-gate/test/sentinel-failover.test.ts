@@ -134,17 +134,17 @@ test("sentinel failover under load (primary + 2 replicas): 503 problem+json whil
       }
       return { status: res.status, at: Date.now() };
     };
-    // Fresh tokens, minted before the load so the load measures the store, not the signer.
-    const tokens = await Promise.all(Array.from({ length: 1500 }, async () => (await mintToken(issuer, originChallenge())).header));
+    // Fresh tokens, most minted before the load so the load measures the store, not the signer.
+    const tokens = await Promise.all(Array.from({ length: 600 }, async () => (await mintToken(issuer, originChallenge())).header));
     const one = (await mintToken(issuer, originChallenge())).header;
     const results: { status: number; at: number }[] = [];
     let next = 0;
     let stop = false;
     const workers = Array.from({ length: 4 }, async () => {
-      while (!stop && next < tokens.length) {
-        const header = tokens[next++];
-        if (header !== undefined) results.push(await post(header));
-        await delay(10);
+      while (!stop) {
+        const header = tokens[next++] ?? (await mintToken(issuer, originChallenge())).header;
+        results.push(await post(header));
+        await delay(20);
       }
     });
     await delay(500);
@@ -172,6 +172,13 @@ test("sentinel failover under load (primary + 2 replicas): 503 problem+json whil
     const oneStatuses = (await Promise.all(oneToken)).map((r) => r.status);
 
     const failed = results.filter((r) => r.status !== 200);
+    // Per half second from the kill: 200s/503s, so a failure shows what happened when.
+    const timeline: string[] = [];
+    for (let from = killedAt - 500; from < Date.now(); from += 500) {
+      const slot = results.filter((r) => r.at >= from && r.at < from + 500);
+      timeline.push(`${slot.filter((r) => r.status === 200).length}/${slot.filter((r) => r.status !== 200).length}`);
+    }
+    t.diagnostic(`200s/failures per 500 ms from 0.5 s before the kill: ${timeline.join(" ")}`);
     assert.ok(
       failed.every((r) => r.status === 503),
       `only 503 during the failover: ${failed.map((r) => r.status).join()}`,
