@@ -29,14 +29,15 @@ async function waitCalls(port: number): Promise<number> {
 
 test("replica ack: off (0) sends no WAIT; on (1), 200 concurrent writes are all confirmed with fewer WAITs than writes", async () => {
   const { primary, stop } = await primaryWithReplica();
-  const redis = createRedis({ url: `redis://127.0.0.1:${primary.port}`, keyPrefix: "ack:" });
+  const redis = createRedis({ url: `redis://127.0.0.1:${primary.port}`, keyPrefix: "ack:", commandTimeoutMs: 10_000 });
   try {
     await redisConnected(redis);
     const off = new ReplicaAck(redis, { minReplicas: 0, timeoutMs: 200 });
     assert.equal(await off.durable(() => redis.set("k0", "1")), "OK");
     assert.equal(await waitCalls(primary.port), 0);
 
-    const on = new ReplicaAck(redis, { minReplicas: 1, timeoutMs: 300 });
+    // Generous timeouts where an acknowledgement is expected: the test machine may be loaded.
+    const on = new ReplicaAck(redis, { minReplicas: 1, timeoutMs: 5000 });
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => on.durable(() => redis.set(`k${i}`, "1"))));
     assert.ok(results.every((r) => r === "OK"));
     const waits = await waitCalls(primary.port);
@@ -53,7 +54,7 @@ test("replica ack: off (0) sends no WAIT; on (1), 200 concurrent writes are all 
 
 test("replica ack: a frozen replica → too_few_replicas after the timeout (the write is on the primary, the caller fails closed)", async () => {
   const { primary, replica, stop } = await primaryWithReplica();
-  const redis = createRedis({ url: `redis://127.0.0.1:${primary.port}`, keyPrefix: "ack:" });
+  const redis = createRedis({ url: `redis://127.0.0.1:${primary.port}`, keyPrefix: "ack:", commandTimeoutMs: 10_000 });
   try {
     await redisConnected(redis);
     const ack = new ReplicaAck(redis, { minReplicas: 1, timeoutMs: 200 });
@@ -65,7 +66,8 @@ test("replica ack: a frozen replica → too_few_replicas after the timeout (the 
     );
     assert.ok(Date.now() - started >= 190, "waited the timeout");
     replica.thaw();
-    assert.equal(await ack.durable(() => redis.set("thawed", "1")), "OK");
+    const patient = new ReplicaAck(redis, { minReplicas: 1, timeoutMs: 5000 });
+    assert.equal(await patient.durable(() => redis.set("thawed", "1")), "OK");
   } finally {
     replica.thaw();
     redis.disconnect();
@@ -75,10 +77,10 @@ test("replica ack: a frozen replica → too_few_replicas after the timeout (the 
 
 test("replica ack: a write whose connection was replaced before its WAIT is never confirmed (connection_changed)", async () => {
   const { primary, stop } = await primaryWithReplica();
-  const redis = createRedis({ url: `redis://127.0.0.1:${primary.port}`, keyPrefix: "ack:" });
+  const redis = createRedis({ url: `redis://127.0.0.1:${primary.port}`, keyPrefix: "ack:", commandTimeoutMs: 10_000 });
   try {
     await redisConnected(redis);
-    const ack = new ReplicaAck(redis, { minReplicas: 1, timeoutMs: 200 });
+    const ack = new ReplicaAck(redis, { minReplicas: 1, timeoutMs: 5000 });
     await assert.rejects(
       ack.durable(async () => {
         const reply = await redis.set("moved", "1");

@@ -13,7 +13,7 @@ import { RedisReplayCache, ReplayUnavailable } from "../src/replay.js";
 test("replay cache, one replica must acknowledge: claimed once when it does; unavailable while it cannot; a repeat is refused", async () => {
   const primary = await startRedisNode({ args: ["--repl-diskless-sync-delay", "0"] });
   const replica = await startRedisNode({ args: ["--replicaof", "127.0.0.1", String(primary.port)] });
-  const redis = createRedis({ url: `redis://127.0.0.1:${primary.port}`, keyPrefix: "gateway-durable:" });
+  const redis = createRedis({ url: `redis://127.0.0.1:${primary.port}`, keyPrefix: "gateway-durable:", commandTimeoutMs: 10_000 });
   try {
     const deadline = Date.now() + 10_000;
     while (!(await redisCli(replica.port, ["INFO", "replication"])).includes("master_link_status:up")) {
@@ -21,12 +21,14 @@ test("replay cache, one replica must acknowledge: claimed once when it does; una
       await new Promise((r) => setTimeout(r, 50));
     }
     await redisConnected(redis);
-    const cache = new RedisReplayCache(redis, { minReplicas: 1, timeoutMs: 200 });
+    // A generous timeout where an acknowledgement is expected (the machine may be loaded), a short one where none can come.
+    const cache = new RedisReplayCache(redis, { minReplicas: 1, timeoutMs: 5000 });
+    const impatient = new RedisReplayCache(redis, { minReplicas: 1, timeoutMs: 200 });
     const enc = randomBytes(32);
     assert.equal(await cache.claim(enc, 60_000), true);
     assert.equal(await cache.claim(enc, 60_000), false, "a replay is refused");
     replica.freeze();
-    await assert.rejects(cache.claim(randomBytes(32), 60_000), ReplayUnavailable);
+    await assert.rejects(impatient.claim(randomBytes(32), 60_000), ReplayUnavailable);
     replica.thaw();
     assert.equal(await cache.claim(randomBytes(32), 60_000), true);
   } finally {
