@@ -39,7 +39,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { Server as NetServer, type Socket } from "node:net";
 import { REQUEST_TIMEOUT, serializeAnswer, type FrontAnswer } from "./front-answer.js";
 import { Connection, State, type Head } from "./front-connection.js";
-import { MAX_HEAD_BYTES, MAX_JUDGED_HEAD_BYTES, parseHead } from "./front-head.js";
+import { MAX_JUDGED_HEAD_BYTES, mayBeJudged, parseHead } from "./front-head.js";
 
 export { writeAnswer, type FrontAnswer } from "./front-answer.js";
 export { MAX_HEAD_BYTES, MAX_JUDGED_HEAD_BYTES, parseHead, type ParsedHead } from "./front-head.js";
@@ -246,8 +246,9 @@ export class Http1Front extends NetServer {
     if (c.state === State.Head) {
       const end = c.pending.indexOf(CRLFCRLF, c.scanned);
       if (end < 0) {
-        if (c.pending.length > MAX_HEAD_BYTES) this.#handOver(c);
-        else c.scanned = Math.max(0, c.pending.length - 3);
+        const partial = c.pending.length <= MAX_JUDGED_HEAD_BYTES + 3 ? c.pending.toString("latin1") : undefined;
+        if (partial !== undefined && mayBeJudged(partial, this.#options.paths, this.#options.maxBodyBytes)) c.scanned = Math.max(0, c.pending.length - 3);
+        else this.#handOver(c);
         return;
       }
       const parsed =
