@@ -7,3 +7,4 @@ export { RawHttpClient, type RawAnswer } from "./raw-http.js";
 export { startRedisServer, type RedisServer } from "./redis-server.js";
 export { SHARED_REDIS_URL, redisConnected, type ConnectingRedis } from "./shared-redis.js";
 export { TEST_ISSUER_NAME, makeIssuer, mintToken, tokenChallenge, type ChallengeOptions, type MintedToken, type TestIssuer } from "./tokens.js";
+export { pipelineWithoutReading, spawnProbed, type NonReader, type ProbedMemory, type ProbedProcess } from "./slow-reader.js";
