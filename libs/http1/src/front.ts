@@ -35,68 +35,16 @@
  * the fields it asked for by name; no other field of the request is kept. Answers carry `Date`
  * (RFC 9110 §6.6.1) and `Connection: close` when the client asked for it or the server is draining.
  */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from "node:http";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { Server as NetServer, type Socket } from "node:net";
-import { REQUEST_TIMEOUT, serializeAnswer, type FrontAnswer } from "./front-answer.js";
+import { REQUEST_TIMEOUT, serializeAnswer } from "./front-answer.js";
 import { Connection, State, type Head } from "./front-connection.js";
 import { MAX_JUDGED_HEAD_BYTES, mayBeJudged, parseHead } from "./front-head.js";
+import type { FrontOptions, FrontHeld, FrontRequest } from "./front-options.js";
 
 export { writeAnswer, type FrontAnswer } from "./front-answer.js";
+export type { FrontOptions, FrontHeld, FrontRequest } from "./front-options.js";
 export { MAX_HEAD_BYTES, MAX_JUDGED_HEAD_BYTES, parseHead, type ParsedHead } from "./front-head.js";
-
-/** One request of the hot path, read whole. */
-export interface FrontRequest {
-  /** One of `FrontOptions.paths`. */
-  readonly path: string;
-  readonly contentType: string | undefined;
-  readonly body: Buffer;
-  /** The connection's peer, as node:http's `req.socket.remoteAddress`. */
-  readonly remoteAddress: string | undefined;
-  /**
-   * The fields named in `FrontOptions.fields` that the request carries, by lower-case name. Lines
-   * of the same name are joined with ", ", as node:http joins fields it has no rule of its own
-   * for (`X-Forwarded-For` among them).
-   */
-  readonly fields: ReadonlyMap<string, string>;
-}
-
-export interface FrontOptions {
-  /** Paths answered here, to `POST` only. */
-  readonly paths: readonly string[];
-  /** The largest body answered here; a larger declared length goes to node:http (413). */
-  readonly maxBodyBytes: number;
-  /** Lower-case names of the fields `handle` gets (`FrontRequest.fields`); none by default. */
-  readonly fields?: readonly string[];
-  /** Answers one request. Must not reject. */
-  readonly handle: (request: FrontRequest) => Promise<FrontAnswer>;
-  /** Called once per request answered here (by `handle` or `timedOut`), when its answer has been written. */
-  readonly record: (path: string, status: number, ms: number) => void;
-  /** The listener of everything else. */
-  readonly fallback: (req: IncomingMessage, res: ServerResponse) => void;
-  readonly headersTimeoutMs?: number;
-  readonly requestTimeoutMs?: number;
-  readonly keepAliveTimeoutMs?: number;
-  /** How long a body may take after its head; only `requestTimeoutMs` bounds it by default. */
-  readonly bodyTimeoutMs?: number;
-  /** How long written answers may wait for the client to take them; `requestTimeoutMs` by default. */
-  readonly sendTimeoutMs?: number;
-  /**
-   * The answer to a request whose head was accepted here but whose body did not arrive in time;
-   * the connection closes after it. Without it, a bare 408 problem, as node:http's own.
-   */
-  readonly timedOut?: (path: string) => FrontAnswer;
-  /** Told when a client goes away between the head accepted here and the end of its body. */
-  readonly aborted?: (path: string) => void;
-}
-
-/** What the connections kept here hold now (handed-over ones are node:http's). */
-export interface FrontHeld {
-  readonly connections: number;
-  /** Input received and not consumed. */
-  readonly pendingBytes: number;
-  /** Output written and not yet taken by the kernel. */
-  readonly unsentBytes: number;
-}
 
 const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
 /** How often deadlines are checked at most: a second, as node:http is told to (`connectionsCheckingInterval`). */
