@@ -5,16 +5,17 @@
  *
  * What it answers itself, and nothing else (front-head.ts): an HTTP/1.1 request whose request line
  * is exactly `POST <path> HTTP/1.1` for one of the configured paths (no query), whose field lines
- * are all well-formed (a token, a colon, a value of visible bytes, spaces and tabs), with exactly
+ * are all well-formed (a token, a colon, a value of visible ASCII, spaces and tabs), with exactly
  * one `Host`, exactly one `Content-Length` of plain digits within the body limit, at most one
  * `Content-Type`, no `Transfer-Encoding`, no `Expect`, no `Upgrade`, no `Connection` other than
  * `keep-alive` or `close`, and a head of at most 8 KiB. The body is then exactly Content-Length
  * bytes: the one framing rule that applies (RFC 9112 §6.3), so this parser and node:http's can
  * never disagree on where a message ends (differential-front.test.ts checks it).
  *
- * Anything else is not judged here: at that request's first byte the connection with every byte
- * not yet consumed goes to a node:http server (`server.emit("connection")`), which applies its
- * full rules and the service's node:http listener for the rest of the connection's life.
+ * Anything else is not judged here: at that request's first byte, or as soon as a head still
+ * arriving can no longer be one judged here (mayBeJudged), the connection with every byte not yet
+ * consumed goes to a node:http server (`server.emit("connection")`), which applies its full rules
+ * and the service's node:http listener for the rest of the connection's life.
  *
  * Invariants (README "Http1Front"; bounds chosen in docs/decisions/0025-http1-front-bounds.md):
  * - One answer per request, in order. A request is parsed only once the answer before it has been
