@@ -37,6 +37,7 @@ export interface PreparedInfo {
 /** One ciphersuite, with its suite_id, labelled KDF and psk_id_hash computed once. */
 export class Hpke {
   static readonly #instances = new WeakMap<Kem, Map<number, Hpke>>();
+  static readonly #defaults = new Map<number, Hpke>();
 
   readonly suite: CipherSuite;
   readonly kem: Kem;
@@ -62,7 +63,17 @@ export class Hpke {
   static for(suite: { readonly kemId: number; readonly kdfId: number; readonly aeadId: number }, kem?: Kem): Hpke {
     const { kemId, kdfId, aeadId } = suite;
     if (!isKemId(kemId) || !isKdfId(kdfId) || !isAeadId(aeadId)) throw new OhttpError(OhttpErrorCode.InvalidArgument, "unsupported HPKE suite");
-    const implementation = kem ?? kemFor(kemId);
+    if (kem === undefined) {
+      // The gateway's per-request path: one lookup, as before there was a choice of KEM.
+      const index = kemId * 0x100000000 + kdfId * 0x10000 + aeadId;
+      let instance = Hpke.#defaults.get(index);
+      if (instance === undefined) {
+        instance = Hpke.for(suite, kemFor(kemId));
+        Hpke.#defaults.set(index, instance);
+      }
+      return instance;
+    }
+    const implementation = kem;
     if (implementation.id !== kemId) throw new OhttpError(OhttpErrorCode.InvalidArgument, "KEM implementation for another KEM");
     let instances = Hpke.#instances.get(implementation);
     if (instances === undefined) {
