@@ -43,9 +43,9 @@ export interface EncapsulateResponseOptions {
 }
 
 /**
- * Response nonces are public (they travel in clear) and one OpenSSL call per nonce costs more
- * than a tenth of an exchange, so they are cut from a pool of random bytes filled 4 KiB at a
- * time. Each byte is handed out once.
+ * Response nonces are public (they travel in clear), so they are cut from a pool of random bytes
+ * filled 4 KiB at a time rather than drawn with one OpenSSL call each (the cost measured in
+ * docs/decisions/0001-node-crypto-hpke.md). Each byte is handed out once.
  */
 const noncePool = Buffer.alloc(4096);
 let noncePoolOffset = noncePool.length;
