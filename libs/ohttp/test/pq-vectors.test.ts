@@ -1,9 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fromHex, toHex } from "@oblivious/wire";
-import { KemId, isKemId } from "../src/algorithms.js";
+import { AEAD_PARAMETERS, KemId, isKemId } from "../src/algorithms.js";
+import type { AeadId } from "../src/algorithms.js";
+import { open, seal } from "../src/aead.js";
 import { Hpke } from "../src/hpke.js";
 import { kemImplementations } from "../src/kem-registry.js";
+import { keyScheduleShake256 } from "../src/single-stage-key-schedule.js";
 import { field, list, readVectors } from "./helpers.js";
 
 // draft-ietf-hpke-pq-04's vectors for ML-KEM-768 (0x0041) and X-Wing (0x647A): every entry, on
@@ -13,6 +16,7 @@ import { field, list, readVectors } from "./helpers.js";
 // X25519 half and the SHA3-256 combiner itself, and its Decap is node's ML-KEM.Decaps.
 const vectors = list(readVectors("hpke-pq-04.json"), "vectors");
 const TWO_STAGE_KDF = 0x0001;
+const SHAKE256_KDF = 0x0011;
 
 test("the vector file holds every ML-KEM-768 and X-Wing entry of the draft's (three)", () => {
   const ids = vectors.map((v) => `${field(v, "kem_id")}/${field(v, "kdf_id")}/${field(v, "aead_id")}`);
@@ -47,7 +51,28 @@ for (const vector of vectors) {
       assert.equal(toHex(kem.decap(v("enc"), kem.deriveKeyPair(v("ikmR")))), field(vector, "shared_secret"));
     });
 
-    if (kdfId !== TWO_STAGE_KDF) continue; // single-stage KDFs (SHAKE256, 0x0011) are not implemented: KEM only
+    if (kdfId === SHAKE256_KDF) {
+      test(`${name}: the single-stage (SHAKE256) key schedule, every encryption and every export`, () => {
+        const aead = AEAD_PARAMETERS[aeadId as AeadId];
+        const { sharedSecret } = kem.encap(v("pkRm"), v("ikmE"));
+        const schedule = keyScheduleShake256({ kemId, aeadId, Nk: aead.Nk, Nn: aead.Nn }, sharedSecret, v("info"));
+        assert.equal(toHex(schedule.key), field(vector, "key"));
+        assert.equal(toHex(schedule.baseNonce), field(vector, "base_nonce"));
+        assert.equal(toHex(schedule.exporterSecret), field(vector, "exporter_secret"));
+        list(vector, "encryptions").forEach((e, seq) => {
+          const nonce = Uint8Array.from(schedule.baseNonce);
+          nonce[nonce.length - 1] = (nonce[nonce.length - 1] as number) ^ seq;
+          assert.equal(toHex(nonce), field(e, "nonce"));
+          const ct = seal(aead, schedule.key, nonce, fromHex(field(e, "aad")), fromHex(field(e, "pt")));
+          assert.equal(toHex(ct), field(e, "ct"), `ciphertext at sequence number ${seq}`);
+          assert.equal(toHex(open(aead, schedule.key, nonce, fromHex(field(e, "aad")), ct)), field(e, "pt"));
+        });
+        for (const e of list(vector, "exports")) {
+          assert.equal(toHex(schedule.export(fromHex(field(e, "exporter_context")), Number(field(e, "L")))), field(e, "exported_value"));
+        }
+      });
+    }
+    if (kdfId !== TWO_STAGE_KDF) continue;
 
     const hpke = Hpke.for({ kemId, kdfId, aeadId }, kem);
     test(`${name}: the key schedule, every encryption and every export`, () => {
