@@ -125,3 +125,28 @@ test("encapsulation to a post-quantum key refuses randomness of the wrong length
   const mlKem = GatewayKey.generate(4, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.MlKem768);
   assert.throws(() => encapsulateRequest(mlKem.config, request, { ephemeralPrivateKey: new Uint8Array(64) }), ohttpError(OhttpErrorCode.InvalidArgument));
 });
+
+test("X-Wing: an unknown key id costs a full decryption with the X-Wing dummy key (timing does not reveal it)", () => {
+  const key = GatewayKey.generate(6, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.MlKem768X25519);
+  const lookup = (keyId: number): GatewayKey | undefined => (keyId === 6 ? key : undefined);
+  const { encapsulatedRequest } = encapsulateRequest(key.config, request);
+  const unknown = Uint8Array.from(encapsulatedRequest);
+  unknown[0] = 99;
+  const corrupted = Uint8Array.from(encapsulatedRequest);
+  corrupted[corrupted.length - 1] = (corrupted[corrupted.length - 1] as number) ^ 1;
+  const median = (input: Uint8Array): number => {
+    const times: number[] = [];
+    for (let i = 0; i < 41; i++) {
+      const start = process.hrtime.bigint();
+      assert.throws(() => decapsulateRequest(lookup, input), ohttpError(OhttpErrorCode.DecryptFailed));
+      times.push(Number(process.hrtime.bigint() - start));
+    }
+    return times.sort((a, b) => a - b)[20] as number;
+  };
+  median(unknown); // warm-up
+  const known = median(corrupted);
+  const missing = median(unknown);
+  // Without the dummy decryption an unknown key id would cost next to nothing; the bound is loose
+  // so that a busy machine does not fail the test.
+  assert.ok(missing > known * 0.5, `unknown key id ${missing} ns vs. corrupted ciphertext ${known} ns`);
+});
