@@ -64,14 +64,20 @@ function randomNonce(length: number): Uint8Array {
  * Decryptions for unknown key identifiers and unaccepted suites are done with these keys, one per
  * KEM (the header's, or X25519 for an identifier that is no KEM of ours), so that they take as
  * long as real ones. They are random per process (a fixed, published dummy key would let anyone
- * build a request that it opens), and made at load so that even the first unknown key identifier
- * costs no more than the others.
+ * build a request that it opens). All are made by the process's first `decapsulateRequest`,
+ * before its key lookup, whatever the request: the first call pays for them whether its key
+ * identifier is known or not, and a client, which never decapsulates a request, never makes them.
  */
-const dummyKeys: Readonly<Record<KemId, GatewayKey>> = Object.freeze({
-  [KemId.DhkemX25519HkdfSha256]: GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.DhkemX25519HkdfSha256),
-  [KemId.MlKem768]: GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.MlKem768),
-  [KemId.MlKem768X25519]: GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.MlKem768X25519),
-});
+let dummyKeys: Readonly<Record<KemId, GatewayKey>> | undefined;
+
+function dummies(): Readonly<Record<KemId, GatewayKey>> {
+  dummyKeys ??= Object.freeze({
+    [KemId.DhkemX25519HkdfSha256]: GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.DhkemX25519HkdfSha256),
+    [KemId.MlKem768]: GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.MlKem768),
+    [KemId.MlKem768X25519]: GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.MlKem768X25519),
+  });
+  return dummyKeys;
+}
 
 /**
  * Decapsulates a request (RFC 9458 Section 4.3):
@@ -95,6 +101,7 @@ export function decapsulateRequest(
 ): DecapsulatedRequest {
   const labels = options.labels ?? BHTTP_LABELS;
   checkLabels(labels);
+  const dummy = dummies();
   const headerKemId = encapsulatedRequest.length < HEADER_LENGTH ? KemId.DhkemX25519HkdfSha256 : ((encapsulatedRequest[1] as number) << 8) | (encapsulatedRequest[2] as number);
   if (encapsulatedRequest.length < minEncapsulatedRequestLength(headerKemId)) {
     throw new OhttpError(OhttpErrorCode.Malformed, "encapsulated request too short");
@@ -113,7 +120,7 @@ export function decapsulateRequest(
   // When accepted, the header's KEM, KDF and AEAD are exactly these (one KDF). When not, the
   // dummy decryption uses the header's KEM and AEAD where they are ours, so it costs the same.
   const suiteKemId = isKemId(kemId) ? kemId : KemId.DhkemX25519HkdfSha256;
-  const key = accepted ? found : dummyKeys[suiteKemId];
+  const key = accepted ? found : dummy[suiteKemId];
   const suite: CipherSuite = { kemId: suiteKemId, kdfId: KdfId.HkdfSha256, aeadId: isAeadId(aeadId) ? aeadId : AeadId.Aes128Gcm };
 
   const hpke = Hpke.for(suite);
