@@ -59,6 +59,11 @@ class MlKem768PrivateKey<D> implements KemPrivateKey {
   toJSON(): { readonly redacted: true } {
     return { redacted: true };
   }
+
+  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 }
 
 /** The KEM on one ML-KEM-768 backend (node:crypto or pure JavaScript). */

@@ -75,6 +75,11 @@ class XWingPrivateKey<H> implements KemPrivateKey {
   toJSON(): { readonly redacted: true } {
     return { redacted: true };
   }
+
+  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 }
 
 /** What a backend does; the shared parts (lengths, seeds, errors) are in `xWingKem`. */

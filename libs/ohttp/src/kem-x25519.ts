@@ -28,6 +28,11 @@ export class X25519PrivateKey implements KemPrivateKey {
   toJSON(): { readonly redacted: true } {
     return { redacted: true };
   }
+
+  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 }
 
 function own(sk: KemPrivateKey): X25519PrivateKey {

@@ -27,6 +27,11 @@ export class PureJsDecapsulationKey {
   toJSON(): { readonly redacted: true } {
     return { redacted: true };
   }
+
+  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 }
 
 export const pureJsMlKem768: MlKem768Backend<PureJsDecapsulationKey> = Object.freeze({
