@@ -224,7 +224,6 @@ export class AnswerReader {
 
   /** RFC 9112 §6.3. */
   #frame(fields: readonly Http1Field[]): Framing {
-    if (this.head || this.#status === 204 || this.#status === 304) return Framing.None;
     let coding: string | undefined;
     let codings = 0;
     let length: string | undefined;
@@ -238,12 +237,13 @@ export class AnswerReader {
         coding = v;
       }
     }
-    if (codings > 0) {
-      if (codings !== 1 || lengths > 0 || coding === undefined || coding.toLowerCase() !== "chunked") throw new MalformedAnswerError();
-      return Framing.Chunked;
-    }
-    if (lengths > 0) {
-      if (lengths !== 1 || length === undefined || !DIGITS.test(length)) throw new MalformedAnswerError();
+    // The framing fields must be well formed even where the rule says there is no content: an
+    // answer whose fields cannot be framed is refused, whatever it is an answer to.
+    if (codings > 0 && (codings !== 1 || lengths > 0 || coding === undefined || coding.toLowerCase() !== "chunked")) throw new MalformedAnswerError();
+    if (lengths > 0 && (lengths !== 1 || length === undefined || !DIGITS.test(length))) throw new MalformedAnswerError();
+    if (this.head || this.#status === 204 || this.#status === 304) return Framing.None;
+    if (codings > 0) return Framing.Chunked;
+    if (length !== undefined) {
       this.#remaining = Number(length);
       return this.#remaining === 0 ? Framing.None : Framing.Length;
     }
