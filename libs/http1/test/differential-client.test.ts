@@ -139,7 +139,9 @@ function viaNode(port: number, method: string): Promise<Outcome> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (o: Outcome): void => {
-      if (!settled) (settled = true), resolve(o);
+      if (settled) return;
+      settled = true;
+      resolve(o);
     };
     const req = httpRequest({ host: "127.0.0.1", port, method, path: "/", agent: new Agent({ keepAlive: false }), timeout: 1000 }, (res) => {
       const chunks: Buffer[] = [];
