@@ -296,6 +296,8 @@ export class AnswerReader {
       }
       if (end + 4 > this.limits.maxHeadBytes) throw new MalformedAnswerError();
       parseFieldLines(this.#pending.toString("latin1", 0, end), this.#trailers);
+      // Framing fields are never trailers (RFC 9110 §6.5.1); node:http's parser refuses them too.
+      if (this.#trailers.some(([n]) => named(n, "content-length") || named(n, "transfer-encoding"))) throw new MalformedAnswerError();
       this.#pending = this.#pending.subarray(end + 4);
       return this.#done();
     }
