@@ -163,9 +163,16 @@ export class AnswerReader {
     return { status: this.#status, headers: this.#headers, body, trailers: this.#trailers };
   }
 
-  /** Whether the connection may carry another exchange after this (complete) answer. */
+  /**
+   * Whether the connection may carry another exchange after this (complete) answer. Never after
+   * an answer with no content by rule (to HEAD, 204, 304) nor after an error answer (4xx, 5xx):
+   * those are where a faulty target sends what nobody asked for (a body anyway, a second
+   * answer), and a
+   * target whose TCP stack holds such bytes back (Nagle) releases them only when the next
+   * request's segment acknowledges the answer, so they would arrive as that request's answer.
+   */
   reusable(): boolean {
-    if (this.#framing === Framing.UntilClose) return false;
+    if (this.#framing === Framing.UntilClose || this.head || this.#status === 204 || this.#status === 304 || this.#status >= 400) return false;
     const connection = fieldTokens(this.#headers, "connection");
     return this.#minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
   }
