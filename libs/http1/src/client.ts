@@ -78,6 +78,8 @@ const DEFAULT_IDLE_MS = 4000;
 const CONTENT_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"]);
 /** Where every plain-TCP connection of every client reads (see #connect); one read at a time in one thread. */
 const READ_BUFFER = Buffer.alloc(64 * 1024);
+/** How long an origin that sent something unasked gets one exchange per connection. */
+const DISTRUST_MS = 60_000;
 /** Turns a released connection waits: until a poll that began after its release has run. */
 const QUIET_TURNS = 2;
 
@@ -91,7 +93,10 @@ class Connection {
   /** The turn its last answer ended in. */
   releasedAt = 0;
 
-  constructor(readonly socket: Socket) {}
+  constructor(
+    readonly socket: Socket,
+    readonly tls: boolean,
+  ) {}
 }
 
 interface Waiting {
@@ -114,6 +119,8 @@ export class Http1Client {
   readonly #tick = (): void => this.#dispatch();
   #open = 0;
   #closed = false;
+  /** Until when (ms since the epoch) no connection of this origin is reused: it sent something unasked. */
+  #distrustUntil = 0;
 
   constructor(base: URL, options: Http1ClientOptions) {
     this.#base = base;
@@ -222,7 +229,7 @@ export class Http1Client {
           // stream machinery and no fresh 64 KiB allocation per read (Node's `onread` option).
           netConnect({ host, port, onread: { buffer: READ_BUFFER, callback: (n, read) => (onData(Buffer.from(read.subarray(0, n))), true) } });
     socket.setNoDelay(true);
-    const c = new Connection(socket);
+    const c = new Connection(socket, this.#base.protocol === "https:");
     if (this.#base.protocol === "https:") socket.on("data", onData);
     socket.on("end", () => this.#ended(c));
     socket.on("error", () => this.#fail(c, ExchangeFailure.Error));
@@ -242,7 +249,9 @@ export class Http1Client {
   #data(c: Connection, chunk: Buffer): void {
     const reader = c.reader;
     if (reader === undefined) {
-      // Bytes nobody asked for: the connection cannot be trusted with another exchange.
+      // Bytes nobody asked for: the connection cannot be trusted with another exchange, nor, for
+      // a while, any connection to this origin.
+      this.#distrust();
       this.#discard(c);
       return;
     }
@@ -250,6 +259,7 @@ export class Http1Client {
     try {
       complete = reader.feed(chunk);
     } catch (e) {
+      if (e instanceof MalformedAnswerError) this.#distrust();
       this.#fail(c, e instanceof AnswerTooLargeError ? ExchangeFailure.TooLarge : e instanceof MalformedAnswerError ? ExchangeFailure.Malformed : ExchangeFailure.Error);
       return;
     }
@@ -267,7 +277,7 @@ export class Http1Client {
     const callback = c.callback;
     c.reader = undefined;
     c.callback = undefined;
-    if (reusable && !this.#closed) this.#release(c, reader.keepAliveSeconds());
+    if (reusable && !this.#closed && (this.#distrustUntil === 0 || Date.now() >= this.#distrustUntil)) this.#release(c, reader.keepAliveSeconds());
     else this.#discard(c);
     callback?.({ ok: true, answer: reader.answer() });
   }
@@ -278,6 +288,17 @@ export class Http1Client {
     c.callback = undefined;
     this.#discard(c);
     callback?.({ ok: false, failure });
+  }
+
+  /**
+   * After bytes nobody asked for or a malformed answer, no connection to this origin is reused
+   * for DISTRUST_MS: a faulty target may hold stray bytes back until the next request's segment
+   * acknowledges its answer, which no client can tell from that request's answer; one exchange
+   * per connection cannot carry them to another request.
+   */
+  #distrust(): void {
+    this.#distrustUntil = Date.now() + DISTRUST_MS;
+    for (const c of [...this.#idle, ...this.#quieting]) this.#discard(c);
   }
 
   /** Keeps a connection whose answer ended; it carries nothing until it has been quiet for a whole poll. */
@@ -303,7 +324,11 @@ export class Http1Client {
     if (i >= 0) this.#idle.splice(i, 1);
     const q = this.#quieting.indexOf(c);
     if (q >= 0) this.#quieting.splice(q, 1);
-    c.socket.destroy();
+    // A plain TCP connection is reset, not closed: whatever the peer still sends is dropped, and
+    // this side keeps no TIME_WAIT, so closing a connection per exchange (above) cannot exhaust
+    // the local ports. TLS sockets have no reset in Node.
+    if (c.tls || c.socket.destroyed) c.socket.destroy();
+    else c.socket.resetAndDestroy();
     if (this.#queue.length > 0 && !this.#closed) atNextCheck(this.#tick);
   }
 }

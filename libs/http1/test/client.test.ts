@@ -132,7 +132,10 @@ test("http1 client: chunked content with extensions and trailers, even split int
 
 test("http1 client: a close-delimited answer ends with the connection, which is not reused", async () => {
   const t = await rawTarget(() => undefined);
-  const server = createNetServer((socket) => socket.once("data", () => socket.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end")));
+  const server = createNetServer((socket) => {
+    socket.on("error", () => undefined);
+    socket.once("data", () => socket.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"));
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const c = client(new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}`));
   try {
