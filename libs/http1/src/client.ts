@@ -21,6 +21,8 @@
  *   delivered every byte that was ready: no request is written on a connection whose bytes were
  *   ready at the last poll. Bytes a peer sends before it reads a request and that reach this host
  *   after the request is written are the one thing HTTP/1.1 cannot tell from the answer.
+ * - No connection is reused after an answer to HEAD, a 204, a 304 or an error answer
+ *   (client-answer.ts), nor, for a while, to an origin that sent something unasked (#distrust).
  * - A connection is reused when the answer allows it (HTTP/1.1 without `Connection: close`, or
  *   HTTP/1.0 with `keep-alive`, and not framed by the close), most recently used first, and is
  *   closed after it has been idle for one second less than the peer's `Keep-Alive: timeout` (4 s
