@@ -343,3 +343,30 @@ test("http1 client: random answers end each exchange exactly once, as an answer 
     { numRuns: 80 },
   );
 });
+
+test("http1 client: a head over 16 KiB, interim answers over 16 KiB together, and trailers over 16 KiB are malformed", async () => {
+  const big = "x".repeat(16 * 1024);
+  const answers = [
+    `HTTP/1.1 200 OK\r\nX-Big: ${big}\r\nContent-Length: 0\r\n\r\n`,
+    "HTTP/1.1 100 Continue\r\nX: y\r\n\r\n".repeat(700) + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Big: ${big}\r\n\r\n`,
+  ];
+  for (const answer of answers) {
+    const t = await rawTarget(() => answer);
+    const c = client(t.base);
+    try {
+      assert.deepEqual(await exchange(c), { ok: false, failure: "malformed" });
+    } finally {
+      c.close();
+      await t.close();
+    }
+  }
+  const t = await rawTarget(() => `HTTP/1.1 200 OK\r\nX-Big: ${"x".repeat(15 * 1024)}\r\nContent-Length: 0\r\n\r\n`);
+  const c = client(t.base);
+  try {
+    assert.equal(ok(await exchange(c)).status, 200, "a head under the bound is read");
+  } finally {
+    c.close();
+    await t.close();
+  }
+});

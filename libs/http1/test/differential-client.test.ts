@@ -187,7 +187,10 @@ test("http1 client differential: Http1Client against node:http's client over gen
             assert.equal(target.accepted(), 3, `the connection that carried stray bytes was reused: ${label}`);
             counts.strayChecked++;
           }
-        } else if (node.ok) counts.stricter++;
+        } else if (node.ok) {
+          counts.stricter++;
+          if (process.env["DBG"] !== undefined && counts.stricter < 40) console.log("stricter", c.method, JSON.stringify(c.bytes.toString("latin1")));
+        }
         else {
           counts.bothRejected++;
           if (process.env["DBG"] !== undefined && counts.bothRejected < 12) console.log("both rejected", c.method, JSON.stringify(c.bytes.toString("latin1")));
