@@ -145,6 +145,9 @@ export class Http1Client {
         aborted = true;
         const c = waiting.connection;
         if (c !== undefined) {
+          // Only while this exchange is the connection's: once answered, the connection may
+          // already carry another one.
+          if (c.callback !== waiting.callback) return;
           c.callback = undefined;
           this.#discard(c);
         } else {

@@ -370,3 +370,25 @@ test("http1 client: a head over 16 KiB, interim answers over 16 KiB together, an
     await t.close();
   }
 });
+
+test("http1 client: aborting an exchange that was already answered leaves the connection's next exchange alone", async () => {
+  const t = await rawTarget((n) => (n === 1 ? undefined : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  const c = client(t.base);
+  try {
+    let first: ReturnType<Http1Client["request"]> | undefined;
+    await new Promise<void>((resolve) => {
+      first = c.request(GET, () => resolve());
+    });
+    // The second exchange goes on the same connection; the target holds its answer back.
+    const second = exchange(c);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(t.requests.length, 2);
+    first?.abort();
+    assert.equal(c.connections, 1, "the late abort closed nothing");
+    for (const s of t.sockets) s.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond");
+    assert.equal(ok(await second).body, "second");
+  } finally {
+    c.close();
+    await t.close();
+  }
+});
