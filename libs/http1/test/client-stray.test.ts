@@ -163,10 +163,11 @@ test("http1 client stray: never pipelined, and under load with strays at random 
   const misbehave: Misbehave = (request, answer) => {
     n++;
     const stray = answerFor(`answer:stray-${request.id}`);
-    // Strays that reach the client with the answer they follow. (A stray the target writes a
-    // turn of its loop later was seen, on this loaded machine, to reach the client up to two
-    // polls later, after the next request had been written on the connection: HTTP/1.1 cannot
-    // tell such bytes from that request's answer; docs/decisions/0026-http1-client-reuse.md.)
+    // Strays that reach the client with the answer they follow. (This target's TCP stack holds
+    // a small write back while its answer is unacknowledged (Nagle), and on a warm connection
+    // the acknowledgement rides on the next request: a stray written a turn after a 200 answer
+    // then arrives right after that request, as its answer, which no HTTP/1.1 client can tell
+    // apart; docs/decisions/0026-http1-client-reuse.md.)
     return n % 3 === 0 ? [answer + stray] : [answer];
   };
   await withTarget(misbehave, async (t, c) => {
