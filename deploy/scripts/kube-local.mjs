@@ -1,0 +1,170 @@
+// Turns the rendered dev overlay into what `podman kube play` (4.3) runs: one Pod per workload,
+// the ConfigMaps their envFrom reads, PersistentVolumeClaims for the StatefulSets' volumes. What
+// kube play cannot do is done here, the same way for every object, and reported:
+//   - Deployment, StatefulSet, Job -> Pod (one replica each; a Job's pod restarts on failure).
+//   - Secret and ConfigMap volumes -> hostPath directories of files made from the development
+//     material (Secrets 0440 root:<the pod's group>), because kube play 4.3 mounts neither.
+//   - secretKeyRef and fieldRef env -> literal values (the played file is 0600, in the state dir).
+//   - Services -> hostAliases: every Service name (short and cluster FQDN) maps to its pod's
+//     static address on the deployment's own network; the relay's and the issuer's public ports
+//     (their Ingresses) are published on 127.0.0.1.
+//   - probes are dropped (kube play runs them with curl, which the images do not carry); the
+//     caller waits for every pod's /readyz itself.
+//   - Redis: one instance, no Sentinel (below), REDIS_URL for the services.
+//   - Namespace, NetworkPolicy, HorizontalPodAutoscaler, PodDisruptionBudget, ServiceMonitor,
+//     Ingress: not played (podman has no such thing); the policy tests check them.
+import { SERVICES } from "./images.mjs";
+
+export const NAMESPACE = "oblivious-dev";
+export const NOT_PLAYED = ["Namespace", "NetworkPolicy", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor", "Ingress"];
+
+/** Where the local images come from, by the manifests' image name. */
+export function localImage(image, serviceImage, standIns) {
+  const name = image.replace(/@.*$/, "").replace(/:[^/:]+$/, "");
+  const service = name.split("/").at(-1);
+  if (name.startsWith("registry.example.com/oblivious/") && SERVICES.includes(service)) return serviceImage(service);
+  if (name === "redis") return standIns.redis;
+  if (name === "getmeili/meilisearch") return standIns.meilisearch;
+  throw new Error(`deploy:local: no local image for ${image}`);
+}
+
+function clone(x) {
+  return JSON.parse(JSON.stringify(x));
+}
+
+/**
+ * Redis inside kube play: one instance with its append-only file, no replicas and no Sentinel.
+ * kube play has no StatefulSet (no stable per-pod names) and Sentinel's failover needs them; the
+ * Sentinel setup is tested by the services' own tests on real Sentinels, not here.
+ */
+const REDIS_LOCAL = [
+  "umask 077",
+  'printf "include /usr/local/etc/redis/redis.conf\\nrequirepass %s\\n" "$(cat /etc/redis/auth/password)" > /tmp/redis.conf',
+  "exec redis-server /tmp/redis.conf",
+].join("; ");
+
+/**
+ * @param objects the rendered dev overlay
+ * @param ctx { name, secrets: { [secret]: { [key]: string } }, ips: { [workload]: ip }, hostPorts: { relay, issuer },
+ *              image: (image) => local image, materialize: (pod, volume, files, group, mode) => hostPath dir }
+ * @returns { pods: [{ workload, ip, doc }], configMaps: [...], claims: [...], skipped: { kind: count } }
+ */
+export function toKubePlay(objects, ctx) {
+  const configMaps = new Map(objects.filter((o) => o.kind === "ConfigMap").map((o) => [o.metadata.name, o]));
+  const services = objects.filter((o) => o.kind === "Service");
+  const workloads = objects.filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind));
+  const skipped = {};
+  for (const o of objects) {
+    if (["Deployment", "StatefulSet", "Job", "ConfigMap", "Service"].includes(o.kind)) continue;
+    skipped[o.kind] = (skipped[o.kind] ?? 0) + 1;
+  }
+  const unknown = Object.keys(skipped).filter((k) => !NOT_PLAYED.includes(k));
+  if (unknown.length > 0) throw new Error(`deploy:local: the dev overlay has kinds this player does not know: ${unknown.join(", ")}`);
+
+  // Every Service name resolves to the address of the one pod it selects.
+  const aliases = [];
+  for (const s of services) {
+    const selector = s.spec.selector ?? {};
+    const target = workloads.find((w) => Object.entries(selector).every(([k, v]) => w.spec.template.metadata.labels?.[k] === v));
+    if (target === undefined) continue;
+    const ip = ctx.ips[target.metadata.name];
+    const n = s.metadata.name;
+    aliases.push({ ip, hostnames: [n, `${n}.${NAMESPACE}`, `${n}.${NAMESPACE}.svc`, `${n}.${NAMESPACE}.svc.cluster.local`] });
+  }
+  const byIp = new Map();
+  for (const a of aliases) byIp.set(a.ip, [...(byIp.get(a.ip) ?? []), ...a.hostnames]);
+  const hostAliases = [...byIp].map(([ip, hostnames]) => ({ ip, hostnames }));
+
+  const claims = [];
+  const usedConfigMaps = new Set();
+  const pods = workloads.map((w) => {
+    const workload = w.metadata.name;
+    const spec = clone(w.spec.template.spec);
+    const group = spec.securityContext?.runAsGroup ?? spec.securityContext?.fsGroup ?? 0;
+    const user = spec.securityContext?.runAsUser ?? 0;
+    delete spec.affinity;
+    delete spec.topologySpreadConstraints;
+    spec.restartPolicy = w.kind === "Job" ? "OnFailure" : "Always";
+    spec.hostAliases = hostAliases;
+    if (workload === "redis") spec.containers = spec.containers.filter((c) => c.name === "redis");
+
+    spec.volumes = (spec.volumes ?? []).map((v) => {
+      if (v.secret !== undefined) {
+        const data = ctx.secrets[v.secret.secretName];
+        if (data === undefined) throw new Error(`deploy:local: no development material for Secret ${v.secret.secretName}`);
+        const items = v.secret.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+        const files = Object.fromEntries(items.map((i) => [i.path, data[i.key]]));
+        return { name: v.name, hostPath: { path: ctx.materialize(workload, v.name, files, group, 0o440), type: "Directory" } };
+      }
+      if (v.configMap !== undefined) {
+        const cm = configMaps.get(v.configMap.name);
+        if (cm === undefined) throw new Error(`deploy:local: ConfigMap ${v.configMap.name} is not in the overlay`);
+        return { name: v.name, hostPath: { path: ctx.materialize(workload, v.name, cm.data ?? {}, group, 0o444), type: "Directory" } };
+      }
+      if (v.emptyDir !== undefined) return { name: v.name, emptyDir: {} };
+      return v;
+    });
+    for (const t of w.spec.volumeClaimTemplates ?? []) {
+      const claimName = `${ctx.name}-${workload}-${t.metadata.name}`;
+      claims.push({
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        // A podman named volume, owned by the pod's user so that it can write its data there.
+        metadata: { name: claimName, annotations: { "volume.podman.io/uid": String(user), "volume.podman.io/gid": String(group) } },
+        spec: clone(t.spec),
+      });
+      spec.volumes.push({ name: t.metadata.name, persistentVolumeClaim: { claimName } });
+    }
+
+    spec.containers = spec.containers.map((c0) => {
+      const c = clone(c0);
+      c.image = ctx.image(c.image);
+      delete c.livenessProbe;
+      delete c.readinessProbe;
+      delete c.startupProbe;
+      if (workload === "redis" && c.name === "redis") {
+        c.command = ["sh", "-c", REDIS_LOCAL];
+        delete c.args;
+        delete c.env;
+      }
+      const env = [];
+      for (const e of c.env ?? []) {
+        if (e.valueFrom?.secretKeyRef !== undefined) {
+          const value = ctx.secrets[e.valueFrom.secretKeyRef.name]?.[e.valueFrom.secretKeyRef.key];
+          if (value === undefined) throw new Error(`deploy:local: no development value for ${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
+          env.push({ name: e.name, value });
+        } else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.namespace") env.push({ name: e.name, value: NAMESPACE });
+        else if (e.valueFrom !== undefined) throw new Error(`deploy:local: ${workload}: env ${e.name} has a source this player does not know`);
+        else env.push(e);
+      }
+      // Redis through REDIS_URL locally (one instance): the Sentinel settings are left out.
+      const redisClient = (c.envFrom ?? []).some((f) => f.configMapRef?.name === "redis-client-config");
+      c.envFrom = (c.envFrom ?? []).filter((f) => f.configMapRef?.name !== "redis-client-config");
+      if (redisClient) {
+        env.push({ name: "REDIS_URL", value: `redis://:${ctx.secrets["redis-auth"].password}@redis:6379` });
+      }
+      for (const f of c.envFrom) if (f.configMapRef !== undefined) usedConfigMaps.add(f.configMapRef.name);
+      if (env.length > 0) c.env = env;
+      else delete c.env;
+      // The public entry points (the relay's and the issuer's Ingress) on the host's loopback.
+      const hostPort = ctx.hostPorts[workload];
+      if (hostPort !== undefined) {
+        c.ports = (c.ports ?? []).map((p) => (p.name === "public" ? { ...p, hostPort, hostIP: "127.0.0.1" } : p));
+      }
+      return c;
+    });
+    const doc = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: `${ctx.name}-${workload}`, labels: { ...(w.spec.template.metadata.labels ?? {}), "oblivious.local/deployment": ctx.name } },
+      spec,
+    };
+    return { workload, ip: ctx.ips[workload], doc };
+  });
+  const playedConfigMaps = [...usedConfigMaps].map((n) => {
+    const cm = configMaps.get(n);
+    if (cm === undefined) throw new Error(`deploy:local: ConfigMap ${n} is not in the overlay`);
+    return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: n }, data: cm.data ?? {} };
+  });
+  return { pods, configMaps: playedConfigMaps, claims, skipped };
+}
