@@ -11,6 +11,7 @@
 // default <repo>/.dev/deploy-local), DEPLOY_LOCAL_NAME (pod/network prefix, default
 // oblivious-dev), RELAY_HOST_PORT / ISSUER_HOST_PORT (default: free ports), BASE_IMAGE.
 // See deploy/README.md ("Run the dev overlay as pods") for what kube play does not cover.
+/* global fetch, AbortSignal */
 import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
