@@ -12,6 +12,7 @@
 // oblivious-dev), RELAY_HOST_PORT / ISSUER_HOST_PORT (default: free ports), BASE_IMAGE.
 // See deploy/README.md ("Run the dev overlay as pods") for what kube play does not cover.
 /* global fetch, AbortSignal */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -183,10 +184,7 @@ async function up(build) {
   // everything else first, then the key, then sticker-search.
   const later = new Set(["sticker-search"]);
   const ctx = { name: NAME, secrets, ips, hostPorts, image: (i) => localImage(i, serviceImage, STAND_INS), materialize: materializer(join(STATE, "volumes")) };
-  const first = toKubePlay(
-    objects.filter((o) => !(o.metadata.name === "sticker-search" && o.kind === "Deployment")),
-    { ...ctx, secrets: { ...secrets, "meilisearch-search-key": { "search-key": "" } } },
-  );
+  const first = toKubePlay(objects, { ...ctx, only: new Set(workloads.filter((w) => !later.has(w))) });
   const ipsOf = (pods) => pods.map((p) => p.ip);
   const file1 = join(STATE, "play-1.yaml");
   writeFileSync(file1, yamlOf([...first.configMaps, ...first.claims, ...first.pods.map((p) => p.doc)]), { mode: 0o600 });
@@ -208,15 +206,22 @@ async function up(build) {
   if (!created.ok) throw new Error(`Meilisearch refused to create the search key: ${created.status}`);
   const searchKey = (await created.json()).key;
 
-  const all = toKubePlay(objects, { ...ctx, secrets: { ...secrets, "meilisearch-search-key": { "search-key": searchKey } } });
-  const second = all.pods.filter((p) => later.has(p.workload));
+  const all = toKubePlay(objects, { ...ctx, only: later, secrets: { ...secrets, "meilisearch-search-key": { "search-key": searchKey } } });
+  const second = all.pods;
   const file2 = join(STATE, "play-2.yaml");
-  writeFileSync(file2, yamlOf([...all.configMaps, ...second.map((p) => p.doc)]), { mode: 0o600 });
+  writeFileSync(file2, yamlOf([...all.configMaps, ...all.claims, ...second.map((p) => p.doc)]), { mode: 0o600 });
   record.files.push(file2);
+  record.volumes.push(...all.claims.map((c) => c.metadata.name));
   save();
   log(`playing ${second.map((p) => p.workload).join(", ")}`);
   play(file2, network, ipsOf(second));
 
+  // The services answer /readyz without Redis (they fail closed per request): wait for it too.
+  const redis = `${NAME}-redis-redis`;
+  await waitFor("Redis answering PING", () => {
+    const r = spawnSync("podman", ["exec", redis, "sh", "-c", 'IFS= read -r pw < /etc/redis/auth/password; REDISCLI_AUTH="$pw" redis-cli ping'], { encoding: "utf8" });
+    return r.stdout.trim() === "PONG" || `${r.stdout.trim()} ${r.stderr.trim()}; ${logsOf(redis)}`;
+  }, deadline);
   for (const s of SERVICES) {
     const url = `http://${ips[s]}:${ADMIN[s]}/readyz`;
     await waitFor(`${s} answering /readyz`, async () => (await httpStatus(url)) === 200 || `last status ${await httpStatus(url)}; ${logsOf(`${NAME}-${s}-${s}`)}`, deadline);

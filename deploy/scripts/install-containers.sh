@@ -10,7 +10,8 @@
 set -euo pipefail
 
 # netavark + aardvark-dns: pods on one network find each other by name (CNI has no DNS here).
-PACKAGES=(podman runc debootstrap netavark aardvark-dns iptables uidmap)
+# catatonit: the pause process of the local pause image that `podman kube play` builds for pods.
+PACKAGES=(podman runc debootstrap netavark aardvark-dns catatonit iptables uidmap)
 CONF=/etc/containers/containers.conf
 MARK="# written by deploy/scripts/install-containers.sh"
 

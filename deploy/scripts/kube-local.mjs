@@ -5,9 +5,10 @@
 //   - Secret and ConfigMap volumes -> hostPath directories of files made from the development
 //     material (Secrets 0440 root:<the pod's group>), because kube play 4.3 mounts neither.
 //   - secretKeyRef and fieldRef env -> literal values (the played file is 0600, in the state dir).
+//   - emptyDir -> a named volume per pod (kube play would share one per volume name).
 //   - Services -> hostAliases: every Service name (short and cluster FQDN) maps to its pod's
 //     static address on the deployment's own network; the relay's and the issuer's public ports
-//     (their Ingresses) are published on 127.0.0.1.
+//     (their Ingresses) are published on 127.0.0.1, and no other port is.
 //   - probes are dropped (kube play runs them with curl, which the images do not carry); the
 //     caller waits for every pod's /readyz itself.
 //   - Redis: one instance, no Sentinel (below), REDIS_URL for the services.
@@ -28,6 +29,16 @@ export function localImage(image, serviceImage, standIns) {
   throw new Error(`deploy:local: no local image for ${image}`);
 }
 
+/** A podman named volume, owned by the pod's user so that it can write there. */
+function claim(name, spec, user, group) {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name, annotations: { "volume.podman.io/uid": String(user), "volume.podman.io/gid": String(group) } },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, ...spec },
+  };
+}
+
 function clone(x) {
   return JSON.parse(JSON.stringify(x));
 }
@@ -37,16 +48,19 @@ function clone(x) {
  * kube play has no StatefulSet (no stable per-pod names) and Sentinel's failover needs them; the
  * Sentinel setup is tested by the services' own tests on real Sentinels, not here.
  */
+// (No `$(...)` here: kube play, like Kubernetes, reads `$(NAME)` in a command as a variable.)
 const REDIS_LOCAL = [
   "umask 077",
-  'printf "include /usr/local/etc/redis/redis.conf\\nrequirepass %s\\n" "$(cat /etc/redis/auth/password)" > /tmp/redis.conf',
+  "IFS= read -r password < /etc/redis/auth/password || test -n \"$password\"",
+  'printf "include /usr/local/etc/redis/redis.conf\\nrequirepass %s\\n" "$password" > /tmp/redis.conf',
   "exec redis-server /tmp/redis.conf",
 ].join("; ");
 
 /**
  * @param objects the rendered dev overlay
  * @param ctx { name, secrets: { [secret]: { [key]: string } }, ips: { [workload]: ip }, hostPorts: { relay, issuer },
- *              image: (image) => local image, materialize: (pod, volume, files, group, mode) => hostPath dir }
+ *              image: (image) => local image, materialize: (pod, volume, files, group, mode) => hostPath dir,
+ *              only?: Set of the workloads to turn into pods now (hostAliases always name all of them) }
  * @returns { pods: [{ workload, ip, doc }], configMaps: [...], claims: [...], skipped: { kind: count } }
  */
 export function toKubePlay(objects, ctx) {
@@ -77,7 +91,8 @@ export function toKubePlay(objects, ctx) {
 
   const claims = [];
   const usedConfigMaps = new Set();
-  const pods = workloads.map((w) => {
+  const played = ctx.only === undefined ? workloads : workloads.filter((w) => ctx.only.has(w.metadata.name));
+  const pods = played.map((w) => {
     const workload = w.metadata.name;
     const spec = clone(w.spec.template.spec);
     const group = spec.securityContext?.runAsGroup ?? spec.securityContext?.fsGroup ?? 0;
@@ -101,18 +116,18 @@ export function toKubePlay(objects, ctx) {
         if (cm === undefined) throw new Error(`deploy:local: ConfigMap ${v.configMap.name} is not in the overlay`);
         return { name: v.name, hostPath: { path: ctx.materialize(workload, v.name, cm.data ?? {}, group, 0o444), type: "Directory" } };
       }
-      if (v.emptyDir !== undefined) return { name: v.name, emptyDir: {} };
+      if (v.emptyDir !== undefined) {
+        // kube play 4.3 makes an emptyDir a named volume called after the volume, shared by every
+        // pod with a volume of that name (each has a `tmp`): one volume per pod instead.
+        const claimName = `${ctx.name}-${workload}-${v.name}`;
+        claims.push(claim(claimName, {}, user, group));
+        return { name: v.name, persistentVolumeClaim: { claimName } };
+      }
       return v;
     });
     for (const t of w.spec.volumeClaimTemplates ?? []) {
       const claimName = `${ctx.name}-${workload}-${t.metadata.name}`;
-      claims.push({
-        apiVersion: "v1",
-        kind: "PersistentVolumeClaim",
-        // A podman named volume, owned by the pod's user so that it can write its data there.
-        metadata: { name: claimName, annotations: { "volume.podman.io/uid": String(user), "volume.podman.io/gid": String(group) } },
-        spec: clone(t.spec),
-      });
+      claims.push(claim(claimName, clone(t.spec), user, group));
       spec.volumes.push({ name: t.metadata.name, persistentVolumeClaim: { claimName } });
     }
 
@@ -146,11 +161,13 @@ export function toKubePlay(objects, ctx) {
       for (const f of c.envFrom) if (f.configMapRef !== undefined) usedConfigMaps.add(f.configMapRef.name);
       if (env.length > 0) c.env = env;
       else delete c.env;
-      // The public entry points (the relay's and the issuer's Ingress) on the host's loopback.
+      // kube play 4.3 publishes every containerPort on the host's addresses (as hostPort when none
+      // is given): only the public entry points (the relay's and the issuer's Ingress) are kept,
+      // on the host's loopback. The pods reach each other on the deployment's network.
       const hostPort = ctx.hostPorts[workload];
-      if (hostPort !== undefined) {
-        c.ports = (c.ports ?? []).map((p) => (p.name === "public" ? { ...p, hostPort, hostIP: "127.0.0.1" } : p));
-      }
+      const published = hostPort === undefined ? [] : (c.ports ?? []).filter((p) => p.name === "public").map((p) => ({ ...p, hostPort, hostIP: "127.0.0.1" }));
+      if (published.length > 0) c.ports = published;
+      else delete c.ports;
       return c;
     });
     const doc = {

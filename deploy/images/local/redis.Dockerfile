@@ -5,6 +5,9 @@ ARG BASE_IMAGE=localhost/oblivious/node-base:26-bookworm
 FROM ${BASE_IMAGE}
 RUN apt-get update \
   && apt-get install -y --no-install-recommends redis-server redis-tools \
-  && rm -rf /var/lib/apt/lists/*
+  && rm -rf /var/lib/apt/lists/* \
+  # Debian's /etc/redis (mode 2770, its own redis user) would hide the Secret the manifests mount
+  # at /etc/redis/auth from UID 999; the configuration comes from the manifests instead.
+  && rm -rf /etc/redis
 USER 999:999
 CMD ["redis-server"]
