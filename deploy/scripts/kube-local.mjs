@@ -153,10 +153,15 @@ export function toKubePlay(objects, ctx) {
         else env.push(e);
       }
       // Redis through REDIS_URL locally (one instance): the Sentinel settings are left out.
-      const redisClient = (c.envFrom ?? []).some((f) => f.configMapRef?.name === "redis-client-config");
-      c.envFrom = (c.envFrom ?? []).filter((f) => f.configMapRef?.name !== "redis-client-config");
+      // (The ConfigMap that carries REDIS_SENTINELS, whatever hash suffix kustomize gave its name.)
+      const sentinelConfig = (f) => f.configMapRef !== undefined && configMaps.get(f.configMapRef.name)?.data?.REDIS_SENTINELS !== undefined;
+      const redisClient = (c.envFrom ?? []).some(sentinelConfig);
+      c.envFrom = (c.envFrom ?? []).filter((f) => !sentinelConfig(f));
       if (redisClient) {
         env.push({ name: "REDIS_URL", value: `redis://:${ctx.secrets["redis-auth"].password}@redis:6379` });
+        // No replica here to acknowledge a spend (literal env wins over envFrom).
+        const ack = (c.envFrom ?? []).some((f) => configMaps.get(f.configMapRef?.name ?? "")?.data?.REDIS_MIN_REPLICAS_ACK !== undefined);
+        if (ack) env.push({ name: "REDIS_MIN_REPLICAS_ACK", value: "0" });
       }
       for (const f of c.envFrom) if (f.configMapRef !== undefined) usedConfigMaps.add(f.configMapRef.name);
       if (env.length > 0) c.env = env;

@@ -55,6 +55,9 @@ test("deploy:local plays the dev overlay as pods, a search goes through them, an
     assert.equal(search.status, 0, `search through the pods failed: ${search.stderr}`);
     const result = JSON.parse(search.stdout) as { total: number; hits: { emoji: string }[] };
     assert.ok(result.hits.length > 0, "stickers found through relay, gateway and sticker-search");
+    // The token was spent in the played Redis (with its password from the mounted Secret).
+    const keys = execFileSync("podman", ["exec", `${name}-redis-redis`, "sh", "-c", 'IFS= read -r pw < /etc/redis/auth/password; REDISCLI_AUTH="$pw" redis-cli dbsize'], { encoding: "utf8" });
+    assert.ok(Number(keys.trim()) > 0, `the search's token was spent in the pods' Redis (${keys.trim()} keys)`);
   } finally {
     const downRun = spawnSync(process.execPath, [SCRIPT, "--down"], { env, encoding: "utf8" });
     rmSync(work, { recursive: true, force: true });
