@@ -1,9 +1,8 @@
 // The local stand-in for the official Node.js base image, for machines that cannot pull images
 // (no container registry). Debian bookworm (debootstrap --variant=minbase, from the machine's own
 // apt sources), libstdc++6, libatomic1 (node 26 links it) and ca-certificates, the Node.js binary
-// and npm from the npm registry,
-// and the machine's CA bundle with NODE_EXTRA_CA_CERTS pointing at it (package downloads inside a
-// build may go through a TLS-inspecting proxy). Imported under a local tag and reused while the
+// and npm from the npm registry, and the machine's CA bundle with NODE_EXTRA_CA_CERTS pointing at
+// it (package downloads inside a build may go through a TLS-inspecting proxy). Imported under a local tag and reused while the
 // tag exists. Production builds never use it: they keep the Dockerfiles' official default base.
 // See docs/decisions/0024-local-base-image.md.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
