@@ -9,8 +9,8 @@
 # See docs/decisions/0024-local-base-image.md.
 set -euo pipefail
 
-# netavark + aardvark-dns: pods on one network find each other by name (CNI has no DNS here).
-# catatonit: the pause process of the local pause image that `podman kube play` builds for pods.
+# netavark + aardvark-dns: podman's network stack (CNI is deprecated); deploy:local gives its pods
+# static addresses on a network of its own. catatonit: the pause process of kube play's pods.
 PACKAGES=(podman runc debootstrap netavark aardvark-dns catatonit iptables uidmap)
 CONF=/etc/containers/containers.conf
 MARK="# written by deploy/scripts/install-containers.sh"
