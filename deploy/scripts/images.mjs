@@ -5,9 +5,14 @@
 // stages (dependencies and the TypeScript build), so the first build makes those layers and the
 // other four reuse them; npm's download cache is a cache mount shared by all builds.
 //
-//   npm run images [-- SERVICE...]      env: BASE_IMAGE, NODE_VERSION, IMAGE_PREFIX, IMAGE_TAG, CONTAINER_ENGINE
-import { existsSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+// An image whose inputs (Dockerfile, base image, the context it copies) are unchanged since its
+// build is left as it is (a digest of them is its label); IMAGES_FORCE=1 builds anyway.
+//
+//   npm run images [-- SERVICE...]      env: BASE_IMAGE, NODE_VERSION, IMAGE_PREFIX, IMAGE_TAG,
+//                                       CONTAINER_ENGINE, IMAGES_FORCE, IMAGES_VERBOSE
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureBaseImage } from "./base-image.mjs";
 import { detectEngine, run } from "./engine.mjs";
@@ -56,24 +61,72 @@ function withIgnoreFile(engine, fn) {
   }
 }
 
-/** Builds each service's image on `base`; returns [{ service, image, seconds, bytes }]. */
-export function buildImages(engine, base, services = SERVICES, log = console.log) {
+const INPUTS_LABEL = "oblivious.local/inputs";
+
+/** Every file of a directory tree that a build context carries (the dockerignore's exclusions). */
+function contextFiles(dir, out = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "dist" || entry.name.endsWith(".tsbuildinfo") || entry.name.endsWith(".log")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) contextFiles(path, out);
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
+/**
+ * A digest of what a build reads: the Dockerfile, the base image's id, and the context the
+ * Dockerfiles copy (the root manifests and lockfile, tsconfig, every workspace's package.json,
+ * libs/ and services/). An image labelled with the same digest is up to date.
+ */
+export function buildInputs(engine, base, service) {
+  const h = createHash("sha256");
+  h.update(run(engine, ["image", "inspect", "--format", "{{.Id}}", base], { capture: true }).trim());
+  const files = [
+    join(REPO_ROOT, "deploy/images", `${service}.Dockerfile`),
+    ...["package.json", "package-lock.json", "tsconfig.json", "tsconfig.base.json", "scripts/package.json", "e2e/package.json", "deploy/package.json"].map((f) => join(REPO_ROOT, f)),
+    ...contextFiles(join(REPO_ROOT, "libs")),
+    ...contextFiles(join(REPO_ROOT, "services")),
+  ].sort();
+  for (const f of files) h.update(`\0${relative(REPO_ROOT, f)}\0`).update(readFileSync(f));
+  return h.digest("hex");
+}
+
+function labelOf(engine, image) {
+  try {
+    return run(engine, ["image", "inspect", "--format", `{{index .Config.Labels "${INPUTS_LABEL}"}}`, image], { capture: true }).trim();
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Builds each service's image on `base`; returns [{ service, image, seconds, bytes, skipped }].
+ * An image whose inputs have not changed since it was built is not built again (`force` builds it
+ * anyway, through the layer cache).
+ */
+export function buildImages(engine, base, services = SERVICES, log = console.log, { force = process.env.IMAGES_FORCE === "1" } = {}) {
   return withIgnoreFile(engine, (ignoreArgs) =>
     services.map((service) => {
       const image = serviceImage(service);
       const started = Date.now();
+      const inputs = buildInputs(engine, base, service);
+      if (!force && labelOf(engine, image) === inputs) {
+        log(`${image}: up to date`);
+        return { service, image, seconds: (Date.now() - started) / 1000, bytes: imageSize(engine, image), skipped: true };
+      }
       log(`building ${image}`);
-      const args = ["build", ...ignoreArgs, "--build-arg", `BASE_IMAGE=${base}`, "-f", join(REPO_ROOT, "deploy/images", `${service}.Dockerfile`), "-t", image];
+      const args = ["build", ...ignoreArgs, "--build-arg", `BASE_IMAGE=${base}`, "--label", `${INPUTS_LABEL}=${inputs}`, "-f", join(REPO_ROOT, "deploy/images", `${service}.Dockerfile`), "-t", image];
       if (engine === "podman") args.push("--layers");
       run(engine, [...args, REPO_ROOT], { capture: process.env.IMAGES_VERBOSE !== "1" });
       const seconds = (Date.now() - started) / 1000;
-      return { service, image, seconds, bytes: imageSize(engine, image) };
+      return { service, image, seconds, bytes: imageSize(engine, image), skipped: false };
     }),
   );
 }
 
 export function formatReport(results) {
-  const lines = results.map((r) => `  ${r.image.padEnd(44)} ${(r.bytes / 1e6).toFixed(0).padStart(5)} MB  ${r.seconds.toFixed(1).padStart(6)} s`);
+  const lines = results.map((r) => `  ${r.image.padEnd(44)} ${(r.bytes / 1e6).toFixed(0).padStart(5)} MB  ${r.seconds.toFixed(1).padStart(6)} s${r.skipped ? "  (up to date)" : ""}`);
   return ["image                                          size      build", ...lines].join("\n");
 }
 
