@@ -81,6 +81,29 @@ export function ensureBaseImage(engine, { tag = baseImageTag(), log = console.lo
     log(`base image ${tag}: present, reused`);
     return tag;
   }
+  // Two builds at once (the tests run two files in parallel) make it once: the second waits.
+  const lock = join(tmpdir(), `oblivious-base-${tag.replace(/[^A-Za-z0-9.-]/g, "_")}.lock`);
+  for (const started = Date.now(); ; ) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() - started > 20 * 60_000) throw new Error(`base image: ${lock} held for 20 minutes; remove it if no build is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+    }
+  }
+  try {
+    if (imageExists(engine, tag)) {
+      log(`base image ${tag}: made by another build meanwhile, reused`);
+      return tag;
+    }
+    return makeBaseImage(engine, tag, log);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function makeBaseImage(engine, tag, log) {
   if (process.getuid?.() !== 0) throw new Error(`base image ${tag} is missing, and making it needs root (debootstrap); run as root or pass BASE_IMAGE`);
   if (!existsSync(HOST_CA)) throw new Error(`base image: ${HOST_CA} is missing`);
   const started = Date.now();
