@@ -20,3 +20,5 @@ export { FileWatcher, ReloadResult, RELOAD_RESULTS, writeFileAtomic, loadSecretS
 export type { FileWatcherOptions, SecretSource, LoadSecretOptions } from "./file-watch.js";
 export { runProcess, startFailure } from "./process.js";
 export type { ProcessOptions, StartFailure } from "./process.js";
+export { OVERLOADED_PROBLEM, Shedder } from "./shed.js";
+export type { ShedderOptions } from "./shed.js";

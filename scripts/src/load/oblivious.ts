@@ -7,6 +7,7 @@
  */
 import { decodeResponse, encodeRequest, type Field, type Request as BhttpRequest, type Response as BhttpResponse } from "@oblivious/bhttp";
 import { decodeKeyConfigs, encapsulateRequest, type ClientResponseContext, type KeyConfig } from "@oblivious/ohttp";
+import { OVERLOADED_PROBLEM, PROBLEM_MEDIA_TYPE, problemType } from "@oblivious/service-kit";
 import {
   ISSUER_DIRECTORY_PATH,
   TokenType,
@@ -80,9 +81,26 @@ export function firstKeyConfig(keys: Uint8Array): KeyConfig {
 /** Outcome of one exchange, before the scenario judges the inner answer. */
 export type Exchange = { readonly ok: true; readonly response: BhttpResponse } | { readonly ok: false; readonly outcome: string };
 
+/** Outcomes that name a request shed by a hop at its limit; reported apart from failures. */
+export const SHED_PREFIX = "shed: ";
+
+/** The problems a hop answers when it sheds (service-kit's shed.ts; the issuer's full signer queue). */
+const SHED_TYPES: ReadonlySet<string> = new Set([OVERLOADED_PROBLEM.type, problemType("issuer-overloaded")]);
+
+/** Whether an answer is a hop's refusal at its limit: 503 with one of SHED_TYPES as its problem. */
+export function isShedAnswer(status: number, contentType: string | undefined, body: Uint8Array): boolean {
+  if (status !== 503 || contentType?.split(";")[0]?.trim().toLowerCase() !== PROBLEM_MEDIA_TYPE) return false;
+  try {
+    const problem: unknown = JSON.parse(new TextDecoder().decode(body));
+    return typeof problem === "object" && problem !== null && SHED_TYPES.has(String((problem as { type?: unknown }).type));
+  } catch {
+    return false;
+  }
+}
+
 /** Turns the relay's answer into the inner response, or the name of what went wrong. */
 export function openAnswer(context: ClientResponseContext, status: number, contentType: string | undefined, body: Uint8Array): Exchange {
-  if (status !== 200) return { ok: false, outcome: `relay ${status}` };
+  if (status !== 200) return { ok: false, outcome: `${isShedAnswer(status, contentType, body) ? SHED_PREFIX : ""}relay ${status}` };
   if (contentType !== OHTTP_RESPONSE) return { ok: false, outcome: "relay content-type" };
   try {
     return { ok: true, response: decodeResponse(context.decapsulateResponse(body)) };

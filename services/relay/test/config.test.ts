@@ -19,6 +19,8 @@ test("config: defaults", () => {
     trustProxy: 0,
     keysTtlMs: 300_000,
     drainTimeoutMs: 15_000,
+    shutdownGraceMs: 0,
+    maxInFlight: 256,
   });
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.rateLimit));
 });
