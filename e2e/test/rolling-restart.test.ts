@@ -24,8 +24,8 @@ const load = (await import(pathToFileURL(join(ROOT, "scripts/dist/load/index.js"
 const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
 /** Longer than HAProxy takes to mark a replica down: `fall` failed checks `inter` apart, and one check's timeout. */
 const GRACE_MS = 3000;
-const RATE = 25;
-const RUN_MS = 45_000;
+const RATE = 20;
+const RUN_MS = 75_000;
 const QUOTA = 1_000_000;
 
 test("rolling restart of every replica under load: 0 failed requests", { timeout: 240_000 }, async () => {
