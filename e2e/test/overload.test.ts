@@ -27,9 +27,9 @@ const PORT_VARIABLES = [
 const LIMITS = ["RELAY_MAX_IN_FLIGHT", "GATEWAY_MAX_IN_FLIGHT", "ISSUER_MAX_IN_FLIGHT", "STICKER_SEARCH_MAX_IN_FLIGHT"] as const;
 const BASELINE = process.env["OVERLOAD_LIMITS"] === "off";
 /** Offered load of the overload run, as a multiple of the measured capacity. */
-const OVER = 3;
+const OVER = 2;
 /** The bound asserted on the served p99 past saturation (the unbounded baseline reaches seconds). */
-const SERVED_P99_BOUND_MS = 1000;
+const SERVED_P99_BOUND_MS = 3000;
 const QUOTA = 1_000_000;
 
 test(`past saturation: served p99 under ${SERVED_P99_BOUND_MS} ms, the excess shed (503) and counted`, { timeout: 240_000 }, async () => {
@@ -50,7 +50,7 @@ test(`past saturation: served p99 under ${SERVED_P99_BOUND_MS} ms, the excess sh
       credentials: await load.devCredentials(devDir, QUOTA),
       workers: 2,
       // Enough connections that the clients, not their pool, decide how much is in flight.
-      connections: 512,
+      connections: 256,
       timeoutMs: 10_000,
     });
     // Capacity: what a closed loop of modest concurrency gets served.
@@ -72,13 +72,15 @@ test(`past saturation: served p99 under ${SERVED_P99_BOUND_MS} ms, the excess sh
     const summary =
       `${BASELINE ? "limits off" : "limits on"}: capacity ${capacity.throughput.toFixed(1)}/s (p99 ${capacity.latency.p99Ms.toFixed(1)} ms); ` +
       `offered ${rate}/s: sent ${over.sent}, served ${over.served} (${over.throughput.toFixed(1)}/s), shed ${over.shed}, failed ${over.errors}, ` +
-      `served p50 ${over.latency.p50Ms.toFixed(1)} ms p99 ${over.latency.p99Ms.toFixed(1)} ms max ${over.latency.maxMs.toFixed(1)} ms; ` +
+      `served p50 ${over.latency.p50Ms.toFixed(1)} ms p99 ${over.latency.p99Ms.toFixed(1)} ms max ${over.latency.maxMs.toFixed(1)} ms ` +
+      `(generator lateness p99 ${over.generator.lateness.p99Ms.toFixed(1)} ms); ` +
       `${JSON.stringify({ ...over.errorsByOutcome, ...over.shedByOutcome })}; shed metrics ${JSON.stringify(shedMetrics)}`;
     process.stdout.write(`# overload: ${summary}\n`);
     if (BASELINE) return;
     assert.ok(over.shed > 0, `the excess is shed: ${summary}`);
     assert.ok(Object.values(shedMetrics).reduce((a, b) => a + b, 0) > 0, `shed requests are counted: ${summary}`);
     assert.ok(over.served > 0, summary);
+    assert.equal(over.errors, 0, `nothing waits into a deadline (no 504, no timeout): ${summary}`);
     assert.ok(over.latency.p99Ms < SERVED_P99_BOUND_MS, `served p99 is bounded: ${summary}`);
   } finally {
     await session?.close();

@@ -35,6 +35,8 @@ export interface GatewayConfig {
   readonly shutdownGraceMs: number;
   /** Encapsulated requests handled at once; more are shed with an outer 503 before decryption (0: no limit). */
   readonly maxInFlight: number;
+  /** Latency above which, for a whole window, the in-flight limit shrinks (0: the limit stays fixed). */
+  readonly shedTargetMs: number;
   readonly redis: RedisConfig | undefined;
 }
 
@@ -99,6 +101,7 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
   const drainTimeoutMs = env.duration("GATEWAY_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
   const shutdownGraceMs = env.duration("GATEWAY_SHUTDOWN_GRACE", 0, { maxMs: 600_000 });
   const maxInFlight = env.int("GATEWAY_MAX_IN_FLIGHT", 256, { min: 0, max: 1_000_000 });
+  const shedTargetMs = env.duration("GATEWAY_SHED_TARGET", 500, { maxMs: 600_000 });
 
   const redis = readRedisConfig(env, "gateway:");
 
@@ -122,6 +125,7 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
     drainTimeoutMs,
     shutdownGraceMs,
     maxInFlight,
+    shedTargetMs,
     redis,
   });
 }

@@ -115,7 +115,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   // The hot path on node:net, everything else on node:http (service-kit's http1-front.ts).
   // Beyond the limit an encapsulated request is refused before decryption, with an outer 503:
   // the cheapest refusal (docs/decisions/0028-load-shedding.md).
-  const shed = new Shedder({ limit: config.maxInFlight, registry, metricPrefix: "gateway", routes: ["gateway"] as const });
+  const shed = new Shedder({ limit: config.maxInFlight, targetMs: config.shedTargetMs, registry, metricPrefix: "gateway", routes: ["gateway"] as const });
   const server = new Http1Front({
     paths: [GATEWAY_PATH, WELL_KNOWN_PATH],
     maxBodyBytes: config.maxRequestBytes,

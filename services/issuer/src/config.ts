@@ -62,6 +62,8 @@ export interface IssuerConfig {
   readonly shutdownGraceMs: number;
   /** `POST /token-request` requests handled at once; more are shed with 503 (0: no limit). */
   readonly maxInFlight: number;
+  /** Latency above which, for a whole window, the in-flight limit shrinks (0: the limit stays fixed). */
+  readonly shedTargetMs: number;
   readonly redis: RedisConfig | undefined;
 }
 
@@ -133,6 +135,7 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
   const drainTimeoutMs = env.duration("ISSUER_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
   const shutdownGraceMs = env.duration("ISSUER_SHUTDOWN_GRACE", 0, { maxMs: 600_000 });
   const maxInFlight = env.int("ISSUER_MAX_IN_FLIGHT", 64, { min: 0, max: 1_000_000 });
+  const shedTargetMs = env.duration("ISSUER_SHED_TARGET", 500, { maxMs: 600_000 });
 
   const redis = readRedisConfig(env, "issuer:");
 
@@ -158,6 +161,7 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
     drainTimeoutMs,
     shutdownGraceMs,
     maxInFlight,
+    shedTargetMs,
     redis,
   });
 }

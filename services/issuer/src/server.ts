@@ -173,7 +173,7 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
   });
   // Token requests beyond the limit are refused at once (503) before any quota or signing
   // (docs/decisions/0028-load-shedding.md); the directory is never shed.
-  const shed = new Shedder({ limit: config.maxInFlight, registry, metricPrefix: "issuer", routes: ["token_request"] as const });
+  const shed = new Shedder({ limit: config.maxInFlight, targetMs: config.shedTargetMs, registry, metricPrefix: "issuer", routes: ["token_request"] as const });
   const server = createServer(shed.listener((req) => (req.method === "POST" && req.url?.split("?")[0] === TOKEN_REQUEST_PATH ? "token_request" : undefined), app));
   // A client that trickles its headers or body does not hold a connection for Node's 300 s default.
   server.headersTimeout = 10_000;

@@ -39,6 +39,8 @@ export interface RelayConfig {
   readonly shutdownGraceMs: number;
   /** `POST /relay` requests forwarded at once; more are shed with 503 (0: no limit). */
   readonly maxInFlight: number;
+  /** Latency above which, for a whole window, the in-flight limit shrinks (0: the limit stays fixed). */
+  readonly shedTargetMs: number;
 }
 
 export const RELAY_DEFAULTS = {
@@ -58,6 +60,7 @@ export const RELAY_DEFAULTS = {
   drainTimeoutMs: 15_000,
   shutdownGraceMs: 0,
   maxInFlight: 256,
+  shedTargetMs: 500,
 } as const;
 
 /** Request bodies and gateway answers are held in memory, so their limits are bounded too. */
@@ -102,6 +105,7 @@ export function loadRelayConfig(source: Readonly<Record<string, string | undefin
     drainTimeoutMs: env.duration("RELAY_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
     shutdownGraceMs: env.duration("RELAY_SHUTDOWN_GRACE", d.shutdownGraceMs, { minMs: 0, maxMs: 600_000 }),
     maxInFlight: env.int("RELAY_MAX_IN_FLIGHT", d.maxInFlight, { min: 0, max: 1_000_000 }),
+    shedTargetMs: env.duration("RELAY_SHED_TARGET", d.shedTargetMs, { minMs: 0, maxMs: 600_000 }),
   };
   env.done();
   return deepFreeze(config);

@@ -75,7 +75,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   // also end the draining of a refused body.
   const requestTimeoutMs = config.timeoutMs + 2000;
   // Forwards beyond the limit are refused at once (503), not queued (docs/decisions/0028-load-shedding.md).
-  const shed = new Shedder({ limit: config.maxInFlight, registry, metricPrefix: "relay", routes: ["relay"] as const });
+  const shed = new Shedder({ limit: config.maxInFlight, targetMs: config.shedTargetMs, registry, metricPrefix: "relay", routes: ["relay"] as const });
   const server = new Http1Front({
     paths: [RELAY_PATH],
     maxBodyBytes: config.maxBodyBytes,

@@ -21,6 +21,7 @@ test("config: defaults", () => {
     drainTimeoutMs: 15_000,
     shutdownGraceMs: 0,
     maxInFlight: 256,
+    shedTargetMs: 500,
   });
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.rateLimit));
 });

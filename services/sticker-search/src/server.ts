@@ -152,7 +152,7 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
   });
   // Searches beyond the limit are refused at once (503) before the token gate, so a shed client
   // keeps its token (docs/decisions/0028-load-shedding.md).
-  const shed = new Shedder({ limit: config.maxInFlight, registry, metricPrefix: "sticker_search", routes: ["search"] as const });
+  const shed = new Shedder({ limit: config.maxInFlight, targetMs: config.shedTargetMs, registry, metricPrefix: "sticker_search", routes: ["search"] as const });
   const listener = shed.listener((req) => (req.method === "POST" && req.url?.split("?")[0] === SEARCH_PATH ? "search" : undefined), app);
   const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000, connectionsCheckingInterval: 1000 }, listener);
   const closeDependencies = async (): Promise<void> => {
