@@ -169,7 +169,7 @@ export class ReplicaStack {
     let stderr = "";
     child.stderr?.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
     r.child = child;
-    await waitFor(`${r.name}-${r.index} ready`, 30_000, async () => {
+    await waitFor(`${r.name}-${r.index} ready`, 60_000, async () => {
       if (child.exitCode !== null) throw new Error(`${r.name}-${r.index} exited with ${child.exitCode}: ${stderr}`);
       return (await fetch(`http://127.0.0.1:${r.adminPort}/readyz`)).ok;
     });
@@ -204,7 +204,7 @@ export class ReplicaStack {
   }
 
   async #waitUp(r: Replica): Promise<void> {
-    await waitFor(`haproxy marks ${r.name}-${r.index} up`, 15_000, async () => (await this.serverStatus()).get(`b-${r.name}/${r.name}-${r.index}`) === "UP");
+    await waitFor(`haproxy marks ${r.name}-${r.index} up`, 30_000, async () => (await this.serverStatus()).get(`b-${r.name}/${r.name}-${r.index}`) === "UP");
   }
 
   /**

@@ -76,18 +76,25 @@ test("rolling restart of every replica under load: 0 failed requests", { timeout
     const restarts: string[] = [];
     // Each service's replicas in turn (the second only once HAProxy sees the first back up); the
     // four services at once, as a cluster-wide rollout would.
-    for (const index of [0, 1]) {
-      await Promise.all(
-        REPLICATED.map(async (name) => {
-          const { exitMs, code } = await stack.restart(name, index);
-          assert.equal(code, 0, `${name}-${index} exits 0 after its drain`);
-          assert.ok(exitMs >= GRACE_MS, `${name}-${index} served through its grace before exiting (${exitMs} ms)`);
-          restarts.push(`${name}-${index} ${exitMs} ms`);
-        }),
-      );
+    // A failed restart is reported after the run has ended, with its numbers.
+    let failedRestart: unknown;
+    try {
+      for (const index of [0, 1]) {
+        await Promise.all(
+          REPLICATED.map(async (name) => {
+            const { exitMs, code } = await stack.restart(name, index);
+            assert.equal(code, 0, `${name}-${index} exits 0 after its drain`);
+            assert.ok(exitMs >= GRACE_MS, `${name}-${index} served through its grace before exiting (${exitMs} ms)`);
+            restarts.push(`${name}-${index} ${exitMs} ms`);
+          }),
+        );
+      }
+    } catch (e) {
+      failedRestart = e;
     }
     const restartsMs = Date.now() - runStart;
     const r = await run;
+    if (failedRestart !== undefined) throw failedRestart;
     const summary = `sent ${r.sent}, served ${r.served}, failed ${r.errors}, shed ${r.shed}; restarts took ${restartsMs} ms of the ${RUN_MS} ms run (${restarts.join(", ")}); p99 ${r.latency.p99Ms.toFixed(1)} ms; ${JSON.stringify({ ...r.errorsByOutcome, ...r.shedByOutcome })}`;
     process.stdout.write(`# rolling restart: ${summary}\n# haproxy: ${await stack.errorSummary()}\n`);
     assert.ok(restartsMs < RUN_MS, `every restart happened under load: ${summary}`);
