@@ -87,20 +87,39 @@ export const SHED_PREFIX = "shed: ";
 /** The problems a hop answers when it sheds (service-kit's shed.ts; the issuer's full signer queue). */
 const SHED_TYPES: ReadonlySet<string> = new Set([OVERLOADED_PROBLEM.type, problemType("issuer-overloaded")]);
 
-/** Whether an answer is a hop's refusal at its limit: 503 with one of SHED_TYPES as its problem. */
-export function isShedAnswer(status: number, contentType: string | undefined, body: Uint8Array): boolean {
-  if (status !== 503 || contentType?.split(";")[0]?.trim().toLowerCase() !== PROBLEM_MEDIA_TYPE) return false;
+const PROBLEM_NAME = /^tag:oblivious-services,2026:problem\/([a-z0-9-]{1,64})$/;
+
+/** The `type` of a problem+json answer, or undefined. */
+function problemTypeOf(contentType: string | undefined, body: Uint8Array): string | undefined {
+  if (contentType?.split(";")[0]?.trim().toLowerCase() !== PROBLEM_MEDIA_TYPE) return undefined;
   try {
     const problem: unknown = JSON.parse(new TextDecoder().decode(body));
-    return typeof problem === "object" && problem !== null && SHED_TYPES.has(String((problem as { type?: unknown }).type));
+    const type = typeof problem === "object" && problem !== null ? (problem as { type?: unknown }).type : undefined;
+    return typeof type === "string" ? type : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether an answer is a hop's refusal at its limit: 503 with one of SHED_TYPES as its problem. */
+export function isShedAnswer(status: number, contentType: string | undefined, body: Uint8Array): boolean {
+  return status === 503 && SHED_TYPES.has(problemTypeOf(contentType, body) ?? "");
+}
+
+/**
+ * The outcome of an answer that is not a success: `<where> <status>`, with the project problem's
+ * name for a 5xx (`inner 503 token-check-unavailable`), which tells one unavailability from another;
+ * `shed: ` first for a refusal at a limit.
+ */
+export function failureOutcome(where: "relay" | "inner", status: number, contentType: string | undefined, body: Uint8Array): string {
+  if (isShedAnswer(status, contentType, body)) return `${SHED_PREFIX}${where} ${status}`;
+  const name = status >= 500 ? PROBLEM_NAME.exec(problemTypeOf(contentType, body) ?? "")?.[1] : undefined;
+  return name === undefined ? `${where} ${status}` : `${where} ${status} ${name}`;
 }
 
 /** Turns the relay's answer into the inner response, or the name of what went wrong. */
 export function openAnswer(context: ClientResponseContext, status: number, contentType: string | undefined, body: Uint8Array): Exchange {
-  if (status !== 200) return { ok: false, outcome: `${isShedAnswer(status, contentType, body) ? SHED_PREFIX : ""}relay ${status}` };
+  if (status !== 200) return { ok: false, outcome: failureOutcome("relay", status, contentType, body) };
   if (contentType !== OHTTP_RESPONSE) return { ok: false, outcome: "relay content-type" };
   try {
     return { ok: true, response: decodeResponse(context.decapsulateResponse(body)) };
