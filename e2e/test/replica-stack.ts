@@ -155,7 +155,8 @@ export class ReplicaStack {
     const haproxy = spawn(haproxyBin, ["-db", "-f", configFile], { stdio: ["ignore", "ignore", "pipe"] });
     const stack = new ReplicaStack(front(relayFront), replicas, haproxy, socket, dir);
     try {
-      for (const r of replicas) await stack.#launch(r);
+      // Tier by tier (the origins load the issuer's directory as they start), both replicas at once.
+      for (const name of REPLICATED) await Promise.all(replicas.filter((r) => r.name === name).map((r) => stack.#launch(r)));
       for (const r of replicas) await stack.#waitUp(r);
     } catch (e) {
       await stack.stop();
