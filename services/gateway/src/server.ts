@@ -121,7 +121,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     maxBodyBytes: config.maxRequestBytes,
     handle: ({ contentType, body }) => shed.run("gateway", () => gateway.encapsulated(contentType, body)),
     record: (path, status, ms) => gateway.record("POST", path === GATEWAY_PATH ? GATEWAY_PATH : WELL_KNOWN_PATH, status, ms),
-    fallback: gateway.listener,
+    // The same requests in a shape the front hands over (chunked, unusual) are counted alike.
+    fallback: shed.listener((req) => (req.method === "POST" && [GATEWAY_PATH, WELL_KNOWN_PATH].includes(req.url?.split("?")[0] ?? "") ? "gateway" : undefined), gateway.listener),
   });
 
   const closeDependencies = async (): Promise<void> => {

@@ -85,7 +85,8 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     record: (_path, status, ms) => relay.record(status, ms),
     timedOut: relay.bodyTimedOut,
     aborted: relay.bodyAborted,
-    fallback: relay.listener,
+    // The same requests in a shape the front hands over (chunked, unusual) are counted alike.
+    fallback: shed.listener((req) => (req.method === "POST" && req.url?.split("?")[0] === RELAY_PATH ? "relay" : undefined), relay.listener),
     headersTimeoutMs: Math.min(60_000, requestTimeoutMs),
     requestTimeoutMs,
     bodyTimeoutMs: config.timeoutMs,
