@@ -27,7 +27,7 @@ const PORT_VARIABLES = [
 const LIMITS = ["RELAY_MAX_IN_FLIGHT", "GATEWAY_MAX_IN_FLIGHT", "ISSUER_MAX_IN_FLIGHT", "STICKER_SEARCH_MAX_IN_FLIGHT"] as const;
 const BASELINE = process.env["OVERLOAD_LIMITS"] === "off";
 /** Offered load of the overload run, as a multiple of the measured capacity. */
-const OVER = 2;
+const OVER = 1.5;
 /** The bound asserted on the served p99 past saturation (the unbounded baseline reaches seconds). */
 const SERVED_P99_BOUND_MS = 3000;
 const QUOTA = 1_000_000;
