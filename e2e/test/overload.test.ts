@@ -28,8 +28,13 @@ const LIMITS = ["RELAY_MAX_IN_FLIGHT", "GATEWAY_MAX_IN_FLIGHT", "ISSUER_MAX_IN_F
 const BASELINE = process.env["OVERLOAD_LIMITS"] === "off";
 /** Offered load of the overload run, as a multiple of the measured capacity. */
 const OVER = 1.5;
-/** The bound asserted on the served p99 past saturation (the unbounded baseline reaches seconds). */
-const SERVED_P99_BOUND_MS = 3000;
+/**
+ * The bound asserted on the served p99 past saturation: half the relay's 10 s deadline, into which
+ * the unbounded baseline queues (6 to 14 s p99 here). Alone on this shared machine the limited
+ * stack served 2.6 to 2.8 s p99; inside the full suite, with another test file running beside it,
+ * up to 4.7 s (docs/decisions/0028-load-shedding.md).
+ */
+const SERVED_P99_BOUND_MS = 5000;
 const QUOTA = 1_000_000;
 
 test(`past saturation: served p99 under ${SERVED_P99_BOUND_MS} ms, the excess shed (503) and counted`, { timeout: 240_000 }, async () => {
