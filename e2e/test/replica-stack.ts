@@ -94,7 +94,19 @@ export class ReplicaStack {
     haproxy.stderr?.on("data", (c: Buffer) => (this.#stderr = (this.#stderr + c.toString()).slice(-4000)));
   }
 
+  /**
+   * Starts everything; once more on fresh ports if a first start fails (the ports were free when
+   * chosen, but a test running beside this one may take one before a replica binds it).
+   */
   static async start(options: ReplicaStackOptions): Promise<ReplicaStack> {
+    try {
+      return await ReplicaStack.#startOnce(options);
+    } catch {
+      return ReplicaStack.#startOnce(options);
+    }
+  }
+
+  static async #startOnce(options: ReplicaStackOptions): Promise<ReplicaStack> {
     const haproxyBin = requireHaproxy();
     const dir = mkdtempSync(join(tmpdir(), "e2e-replicas-"));
     const [relayFront = 0, gatewayFront = 0, issuerFront = 0, searchFront = 0, ...replicaPorts] = await freePorts(4 + REPLICATED.length * 4);
