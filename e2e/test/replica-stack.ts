@@ -154,6 +154,11 @@ export class ReplicaStack {
       "  timeout server 30s",
       `  timeout check ${CHECK.timeoutMs}ms`,
       "  timeout http-keep-alive 10s",
+      // An idle kept-alive connection the server closes as the balancer reuses it is a race of
+      // HTTP/1.1 itself (RFC 9112 §9.3.1), restart or not; a request that got no byte back was
+      // not processed (a draining server closes idle connections only), so it may go again.
+      "  retries 2",
+      "  retry-on conn-failure empty-response",
       ...backend("relay", relayFront),
       ...backend("gateway", gatewayFront),
       ...backend("issuer", issuerFront),
