@@ -24,3 +24,5 @@ export { runProcess, startFailure } from "./process.js";
 export type { ProcessOptions, StartFailure } from "./process.js";
 export { RotationTimingError, RotationTimingErrorCode, checkRotationTimes, formatDuration, minimumRotationMs, timingTerm } from "./rotation-timing.js";
 export type { ListingCaching, TimingTerm } from "./rotation-timing.js";
+export { OVERLOADED_PROBLEM, Shedder } from "./shed.js";
+export type { ShedderOptions } from "./shed.js";

@@ -232,6 +232,7 @@ export function createLogger<const C extends EventCatalog>(options: LoggerOption
 /** Events every service logs; each service spreads these into its own catalogue. */
 export const lifecycleEvents = defineEvents({
   "service.listening": { level: "info", fields: { port: field.int(0, 65535), admin: field.bool() } },
+  "service.not_ready": { level: "info", fields: { graceMs: field.duration() } },
   "service.draining": { level: "info", fields: { inFlight: field.int(0, 1_000_000) } },
   "service.stopped": { level: "info", fields: { forced: field.bool(), durationMs: field.duration() } },
   "config.invalid": { level: "error", fields: {} },
