@@ -13,13 +13,18 @@ const Point = p256.Point;
 const ORDER = Point.Fn.ORDER;
 const randomScalar = (): bigint => BigInt(`0x${randomBytes(32).toString("hex")}`) % ORDER;
 
-test("OpenSSL multiplier equals @noble/curves on 300 random points and scalars, and on edge scalars", () => {
+test("OpenSSL multiplier equals @noble/curves on 300 random points and scalars, edge scalars, and +-G, +-2G, H", () => {
   const edges = [2n, 3n, ORDER - 2n, ORDER - 3n, (ORDER - 1n) / 2n, (ORDER + 1n) / 2n];
   for (let i = 0; i < 300; i++) {
     const a = Point.BASE.multiply(randomScalar() || 7n).add(i % 2 === 0 ? GENERATOR_H : Point.BASE);
     const s = i < edges.length ? (edges[i] as bigint) : randomScalar() || 5n;
     assert.ok(nativeArcMultiplier.multiply(a, s).equals(a.multiplyUnsafe(s)), `point ${i}`);
     assert.ok(nativeArcMultiplier.multiplyBase(s).equals(Point.BASE.multiplyUnsafe(s)), `base ${i}`);
+  }
+  // The points the formula cannot take (x(s*A) = x(s*G)) and ones next to them; the same point object twice (cached encodings).
+  const near = [Point.BASE, Point.BASE.negate(), Point.BASE.double(), Point.BASE.double().negate(), GENERATOR_H, GENERATOR_H];
+  for (const a of near) {
+    for (const s of [2n, ORDER - 2n, randomScalar() || 9n]) assert.ok(nativeArcMultiplier.multiply(a, s).equals(a.multiplyUnsafe(s)));
   }
 });
 
