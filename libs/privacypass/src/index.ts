@@ -44,6 +44,14 @@ export { verifyToken } from "./verify.js";
 // ARC, Anonymous Rate-limited Credentials, suite ARCV1-P256 (draft-ietf-privacypass-arc-crypto);
 // see README "ARC". Names carry an Arc prefix here; the modules under src/arc/ use the draft's.
 export { ArcError, ArcErrorCode } from "./arc/errors.js";
+// The package entry is Node's: ARC's scalar multiplications run on OpenSSL from here on (same
+// results; the browser-safe src/arc/ modules fall back to @noble/curves without it). See
+// docs/decisions/0030-arc-speed.md.
+import { useNativeArcMultiplier } from "./arc-native.js";
+useNativeArcMultiplier();
+export { useNativeArcMultiplier, nativeArcMultiplier } from "./arc-native.js";
+export { setArcMultiplier } from "./arc/group.js";
+export type { ArcMultiplier } from "./arc/group.js";
 export type { ArcElement } from "./arc/group.js";
 export { systemRandom as arcSystemRandom, SeededRandom as ArcSeededRandom } from "./arc/random.js";
 export type { ArcRandom } from "./arc/random.js";

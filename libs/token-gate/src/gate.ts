@@ -23,6 +23,8 @@ import {
   type Token,
 } from "@oblivious/privacypass";
 import { problemType, sendProblem, type Problem } from "@oblivious/service-kit";
+import { ARC_TOKEN_TYPE } from "@oblivious/privacypass";
+import type { ArcGate } from "./arc-gate.js";
 import type { TokenGateLogger } from "./events.js";
 import type { TokenKey, TokenKeySource } from "./key-source.js";
 import { createGateMetrics, type GateOutcome } from "./metrics.js";
@@ -82,6 +84,11 @@ export interface TokenGateOptions {
   readonly registry: Registry;
   readonly log?: TokenGateLogger;
   readonly now?: () => number;
+  /**
+   * ARC (token type 0xE5AC, ./arc-gate.ts): its challenge is offered after the type-2 ones and
+   * its tokens are checked there. With it, the gate also works with no live type-2 key.
+   */
+  readonly arc?: ArcGate;
 }
 
 /** What a handler behind the gate learns: that a token was verified and spent, nothing else. */
@@ -187,8 +194,9 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
   const reject = (outcome: GateRejection, current: KeyView): GateResult => {
     const answer = ANSWERS[outcome];
     let headers: Record<string, string> = {};
+    const challenges = [current.wwwAuthenticate, options.arc?.challenge(now())].filter((c) => c !== undefined).join(", ");
     if (answer.problem.status === 503) headers = { "retry-after": RETRY_AFTER_S };
-    else if (answer.challenge && current.wwwAuthenticate !== undefined) headers = { "www-authenticate": current.wwwAuthenticate };
+    else if (answer.challenge && challenges !== "") headers = { "www-authenticate": challenges };
     return { ok: false, outcome, problem: answer.problem, headers };
   };
 
@@ -198,21 +206,40 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     const started = performance.now();
     try {
       const first = await options.store.spend(spentTokenKey(token.tokenKeyId, token.nonce), ttl);
-      if (storeDownSince !== undefined) {
-        options.log?.event("token_gate.store_recovered", { downMs: Math.max(0, now() - storeDownSince) });
-        storeDownSince = undefined;
-      }
+      storeAnswered();
       return first;
     } finally {
       metrics.spend((performance.now() - started) / 1000);
     }
   };
 
+  const storeAnswered = (): void => {
+    if (storeDownSince !== undefined) {
+      options.log?.event("token_gate.store_recovered", { downMs: Math.max(0, now() - storeDownSince) });
+      storeDownSince = undefined;
+    }
+  };
+  const storeFailed = (current: KeyView): GateResult => {
+    if (storeDownSince === undefined) {
+      storeDownSince = now();
+      options.log?.event("token_gate.store_unavailable");
+    }
+    return reject("store_unavailable", current);
+  };
+
+  /** An ARC token: its own checks (./arc-gate.ts), the same answers and store bookkeeping. */
+  const evaluateArc = async (arc: ArcGate, bytes: Uint8Array, at: number, current: KeyView): Promise<GateResult> => {
+    const outcome = await arc.check(bytes, at);
+    if (outcome === "store_unavailable") return storeFailed(current);
+    if (outcome === "accepted" || outcome === "spent") storeAnswered();
+    return outcome === "accepted" ? { ok: true, outcome } : reject(outcome, current);
+  };
+
   /** `authorization` is null when the request had more than one Authorization header. */
   const evaluate = async (authorization: string | undefined | null): Promise<GateResult> => {
     const at = now();
     const current = keyView(at);
-    if (current.byId.size === 0) {
+    if (current.byId.size === 0 && options.arc === undefined) {
       if (!keysDown) options.log?.event("token_gate.keys_unavailable");
       keysDown = true;
       return reject("keys_unavailable", current);
@@ -234,7 +261,9 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     // 2. token_type, read before the rest: its layout depends on it. An unknown type is a token
     //    this origin did not ask for (or a greased one), answered with the challenges it did.
     if (bytes.length < 2) return reject("malformed", current);
-    if ((((bytes[0] ?? 0) << 8) | (bytes[1] ?? 0)) !== TokenType.BlindRsa2048) return reject("bad_type", current);
+    const tokenType = ((bytes[0] ?? 0) << 8) | (bytes[1] ?? 0);
+    if (tokenType === ARC_TOKEN_TYPE && options.arc !== undefined) return evaluateArc(options.arc, bytes, at, current);
+    if (tokenType !== TokenType.BlindRsa2048) return reject("bad_type", current);
     let token: Token;
     try {
       token = decodeToken(bytes);
@@ -255,11 +284,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
       first = await spend(token, key, at);
     } catch (e) {
       if (!(e instanceof SpentStoreUnavailable)) throw e;
-      if (storeDownSince === undefined) {
-        storeDownSince = now();
-        options.log?.event("token_gate.store_unavailable");
-      }
-      return reject("store_unavailable", current);
+      return storeFailed(current);
     }
     return first ? { ok: true, outcome: "accepted" } : reject("spent", current);
   };
@@ -294,7 +319,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     middleware,
     check,
     guard,
-    ready: () => options.store.ready() && keyView(now()).byId.size > 0,
+    ready: () => options.store.ready() && (keyView(now()).byId.size > 0 || options.arc !== undefined),
   };
 }
 

@@ -33,8 +33,8 @@ export const P256: SigmaGroup<ArcElement> = {
   identity: Point.ZERO,
   add: (a, b) => a.add(b),
   subtract: (a, b) => a.subtract(b),
-  multiply: (a, s) => (s === 0n ? Point.ZERO : a.multiply(s)),
-  multiplyPublic: (a, s) => a.multiplyUnsafe(s),
+  multiply: (a, s) => multiplyWith(a, s, false),
+  multiplyPublic: (a, s) => multiplyWith(a, s, true),
   equals: (a, b) => a.equals(b),
   serializeElement: (a) => a.toBytes(true),
   deserializeElement,
@@ -92,9 +92,47 @@ export function scalarInverse(a: bigint): bigint {
   return Point.Fn.inv(mod(a, ORDER));
 }
 
+/**
+ * A faster scalar multiplication than @noble/curves' own, installed by a platform that has one
+ * (Node: OpenSSL through node:crypto, ../arc-native.ts). It must return exactly s * A (the same
+ * group element; every output byte of ARC depends on it) and run in constant time in `s`, since
+ * it also gets secret scalars. Scalars reach it reduced, in [2, p - 2]; A is never the identity.
+ * Why and measurements: docs/decisions/0030-arc-speed.md.
+ */
+export interface ArcMultiplier {
+  /** s * generatorG. */
+  multiplyBase(s: bigint): ArcElement;
+  /** s * A for any other A. */
+  multiply(a: ArcElement, s: bigint): ArcElement;
+}
+
+let multiplier: ArcMultiplier | undefined;
+
+/** Installs (or with `undefined` removes) the multiplier every ARC scalar multiplication goes through. */
+export function setArcMultiplier(m: ArcMultiplier | undefined): void {
+  multiplier = m;
+}
+
+/** The installed multiplier, if any (for tests and the benchmark). */
+export function arcMultiplier(): ArcMultiplier | undefined {
+  return multiplier;
+}
+
+function multiplyWith(a: ArcElement, scalar: bigint, publicScalar: boolean): ArcElement {
+  const s = mod(scalar, ORDER);
+  if (s === 0n || a.is0()) return Point.ZERO;
+  if (s === 1n) return a;
+  if (s === ORDER - 1n) return a.negate();
+  // A public scalar on a point with a table: @noble/curves' table walk (additions only) beats two
+  // ECDH and a square root (docs/decisions/0030-arc-speed.md).
+  if (publicScalar && tabled.has(a)) return a.multiplyUnsafe(s);
+  if (multiplier !== undefined) return a === Point.BASE ? multiplier.multiplyBase(s) : multiplier.multiply(a, s);
+  return publicScalar ? a.multiplyUnsafe(s) : a.multiply(s);
+}
+
 /** s * A (secret s; constant time in the library for s in [1, p)). */
 export function mul(a: ArcElement, s: bigint): ArcElement {
-  return P256.multiply(a, mod(s, ORDER));
+  return multiplyWith(a, s, false);
 }
 
 /** s * generatorG. */
@@ -132,4 +170,4 @@ export const GENERATOR_G: ArcElement = Point.BASE;
  * commitment and proof multiplies it, so the one-time table (a few milliseconds at load) pays
  * for itself after a handful of operations.
  */
-export const GENERATOR_H: ArcElement = hashToGroup(serializeElement(Point.BASE), "generatorH").precompute(8, false);
+export const GENERATOR_H: ArcElement = withTable(hashToGroup(serializeElement(Point.BASE), "generatorH"));
