@@ -22,3 +22,23 @@ export { runProcess, startFailure } from "./process.js";
 export type { ProcessOptions, StartFailure } from "./process.js";
 export { RotationTimingError, RotationTimingErrorCode, checkRotationTimes, formatDuration, minimumRotationMs, timingTerm } from "./rotation-timing.js";
 export type { ListingCaching, TimingTerm } from "./rotation-timing.js";
+export { KEY_STATES, KeyState, TimedKeyStore, entriesIn, evaluateKeys, keyStates, nextTransition } from "./key-lifecycle.js";
+export type { KeyEvaluation, KeyTimes, TimedKeyStoreOptions, TimedSnapshot } from "./key-lifecycle.js";
+export {
+  KEY_FILE_VERSION,
+  KeyFileError,
+  KeyFileErrorCode,
+  KeyFileWatcher,
+  checkKeys,
+  formatTime,
+  generateKeyFile,
+  loadKeyFile,
+  parseKeyFile,
+  readKeyFile,
+  rotateKeys,
+  serializeKeyFile,
+  writeKeyFile,
+} from "./key-file.js";
+export type { KeyFileSpec, RotateOptions, Rotation } from "./key-file.js";
+export { runKeysCli } from "./keys-cli.js";
+export type { CliTimingTerm, KeysCliSpec } from "./keys-cli.js";
