@@ -94,8 +94,9 @@ function parseEntry<E>(spec: KeyFileSpec<E>, v: unknown, i: number): E {
   return spec.parseKey(v, where, { publishFrom, activeFrom, retireAt });
 }
 
-/** Refuses identifiers that clients could confuse, then the spec's own rules. */
+/** The spec's own rules, then refuses identifiers that clients could confuse. */
 export function checkKeys<E>(spec: KeyFileSpec<E>, entries: readonly E[], now: number): void {
+  spec.check?.(entries, now);
   const ids = new Set<number>();
   for (const e of entries) {
     const t = spec.times(e);
@@ -103,7 +104,6 @@ export function checkKeys<E>(spec: KeyFileSpec<E>, entries: readonly E[], now: n
     if (ids.has(spec.id(e))) throw new KeyFileError(spec.idsUnique === "in-file" ? `has two keys with the same ${spec.idName}` : `has two live keys with the same ${spec.idName}`);
     ids.add(spec.id(e));
   }
-  spec.check?.(entries, now);
 }
 
 /** Parses and checks a key file, importing each key once. */

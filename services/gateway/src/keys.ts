@@ -28,7 +28,7 @@
  *   retired    not listed, refused like an unknown key
  */
 import { AeadId, GatewayKey, KdfId, encodeKeyConfigs, type SymmetricAlgorithm } from "@oblivious/ohttp";
-import { KeyFileError, KeyState, TimedKeyStore, entriesIn, evaluateKeys, type KeyState as KeyStateName, type KeyTimes } from "@oblivious/service-kit";
+import { KeyFileError, KeyState, TimedKeyStore, entriesIn, evaluateKeys, type KeyTimes } from "@oblivious/service-kit";
 
 export { KEY_STATES } from "@oblivious/service-kit";
 
@@ -108,7 +108,7 @@ export interface KeySnapshot {
   readonly listed: readonly GatewayKey[];
   /** `application/ohttp-keys` for `listed`; undefined when nothing is listed. */
   readonly encoded: Uint8Array | undefined;
-  readonly counts: Readonly<Record<KeyStateName, number>>;
+  readonly counts: Readonly<Record<KeyState, number>>;
   readonly currentKeyId: number | undefined;
   readonly evaluatedAt: number;
   readonly validUntil: number;

@@ -31,30 +31,23 @@ export type { Outcome } from "./errors.js";
 export { ROUTES, issuerEvents } from "./events.js";
 export type { IssuerEvents, IssuerLogger, RouteName } from "./events.js";
 export {
+  ISSUER_KEY_FILE,
   KeyFileWatcher,
   RELOAD_RESULTS,
   ReloadResult,
+  checkCollisions,
   createIssuerKey,
   generateIssuerKeyFile,
   loadKeys,
+  parseKeyFile,
   readKeyFile,
   rotateKeys,
+  serializeKeyFile,
   writeKeyFile,
 } from "./key-file.js";
 export type { LoadedKeys, RotateOptions, Rotation } from "./key-file.js";
-export {
-  KEY_FILE_VERSION,
-  KEY_STATES,
-  KeyFileError,
-  KeyState,
-  KeyStore,
-  checkCollisions,
-  importIssuerKey,
-  keyState,
-  parseKeyFile,
-  serializeKeyFile,
-  snapshot,
-} from "./keys.js";
+export { KeyStore, importIssuerKey, snapshot } from "./keys.js";
+export { KEY_FILE_VERSION, KEY_STATES, KeyFileError, KeyState, keyStates } from "@oblivious/service-kit";
 export type { IssuerKey, KeySnapshot } from "./keys.js";
 export { REQUEST_KINDS, createIssuerMetrics } from "./metrics.js";
 export type { IssuerMetrics, MetricsOptions, RequestKind } from "./metrics.js";

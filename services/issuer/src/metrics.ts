@@ -71,7 +71,7 @@ export function createIssuerMetrics(options: MetricsOptions): IssuerMetrics {
   for (const reason of CREDENTIAL_FAILURES) credentials.inc({ reason }, 0);
   new Gauge({
     name: "issuer_keys",
-    help: "Keys in the key file by state (upcoming, current, superseded, retired).",
+    help: "Keys in the key file by state (pending, published, current, grace, retired; service-kit key-lifecycle.ts).",
     labelNames: ["state"] as const,
     registers,
     collect() {
