@@ -5,7 +5,10 @@ export { LogLevel, DropReason, field, defineEvents, createLogger, lifecycleEvent
 export type { EnumField, IntField, DurationField, BoolField, FieldSpec, EventSpec, EventCatalog, EventFields, Logger, LoggerOptions } from "./log.js";
 export { createAdminServer } from "./admin.js";
 export type { AdminOptions } from "./admin.js";
-export { BodyError, BodyErrorCode, readBody, mediaType } from "./body.js";
+export { BodyError, BodyErrorCode, readBody, readBodyWithin, mediaType } from "./body.js";
+export { pathOf } from "./path.js";
+export { EXCHANGE_TIMEOUT, exchangeWithin } from "./exchange.js";
+export type { TimedExchangeResult } from "./exchange.js";
 export { runService } from "./lifecycle.js";
 export type { Listener, AdminListener, RunOptions, RunningService, Server as DrainableServer } from "./lifecycle.js";
 export { BoundHistogram } from "./bound-histogram.js";
@@ -24,21 +27,7 @@ export { RotationTimingError, RotationTimingErrorCode, checkRotationTimes, forma
 export type { ListingCaching, TimingTerm } from "./rotation-timing.js";
 export { KEY_STATES, KeyState, TimedKeyStore, entriesIn, evaluateKeys, keyStates, nextTransition } from "./key-lifecycle.js";
 export type { KeyEvaluation, KeyTimes, TimedKeyStoreOptions, TimedSnapshot } from "./key-lifecycle.js";
-export {
-  KEY_FILE_VERSION,
-  KeyFileError,
-  KeyFileErrorCode,
-  KeyFileWatcher,
-  checkKeys,
-  formatTime,
-  generateKeyFile,
-  loadKeyFile,
-  parseKeyFile,
-  readKeyFile,
-  rotateKeys,
-  serializeKeyFile,
-  writeKeyFile,
-} from "./key-file.js";
+export { KEY_FILE_VERSION, KeyFileError, KeyFileErrorCode, KeyFileWatcher, checkKeys, formatTime, generateKeyFile, loadKeyFile, parseKeyFile, readKeyFile, rotateKeys, serializeKeyFile, writeKeyFile } from "./key-file.js";
 export type { KeyFileSpec, RotateOptions, Rotation } from "./key-file.js";
 export { runKeysCli } from "./keys-cli.js";
 export type { CliTimingTerm, KeysCliSpec } from "./keys-cli.js";
