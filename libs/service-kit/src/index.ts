@@ -31,3 +31,5 @@ export { KEY_FILE_VERSION, KeyFileError, KeyFileErrorCode, KeyFileWatcher, check
 export type { KeyFileSpec, RotateOptions, Rotation } from "./key-file.js";
 export { runKeysCli } from "./keys-cli.js";
 export type { CliTimingTerm, KeysCliSpec } from "./keys-cli.js";
+export { SERVICES, SERVICE_NAMES, localUrl, originHost } from "./services.js";
+export type { ServiceEntry, ServiceName } from "./services.js";

@@ -12,9 +12,11 @@
  * from those of the keys kept. `show` prints public information only, and the directory served now.
  */
 import { encodeIssuerDirectory } from "@oblivious/privacypass";
-import { runKeysCli } from "@oblivious/service-kit";
+import { localUrl, runKeysCli } from "@oblivious/service-kit";
 import { DIRECTORY_MAX_AGE_DEFAULT_MS, TOKEN_DIRECTORY_REFRESH_DEFAULT_MS, directoryOf } from "./directory.js";
 import { ISSUER_KEY_FILE } from "./key-file.js";
+
+const REQUEST_URI = localUrl("issuer", "/token-request");
 
 process.exitCode = runKeysCli(
   {
@@ -37,8 +39,8 @@ process.exitCode = runKeysCli(
     listing: {
       // What GET /.well-known/private-token-issuer-directory serves now.
       name: "directory",
-      option: { name: "request-uri", default: "http://127.0.0.1:8082/token-request" },
-      render: (keys, now, uri) => JSON.parse(encodeIssuerDirectory(directoryOf(keys, now, uri ?? "http://127.0.0.1:8082/token-request"))) as unknown,
+      option: { name: "request-uri", default: REQUEST_URI },
+      render: (keys, now, uri) => JSON.parse(encodeIssuerDirectory(directoryOf(keys, now, uri ?? REQUEST_URI))) as unknown,
     },
   },
   process.argv.slice(2),
