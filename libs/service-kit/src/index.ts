@@ -33,3 +33,4 @@ export { runKeysCli } from "./keys-cli.js";
 export type { CliTimingTerm, KeysCliSpec } from "./keys-cli.js";
 export { SERVICES, SERVICE_NAMES, localUrl, originHost } from "./services.js";
 export type { ServiceEntry, ServiceName } from "./services.js";
+export { closedCounter, keyStateGauge, logDroppedCounter, reloadCounter, scrapeGauge } from "./metrics.js";
