@@ -11,6 +11,7 @@ import { generateKeyFile } from "@oblivious/gateway";
 import { prepareDevIssuer } from "@oblivious/issuer";
 import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
 import { SERVICES, type ServiceName } from "@oblivious/service-kit";
+import { STATELESS_SERVICES, inheritedEnv, serviceRedisEnv, type StackRedis } from "./stack-redis.js";
 
 /** The inner origins the gateway routes, as clients name them (service-kit's registry). */
 export const STACK_ORIGINS = {
@@ -36,8 +37,8 @@ export interface StackOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where development key material lives; created if missing. */
   readonly devDir: string;
-  /** Production-like stores: every service uses this Redis, each under `${prefix}<service>:`. */
-  readonly redis?: { readonly url: string; readonly prefix: string };
+  /** Production-like stores: every stateful service uses this Redis (URL or Sentinel), each under `${prefix}<service>:`. */
+  readonly redis?: StackRedis;
   /** Another entry script for a service (the privacy audit's tests swap in a leaky build). */
   readonly entries?: Readonly<Record<string, string>>;
 }
@@ -154,8 +155,8 @@ export async function describeStack(options: StackOptions): Promise<ServiceSpec[
   return specs.map((spec) => ({
     ...spec,
     entry: options.entries?.[spec.name] ?? spec.entry,
-    // The relay keeps nothing in Redis: it has no REDIS_URL at all.
-    env: redis === undefined || spec.name === "relay" ? spec.env : { ...spec.env, REDIS_URL: redis.url, REDIS_PREFIX: `${redis.prefix}${spec.name}:` },
+    // The relay keeps nothing in Redis: it gets none of the Redis variables (stack-redis.ts).
+    env: STATELESS_SERVICES.includes(spec.name) ? spec.env : { ...spec.env, ...serviceRedisEnv(spec.name, options.env, redis) },
   }));
 }
 
@@ -215,7 +216,7 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
   try {
     for (const spec of services) {
       const child = spawn(process.execPath, [spec.entry], {
-        env: { ...options.env, ...spec.env },
+        env: { ...inheritedEnv(spec.name, options.env, options.redis), ...spec.env },
         stdio: ["ignore", options.stdio ?? "inherit", options.stdio ?? "inherit"],
       });
       children.push(child);

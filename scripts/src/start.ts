@@ -5,6 +5,7 @@
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, ensureDevMaterial, startStack } from "./stack.js";
+import { describeStores } from "./stack-redis.js";
 
 async function main(): Promise<void> {
   // Ctrl-C while the stack is still starting: the services already spawned are stopped too,
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   process.off("SIGINT", interruptStart);
   process.off("SIGTERM", interruptStart);
   const width = Math.max(...stack.services.map((s) => s.name.length));
-  console.error("\nThe stack is ready (embedded defaults):");
+  console.error(`\nThe stack is ready (${describeStores(process.env)}):`);
   for (const s of stack.services) {
     console.error(`  ${s.name.padEnd(width)}  ${s.url}  (admin ${s.adminUrl}: /metrics /healthz /readyz)`);
     console.error(`  ${"".padEnd(width)}  ${s.endpoints.join(", ")}`);

@@ -41,3 +41,70 @@ export type {
 export { NativeBlindSigner } from "./native-signer.js";
 export { blindSignWithLibrary } from "./library-signer.js";
 export { verifyToken } from "./verify.js";
+// ARC, Anonymous Rate-limited Credentials, suite ARCV1-P256 (draft-ietf-privacypass-arc-crypto);
+// see README "ARC". Names carry an Arc prefix here; the modules under src/arc/ use the draft's.
+export { ArcError, ArcErrorCode } from "./arc/errors.js";
+export type { ArcElement } from "./arc/group.js";
+export { systemRandom as arcSystemRandom, SeededRandom as ArcSeededRandom } from "./arc/random.js";
+export type { ArcRandom } from "./arc/random.js";
+export { generateServerKey as generateArcServerKey, serverPublicKey as arcServerPublicKey } from "./arc/keys.js";
+export type { ServerPrivateKey as ArcServerPrivateKey, ServerPublicKey as ArcServerPublicKey, ServerKeyPair as ArcServerKeyPair } from "./arc/keys.js";
+export { createCredentialRequest as createArcCredentialRequest } from "./arc/request.js";
+export type {
+  CredentialRequest as ArcCredentialRequest,
+  ClientSecrets as ArcClientSecrets,
+  PendingCredentialRequest as ArcPendingCredentialRequest,
+} from "./arc/request.js";
+export { createCredentialResponse as createArcCredentialResponse } from "./arc/response.js";
+export type { CredentialResponse as ArcCredentialResponse } from "./arc/response.js";
+export { finalizeCredential as finalizeArcCredential } from "./arc/credential.js";
+export type { Credential as ArcCredential } from "./arc/credential.js";
+export { PresentationState as ArcPresentationState } from "./arc/presentation.js";
+export type { Presentation as ArcPresentation, PresentResult as ArcPresentResult } from "./arc/presentation.js";
+export { verifyPresentation as verifyArcPresentation } from "./arc/verify-presentation.js";
+export { MAX_PRESENTATION_LIMIT as ARC_MAX_PRESENTATION_LIMIT } from "./arc/range-proof.js";
+export {
+  encodeServerPublicKey as encodeArcServerPublicKey,
+  decodeServerPublicKey as decodeArcServerPublicKey,
+  encodeServerPrivateKey as encodeArcServerPrivateKey,
+  decodeServerPrivateKey as decodeArcServerPrivateKey,
+  encodeCredentialRequest as encodeArcCredentialRequest,
+  decodeCredentialRequest as decodeArcCredentialRequest,
+  encodeCredentialResponse as encodeArcCredentialResponse,
+  decodeCredentialResponse as decodeArcCredentialResponse,
+  encodeCredential as encodeArcCredential,
+  decodeCredential as decodeArcCredential,
+  encodePresentation as encodeArcPresentation,
+  decodePresentation as decodeArcPresentation,
+  presentationLength as arcPresentationLength,
+  SERVER_PUBLIC_KEY_LENGTH as ARC_SERVER_PUBLIC_KEY_LENGTH,
+  SERVER_PRIVATE_KEY_LENGTH as ARC_SERVER_PRIVATE_KEY_LENGTH,
+  CREDENTIAL_REQUEST_LENGTH as ARC_CREDENTIAL_REQUEST_LENGTH,
+  CREDENTIAL_RESPONSE_LENGTH as ARC_CREDENTIAL_RESPONSE_LENGTH,
+  CREDENTIAL_LENGTH as ARC_CREDENTIAL_LENGTH,
+} from "./arc/codec.js";
+// ARC's protocol layer (draft-ietf-privacypass-arc-protocol): token type 0xE5AC challenge, contexts, messages, token.
+export {
+  ARC_TOKEN_TYPE,
+  ARC_ISSUER_KEY_ID_LENGTH,
+  encodeArcTokenChallenge,
+  decodeArcTokenChallenge,
+  arcChallengeDigest,
+  arcIssuerKeyId,
+  arcTruncatedIssuerKeyId,
+  arcRequestContext,
+  arcPresentationContext,
+} from "./arc/protocol-challenge.js";
+export type { ArcTokenChallenge } from "./arc/protocol-challenge.js";
+export {
+  ArcMediaType,
+  ARC_CREDENTIAL_REQUEST_MESSAGE_LENGTH,
+  encodeArcCredentialRequestMessage,
+  decodeArcCredentialRequestMessage,
+  encodeArcCredentialResponseMessage,
+  decodeArcCredentialResponseMessage,
+  encodeArcToken,
+  decodeArcToken,
+  arcTokenLength,
+} from "./arc/protocol-messages.js";
+export type { ArcCredentialRequestMessage, ArcToken } from "./arc/protocol-messages.js";

@@ -13,6 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { ReplicaAck } from "@oblivious/service-kit";
 
 export class SpentStoreUnavailable extends Error {
   override readonly name = "SpentStoreUnavailable";
@@ -109,6 +110,10 @@ export class MemorySpentTokenStore implements SpentTokenStore {
 export interface RedisSpentStoreOptions {
   /** Appended to the connection's own key prefix; default `spent:`. */
   readonly keyPrefix?: string;
+  /** Replicas that must hold a spend before it counts (REDIS_MIN_REPLICAS_ACK); default 0. */
+  readonly minReplicasAck?: number;
+  /** How long to wait for them (REDIS_REPLICA_ACK_TIMEOUT); default 200 ms. */
+  readonly replicaAckTimeoutMs?: number;
 }
 
 /**
@@ -116,21 +121,32 @@ export interface RedisSpentStoreOptions {
  * so of any number of concurrent spends of one token exactly one gets "OK". The connection is
  * service-kit's `createRedis` (no offline queue, fails fast, reconnects by itself), so while
  * Redis is down each spend throws at once and the first spend after it is back succeeds.
+ *
+ * Replication is asynchronous: a spend the primary acknowledged may be lost with it, and the
+ * promoted replica would accept the token again. With `minReplicasAck` > 0 a spend counts only
+ * once that many replicas acknowledged it (WAIT, service-kit's ReplicaAck); otherwise the gate
+ * answers 503 and the token is burned at worst, never spent twice (docs/decisions/0023-durable-spends.md).
  */
 export class RedisSpentTokenStore implements SpentTokenStore {
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #ack: ReplicaAck;
 
   constructor(redis: Redis, options: RedisSpentStoreOptions = {}) {
     this.#redis = redis;
     this.#prefix = options.keyPrefix ?? "spent:";
+    this.#ack = new ReplicaAck(redis, { minReplicas: options.minReplicasAck ?? 0, timeoutMs: options.replicaAckTimeoutMs ?? 200 });
   }
 
   async spend(key: Uint8Array, ttlMs: number): Promise<boolean> {
     const name = this.#prefix + Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("hex");
     let reply: string | null;
     try {
-      reply = await this.#redis.set(name, "1", "PX", Math.max(1, Math.ceil(ttlMs)), "NX");
+      // Only a first spend needs the replicas: a refusal is safe whatever happens next.
+      reply = await this.#ack.durable(
+        () => this.#redis.set(name, "1", "PX", Math.max(1, Math.ceil(ttlMs)), "NX"),
+        (r) => r === "OK",
+      );
     } catch {
       throw new SpentStoreUnavailable();
     }

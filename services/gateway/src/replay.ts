@@ -17,6 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { ReplicaAck, type ReplicaAckOptions } from "@oblivious/service-kit";
 
 export class ReplayUnavailable extends Error {
   override readonly name = "ReplayUnavailable";
@@ -138,19 +139,25 @@ if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
-/** Shared by replicas through Redis. The connection is service-kit's fail-closed one. */
+/**
+ * Shared by replicas through Redis. The connection is service-kit's fail-closed one. With
+ * `minReplicasAck` > 0 a claim counts only once that many replicas hold it, so a failover cannot
+ * forget it and let the same request through again (docs/decisions/0023-durable-spends.md).
+ */
 export class RedisReplayCache implements ReplayCache {
   readonly #redis: Redis;
+  readonly #ack: ReplicaAck;
 
-  constructor(redis: Redis) {
+  constructor(redis: Redis, options: ReplicaAckOptions = { minReplicas: 0, timeoutMs: 200 }) {
     this.#redis = redis;
+    this.#ack = new ReplicaAck(redis, options);
   }
 
   async claim(enc: Uint8Array, at: number, ttlMs: number): Promise<boolean> {
     const key = `replay:${createHash("sha256").update(enc).digest("base64url")}`;
     let reply: unknown;
     try {
-      reply = await this.#redis.eval(CLAIM_SCRIPT, 1, key, at, at + ttlMs, ttlMs + REDIS_EXPIRY_SLACK_MS);
+      reply = await this.#ack.durable(() => this.#redis.eval(CLAIM_SCRIPT, 1, key, at, at + ttlMs, ttlMs + REDIS_EXPIRY_SLACK_MS), (r) => r === 1);
     } catch {
       throw new ReplayUnavailable();
     }

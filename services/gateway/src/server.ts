@@ -4,7 +4,7 @@
  * logger), listens on the public and admin ports, and drains on stop.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { createLogger, createRedis, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { createLogger, createRedis, redisOptions, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
 import { Http1Front } from "@oblivious/http1";
 import { GATEWAY_PATH, WELL_KNOWN_PATH, createGateway } from "./app.js";
 import type { GatewayConfig } from "./config.js";
@@ -79,7 +79,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   });
 
   const replay: ReplayCache = config.redis
-    ? new RedisReplayCache(createRedis({ url: config.redis.url.reveal(), keyPrefix: config.redis.prefix }))
+    ? new RedisReplayCache(createRedis(redisOptions(config.redis)), { minReplicas: config.redis.minReplicasAck, timeoutMs: config.redis.replicaAckTimeoutMs })
     : new MemoryReplayCache({ maxEntries: config.replayMaxEntries });
   const targets = new TargetTable(config.targets);
   const forwarder = new Forwarder(config.targets, { timeoutMs: config.targetTimeoutMs, maxResponseBytes: config.maxResponseBytes });

@@ -73,7 +73,7 @@ test("config: every bad variable is named, no value is echoed, secrets are redac
   const c = loadGatewayConfig({ GATEWAY_KEYS: '{"secret":"value-1b2c"}', REDIS_URL: "redis://:hunter2@127.0.0.1:6379" });
   const printed = `${inspect(c, { depth: 10 })} ${JSON.stringify(c)} ${String(c.keys.kind === "inline" ? c.keys.text : "")}`;
   assert.ok(!printed.includes("value-1b2c") && !printed.includes("hunter2"));
-  assert.equal(c.redis?.url.reveal(), "redis://:hunter2@127.0.0.1:6379");
+  assert.equal(c.redis?.url?.reveal(), "redis://:hunter2@127.0.0.1:6379");
   assert.equal(loadGatewayConfig({ GATEWAY_KEYS_FILE: "/k", GATEWAY_MAX_REQUEST: "1MiB" }).maxRequestBytes, 1048576);
 });
 

@@ -11,6 +11,7 @@ import {
   createHttpObserver,
   createLogger,
   createRedis,
+  redisOptions,
   runService,
   type EventCatalog,
   type LoggerOptions,
@@ -136,7 +137,8 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
   });
 
   const quota: QuotaStore = config.redis
-    ? new RedisQuotaStore(createRedis({ url: config.redis.url.reveal(), keyPrefix: config.redis.prefix }), {
+    ? // Quotas do not wait for replicas (REDIS_MIN_REPLICAS_ACK): docs/decisions/0023-durable-spends.md.
+      new RedisQuotaStore(createRedis(redisOptions(config.redis)), {
         limit: config.quota,
         periodMs: config.quotaPeriodMs,
       })

@@ -83,7 +83,7 @@ test("config: a JWKS URL, Redis, and settings in range", () => {
   assert.equal(c.signers, 3);
   assert.equal(loadIssuerConfig({ ...MINIMAL, ISSUER_SIGNERS: "0" }).signers, 0, "0: the event loop signs");
   assert.equal(c.redis?.prefix, "pp:");
-  assert.equal(c.redis?.url.reveal(), "redis://:hunter2@redis:6379");
+  assert.equal(c.redis?.url?.reveal(), "redis://:hunter2@redis:6379");
 });
 
 test("config: secrets never print (inspect, JSON, String)", () => {

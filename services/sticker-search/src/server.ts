@@ -7,7 +7,7 @@
 import { createServer } from "node:http";
 import type { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { createHttpObserver, createLogger, createRedis, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { createHttpObserver, createLogger, createRedis, redisOptions, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
 import {
   createTokenGate,
   DirectoryKeySource,
@@ -91,8 +91,8 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
   let store: SpentTokenStore;
   if (config.redis === undefined) store = new MemorySpentTokenStore({ maxEntries: config.tokenGate.spentMaxEntries });
   else {
-    redis = createRedis({ url: config.redis.url.reveal(), keyPrefix: config.redis.prefix });
-    store = new RedisSpentTokenStore(redis);
+    redis = createRedis(redisOptions(config.redis));
+    store = new RedisSpentTokenStore(redis, { minReplicasAck: config.redis.minReplicasAck, replicaAckTimeoutMs: config.redis.replicaAckTimeoutMs });
   }
   let directory: DirectoryKeySource | undefined;
   let keys = options.keys;

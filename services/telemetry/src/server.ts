@@ -8,7 +8,7 @@
 import { createServer } from "node:http";
 import type { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { createHttpObserver, createLogger, createRedis, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { createHttpObserver, createLogger, createRedis, redisOptions, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
 import { createTokenGate, DirectoryKeySource, MemorySpentTokenStore, RedisSpentTokenStore, type TokenGate } from "@oblivious/token-gate";
 import { createTelemetryApp } from "./app.js";
 import type { TelemetryConfig } from "./config.js";
@@ -62,8 +62,11 @@ export async function startTelemetry(config: TelemetryConfig, options: StartTele
   const gc = config.tokenGate;
   const keys = new DirectoryKeySource({ url: gc.directoryUrl, refreshMs: gc.directoryRefreshMs, maxStaleMs: gc.directoryMaxStaleMs, log, registry });
   let redis: Redis | undefined;
-  if (config.redis !== undefined) redis = createRedis({ url: config.redis.url.reveal(), keyPrefix: config.redis.prefix });
-  const store = redis === undefined ? new MemorySpentTokenStore({ maxEntries: gc.spentMaxEntries }) : new RedisSpentTokenStore(redis);
+  if (config.redis !== undefined) redis = createRedis(redisOptions(config.redis));
+  const store =
+    redis === undefined || config.redis === undefined
+      ? new MemorySpentTokenStore({ maxEntries: gc.spentMaxEntries })
+      : new RedisSpentTokenStore(redis, { minReplicasAck: config.redis.minReplicasAck, replicaAckTimeoutMs: config.redis.replicaAckTimeoutMs });
   const gate = createTokenGate({
     issuerName: gc.issuerName,
     originInfo: gc.originInfo,

@@ -35,7 +35,7 @@ test("every variable is read", () => {
     [config.host, config.port, config.adminHost, config.adminPort, config.maxBatch, config.maxBodyBytes, config.drainTimeoutMs],
     ["0.0.0.0", 18084, "0.0.0.0", 19084, 20, 4096, 3000],
   );
-  assert.equal(config.redis?.url.reveal(), "redis://:hunter2@redis.internal:6379/0");
+  assert.equal(config.redis?.url?.reveal(), "redis://:hunter2@redis.internal:6379/0");
   assert.equal(config.redis.prefix, "tm:");
   assert.deepEqual(config.tokenGate.originInfo, ["telemetry.internal", "telemetry.example"]);
   // The Redis URL may hold a password: it never prints.

@@ -1,0 +1,37 @@
+/**
+ * The one error the ARC code throws. Its `code` comes from a closed set so a service maps each code
+ * to an outcome without reading messages. Messages are fixed per code; a `detail` may name the
+ * structure or argument at fault, never a value read from the input or any key or secret.
+ *
+ * Verification failures are deliberately opaque: a bad proof, a bad tag relation, a bad range
+ * proof and a duplicate instance element all surface as `verify-failed` with no detail, so a
+ * peer learns nothing about which check it failed.
+ */
+export const ArcErrorCode = {
+  /** Bytes that do not decode: truncated, wrong length, trailing bytes, a scalar out of range, a point not on the curve or the identity. */
+  Malformed: "malformed",
+  /** The caller passed a value the library cannot use (a presentation limit out of range, a nonce of the wrong type). */
+  InvalidArgument: "invalid-argument",
+  /** A proof, or a presentation, does not verify (opaque by design). */
+  VerifyFailed: "verify-failed",
+  /** Present was called after the state had made `presentationLimit` presentations (draft Section "Presentation Construction", LimitExceededError). */
+  LimitExceeded: "limit-exceeded",
+} as const;
+export type ArcErrorCode = (typeof ArcErrorCode)[keyof typeof ArcErrorCode];
+
+const MESSAGES: Readonly<Record<ArcErrorCode, string>> = {
+  "malformed": "malformed ARC input",
+  "invalid-argument": "invalid ARC argument",
+  "verify-failed": "ARC verification failed",
+  "limit-exceeded": "ARC presentation limit exceeded",
+};
+
+export class ArcError extends Error {
+  override readonly name = "ArcError";
+  readonly code: ArcErrorCode;
+
+  constructor(code: ArcErrorCode, detail?: string) {
+    super(detail === undefined ? MESSAGES[code] : `${MESSAGES[code]}: ${detail}`);
+    this.code = code;
+  }
+}
