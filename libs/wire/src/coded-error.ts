@@ -13,7 +13,7 @@ export abstract class CodedError<C extends string> extends Error {
   }
 }
 
-/** A code's fixed message, followed by `: detail` when there is one. */
-export function codedMessage<C extends string>(messages: Readonly<Record<C, string>>, code: C, detail?: string): string {
-  return detail === undefined ? messages[code] : `${messages[code]}: ${detail}`;
+/** The fixed message of a library's code, `<library>: <code>`, then `: <detail>` when there is one. */
+export function codedMessage(library: string, code: string, detail?: string): string {
+  return detail === undefined ? `${library}: ${code}` : `${library}: ${code}: ${detail}`;
 }

@@ -9,9 +9,8 @@ test("CodedError: a code from the subclass's closed set, a fixed message per cod
   assert.equal(e.code, "truncated");
   assert.equal(e.name, "WireError");
   assert.equal(e.message, "truncated at byte 7");
-  const messages = { a: "first", b: "second" } as const;
-  assert.equal(codedMessage(messages, "a"), "first");
-  assert.equal(codedMessage(messages, "b", "the key"), "second: the key");
+  assert.equal(codedMessage("ohttp", "malformed"), "ohttp: malformed");
+  assert.equal(codedMessage("ohttp", "invalid-argument", "the key"), "ohttp: invalid-argument: the key");
   class SampleError extends CodedError<"x" | "y"> {
     override readonly name = "SampleError";
   }
