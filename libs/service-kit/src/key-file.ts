@@ -187,6 +187,17 @@ export class KeyFileWatcher<E> extends FileWatcher<E[]> {
   }
 }
 
+/** The watcher of a mounted key file, or none when the keys came inline (nothing to reload). */
+export function watchKeyFile<E>(
+  spec: KeyFileSpec<E>,
+  source: SecretSource,
+  content: Buffer | undefined,
+  options: { readonly now: () => number; readonly apply: (entries: E[]) => void; readonly onResult: (r: ReloadResult) => void },
+): KeyFileWatcher<E> | undefined {
+  if (source.kind !== "file" || content === undefined) return undefined;
+  return new KeyFileWatcher({ spec, path: source.path, content, ...options });
+}
+
 function round(precision: "ms" | "s", ms: number): number {
   return precision === "s" ? Math.floor(ms / 1000) * 1000 : ms;
 }

@@ -12,7 +12,7 @@ export {
   GATEWAY_KEY_FILE,
   KEYS_FILE_VARIABLE,
   KEYS_VARIABLE,
-  KeyFileWatcher,
+  watchKeys,
   createKeyEntry,
   generateKeyFile,
   loadKeys,

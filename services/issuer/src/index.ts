@@ -17,7 +17,7 @@ export { IssuerError, OUTCOMES, PROBLEMS, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTI
 export type { Outcome } from "./errors.js";
 export { ROUTES, issuerEvents } from "./events.js";
 export type { IssuerEvents, IssuerLogger, RouteName } from "./events.js";
-export { ISSUER_KEY_FILE, KeyFileWatcher, RELOAD_RESULTS, ReloadResult, checkCollisions, createIssuerKey, generateIssuerKeyFile, loadKeys, parseKeyFile, readKeyFile, rotateKeys, serializeKeyFile, writeKeyFile } from "./key-file.js";
+export { ISSUER_KEY_FILE, watchKeys, RELOAD_RESULTS, ReloadResult, checkCollisions, createIssuerKey, generateIssuerKeyFile, loadKeys, parseKeyFile, readKeyFile, rotateKeys, serializeKeyFile, writeKeyFile } from "./key-file.js";
 export type { LoadedKeys, RotateOptions, Rotation } from "./key-file.js";
 export { KeyStore, importIssuerKey, snapshot } from "./keys.js";
 export { KEY_FILE_VERSION, KEY_STATES, KeyFileError, KeyState, keyStates } from "@oblivious/service-kit";

@@ -82,17 +82,13 @@ export async function loadKeys(source: SecretSource, now: number): Promise<Loade
   return { keys: entries, content };
 }
 
-/** Re-reads the key file and swaps the store's keys when its content changed and is usable. */
-export class KeyFileWatcher extends kit.KeyFileWatcher<IssuerKey> {
-  constructor(options: {
-    readonly path: string;
-    readonly store: KeyStore;
-    readonly content: Buffer;
-    readonly now: () => number;
-    readonly onResult: (r: ReloadResult) => void;
-  }) {
-    super({ spec: ISSUER_KEY_FILE, path: options.path, content: options.content, now: options.now, apply: (keys) => options.store.replace(keys), onResult: options.onResult });
-  }
+/** Re-reads a mounted key file and swaps the store's keys when its content changed and is usable; none for inline keys. */
+export function watchKeys(
+  source: SecretSource,
+  content: Buffer | undefined,
+  options: { readonly store: KeyStore; readonly now: () => number; readonly onResult: (r: ReloadResult) => void },
+): kit.KeyFileWatcher<IssuerKey> | undefined {
+  return kit.watchKeyFile(ISSUER_KEY_FILE, source, content, { now: options.now, apply: (keys) => options.store.replace(keys), onResult: options.onResult });
 }
 
 /** Reads and checks a key file (for the CLI and tests; the service uses `loadKeys`). */
