@@ -12,14 +12,15 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createClient } from "@oblivious/client";
 import { createDevAttester } from "@oblivious/issuer";
+import { localUrl } from "@oblivious/service-kit";
 import { explainFailure } from "./explain.js";
 import { ROOT } from "./stack.js";
 
 const USAGE = "usage: npm run -s search -- [--locale xx] [--limit n] [--json] QUERY";
 
 const endpoints = {
-  relayUrl: process.env["RELAY_URL"] || "http://127.0.0.1:8080",
-  issuerUrl: process.env["ISSUER_URL"] || "http://127.0.0.1:8082",
+  relayUrl: process.env["RELAY_URL"] || localUrl("relay"),
+  issuerUrl: process.env["ISSUER_URL"] || localUrl("issuer"),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -10,13 +10,14 @@ import { fileURLToPath } from "node:url";
 import { generateKeyFile } from "@oblivious/gateway";
 import { prepareDevIssuer } from "@oblivious/issuer";
 import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
+import { SERVICES, type ServiceName } from "@oblivious/service-kit";
 import { STATELESS_SERVICES, inheritedEnv, serviceRedisEnv, type StackRedis } from "./stack-redis.js";
 
-/** The inner origins the gateway routes, as clients name them. */
+/** The inner origins the gateway routes, as clients name them (service-kit's registry). */
 export const STACK_ORIGINS = {
-  stickerSearch: "https://sticker-search.internal",
-  telemetry: "https://telemetry.internal",
-  issuer: "https://issuer.internal",
+  stickerSearch: SERVICES["sticker-search"].origin ?? "",
+  telemetry: SERVICES.telemetry.origin ?? "",
+  issuer: SERVICES.issuer.origin ?? "",
 } as const;
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -73,15 +74,20 @@ export async function ensureDevMaterial(devDir: string, now: Date = new Date()):
 export async function describeStack(options: StackOptions): Promise<ServiceSpec[]> {
   const env = options.env;
   const host = "127.0.0.1";
-  const port = (name: string, fallback: string): { port: string; url: string } => {
-    const p = pick(env, name, fallback);
+  const port = (name: string, fallback: number): { port: string; url: string } => {
+    const p = pick(env, name, String(fallback));
     return { port: p, url: `http://${host}:${p}` };
   };
-  const relay = { pub: port("RELAY_PORT", "8080"), admin: port("RELAY_ADMIN_PORT", "9080") };
-  const gateway = { pub: port("GATEWAY_PORT", "8081"), admin: port("GATEWAY_ADMIN_PORT", "9081") };
-  const issuer = { pub: port("ISSUER_PORT", "8082"), admin: port("ISSUER_ADMIN_PORT", "9082") };
-  const search = { pub: port("STICKER_SEARCH_PORT", "8083"), admin: port("STICKER_SEARCH_ADMIN_PORT", "9083") };
-  const telemetry = { pub: port("TELEMETRY_PORT", "8084"), admin: port("TELEMETRY_ADMIN_PORT", "9084") };
+  // Each service's ports: its own variables if set, else the registry's defaults.
+  const ports = (name: ServiceName): { pub: { port: string; url: string }; admin: { port: string; url: string } } => {
+    const s = SERVICES[name];
+    return { pub: port(`${s.variablePrefix}_PORT`, s.port), admin: port(`${s.variablePrefix}_ADMIN_PORT`, s.adminPort) };
+  };
+  const relay = ports("relay");
+  const gateway = ports("gateway");
+  const issuer = ports("issuer");
+  const search = ports("sticker-search");
+  const telemetry = ports("telemetry");
   const { gatewayKeysFile, issuerEnv } = await ensureDevMaterial(options.devDir);
   // Variables the person starting the stack set win over the development defaults.
   const issuerDefaults = Object.fromEntries(Object.entries(issuerEnv).map(([k, v]) => [k, pick(env, k, v)]));
@@ -103,7 +109,7 @@ export async function describeStack(options: StackOptions): Promise<ServiceSpec[
       env: { STICKER_SEARCH_PORT: search.pub.port, STICKER_SEARCH_ADMIN_PORT: search.admin.port, ISSUER_DIRECTORY_URL: directoryUrl },
       url: search.pub.url,
       adminUrl: search.admin.url,
-      endpoints: ["POST /v1/search (through the gateway, as https://sticker-search.internal)"],
+      endpoints: [`POST /v1/search (through the gateway, as ${STACK_ORIGINS.stickerSearch})`],
     },
     {
       name: "telemetry",
@@ -111,7 +117,7 @@ export async function describeStack(options: StackOptions): Promise<ServiceSpec[
       env: { TELEMETRY_PORT: telemetry.pub.port, TELEMETRY_ADMIN_PORT: telemetry.admin.port, ISSUER_DIRECTORY_URL: directoryUrl },
       url: telemetry.pub.url,
       adminUrl: telemetry.admin.url,
-      endpoints: ["POST /v1/events (through the gateway, as https://telemetry.internal)"],
+      endpoints: [`POST /v1/events (through the gateway, as ${STACK_ORIGINS.telemetry})`],
     },
     {
       name: "gateway",

@@ -6,6 +6,8 @@
  * The message carries the code and a byte offset only, never bytes of the input: a decoded
  * request holds the user's query, and the gateway must not log it (docs/design.md, privacy contract).
  */
+import { CodedError } from "@oblivious/wire";
+
 export const BhttpErrorCode = {
   /** The input ends inside a section, or before a part that cannot be truncated (RFC 9292 §3.8). */
   Truncated: "truncated",
@@ -28,15 +30,13 @@ export const BhttpErrorCode = {
 } as const;
 export type BhttpErrorCode = (typeof BhttpErrorCode)[keyof typeof BhttpErrorCode];
 
-export class BhttpError extends Error {
+export class BhttpError extends CodedError<BhttpErrorCode> {
   override readonly name = "BhttpError";
-  readonly code: BhttpErrorCode;
   /** Decoding only: the offset in the input of the item that could not be read or is invalid. */
   readonly offset: number | undefined;
 
   constructor(code: BhttpErrorCode, offset?: number, options?: { readonly cause?: unknown }) {
-    super(offset === undefined ? `bhttp: ${code}` : `bhttp: ${code} at byte ${offset}`, options);
-    this.code = code;
+    super(code, offset === undefined ? `bhttp: ${code}` : `bhttp: ${code} at byte ${offset}`, options);
     this.offset = offset;
   }
 }

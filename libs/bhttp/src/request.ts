@@ -19,10 +19,8 @@
  *     Padding (..),
  *   }
  */
-import { ByteWriter, WireError } from "@oblivious/wire";
 import { readControlData, writeControlData } from "./control-data.js";
 import { Cursor } from "./cursor.js";
-import { BhttpError, BhttpErrorCode } from "./errors.js";
 import type { Field } from "./fields.js";
 import {
   type Decoded,
@@ -33,7 +31,7 @@ import {
   resolveEncodeOptions,
 } from "./framing.js";
 import { Budget, type DecodeLimits } from "./limits.js";
-import { readSections, writeSections } from "./sections.js";
+import { encodeMessage, readSections, sectionsSize, writeSections } from "./sections.js";
 
 /**
  * An HTTP request as plain data. `path` is the `:path` of HTTP/2: path and query. An empty
@@ -51,17 +49,12 @@ export interface Request {
 
 export function encodeRequest(req: Request, opts: EncodeOptions = {}): Uint8Array {
   const resolved = resolveEncodeOptions(opts);
-  const w = new ByteWriter(estimateSize(req, resolved.padding));
-  try {
+  const estimate = 64 + req.method.length + req.scheme.length + req.authority.length + req.path.length + sectionsSize(req, resolved.padding);
+  return encodeMessage(estimate, (w) => {
     w.varint(framingIndicator(MessageKind.Request, resolved.framing));
     writeControlData(w, req);
     writeSections(w, req, resolved);
-  } catch (e) {
-    // The writer refuses only a length beyond 2^53-1.
-    if (e instanceof WireError) throw new BhttpError(BhttpErrorCode.TooLarge, undefined, { cause: e });
-    throw e;
-  }
-  return w.finish();
+  });
 }
 
 export function decodeRequest(bytes: Uint8Array, limits?: DecodeLimits): Request {
@@ -76,12 +69,4 @@ export function decodeRequestDetailed(bytes: Uint8Array, limits?: DecodeLimits):
   const { method, scheme, authority, path } = readControlData(cursor, budget);
   const { headers, content, trailers, paddingLength, truncated } = readSections(cursor, framing, budget);
   return { message: { method, scheme, authority, path, headers, content, trailers }, framing, paddingLength, truncated };
-}
-
-/** An upper bound on the encoded size, so the writer allocates once in the common case. */
-function estimateSize(req: Request, padding: number): number {
-  let size = 64 + req.method.length + req.scheme.length + req.authority.length + req.path.length;
-  for (const [n, v] of req.headers) size += 16 + n.length + v.length;
-  for (const [n, v] of req.trailers) size += 16 + n.length + v.length;
-  return size + req.content.length + padding;
 }

@@ -26,7 +26,6 @@
  *     Status Code (i) = 100..199,
  *   }
  */
-import { ByteWriter, WireError } from "@oblivious/wire";
 import { Cursor } from "./cursor.js";
 import { BhttpError, BhttpErrorCode } from "./errors.js";
 import { readFieldSection, writeFieldSection } from "./field-section.js";
@@ -40,7 +39,7 @@ import {
   resolveEncodeOptions,
 } from "./framing.js";
 import { Budget, type DecodeLimits } from "./limits.js";
-import { readSections, writeSections } from "./sections.js";
+import { encodeMessage, fieldsSize, readSections, sectionsSize, writeSections } from "./sections.js";
 
 /** A 1xx response that precedes the final one (RFC 9292 §3.5.1). */
 export interface InformationalResponse {
@@ -70,8 +69,8 @@ export function encodeResponse(res: Response, opts: EncodeOptions = {}): Uint8Ar
   if (!isFinal(res.status) || !res.informational.every((i) => isInformational(i.status))) {
     throw new BhttpError(BhttpErrorCode.InvalidStatus);
   }
-  const w = new ByteWriter(estimateSize(res, resolved.padding));
-  try {
+  const estimate = 64 + res.informational.reduce((n, info) => n + 16 + fieldsSize(info.headers), 0) + sectionsSize(res, resolved.padding);
+  return encodeMessage(estimate, (w) => {
     w.varint(framingIndicator(MessageKind.Response, resolved.framing));
     for (const info of res.informational) {
       w.varint(info.status);
@@ -79,12 +78,7 @@ export function encodeResponse(res: Response, opts: EncodeOptions = {}): Uint8Ar
     }
     w.varint(res.status);
     writeSections(w, res, resolved);
-  } catch (e) {
-    // The writer refuses only a length beyond 2^53-1.
-    if (e instanceof WireError) throw new BhttpError(BhttpErrorCode.TooLarge, undefined, { cause: e });
-    throw e;
-  }
-  return w.finish();
+  });
 }
 
 export function decodeResponse(bytes: Uint8Array, limits?: DecodeLimits): Response {
@@ -109,16 +103,4 @@ export function decodeResponseDetailed(bytes: Uint8Array, limits?: DecodeLimits)
     // Not truncatable: the final response control data must follow it.
     informational.push({ status, headers: readFieldSection(cursor, SectionKind.Header, framing, budget) });
   }
-}
-
-/** An upper bound on the encoded size, so the writer allocates once in the common case. */
-function estimateSize(res: Response, padding: number): number {
-  let size = 64;
-  for (const info of res.informational) {
-    size += 16;
-    for (const [n, v] of info.headers) size += 16 + n.length + v.length;
-  }
-  for (const [n, v] of res.headers) size += 16 + n.length + v.length;
-  for (const [n, v] of res.trailers) size += 16 + n.length + v.length;
-  return size + res.content.length + padding;
 }

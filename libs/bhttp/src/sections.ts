@@ -16,7 +16,7 @@
  *   known-length messages". So the input may end at the start of any of the three parts, for
  *   both framings; ending anywhere inside a part is `truncated`.
  */
-import type { ByteWriter } from "@oblivious/wire";
+import { ByteWriter, WireError } from "@oblivious/wire";
 import { readContent, writeContent } from "./content.js";
 import type { Cursor } from "./cursor.js";
 import { BhttpError, BhttpErrorCode } from "./errors.js";
@@ -34,6 +34,33 @@ export interface Sections {
 export interface ReadSections extends Sections {
   readonly paddingLength: number;
   readonly truncated: boolean;
+}
+
+/** An upper bound on the encoded size of field lines, so the writer allocates once in the common case. */
+export function fieldsSize(fields: readonly Field[]): number {
+  let size = 0;
+  for (const [n, v] of fields) size += 16 + n.length + v.length;
+  return size;
+}
+
+/** An upper bound on the encoded size of the sections and padding. */
+export function sectionsSize(s: Sections, padding: number): number {
+  return fieldsSize(s.headers) + s.content.length + fieldsSize(s.trailers) + padding;
+}
+
+/**
+ * A message written by `write` into a writer sized `estimate`. The writer refuses only a length
+ * beyond 2^53-1, which is `too-large`.
+ */
+export function encodeMessage(estimate: number, write: (w: ByteWriter) => void): Uint8Array {
+  const w = new ByteWriter(estimate);
+  try {
+    write(w);
+  } catch (e) {
+    if (e instanceof WireError) throw new BhttpError(BhttpErrorCode.TooLarge, undefined, { cause: e });
+    throw e;
+  }
+  return w.finish();
 }
 
 export function writeSections(w: ByteWriter, s: Sections, opts: ResolvedEncodeOptions): void {

@@ -10,9 +10,13 @@ import {
   decodeResponseDetailed,
   encodeRequest,
   encodeResponse,
+  type Decoded,
+  type EncodeOptions,
+  type Framing,
 } from "../src/index.js";
 import {
   assertBhttpError,
+  type Boundaries,
   concatBytes,
   encodeOptionsArb,
   expectedAfterCut,
@@ -25,72 +29,60 @@ import {
   valueOrBhttpError,
 } from "./helpers.js";
 
-test("round trip: random requests, both framings, padding, truncation", () => {
-  fc.assert(
-    fc.property(requestArb, encodeOptionsArb, (req, opts) => {
-      const bytes = encodeRequest(req, opts);
-      const d = decodeRequestDetailed(bytes);
-      assert.deepEqual(d.message, req);
-      assert.equal(d.framing, opts.framing);
-      if (!opts.truncate) {
-        // Without truncation the details say exactly how to re-encode the same bytes.
-        assert.deepEqual([d.paddingLength, d.truncated], [opts.padding, false]);
-        assert.equal(hex(encodeRequest(d.message, { framing: d.framing, padding: d.paddingLength })), hex(bytes));
-      }
-    }),
-    { numRuns: 500 },
-  );
-});
+/** The request and the response codecs, tested alike. */
+interface Kind<M> {
+  readonly name: string;
+  readonly arb: fc.Arbitrary<M>;
+  readonly encode: (m: M, opts?: EncodeOptions) => Uint8Array;
+  readonly decode: (bytes: Uint8Array) => M;
+  readonly decodeDetailed: (bytes: Uint8Array) => Decoded<M>;
+  readonly boundaries: (m: M, framing: Framing) => Boundaries;
+}
 
-test("round trip: random responses with informational responses, both framings, padding, truncation", () => {
-  fc.assert(
-    fc.property(responseArb, encodeOptionsArb, (res, opts) => {
-      const bytes = encodeResponse(res, opts);
-      const d = decodeResponseDetailed(bytes);
-      assert.deepEqual(d.message, res);
-      assert.equal(d.framing, opts.framing);
-      if (!opts.truncate) {
-        assert.deepEqual([d.paddingLength, d.truncated], [opts.padding, false]);
-        assert.equal(hex(encodeResponse(d.message, { framing: d.framing, padding: d.paddingLength })), hex(bytes));
-      }
-    }),
-    { numRuns: 500 },
-  );
-});
+function codecProperties<M extends Parameters<typeof expectedAfterCut>[0]>(kind: Kind<M>, roundTrip: string): void {
+  test(`round trip: ${roundTrip}, both framings, padding, truncation`, () => {
+    fc.assert(
+      fc.property(kind.arb, encodeOptionsArb, (m, opts) => {
+        const bytes = kind.encode(m, opts);
+        const d = kind.decodeDetailed(bytes);
+        assert.deepEqual(d.message, m);
+        assert.equal(d.framing, opts.framing);
+        if (!opts.truncate) {
+          // Without truncation the details say exactly how to re-encode the same bytes.
+          assert.deepEqual([d.paddingLength, d.truncated], [opts.padding, false]);
+          assert.equal(hex(kind.encode(d.message, { framing: d.framing, padding: d.paddingLength })), hex(bytes));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
 
-test("truncation: a random request cut at every offset decodes as RFC 9292 §3.8 says, or is `truncated`", () => {
-  fc.assert(
-    fc.property(requestArb, framingArb, (req, framing) => {
-      const bytes = encodeRequest(req, { framing });
-      const b = requestBoundaries(req, framing);
-      assert.equal(b.end, bytes.length);
-      for (let cut = 0; cut < bytes.length; cut++) {
-        const want = expectedAfterCut(req, b, cut);
-        const note = `${framing} request cut at byte ${cut} of ${bytes.length}`;
-        if (want === undefined) assertBhttpError(() => decodeRequest(bytes.subarray(0, cut)), BhttpErrorCode.Truncated, undefined, note);
-        else assert.deepEqual(decodeRequest(bytes.subarray(0, cut)), want, note);
-      }
-    }),
-    { numRuns: 150 },
-  );
-});
+  test(`truncation: a random ${kind.name} cut at every offset decodes as RFC 9292 §3.8 says, or is \`truncated\``, () => {
+    fc.assert(
+      fc.property(kind.arb, framingArb, (m, framing) => {
+        const bytes = kind.encode(m, { framing });
+        const b = kind.boundaries(m, framing);
+        assert.equal(b.end, bytes.length);
+        for (let cut = 0; cut < bytes.length; cut++) {
+          const want = expectedAfterCut(m, b, cut);
+          const note = `${framing} ${kind.name} cut at byte ${cut} of ${bytes.length}`;
+          if (want === undefined) assertBhttpError(() => kind.decode(bytes.subarray(0, cut)), BhttpErrorCode.Truncated, undefined, note);
+          else assert.deepEqual(kind.decode(bytes.subarray(0, cut)), want, note);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+}
 
-test("truncation: a random response cut at every offset decodes as RFC 9292 §3.8 says, or is `truncated`", () => {
-  fc.assert(
-    fc.property(responseArb, framingArb, (res, framing) => {
-      const bytes = encodeResponse(res, { framing });
-      const b = responseBoundaries(res, framing);
-      assert.equal(b.end, bytes.length);
-      for (let cut = 0; cut < bytes.length; cut++) {
-        const want = expectedAfterCut(res, b, cut);
-        const note = `${framing} response cut at byte ${cut} of ${bytes.length}`;
-        if (want === undefined) assertBhttpError(() => decodeResponse(bytes.subarray(0, cut)), BhttpErrorCode.Truncated, undefined, note);
-        else assert.deepEqual(decodeResponse(bytes.subarray(0, cut)), want, note);
-      }
-    }),
-    { numRuns: 150 },
-  );
-});
+codecProperties(
+  { name: "request", arb: requestArb, encode: encodeRequest, decode: decodeRequest, decodeDetailed: decodeRequestDetailed, boundaries: requestBoundaries },
+  "random requests",
+);
+codecProperties(
+  { name: "response", arb: responseArb, encode: encodeResponse, decode: decodeResponse, decodeDetailed: decodeResponseDetailed, boundaries: responseBoundaries },
+  "random responses with informational responses",
+);
 
 test("non-zero offset: a message inside a larger buffer decodes as a copy of it does", () => {
   fc.assert(

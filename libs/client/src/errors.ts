@@ -4,6 +4,7 @@
  * are fixed per code and never carry a token, a credential, a query or bytes from an answer; the
  * problem a service answered with, if any, is kept apart in `problem` for the app to show.
  */
+import { CodedError } from "@oblivious/wire";
 import { parseProblem, type ProblemSummary } from "./http.js";
 
 export const ClientErrorCode = {
@@ -63,17 +64,16 @@ export interface ClientErrorDetails {
   readonly cause?: unknown;
 }
 
-export class ClientError extends Error {
+export class ClientError extends CodedError<ClientErrorCode> {
   override readonly name = "ClientError";
-  readonly code: ClientErrorCode;
   readonly status: number | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly problem: ProblemSummary | undefined;
 
   /** `detail` names what failed (a step, an argument), never a value. */
   constructor(code: ClientErrorCode, detail?: string, details: ClientErrorDetails = {}) {
-    super(detail === undefined ? MESSAGES[code] : `${MESSAGES[code]}: ${detail}`, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = code;
+    // The client's messages are words a user understands, so they come from its own table.
+    super(code, detail === undefined ? MESSAGES[code] : `${MESSAGES[code]}: ${detail}`, details.cause === undefined ? undefined : { cause: details.cause });
     this.status = details.status;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.problem = details.problem;

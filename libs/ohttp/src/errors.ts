@@ -7,6 +7,8 @@
  * so the error is no oracle for which check failed (RFC 9458 Section 6.9 asks gateways not to
  * reveal more than they must).
  */
+import { CodedError, codedMessage } from "@oblivious/wire";
+
 export const OhttpErrorCode = {
   /** The input is structurally invalid: too short, a bad length, trailing bytes. */
   Malformed: "malformed",
@@ -23,26 +25,15 @@ export const OhttpErrorCode = {
 } as const;
 export type OhttpErrorCode = (typeof OhttpErrorCode)[keyof typeof OhttpErrorCode];
 
-const MESSAGES: Readonly<Record<OhttpErrorCode, string>> = {
-  "malformed": "malformed message",
-  "unsupported": "unsupported key configuration",
-  "decrypt-failed": "decryption failed",
-  "invalid-argument": "invalid argument",
-  "context-used": "context already used",
-  "message-limit-reached": "message limit reached",
-};
-
-export class OhttpError extends Error {
+export class OhttpError extends CodedError<OhttpErrorCode> {
   override readonly name = "OhttpError";
-  readonly code: OhttpErrorCode;
 
   /**
    * `detail` may name which argument was wrong; it must never hold key material, message content
    * or anything read from the input. Decryption failures take no detail.
    */
   constructor(code: OhttpErrorCode, detail?: string) {
-    super(detail === undefined ? MESSAGES[code] : `${MESSAGES[code]}: ${detail}`);
-    this.code = code;
+    super(code, codedMessage("ohttp", code, detail));
   }
 }
 

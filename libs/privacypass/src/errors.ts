@@ -3,6 +3,8 @@
  * each code to a status without reading messages. Messages are fixed per code; a `detail` may name
  * the structure or argument at fault, never a value read from the input or any key material.
  */
+import { CodedError, codedMessage } from "@oblivious/wire";
+
 export const PrivacyPassErrorCode = {
   /** Bytes, a header or a JSON document that do not parse: truncated, bad lengths, trailing bytes. */
   Malformed: "malformed",
@@ -21,22 +23,10 @@ export const PrivacyPassErrorCode = {
 } as const;
 export type PrivacyPassErrorCode = (typeof PrivacyPassErrorCode)[keyof typeof PrivacyPassErrorCode];
 
-const MESSAGES: Readonly<Record<PrivacyPassErrorCode, string>> = {
-  "malformed": "malformed input",
-  "unsupported-token-type": "unsupported token type",
-  "invalid-key": "invalid key",
-  "invalid-input": "invalid blind signature input",
-  "signing-failure": "signing failure",
-  "invalid-signature": "invalid signature",
-  "invalid-argument": "invalid argument",
-};
-
-export class PrivacyPassError extends Error {
+export class PrivacyPassError extends CodedError<PrivacyPassErrorCode> {
   override readonly name = "PrivacyPassError";
-  readonly code: PrivacyPassErrorCode;
 
   constructor(code: PrivacyPassErrorCode, detail?: string) {
-    super(detail === undefined ? MESSAGES[code] : `${MESSAGES[code]}: ${detail}`);
-    this.code = code;
+    super(code, codedMessage("privacypass", code, detail));
   }
 }

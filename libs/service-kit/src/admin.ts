@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { Registry } from "prom-client";
+import { pathOf } from "./path.js";
 import { CommonProblems, sendProblem } from "./problem.js";
 
 export interface AdminOptions {
@@ -15,7 +16,7 @@ export interface AdminOptions {
 
 export function createAdminServer(options: AdminOptions): Server {
   return createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = pathOf(req.url);
     if (req.method !== "GET" && req.method !== "HEAD") {
       sendProblem(res, CommonProblems.methodNotAllowed, { allow: "GET, HEAD" });
       return;

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from "node:http";
 
-export const BodyErrorCode = { TooLarge: "too-large", Aborted: "aborted" } as const;
+export const BodyErrorCode = { TooLarge: "too-large", Aborted: "aborted", Timeout: "timeout" } as const;
 export type BodyErrorCode = (typeof BodyErrorCode)[keyof typeof BodyErrorCode];
 
 export class BodyError extends Error {
@@ -53,6 +53,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!req.complete) fail(BodyErrorCode.Aborted);
     });
   });
+}
+
+/**
+ * `readBody` for a handler: the body, or why there is none (`too-large`, `aborted`, or `timeout`
+ * when `timeoutMs` is given and the body is not whole by then). Never rejects.
+ */
+export function readBodyWithin(req: IncomingMessage, limit: number, timeoutMs?: number): Promise<Buffer | BodyErrorCode> {
+  const body = readBody(req, limit).catch((e: unknown) => (e instanceof BodyError && e.code === BodyErrorCode.TooLarge ? BodyErrorCode.TooLarge : BodyErrorCode.Aborted));
+  if (timeoutMs === undefined) return body;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<BodyErrorCode>((resolve) => {
+    timer = setTimeout(() => resolve(BodyErrorCode.Timeout), timeoutMs);
+  });
+  return Promise.race([body, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The media type of a Content-Type header, lower-cased and without parameters. */

@@ -3,7 +3,7 @@
  * service's own EnvReader so one start-up names every bad variable at once.
  */
 import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
-import type { EnvReader } from "@oblivious/service-kit";
+import { localUrl, originHost, type EnvReader } from "@oblivious/service-kit";
 
 export interface TokenGateConfig {
   /** ISSUER_DIRECTORY_URL: the issuer directory (RFC 9578 §4). */
@@ -24,14 +24,15 @@ export interface TokenGateConfig {
   readonly spentMaxEntries: number;
 }
 
-export const DEFAULT_DIRECTORY_URL = `http://127.0.0.1:8082${ISSUER_DIRECTORY_PATH}`;
+/** The issuer's directory at its default local port (service-kit's registry). */
+export const DEFAULT_DIRECTORY_URL = localUrl("issuer", ISSUER_DIRECTORY_PATH);
 
 /** An origin name as `origin_info` carries it: a host, optionally with a port; no comma. */
 const ORIGIN_NAME = /^[A-Za-z0-9.-]+(?::\d{1,5})?$/;
 
 export function readTokenGateConfig(env: EnvReader, defaults: { readonly originName: string }): TokenGateConfig {
   const directoryUrl = env.url("ISSUER_DIRECTORY_URL", DEFAULT_DIRECTORY_URL) ?? new URL(DEFAULT_DIRECTORY_URL);
-  const issuerName = env.string("TOKEN_ISSUER_NAME", "issuer.internal");
+  const issuerName = env.string("TOKEN_ISSUER_NAME", originHost("issuer"));
   if (!ORIGIN_NAME.test(issuerName)) env.invalid("TOKEN_ISSUER_NAME", "must be a host name");
   const originInfo = env
     .string("TOKEN_ORIGIN_INFO", defaults.originName)

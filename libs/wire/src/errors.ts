@@ -2,6 +2,8 @@
  * The one error the reader and writer throw. Codecs built on them catch it and rethrow their own
  * coded error, so a service can always tell malformed input (a 4xx) from a bug (a 500).
  */
+import { CodedError } from "./coded-error.js";
+
 export const WireErrorCode = {
   /** The input ended before a field it announced. */
   Truncated: "truncated",
@@ -12,15 +14,13 @@ export const WireErrorCode = {
 } as const;
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode];
 
-export class WireError extends Error {
+export class WireError extends CodedError<WireErrorCode> {
   override readonly name = "WireError";
-  readonly code: WireErrorCode;
   /** The offset in the input at which reading failed (reading only). */
   readonly offset: number | undefined;
 
   constructor(code: WireErrorCode, offset?: number) {
-    super(offset === undefined ? code : `${code} at byte ${offset}`);
-    this.code = code;
+    super(code, offset === undefined ? code : `${code} at byte ${offset}`);
     this.offset = offset;
   }
 }

@@ -1,3 +1,4 @@
+export { CodedError, codedMessage } from "./coded-error.js";
 export { WireError, WireErrorCode } from "./errors.js";
 export { ByteReader } from "./reader.js";
 export { ByteWriter, varintLength, MAX_VARINT } from "./writer.js";

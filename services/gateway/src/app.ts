@@ -19,7 +19,7 @@ import express from "express";
 import type { Registry } from "prom-client";
 import { BhttpError, BhttpErrorCode, decodeRequest, encodeResponse, fieldValues, type Field, type Request, type Response } from "@oblivious/bhttp";
 import { MediaType, OhttpError, OhttpErrorCode, decapsulateRequest, type DecapsulatedRequest } from "@oblivious/ohttp";
-import { BodyError, BodyErrorCode, CommonProblems, PROBLEM_MEDIA_TYPE, createHttpObserver, finalErrorHandler, mediaType, methodNotAllowed, notFoundHandler, problemAnswer, problemJson, readBody, sendProblem } from "@oblivious/service-kit";
+import { BodyErrorCode, CommonProblems, PROBLEM_MEDIA_TYPE, createHttpObserver, finalErrorHandler, mediaType, methodNotAllowed, notFoundHandler, pathOf, problemAnswer, problemJson, readBodyWithin, sendProblem } from "@oblivious/service-kit";
 import { formatHttpDate, writeAnswer, type FrontAnswer } from "@oblivious/http1";
 import { DateVerdict, checkDate, replayTtlMs, type DatePolicy } from "./date.js";
 import { INNER_PROBLEMS, InnerError, OUTER_PROBLEMS, OuterError, type Outcome } from "./errors.js";
@@ -213,14 +213,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       writeAnswer(res, outer(OuterError.UnsupportedMediaType));
       return;
     }
-    let body: Buffer;
-    try {
-      body = await readBody(req, deps.maxRequestBytes);
-    } catch (e) {
-      if (e instanceof BodyError && e.code === BodyErrorCode.TooLarge) {
-        writeAnswer(res, outer(OuterError.TooLarge, { connection: "close" }));
-        return;
-      }
+    const body = await readBodyWithin(req, deps.maxRequestBytes);
+    if (body === BodyErrorCode.TooLarge) {
+      writeAnswer(res, outer(OuterError.TooLarge, { connection: "close" }));
+      return;
+    }
+    if (typeof body === "string") {
       metrics.outcome("aborted");
       res.destroy();
       return;
@@ -254,9 +252,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(finalErrorHandler(log));
 
   const listener: RequestListener = (req, res) => {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
+    const path = pathOf(req.url);
     observer.begin(req, res)(ROUTE_BY_PATH.get(path) ?? "unmatched");
     if (req.method === "POST" && (path === GATEWAY_PATH || path === WELL_KNOWN_PATH)) {
       encapsulatedOnHttp(req, res).catch(() => {

@@ -10,6 +10,7 @@ import { KEYS_FILE_VARIABLE, KEYS_VARIABLE, type KeySource } from "./key-file.js
 import { DEFAULT_PADDING, parsePadding, type PaddingPolicy } from "./padding.js";
 import { Secret } from "@oblivious/service-kit";
 import { TARGETS_VARIABLE, parseTargets, type Target } from "./targets.js";
+import { SERVICES, localUrl } from "@oblivious/service-kit";
 
 export interface GatewayConfig {
   readonly host: string;
@@ -50,7 +51,7 @@ export const KEYS_MAX_AGE_DEFAULT_MS = 3_600_000;
 export const RELAY_KEYS_TTL_DEFAULT_MS = 300_000;
 
 /** The targets of the local stack (docs/design.md, "Default local interfaces"). */
-export const DEFAULT_TARGETS = "https://sticker-search.internal=http://127.0.0.1:8083,https://telemetry.internal=http://127.0.0.1:8084";
+export const DEFAULT_TARGETS = (["sticker-search", "telemetry"] as const).map((name) => `${SERVICES[name].origin ?? ""}=${localUrl(name)}`).join(",");
 
 const UNITS: Readonly<Record<string, number>> = { "": 1, b: 1, kib: 1024, kb: 1000, mib: 1024 * 1024, mb: 1_000_000 };
 
@@ -77,9 +78,9 @@ function size(env: EnvReader, name: string, fallback: number, max: number): numb
 export function loadGatewayConfig(environment: Readonly<Record<string, string | undefined>>): GatewayConfig {
   const env = new EnvReader(environment);
   const host = env.string("GATEWAY_HOST", "127.0.0.1");
-  const port = env.port("GATEWAY_PORT", 8081);
+  const port = env.port("GATEWAY_PORT", SERVICES.gateway.port);
   const adminHost = env.string("GATEWAY_ADMIN_HOST", "127.0.0.1");
-  const adminPort = env.port("GATEWAY_ADMIN_PORT", 9081);
+  const adminPort = env.port("GATEWAY_ADMIN_PORT", SERVICES.gateway.adminPort);
 
   let keys: KeySource = { kind: "file", path: "" };
   const file = env.string(KEYS_FILE_VARIABLE);

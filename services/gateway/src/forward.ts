@@ -14,6 +14,7 @@
  */
 import type { Field, Request, Response } from "@oblivious/bhttp";
 import { ExchangeFailure, FIELD_VALUE, Http1Client } from "@oblivious/http1";
+import { EXCHANGE_TIMEOUT, exchangeWithin } from "@oblivious/service-kit";
 import type { Route, Target } from "./targets.js";
 
 /** RFC 9110 §7.6.1, plus fields the gateway recomputes (content-length) or refuses (expect). */
@@ -86,7 +87,7 @@ export const ForwardFailure = {
   /** The request cannot be written as HTTP/1.1 (a method, name or value it cannot carry): 400. */
   Invalid: ExchangeFailure.Invalid,
   /** No complete answer within the deadline: 504. */
-  Timeout: "timeout",
+  Timeout: EXCHANGE_TIMEOUT,
 } as const;
 export type ForwardFailure = (typeof ForwardFailure)[keyof typeof ForwardFailure];
 
@@ -117,30 +118,22 @@ export class Forwarder {
   forward(route: Route, request: Request, headers: string[]): Promise<ForwardResult> {
     const client = this.#clients.get(route.target);
     if (client === undefined) return Promise.resolve({ ok: false, failure: ForwardFailure.Error });
-    return new Promise<ForwardResult>((resolve) => {
-      const timer = setTimeout(() => {
-        exchange.abort();
-        resolve({ ok: false, failure: ForwardFailure.Timeout });
-      }, this.#options.timeoutMs);
-      const exchange = client.request({ method: request.method, path: route.path, headers, body: request.content }, (result) => {
-        clearTimeout(timer);
-        if (!result.ok) {
-          // A malformed answer is a target failure like a broken connection: the same 502.
-          resolve({ ok: false, failure: result.failure === ExchangeFailure.Malformed ? ForwardFailure.Error : result.failure });
-          return;
-        }
-        const { status, headers: fields, body, trailers } = result.answer;
-        resolve({
-          ok: true,
-          response: {
-            informational: [],
-            status,
-            headers: endToEnd(fields),
-            content: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-            trailers: endToEnd(trailers),
-          },
-        });
-      });
+    return exchangeWithin(client, { method: request.method, path: route.path, headers, body: request.content }, this.#options.timeoutMs).then((result) => {
+      if (!result.ok) {
+        // A malformed answer is a target failure like a broken connection: the same 502.
+        return { ok: false, failure: result.failure === ExchangeFailure.Malformed ? ForwardFailure.Error : result.failure };
+      }
+      const { status, headers: fields, body, trailers } = result.answer;
+      return {
+        ok: true,
+        response: {
+          informational: [],
+          status,
+          headers: endToEnd(fields),
+          content: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+          trailers: endToEnd(trailers),
+        },
+      };
     });
   }
 

@@ -5,30 +5,21 @@ export { loadGatewayConfig, parseSize, DEFAULT_TARGETS, KEYS_MAX_AGE_DEFAULT_MS,
 export type { GatewayConfig } from "./config.js";
 export { createGatewayHandler, GATEWAY_PATH, WELL_KNOWN_PATH, KEYS_PATH } from "./app.js";
 export type { GatewayDeps, RequestListener } from "./app.js";
-export {
-  KEY_FILE_VERSION,
-  KEM_NAME,
-  DEFAULT_SYMMETRIC,
-  KEY_STATES,
-  KeyFileError,
-  KeyState,
-  KeyStore,
-  keyStates,
-  parseKeyFile,
-  serializeKeyFile,
-  snapshot,
-} from "./keys.js";
+export { KEM_NAME, DEFAULT_SYMMETRIC, KeyStore, snapshot } from "./keys.js";
 export type { KeyEntry, KeySnapshot } from "./keys.js";
+export { KEY_FILE_VERSION, KEY_STATES, KeyFileError, KeyState, ReloadResult, keyStates } from "@oblivious/service-kit";
 export {
+  GATEWAY_KEY_FILE,
   KEYS_FILE_VARIABLE,
   KEYS_VARIABLE,
-  KeyFileWatcher,
-  ReloadResult,
+  watchKeys,
   createKeyEntry,
   generateKeyFile,
   loadKeys,
+  parseKeyFile,
   readKeyFile,
   rotateKeyEntries,
+  serializeKeyFile,
   writeKeyFile,
 } from "./key-file.js";
 export type { KeySource, LoadedKeys, RotateOptions, Rotation } from "./key-file.js";

@@ -1,14 +1,16 @@
 /**
- * Key files on disk: loading at start-up, reloading when the file changes (service-kit's
- * FileWatcher: a changed file that does not parse, or that lists no key now, is refused and the
- * keys in use stay), and the operations of the key CLI (generate, rotate), which write
- * atomically with 0600 permissions.
+ * The gateway's key file, on service-kit's key file lifecycle (key-file.ts there: loading,
+ * reloading, generate and rotate, atomic 0600 writes): what is the gateway's own is the key
+ * material (keys.ts) and the rule that a new key takes the identifier after the newest key's.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { GatewayKey, type SymmetricAlgorithm } from "@oblivious/ohttp";
-import { FileWatcher, loadSecretSource, writeFileAtomic, type ReloadResult, type SecretSource } from "@oblivious/service-kit";
-import { DEFAULT_SYMMETRIC, KeyFileError, parseKeyFile, serializeKeyFile, snapshot, type KeyEntry, type KeyStore } from "./keys.js";
+import type { SymmetricAlgorithm } from "@oblivious/ohttp";
+import { GatewayKey } from "@oblivious/ohttp";
+import * as kit from "@oblivious/service-kit";
+import type { KeyFileSpec, KeyTimes, ReloadResult, SecretSource } from "@oblivious/service-kit";
+import { DEFAULT_SYMMETRIC, KEY_FIELDS, parseKey, serializeKey, type KeyEntry, type KeyStore } from "./keys.js";
+
+export { ReloadResult, RELOAD_RESULTS } from "@oblivious/service-kit";
 
 export const KEYS_FILE_VARIABLE = "GATEWAY_KEYS_FILE";
 export const KEYS_VARIABLE = "GATEWAY_KEYS";
@@ -16,71 +18,84 @@ export const KEYS_VARIABLE = "GATEWAY_KEYS";
 /** GATEWAY_KEYS_FILE or GATEWAY_KEYS. */
 export type KeySource = SecretSource;
 
+/** A new random key with its times. */
+export function createKeyEntry(
+  keyId: number,
+  times: { readonly publishFrom: number; readonly activeFrom: number; readonly retireAt?: number | undefined },
+  symmetric: readonly SymmetricAlgorithm[] = DEFAULT_SYMMETRIC,
+): KeyEntry {
+  return { key: GatewayKey.generate(keyId, symmetric), publishFrom: times.publishFrom, activeFrom: times.activeFrom, retireAt: times.retireAt };
+}
+
+/** The identifier after the newest key's that no key in the file uses; a random one for a new file. */
+function nextKeyId(used: ReadonlySet<number>, newest: KeyEntry | undefined): number {
+  let keyId = newest === undefined ? (randomBytes(1)[0] ?? 0) : (newest.key.keyId + 1) % 256;
+  while (used.has(keyId)) keyId = (keyId + 1) % 256;
+  return keyId;
+}
+
+function create(symmetric: readonly SymmetricAlgorithm[]): KeyFileSpec<KeyEntry>["create"] {
+  return (times: KeyTimes, used, newest) => createKeyEntry(nextKeyId(used, newest), { ...times, publishFrom: times.publishFrom ?? times.activeFrom }, symmetric);
+}
+
+export const GATEWAY_KEY_FILE: KeyFileSpec<KeyEntry> = {
+  timeFields: { publishFrom: "publishFrom", activeFrom: "activeFrom", retireAt: "retireAt" },
+  precision: "ms",
+  keyFields: KEY_FIELDS,
+  parseKey,
+  serializeKey,
+  times: (e) => e,
+  withRetireAt: (e, retireAt) => ({ ...e, retireAt }),
+  id: (e) => e.key.keyId,
+  idName: "keyId",
+  // No client can hold a stale configuration with the identifier of a newer key.
+  idsUnique: "in-file",
+  create: create(DEFAULT_SYMMETRIC),
+  // A listed key (current or published) is enough to answer.
+  usable: (ev) => ev.counts.current + ev.counts.published > 0,
+  unusable: "no key is published or current now",
+  fileVariable: KEYS_FILE_VARIABLE,
+  inlineVariable: KEYS_VARIABLE,
+};
+
+/** Parses and checks a key file, importing each key once. */
+export function parseKeyFile(text: string): KeyEntry[] {
+  return kit.parseKeyFile(GATEWAY_KEY_FILE, text, Date.now());
+}
+
+/** The key file text for `entries`, private keys included: write it only to a 0600 file. */
+export function serializeKeyFile(entries: readonly KeyEntry[]): string {
+  return kit.serializeKeyFile(GATEWAY_KEY_FILE, entries);
+}
+
 export interface LoadedKeys {
   readonly entries: KeyEntry[];
   /** The file's bytes, to notice a change; undefined for GATEWAY_KEYS. */
   readonly content: Buffer | undefined;
 }
 
-function usable(entries: readonly KeyEntry[], now: number): boolean {
-  return snapshot(entries, now).listed.length > 0;
-}
-
 /** Loads the keys at start-up: a ConfigError naming the variable for any problem. */
-export async function loadKeys(source: KeySource, now: number): Promise<LoadedKeys> {
-  const { value, content } = await loadSecretSource(source, {
-    fileVariable: KEYS_FILE_VARIABLE,
-    inlineVariable: KEYS_VARIABLE,
-    parse: parseKeyFile,
-    describe: (e) => (e instanceof KeyFileError ? `key file ${e.message}` : undefined),
-    usable: (entries) => usable(entries, now),
-    unusable: "no key is published or current now",
-  });
-  return { entries: value, content };
+export function loadKeys(source: KeySource, now: number): Promise<LoadedKeys> {
+  return kit.loadKeyFile(GATEWAY_KEY_FILE, source, now);
 }
 
-export { ReloadResult, RELOAD_RESULTS } from "@oblivious/service-kit";
-
-/** Re-reads the key file and swaps the store's keys when its content changed and is usable. */
-export class KeyFileWatcher extends FileWatcher<KeyEntry[]> {
-  constructor(options: {
-    readonly path: string;
-    readonly store: KeyStore;
-    readonly content: Buffer;
-    readonly now: () => number;
-    readonly onResult: (r: ReloadResult) => void;
-  }) {
-    super({
-      path: options.path,
-      content: options.content,
-      parse: (text) => parseKeyFile(text),
-      usable: (keys) => usable(keys, options.now()),
-      apply: (keys) => options.store.replace(keys),
-      onResult: options.onResult,
-    });
-  }
+/** Re-reads a mounted key file and swaps the store's keys when its content changed and is usable; none for inline keys. */
+export function watchKeys(
+  source: SecretSource,
+  content: Buffer | undefined,
+  options: { readonly store: KeyStore; readonly now: () => number; readonly onResult: (r: ReloadResult) => void },
+): kit.KeyFileWatcher<KeyEntry> | undefined {
+  return kit.watchKeyFile(GATEWAY_KEY_FILE, source, content, { now: options.now, apply: (keys) => options.store.replace(keys), onResult: options.onResult });
 }
 
-/** A new random key with its times. */
-export function createKeyEntry(
-  keyId: number,
-  times: { readonly publishFrom: number; readonly activeFrom: number; readonly retireAt?: number },
-  symmetric: readonly SymmetricAlgorithm[] = DEFAULT_SYMMETRIC,
-): KeyEntry {
-  return { key: GatewayKey.generate(keyId, symmetric), publishFrom: times.publishFrom, activeFrom: times.activeFrom, retireAt: times.retireAt };
-}
-
-/** Reads and checks a key file (for the CLI; the service uses `loadKeys`). */
+/** Reads and checks a key file (for the CLI and tests; the service uses `loadKeys`). */
 export function readKeyFile(path: string): KeyEntry[] {
-  return parseKeyFile(readFileSync(path, "utf8"));
+  return kit.readKeyFile(GATEWAY_KEY_FILE, path, Date.now());
 }
 
-/**
- * Writes a key file atomically: a 0600 temporary file in the same directory, flushed, then
- * renamed over the target, so a reader (or a reloading gateway) never sees half a file.
- */
+/** Writes a key file atomically with 0600 permissions. */
 export function writeKeyFile(path: string, entries: readonly KeyEntry[]): void {
-  writeFileAtomic(path, serializeKeyFile(entries));
+  kit.writeKeyFile(GATEWAY_KEY_FILE, path, entries);
 }
 
 /**
@@ -90,9 +105,7 @@ export function writeKeyFile(path: string, entries: readonly KeyEntry[]): void {
  * overwrite an existing file.
  */
 export function generateKeyFile(path: string, now: Date = new Date()): void {
-  if (existsSync(path)) throw new KeyFileError("already exists; refusing to overwrite it");
-  const at = now.getTime();
-  writeKeyFile(path, [createKeyEntry(randomBytes(1)[0] ?? 0, { publishFrom: at, activeFrom: at })]);
+  kit.generateKeyFile(GATEWAY_KEY_FILE, path, now);
 }
 
 export interface RotateOptions {
@@ -104,30 +117,10 @@ export interface RotateOptions {
   readonly symmetric?: readonly SymmetricAlgorithm[];
 }
 
-export interface Rotation {
-  readonly entries: KeyEntry[];
-  readonly added: KeyEntry;
-  readonly pruned: number;
-}
+export type Rotation = kit.Rotation<KeyEntry>;
 
-/**
- * Adds a key, published now and current after the lead; gives every older key a retire time of
- * at most the new key's activation plus the grace period; drops keys already retired. The new
- * key identifier follows the newest key's and is used by no key in the file, retired ones
- * included, so no client can hold a stale configuration with the same identifier.
- */
+/** service-kit's rotateKeys: the new key identifier follows the newest key's and is used by no key in the file. */
 export function rotateKeyEntries(entries: readonly KeyEntry[], options: RotateOptions): Rotation {
-  const { now, publishLeadMs, graceMs } = options;
-  const used = new Set(entries.map((e) => e.key.keyId));
-  if (used.size >= 256) throw new KeyFileError("has no free key identifier");
-  const newest = entries.reduce<KeyEntry | undefined>((a, e) => (a === undefined || e.activeFrom >= a.activeFrom ? e : a), undefined);
-  let keyId = ((newest?.key.keyId ?? -1) + 1) % 256;
-  while (used.has(keyId)) keyId = (keyId + 1) % 256;
-  const activeFrom = now + publishLeadMs;
-  const retireBy = activeFrom + graceMs;
-  const added = createKeyEntry(keyId, { publishFrom: now, activeFrom }, options.symmetric);
-  const kept = entries
-    .map((e) => (e.activeFrom < activeFrom && (e.retireAt === undefined || e.retireAt > retireBy) ? { ...e, retireAt: retireBy } : e))
-    .filter((e) => e.retireAt === undefined || e.retireAt > now);
-  return { entries: [...kept, added], added, pruned: entries.length - kept.length };
+  const spec = options.symmetric === undefined ? GATEWAY_KEY_FILE : { ...GATEWAY_KEY_FILE, create: create(options.symmetric) };
+  return kit.rotateKeys(spec, entries, { now: options.now, leadMs: options.publishLeadMs, graceMs: options.graceMs });
 }

@@ -1,6 +1,7 @@
 /**
- * The gateway's keys: the key file format, the state of each key at a given time, and the store
- * the hot path looks keys up in.
+ * The gateway's keys: the key material in the key file, and the store the hot path looks keys up
+ * in. The file's envelope, the key states and rotation are service-kit's (key-file.ts,
+ * key-lifecycle.ts), shared with the issuer.
  *
  * Key file (GATEWAY_KEYS_FILE, or the same JSON in GATEWAY_KEYS), version 1:
  *
@@ -19,17 +20,18 @@
  *     ]
  *   }
  *
- * States at time t (RFC 9458 §6.4 asks for "a plan for replacing keys"):
- *   pending    t < publishFrom                 not listed, refused
- *   published  publishFrom <= t < activeFrom   listed after the current key, accepted
- *   current    the key with the latest activeFrom <= t that is not retired: listed first, accepted
- *   grace      activeFrom <= t, superseded by a newer current key: not listed, still accepted
- *   retired    retireAt <= t                   not listed, refused like an unknown key
+ * What each state means here (RFC 9458 §6.4 asks for "a plan for replacing keys"):
+ *   pending    not listed, refused
+ *   published  listed after the current key, accepted
+ *   current    listed first, accepted
+ *   grace      not listed, still accepted
+ *   retired    not listed, refused like an unknown key
  */
-import { inspect } from "node:util";
 import { AeadId, GatewayKey, KdfId, encodeKeyConfigs, type SymmetricAlgorithm } from "@oblivious/ohttp";
+import { KeyFileError, KeyState, TimedKeyStore, entriesIn, evaluateKeys, type KeyTimes } from "@oblivious/service-kit";
 
-export const KEY_FILE_VERSION = 1;
+export { KEY_STATES } from "@oblivious/service-kit";
+
 export const KEM_NAME = "DHKEM(X25519, HKDF-SHA256)";
 
 const KDF_BY_NAME: Readonly<Record<string, SymmetricAlgorithm["kdfId"]>> = { "HKDF-SHA256": KdfId.HkdfSha256 };
@@ -38,6 +40,8 @@ const AEAD_BY_NAME: Readonly<Record<string, SymmetricAlgorithm["aeadId"]>> = {
   "AES-256-GCM": AeadId.Aes256Gcm,
   ChaCha20Poly1305: AeadId.ChaCha20Poly1305,
 };
+const KDF_NAME = new Map(Object.entries(KDF_BY_NAME).map(([name, id]) => [id, name]));
+const AEAD_NAME = new Map(Object.entries(AEAD_BY_NAME).map(([name, id]) => [id, name]));
 
 /** What a new key accepts unless told otherwise. */
 export const DEFAULT_SYMMETRIC: readonly SymmetricAlgorithm[] = [
@@ -45,31 +49,17 @@ export const DEFAULT_SYMMETRIC: readonly SymmetricAlgorithm[] = [
   { kdfId: KdfId.HkdfSha256, aeadId: AeadId.ChaCha20Poly1305 },
 ];
 
-export interface KeyEntry {
+export interface KeyEntry extends KeyTimes {
   /** The imported key; it redacts itself when printed. */
   readonly key: GatewayKey;
   readonly publishFrom: number;
-  readonly activeFrom: number;
-  readonly retireAt: number | undefined;
 }
 
-/** A key file that cannot be used. The message names the item, never a value. */
-export class KeyFileError extends Error {
-  override readonly name = "KeyFileError";
-}
-
-const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
+export const KEY_FIELDS: readonly string[] = ["keyId", "kem", "privateKey", "symmetric"];
 const PRIVATE_KEY = /^[A-Za-z0-9_-]{43}$/;
-const ENTRY_FIELDS = new Set(["keyId", "kem", "privateKey", "symmetric", "publishFrom", "activeFrom", "retireAt"]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function time(v: unknown, where: string): number {
-  const ms = typeof v === "string" && TIME.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw new KeyFileError(`${where} must be a UTC time such as 2026-01-01T00:00:00Z`);
-  return ms;
 }
 
 function symmetric(v: unknown, where: string): SymmetricAlgorithm[] {
@@ -84,96 +74,31 @@ function symmetric(v: unknown, where: string): SymmetricAlgorithm[] {
   });
 }
 
-function entry(v: unknown, i: number): KeyEntry {
-  const where = `keys[${i}]`;
-  if (!isObject(v)) throw new KeyFileError(`${where} must be an object`);
-  for (const name of Object.keys(v)) if (!ENTRY_FIELDS.has(name)) throw new KeyFileError(`${where} has an unknown field`);
+/** Reads one entry's key fields (the times are read by service-kit's key file). */
+export function parseKey(v: Readonly<Record<string, unknown>>, where: string, times: KeyTimes): KeyEntry {
   const keyId = v["keyId"];
-  if (!Number.isInteger(keyId) || (keyId as number) < 0 || (keyId as number) > 255) throw new KeyFileError(`${where}.keyId must be an integer from 0 to 255`);
+  if (typeof keyId !== "number" || !Number.isInteger(keyId) || keyId < 0 || keyId > 255) throw new KeyFileError(`${where}.keyId must be an integer from 0 to 255`);
   if (v["kem"] !== KEM_NAME) throw new KeyFileError(`${where}.kem must be "${KEM_NAME}"`);
   const privateKey = v["privateKey"];
   if (typeof privateKey !== "string" || !PRIVATE_KEY.test(privateKey)) throw new KeyFileError(`${where}.privateKey must be 32 bytes in unpadded base64url`);
-  const publishFrom = time(v["publishFrom"], `${where}.publishFrom`);
-  const activeFrom = time(v["activeFrom"], `${where}.activeFrom`);
-  const retireAt = v["retireAt"] === undefined ? undefined : time(v["retireAt"], `${where}.retireAt`);
-  if (publishFrom > activeFrom) throw new KeyFileError(`${where}: publishFrom must not be after activeFrom`);
-  if (retireAt !== undefined && retireAt <= activeFrom) throw new KeyFileError(`${where}: retireAt must be after activeFrom`);
+  const suites = symmetric(v["symmetric"], where);
   let key: GatewayKey;
   try {
-    key = GatewayKey.fromPrivateKey(keyId as number, Buffer.from(privateKey, "base64url"), symmetric(v["symmetric"], where));
-  } catch (e) {
-    if (e instanceof KeyFileError) throw e;
+    key = GatewayKey.fromPrivateKey(keyId, Buffer.from(privateKey, "base64url"), suites);
+  } catch {
     throw new KeyFileError(`${where} is not a usable key`);
   }
-  return { key, publishFrom, activeFrom, retireAt };
+  return { key, publishFrom: times.publishFrom ?? times.activeFrom, activeFrom: times.activeFrom, retireAt: times.retireAt };
 }
 
-/** Parses and checks a key file, importing each key once. */
-export function parseKeyFile(text: string): KeyEntry[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new KeyFileError("not JSON");
-  }
-  if (!isObject(doc) || doc["version"] !== KEY_FILE_VERSION || !Array.isArray(doc["keys"])) {
-    throw new KeyFileError(`must be { "version": ${KEY_FILE_VERSION}, "keys": [...] }`);
-  }
-  const entries = (doc["keys"] as unknown[]).map(entry);
-  if (entries.length === 0) throw new KeyFileError("holds no key");
-  const ids = new Set(entries.map((e) => e.key.keyId));
-  if (ids.size !== entries.length) throw new KeyFileError("two keys share a keyId");
-  return entries;
-}
-
-const KDF_NAME = new Map(Object.entries(KDF_BY_NAME).map(([name, id]) => [id, name]));
-const AEAD_NAME = new Map(Object.entries(AEAD_BY_NAME).map(([name, id]) => [id, name]));
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(".000Z", "Z");
-}
-
-/** The key file text for `entries`, private keys included: write it only to a 0600 file. */
-export function serializeKeyFile(entries: readonly KeyEntry[]): string {
-  const keys = entries.map((e) => ({
+/** One entry's key fields, private key included. */
+export function serializeKey(e: KeyEntry): Record<string, unknown> {
+  return {
     keyId: e.key.keyId,
     kem: KEM_NAME,
     privateKey: Buffer.from(e.key.exportPrivateKey()).toString("base64url"),
     symmetric: e.key.symmetricAlgorithms.map((s) => ({ kdf: KDF_NAME.get(s.kdfId), aead: AEAD_NAME.get(s.aeadId) })),
-    publishFrom: iso(e.publishFrom),
-    activeFrom: iso(e.activeFrom),
-    ...(e.retireAt === undefined ? {} : { retireAt: iso(e.retireAt) }),
-  }));
-  return `${JSON.stringify({ version: KEY_FILE_VERSION, keys }, null, 2)}\n`;
-}
-
-export const KeyState = { Pending: "pending", Published: "published", Current: "current", Grace: "grace", Retired: "retired" } as const;
-export type KeyState = (typeof KeyState)[keyof typeof KeyState];
-export const KEY_STATES: readonly KeyState[] = Object.values(KeyState);
-
-/** The state of each entry at `now`, in the order of `entries`. */
-export function keyStates(entries: readonly KeyEntry[], now: number): KeyState[] {
-  const retired = (e: KeyEntry): boolean => e.retireAt !== undefined && now >= e.retireAt;
-  let current: KeyEntry | undefined;
-  for (const e of entries) {
-    // Ties go to the later entry in the file: the newer key.
-    if (!retired(e) && e.activeFrom <= now && (current === undefined || e.activeFrom >= current.activeFrom)) current = e;
-  }
-  return entries.map((e) => {
-    if (retired(e)) return KeyState.Retired;
-    if (now < e.publishFrom) return KeyState.Pending;
-    if (now < e.activeFrom) return KeyState.Published;
-    return e === current ? KeyState.Current : KeyState.Grace;
-  });
-}
-
-/** The next instant after `now` at which some entry changes state; Infinity if none. */
-function nextTransition(entries: readonly KeyEntry[], now: number): number {
-  let next = Infinity;
-  for (const e of entries) {
-    for (const t of [e.publishFrom, e.activeFrom, e.retireAt]) if (t !== undefined && t > now && t < next) next = t;
-  }
-  return next;
+  };
 }
 
 export interface KeySnapshot {
@@ -190,28 +115,19 @@ export interface KeySnapshot {
 }
 
 export function snapshot(entries: readonly KeyEntry[], now: number): KeySnapshot {
-  const states = keyStates(entries, now);
-  const accepted: (GatewayKey | undefined)[] = new Array<GatewayKey | undefined>(256).fill(undefined);
-  const counts: Record<KeyState, number> = { pending: 0, published: 0, current: 0, grace: 0, retired: 0 };
-  let current: GatewayKey | undefined;
-  const published: KeyEntry[] = [];
-  entries.forEach((e, i) => {
-    const state = states[i] ?? KeyState.Retired;
-    counts[state] += 1;
-    if (state === KeyState.Current) current = e.key;
-    if (state === KeyState.Published) published.push(e);
-    if (state === KeyState.Current || state === KeyState.Published || state === KeyState.Grace) accepted[e.key.keyId] = e.key;
-  });
-  published.sort((a, b) => a.activeFrom - b.activeFrom);
-  const listed = [...(current === undefined ? [] : [current]), ...published.map((e) => e.key)];
+  const ev = evaluateKeys(entries, (e) => e, now);
+  const accepted = new Array<GatewayKey | undefined>(256).fill(undefined);
+  for (const e of entriesIn(ev, [KeyState.Current, KeyState.Published, KeyState.Grace])) accepted[e.key.keyId] = e.key;
+  const published = entriesIn(ev, [KeyState.Published]).sort((a, b) => a.activeFrom - b.activeFrom);
+  const listed = [...(ev.current === undefined ? [] : [ev.current.key]), ...published.map((e) => e.key)];
   return {
     accepted,
     listed,
     encoded: listed.length === 0 ? undefined : encodeKeyConfigs(listed.map((k) => k.config)),
-    counts,
-    currentKeyId: current?.keyId,
+    counts: ev.counts,
+    currentKeyId: ev.current?.key.keyId,
     evaluatedAt: now,
-    validUntil: nextTransition(entries, now),
+    validUntil: ev.validUntil,
   };
 }
 
@@ -219,50 +135,19 @@ function listing(s: KeySnapshot): string {
   return s.listed.map((k) => k.keyId).join(",");
 }
 
-/**
- * The keys in use. Every read re-evaluates the states when the clock has passed the next
- * transition (or gone back), so a key turns current or retires at its exact time with no timer;
- * between transitions a read is one clock call and one comparison. The encoded key
- * configurations are computed once per transition, not per request.
- */
-export class KeyStore {
-  #entries: readonly KeyEntry[];
-  #snapshot: KeySnapshot;
-  readonly #now: () => number;
-  readonly #onChange: ((s: KeySnapshot) => void) | undefined;
-
+/** The keys in use, re-evaluated at each state change (service-kit's TimedKeyStore). */
+export class KeyStore extends TimedKeyStore<KeyEntry, KeySnapshot> {
   constructor(entries: readonly KeyEntry[], now: () => number, onChange?: (s: KeySnapshot) => void) {
-    this.#entries = entries;
-    this.#now = now;
-    this.#onChange = onChange;
-    this.#snapshot = snapshot(entries, now());
+    super(entries, {
+      now,
+      snapshot,
+      changed: (before, after) => listing(before) !== listing(after) || before.counts.grace !== after.counts.grace,
+      ...(onChange === undefined ? {} : { onChange }),
+    });
   }
 
   /** The accepted key for a key identifier: the `lookup` that `decapsulateRequest` takes. */
   readonly lookup = (keyId: number): GatewayKey | undefined => this.current().accepted[keyId];
-
-  current(): KeySnapshot {
-    const now = this.#now();
-    const s = this.#snapshot;
-    if (now < s.validUntil && now >= s.evaluatedAt) return s;
-    return this.#evaluate(now);
-  }
-
-  get entries(): readonly KeyEntry[] {
-    return this.#entries;
-  }
-
-  /** Swaps in a reloaded key set. */
-  replace(entries: readonly KeyEntry[]): void {
-    this.#entries = entries;
-    this.#evaluate(this.#now());
-  }
-
-  /** Whole seconds until the listing may next change (at least 0). */
-  secondsUntilChange(): number {
-    const s = this.current();
-    return s.validUntil === Infinity ? Number.MAX_SAFE_INTEGER : Math.max(0, Math.floor((s.validUntil - this.#now()) / 1000));
-  }
 
   /**
    * The listing's `max-age`, in whole seconds: `capMs` rounded down, and never past the next
@@ -274,19 +159,7 @@ export class KeyStore {
     return Math.min(Math.floor(capMs / 1000), this.secondsUntilChange());
   }
 
-  #evaluate(now: number): KeySnapshot {
-    const before = this.#snapshot;
-    const after = snapshot(this.#entries, now);
-    this.#snapshot = after;
-    if (listing(before) !== listing(after) || before.counts.grace !== after.counts.grace) this.#onChange?.(after);
-    return after;
-  }
-
-  toString(): string {
-    return `KeyStore { keys: ${this.#entries.length}, current: ${this.#snapshot.currentKeyId ?? "none"} }`;
-  }
-
-  [inspect.custom](): string {
-    return this.toString();
+  override toString(): string {
+    return `KeyStore { keys: ${this.entries.length}, current: ${this.current().currentKeyId ?? "none"} }`;
   }
 }

@@ -3,11 +3,11 @@
  * closed set: outcomes from the error tables, target names from the configuration, key states
  * from the key state machine. Nothing from a request ever becomes a label.
  */
-import { Counter, Gauge, type Registry } from "prom-client";
-import { BoundHistogram, DropReason, type Observe } from "@oblivious/service-kit";
+import type { Registry } from "prom-client";
+import { BoundHistogram, closedCounter, keyStateGauge, logDroppedCounter, reloadCounter, scrapeGauge, type DropReason, type Observe } from "@oblivious/service-kit";
 import { OUTCOMES, type Outcome } from "./errors.js";
-import { RELOAD_RESULTS, type ReloadResult } from "./key-file.js";
-import { KEY_STATES, type KeySnapshot } from "./keys.js";
+import type { ReloadResult } from "./key-file.js";
+import type { KeySnapshot } from "./keys.js";
 
 export const TARGET_RESULTS = ["ok", "error", "timeout", "too_large", "invalid"] as const;
 export type TargetResult = (typeof TARGET_RESULTS)[number];
@@ -29,16 +29,14 @@ export interface MetricsOptions {
 }
 
 export function createGatewayMetrics(options: MetricsOptions): GatewayMetrics {
-  const registers = [options.registry];
-  const requests = new Counter({
+  const { registry } = options;
+  const registers = [registry];
+  const outcome = closedCounter(registry, {
     name: "gateway_requests_total",
     help: "Encapsulated requests by outcome (ok, or the code of the outer or inner error table).",
-    labelNames: ["outcome"] as const,
-    registers,
+    label: "outcome",
+    values: OUTCOMES,
   });
-  // Children looked up once: the hot path does no label hashing.
-  const byOutcome = new Map(OUTCOMES.map((o) => [o as string, requests.labels(o)]));
-  for (const child of byOutcome.values()) child.inc(0);
 
   // Observed on every forward: bound once per (target, result), as service-kit's http observer does.
   const targetSeconds = new BoundHistogram({
@@ -52,43 +50,13 @@ export function createGatewayMetrics(options: MetricsOptions): GatewayMetrics {
     options.targetNames.map((target) => [target, new Map(TARGET_RESULTS.map((result) => [result, targetSeconds.bind({ target, result })]))]),
   );
 
-  new Gauge({
-    name: "gateway_keys",
-    help: "Keys in the key file by state (pending, published, current, grace, retired).",
-    labelNames: ["state"] as const,
-    registers,
-    collect() {
-      const counts = options.keys().counts;
-      for (const state of KEY_STATES) this.set({ state }, counts[state]);
-    },
-  });
-  new Gauge({
-    name: "gateway_replay_cache_ready",
-    help: "1 when the replay cache can answer (always, in memory; Redis connected, with REDIS_URL).",
-    registers,
-    collect() {
-      this.set(options.replayReady() ? 1 : 0);
-    },
-  });
-  const reloads = new Counter({
-    name: "gateway_key_reloads_total",
-    help: "Key file checks by result.",
-    labelNames: ["result"] as const,
-    registers,
-  });
-  for (const result of RELOAD_RESULTS) reloads.inc({ result }, 0);
-  const dropped = new Counter({
-    name: "gateway_log_dropped_total",
-    help: "Log fields or events dropped because they were not declared or not valid, and lines dropped because stdout's backlog was full.",
-    labelNames: ["reason"] as const,
-    registers,
-  });
-  for (const reason of Object.values(DropReason)) dropped.inc({ reason }, 0);
+  keyStateGauge(registry, "gateway_keys", () => options.keys().counts);
+  scrapeGauge(registry, { name: "gateway_replay_cache_ready", help: "1 when the replay cache can answer (always, in memory; Redis connected, with REDIS_URL)." }, options.replayReady);
 
   return {
-    outcome: (o) => byOutcome.get(o)?.inc(),
+    outcome,
     targetDuration: (target, result, seconds) => byTarget.get(target)?.get(result)?.(seconds),
-    keyReload: (result) => reloads.inc({ result }),
-    logDropped: (reason) => dropped.inc({ reason }),
+    keyReload: reloadCounter(registry, "gateway_key_reloads_total", "Key file"),
+    logDropped: logDroppedCounter(registry, "gateway"),
   };
 }

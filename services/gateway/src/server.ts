@@ -4,13 +4,13 @@
  * logger), listens on the public and admin ports, and drains on stop.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { Shedder, createLogger, createRedis, redisOptions, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { Shedder, createLogger, createRedis, redisOptions, runService, waitFor, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
 import { Http1Front } from "@oblivious/http1";
 import { GATEWAY_PATH, WELL_KNOWN_PATH, createGateway } from "./app.js";
 import type { GatewayConfig } from "./config.js";
 import { gatewayEvents, type GatewayLogger } from "./events.js";
 import { Forwarder } from "./forward.js";
-import { KeyFileWatcher, ReloadResult, loadKeys } from "./key-file.js";
+import { ReloadResult, loadKeys, watchKeys } from "./key-file.js";
 import { KeyStore, type KeySnapshot } from "./keys.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { MemoryReplayCache, RedisReplayCache, type ReplayCache } from "./replay.js";
@@ -39,17 +39,6 @@ function logSnapshot(log: GatewayLogger, s: KeySnapshot): void {
     listed: s.listed.length,
     accepted: s.counts.current + s.counts.published + s.counts.grace,
     ...(s.currentKeyId === undefined ? {} : { current: s.currentKeyId }),
-  });
-}
-
-function waitForRedis(replay: ReplayCache, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = Date.now() + timeoutMs;
-    const poll = (): void => {
-      if (replay.ready() || Date.now() >= deadline) resolve();
-      else setTimeout(poll, 25);
-    };
-    poll();
   });
 }
 
@@ -84,19 +73,14 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const targets = new TargetTable(config.targets);
   const forwarder = new Forwarder(config.targets, { timeoutMs: config.targetTimeoutMs, maxResponseBytes: config.maxResponseBytes });
 
-  const watcher =
-    config.keys.kind === "file" && loaded.content !== undefined
-      ? new KeyFileWatcher({
-          path: config.keys.path,
-          store: keys,
-          content: loaded.content,
-          now,
-          onResult: (result) => {
-            metrics.keyReload(result);
-            log.event("keys.reload", { result });
-          },
-        })
-      : undefined;
+  const watcher = watchKeys(config.keys, loaded.content, {
+    store: keys,
+    now,
+    onResult: (result) => {
+      metrics.keyReload(result);
+      log.event("keys.reload", { result });
+    },
+  });
 
   const gateway = createGateway({
     keys,
@@ -129,7 +113,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     watcher?.stop();
     await Promise.all([forwarder.close(), replay.close()]);
   };
-  if (config.redis) await waitForRedis(replay, 2000);
+  if (config.redis) await waitFor(() => replay.ready(), 2000);
 
   let service: RunningService;
   try {

@@ -8,20 +8,13 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { decodeResponse, encodeRequest } from "@oblivious/bhttp";
 import { MediaType, encapsulateRequest } from "@oblivious/ohttp";
-import { SHARED_REDIS_URL, startRedisServer } from "@oblivious/test-kit";
+import { SHARED_REDIS_URL, pingSharedRedis, startRedisServer } from "@oblivious/test-kit";
 import { REDIS_EXPIRY_SLACK_MS, RedisReplayCache } from "../src/index.js";
 import { assertCacheEdges, assertGatewayEdges, gatewayEdges } from "./replay-edges.js";
 import { exchange, fetchKeyConfigs, innerRequest, metricsText, oneKeyFile, problemOf, send, startTarget, startTestGateway, tempDir, T0 } from "./helpers.js";
 
 test("redis: the shared Redis on 127.0.0.1:6379 is there", async () => {
-  const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
-  redis.on("error", () => undefined);
-  try {
-    await redis.connect();
-    assert.equal(await redis.ping(), "PONG");
-  } finally {
-    redis.disconnect();
-  }
+  assert.equal(await pingSharedRedis(), "PONG");
 });
 
 test("redis: a request answered by one gateway replica is refused as a replay by another", async () => {

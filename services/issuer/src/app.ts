@@ -39,7 +39,7 @@ import {
   encodeBatchedTokenResponse,
   encodeTokenResponse,
 } from "@oblivious/privacypass";
-import { BodyError, BodyErrorCode, finalErrorHandler, mediaType, notFoundHandler, readBody, sendProblem, type HttpObserver } from "@oblivious/service-kit";
+import { BodyErrorCode, finalErrorHandler, mediaType, notFoundHandler, pathOf, readBodyWithin, sendProblem, type HttpObserver } from "@oblivious/service-kit";
 import { CredentialFailure, type Attester } from "./attestation.js";
 import { type DirectoryCache, noneMatch } from "./directory.js";
 import { IssuerError, PROBLEMS, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING } from "./errors.js";
@@ -158,13 +158,6 @@ function kindOf(contentType: string | undefined): RequestKind | undefined {
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** The path of a request target in origin form, without its query. */
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return "/";
-  const q = url.indexOf("?");
-  return q < 0 ? url : url.slice(0, q);
-}
-
 /**
  * The public listener: `POST /token-request` straight on node:http, everything else through
  * express (see the module comment).
@@ -246,12 +239,10 @@ export function createIssuerApp(deps: IssuerAppDeps): RequestListener {
   app.use(finalErrorHandler(log));
 
   async function readLimited(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-    try {
-      return await readBody(req, limit);
-    } catch (e) {
-      if (e instanceof BodyError && e.code === BodyErrorCode.TooLarge) throw new Refusal(IssuerError.TooLarge);
-      throw ABORTED;
-    }
+    const body = await readBodyWithin(req, limit);
+    if (body === BodyErrorCode.TooLarge) throw new Refusal(IssuerError.TooLarge);
+    if (typeof body === "string") throw ABORTED;
+    return body;
   }
 
   async function issue(req: IncomingMessage, kind: RequestKind | undefined): Promise<{ contentType: string; body: Uint8Array }> {

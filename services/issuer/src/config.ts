@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import { EnvReader, deepFreeze, type SecretSource, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { Secret } from "@oblivious/service-kit";
 import { DIRECTORY_MAX_AGE_DEFAULT_MS } from "./directory.js";
+import { SERVICES, originHost } from "@oblivious/service-kit";
 
 /** Where a piece of secret material comes from: a file (mounted secret) or the variable itself. */
 export type { SecretSource };
@@ -97,10 +98,10 @@ function algorithms(env: EnvReader): AttestationAlgorithm[] {
 export function loadIssuerConfig(environment: Readonly<Record<string, string | undefined>>): IssuerConfig {
   const env = new EnvReader(environment);
   const host = env.string("ISSUER_HOST", "127.0.0.1");
-  const port = env.port("ISSUER_PORT", 8082);
+  const port = env.port("ISSUER_PORT", SERVICES.issuer.port);
   const adminHost = env.string("ISSUER_ADMIN_HOST", "127.0.0.1");
-  const adminPort = env.port("ISSUER_ADMIN_PORT", 9082);
-  const issuerName = env.string("ISSUER_NAME", "issuer.internal");
+  const adminPort = env.port("ISSUER_ADMIN_PORT", SERVICES.issuer.adminPort);
+  const issuerName = env.string("ISSUER_NAME", originHost("issuer"));
   const requestHost = host.includes(":") ? `[${host}]` : host;
   const issuerRequestUri = env.url("ISSUER_REQUEST_URI", `http://${requestHost}:${port}/token-request`)?.href ?? "";
 

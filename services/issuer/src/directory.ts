@@ -56,7 +56,7 @@ export class DirectoryCache {
     if (this.#document === undefined || this.#for !== s) {
       const body = Buffer.from(encodeIssuerDirectory(directoryFromSnapshot(s, this.#issuerRequestUri)), "utf8");
       const etag = `"${createHash("sha256").update(body).digest("base64url")}"`;
-      this.#document = { body, etag, nextChange: s.nextChange };
+      this.#document = { body, etag, nextChange: s.validUntil };
       this.#for = s;
     }
     return this.#document;

@@ -1,76 +1,29 @@
 /**
- * Key files on disk: loading at start-up, reloading when the file changes (service-kit's
- * FileWatcher: a changed file that does not parse, or that has no current key, is refused and the
- * keys in use stay), and the operations of the key CLI (generate, rotate), which write
- * atomically with 0600 permissions.
+ * The issuer's key file, on service-kit's key file lifecycle (key-file.ts there: loading,
+ * reloading, generate and rotate, atomic 0600 writes): what is the issuer's own is the key
+ * material (keys.ts), times in whole seconds, and a new key whose truncated token key id differs
+ * from every key kept.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { FileWatcher, loadSecretSource, writeFileAtomic, type ReloadResult } from "@oblivious/service-kit";
+import * as kit from "@oblivious/service-kit";
+import type { KeyFileSpec, ReloadResult } from "@oblivious/service-kit";
 import { KEYS_FILE_VARIABLE, KEYS_VARIABLE, type SecretSource } from "./config.js";
-import { KeyFileError, checkCollisions, importIssuerKey, parseKeyFile, serializeKeyFile, snapshot, type IssuerKey, type KeyStore } from "./keys.js";
-
-export interface LoadedKeys {
-  readonly keys: IssuerKey[];
-  /** The file's bytes, to notice a change; undefined for ISSUER_KEYS. */
-  readonly content: Buffer | undefined;
-}
-
-function usable(keys: readonly IssuerKey[], now: number): boolean {
-  return snapshot(keys, now).current !== undefined;
-}
-
-/** Loads the keys at start-up: a ConfigError naming the variable for any problem, never a random key. */
-export async function loadKeys(source: SecretSource, now: number): Promise<LoadedKeys> {
-  const { value, content } = await loadSecretSource(source, {
-    fileVariable: KEYS_FILE_VARIABLE,
-    inlineVariable: KEYS_VARIABLE,
-    parse: (text) => parseKeyFile(text, now),
-    describe: (e) => (e instanceof KeyFileError ? `key file ${e.message}` : undefined),
-    usable: (keys) => usable(keys, now),
-    unusable: "no key is current now (every key is upcoming or retired)",
-  });
-  return { keys: value, content };
-}
+import { KEY_FIELDS, checkKeyPairs, importIssuerKey, keyTimes, parseKey, serializeKey, type IssuerKey, type KeyStore } from "./keys.js";
 
 export { ReloadResult, RELOAD_RESULTS } from "@oblivious/service-kit";
-
-/** Re-reads the key file and swaps the store's keys when its content changed and is usable. */
-export class KeyFileWatcher extends FileWatcher<IssuerKey[]> {
-  constructor(options: {
-    readonly path: string;
-    readonly store: KeyStore;
-    readonly content: Buffer;
-    readonly now: () => number;
-    readonly onResult: (r: ReloadResult) => void;
-  }) {
-    super({
-      path: options.path,
-      content: options.content,
-      parse: (text) => parseKeyFile(text, options.now()),
-      usable: (keys) => usable(keys, options.now()),
-      apply: (keys) => options.store.replace(keys),
-      onResult: options.onResult,
-    });
-  }
-}
-
-/** Reads and checks a key file (for the CLI; the service uses `loadKeys`). */
-export function readKeyFile(path: string, now: number): IssuerKey[] {
-  return parseKeyFile(readFileSync(path, "utf8"), now);
-}
-
-/**
- * Writes a key file atomically: a 0600 temporary file in the same directory, flushed, then
- * renamed over the target, so a reader (or a reloading issuer) never sees half a file.
- */
-export function writeKeyFile(path: string, keys: readonly IssuerKey[]): void {
-  writeFileAtomic(path, serializeKeyFile(keys));
-}
 
 /** Seconds precision: the directory publishes not-before in whole seconds. */
 function wholeSeconds(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
+}
+
+function newKey(notBefore: number, used: ReadonlySet<number>): IssuerKey {
+  if (used.size >= 256) throw new kit.KeyFileError("has no free truncated token key id", kit.KeyFileErrorCode.NoFreeId);
+  for (;;) {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 65537 });
+    const key = importIssuerKey(privateKey, { notBefore: wholeSeconds(notBefore) });
+    if (!used.has(key.truncatedTokenKeyId)) return key;
+  }
 }
 
 /**
@@ -78,13 +31,74 @@ function wholeSeconds(ms: number): number {
  * has a chance of about 1 in 256 per live key; the key is made again until there is none.
  */
 export function createIssuerKey(times: { readonly notBefore: number; readonly retireAt?: number }, avoid: readonly IssuerKey[] = []): IssuerKey {
-  const used = new Set(avoid.map((k) => k.truncatedTokenKeyId));
-  if (used.size >= 256) throw new KeyFileError("has no free truncated token key id");
-  for (;;) {
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 65537 });
-    const key = importIssuerKey(privateKey, { notBefore: wholeSeconds(times.notBefore), retireAt: times.retireAt });
-    if (!used.has(key.truncatedTokenKeyId)) return key;
-  }
+  const key = newKey(times.notBefore, new Set(avoid.map((k) => k.truncatedTokenKeyId)));
+  return times.retireAt === undefined ? key : importIssuerKey(key.privateKey, { notBefore: key.notBefore, retireAt: times.retireAt });
+}
+
+export const ISSUER_KEY_FILE: KeyFileSpec<IssuerKey> = {
+  timeFields: { activeFrom: "notBefore", retireAt: "retireAt" },
+  precision: "s",
+  keyFields: KEY_FIELDS,
+  parseKey,
+  serializeKey,
+  times: keyTimes,
+  withRetireAt: (k, retireAt) => importIssuerKey(k.privateKey, { notBefore: k.notBefore, retireAt }),
+  id: (k) => k.truncatedTokenKeyId,
+  idName: "truncated token key id",
+  // A token request names its key by this id among the keys listed now.
+  idsUnique: "among-live",
+  create: (times, used) => newKey(times.activeFrom, used),
+  check: checkKeyPairs,
+  usable: (ev) => ev.current !== undefined,
+  unusable: "no key is current now (every key is published or retired)",
+  fileVariable: KEYS_FILE_VARIABLE,
+  inlineVariable: KEYS_VARIABLE,
+};
+
+/** Refuses keys that clients or origins could confuse (truncated ids, not-before ties, the same key twice). */
+export function checkCollisions(keys: readonly IssuerKey[], now: number): void {
+  kit.checkKeys(ISSUER_KEY_FILE, keys, now);
+}
+
+/** Parses and checks a key file, importing each key once. */
+export function parseKeyFile(text: string, now: number): IssuerKey[] {
+  return kit.parseKeyFile(ISSUER_KEY_FILE, text, now);
+}
+
+/** The key file text, private keys included: write it only to a 0600 file. */
+export function serializeKeyFile(keys: readonly IssuerKey[]): string {
+  return kit.serializeKeyFile(ISSUER_KEY_FILE, keys);
+}
+
+export interface LoadedKeys {
+  readonly keys: IssuerKey[];
+  /** The file's bytes, to notice a change; undefined for ISSUER_KEYS. */
+  readonly content: Buffer | undefined;
+}
+
+/** Loads the keys at start-up: a ConfigError naming the variable for any problem, never a random key. */
+export async function loadKeys(source: SecretSource, now: number): Promise<LoadedKeys> {
+  const { entries, content } = await kit.loadKeyFile(ISSUER_KEY_FILE, source, now);
+  return { keys: entries, content };
+}
+
+/** Re-reads a mounted key file and swaps the store's keys when its content changed and is usable; none for inline keys. */
+export function watchKeys(
+  source: SecretSource,
+  content: Buffer | undefined,
+  options: { readonly store: KeyStore; readonly now: () => number; readonly onResult: (r: ReloadResult) => void },
+): kit.KeyFileWatcher<IssuerKey> | undefined {
+  return kit.watchKeyFile(ISSUER_KEY_FILE, source, content, { now: options.now, apply: (keys) => options.store.replace(keys), onResult: options.onResult });
+}
+
+/** Reads and checks a key file (for the CLI and tests; the service uses `loadKeys`). */
+export function readKeyFile(path: string, now: number): IssuerKey[] {
+  return kit.readKeyFile(ISSUER_KEY_FILE, path, now);
+}
+
+/** Writes a key file atomically with 0600 permissions. */
+export function writeKeyFile(path: string, keys: readonly IssuerKey[]): void {
+  kit.writeKeyFile(ISSUER_KEY_FILE, path, keys);
 }
 
 /**
@@ -93,17 +107,10 @@ export function createIssuerKey(times: { readonly notBefore: number; readonly re
  * generate` and rotated with `issuer-keys rotate`. It refuses to overwrite an existing file.
  */
 export function generateIssuerKeyFile(path: string, now: Date = new Date()): void {
-  if (existsSync(path)) throw new KeyFileError("already exists; refusing to overwrite it");
-  writeKeyFile(path, [createIssuerKey({ notBefore: now.getTime() })]);
+  kit.generateKeyFile(ISSUER_KEY_FILE, path, now);
 }
 
-export interface RotateOptions {
-  readonly now: number;
-  /** How long the new key is listed before it signs: at least the directory's max-age. */
-  readonly leadMs: number;
-  /** How long a superseded key stays listed (origins verify its tokens) after the new key signs. */
-  readonly graceMs: number;
-}
+export type RotateOptions = kit.RotateOptions;
 
 export interface Rotation {
   readonly keys: IssuerKey[];
@@ -111,24 +118,8 @@ export interface Rotation {
   readonly pruned: number;
 }
 
-/**
- * Adds a key that signs from `now + lead`; gives every older key a retire time of at most the
- * new key's not-before plus the grace; drops keys already retired. The new key's truncated id
- * differs from every key kept.
- */
+/** service-kit's rotateKeys: the new key's truncated id differs from every key kept. */
 export function rotateKeys(keys: readonly IssuerKey[], options: RotateOptions): Rotation {
-  const { now, leadMs, graceMs } = options;
-  const notBefore = wholeSeconds(now + leadMs);
-  const retireBy = notBefore + graceMs;
-  const kept = keys
-    .filter((k) => k.retireAt === undefined || k.retireAt > now)
-    .map((k) =>
-      k.notBefore < notBefore && (k.retireAt === undefined || k.retireAt > retireBy)
-        ? importIssuerKey(k.privateKey, { notBefore: k.notBefore, retireAt: retireBy })
-        : k,
-    );
-  const added = createIssuerKey({ notBefore }, kept);
-  const result = [...kept, added];
-  checkCollisions(result, now);
-  return { keys: result, added, pruned: keys.length - kept.length };
+  const { entries, added, pruned } = kit.rotateKeys(ISSUER_KEY_FILE, keys, options);
+  return { keys: entries, added, pruned };
 }

@@ -4,12 +4,12 @@
  * the key state machine. Nothing from a request (a device id, a credential, a key id a client
  * sent) ever becomes a label.
  */
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { DropReason } from "@oblivious/service-kit";
+import { Counter, Histogram, type Registry } from "prom-client";
+import { closedCounter, keyStateGauge, logDroppedCounter, reloadCounter, scrapeGauge, type DropReason } from "@oblivious/service-kit";
 import { CREDENTIAL_FAILURES, type CredentialFailure } from "./attestation.js";
 import { OUTCOMES, type Outcome } from "./errors.js";
-import { RELOAD_RESULTS, type ReloadResult } from "./key-file.js";
-import { KEY_STATES, type KeySnapshot } from "./keys.js";
+import type { ReloadResult } from "./key-file.js";
+import type { KeySnapshot } from "./keys.js";
 
 export const REQUEST_KINDS = ["single", "batch"] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
@@ -35,16 +35,14 @@ export interface MetricsOptions {
 }
 
 export function createIssuerMetrics(options: MetricsOptions): IssuerMetrics {
-  const registers = [options.registry];
-  const requests = new Counter({
+  const { registry } = options;
+  const registers = [registry];
+  const outcome = closedCounter(registry, {
     name: "issuer_token_requests_total",
     help: "Token requests (single or batched) by outcome: ok, or the code of the error table.",
-    labelNames: ["outcome"] as const,
-    registers,
+    label: "outcome",
+    values: OUTCOMES,
   });
-  // Children looked up once: the hot path does no label hashing.
-  const byOutcome = new Map(OUTCOMES.map((o) => [o as string, requests.labels(o)]));
-  for (const child of byOutcome.values()) child.inc(0);
 
   const issued = new Counter({ name: "issuer_tokens_issued_total", help: "Blind signatures returned to clients.", registers });
   const signing = new Histogram({
@@ -54,62 +52,19 @@ export function createIssuerMetrics(options: MetricsOptions): IssuerMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   });
-  new Gauge({
-    name: "issuer_signer_queue_depth",
-    help: "Blinded messages waiting for a signing worker.",
-    registers,
-    collect() {
-      this.set(options.queueDepth());
-    },
-  });
-  const credentials = new Counter({
-    name: "issuer_credential_rejections_total",
-    help: "Device credentials refused, by reason.",
-    labelNames: ["reason"] as const,
-    registers,
-  });
-  for (const reason of CREDENTIAL_FAILURES) credentials.inc({ reason }, 0);
-  new Gauge({
-    name: "issuer_keys",
-    help: "Keys in the key file by state (upcoming, current, superseded, retired).",
-    labelNames: ["state"] as const,
-    registers,
-    collect() {
-      const counts = options.keys().counts;
-      for (const state of KEY_STATES) this.set({ state }, counts[state]);
-    },
-  });
-  new Gauge({
-    name: "issuer_quota_store_ready",
-    help: "1 when the quota store can answer (always, in memory; Redis connected, with REDIS_URL).",
-    registers,
-    collect() {
-      this.set(options.quotaReady() ? 1 : 0);
-    },
-  });
-  const keyReloads = new Counter({ name: "issuer_key_reloads_total", help: "Key file checks by result.", labelNames: ["result"] as const, registers });
-  const jwksReloads = new Counter({ name: "issuer_jwks_reloads_total", help: "JWKS file checks by result.", labelNames: ["result"] as const, registers });
-  for (const result of RELOAD_RESULTS) {
-    keyReloads.inc({ result }, 0);
-    jwksReloads.inc({ result }, 0);
-  }
+  scrapeGauge(registry, { name: "issuer_signer_queue_depth", help: "Blinded messages waiting for a signing worker." }, options.queueDepth);
+  keyStateGauge(registry, "issuer_keys", () => options.keys().counts);
+  scrapeGauge(registry, { name: "issuer_quota_store_ready", help: "1 when the quota store can answer (always, in memory; Redis connected, with REDIS_URL)." }, options.quotaReady);
   const crashes = new Counter({ name: "issuer_signer_restarts_total", help: "Signing workers that died and were replaced.", registers });
-  const dropped = new Counter({
-    name: "issuer_log_dropped_total",
-    help: "Log fields or events dropped because they were not declared or not valid, and lines dropped because stdout's backlog was full.",
-    labelNames: ["reason"] as const,
-    registers,
-  });
-  for (const reason of Object.values(DropReason)) dropped.inc({ reason }, 0);
 
   return {
-    outcome: (o) => byOutcome.get(o)?.inc(),
+    outcome,
     issued: (n) => issued.inc(n),
     signingDuration: (kind, seconds) => signing.observe({ kind }, seconds),
-    credentialRejected: (reason) => credentials.inc({ reason }),
-    keyReload: (result) => keyReloads.inc({ result }),
-    jwksReload: (result) => jwksReloads.inc({ result }),
+    credentialRejected: closedCounter(registry, { name: "issuer_credential_rejections_total", help: "Device credentials refused, by reason.", label: "reason", values: CREDENTIAL_FAILURES }),
+    keyReload: reloadCounter(registry, "issuer_key_reloads_total", "Key file"),
+    jwksReload: reloadCounter(registry, "issuer_jwks_reloads_total", "JWKS file"),
     signerCrashed: () => crashes.inc(),
-    logDropped: (reason) => dropped.inc({ reason }),
+    logDropped: logDroppedCounter(registry, "issuer"),
   };
 }

@@ -14,6 +14,7 @@ import {
   createRedis,
   redisOptions,
   runService,
+  waitFor,
   type EventCatalog,
   type LoggerOptions,
   type RunningService,
@@ -23,7 +24,7 @@ import { createAttester, type Attester } from "./attestation.js";
 import type { IssuerConfig } from "./config.js";
 import { DirectoryCache } from "./directory.js";
 import { ROUTES, issuerEvents, type IssuerLogger } from "./events.js";
-import { KeyFileWatcher, ReloadResult, loadKeys } from "./key-file.js";
+import { ReloadResult, loadKeys, watchKeys } from "./key-file.js";
 import { KeyStore, type IssuerKey, type KeySnapshot } from "./keys.js";
 import { createIssuerMetrics } from "./metrics.js";
 import { loadPseudonyms } from "./pseudonym.js";
@@ -59,17 +60,6 @@ function signerKeys(keys: readonly IssuerKey[]): SignerKey[] {
 
 function logSnapshot(log: IssuerLogger, s: KeySnapshot): void {
   log.event("keys.changed", { listed: s.listed.length, ...(s.current === undefined ? {} : { current: s.current.truncatedTokenKeyId }) });
-}
-
-function waitForReady(ready: () => boolean, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = Date.now() + timeoutMs;
-    const poll = (): void => {
-      if (ready() || Date.now() >= deadline) resolve();
-      else setTimeout(poll, 25);
-    };
-    poll();
-  });
 }
 
 export async function startIssuer(config: IssuerConfig, options: StartOptions = {}): Promise<RunningIssuer> {
@@ -145,19 +135,14 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
       })
     : new MemoryQuotaStore({ limit: config.quota, periodMs: config.quotaPeriodMs, now, maxEntries: config.quotaMaxEntries });
 
-  const watcher =
-    config.keys.kind === "file" && loaded.content !== undefined
-      ? new KeyFileWatcher({
-          path: config.keys.path,
-          store: keys,
-          content: loaded.content,
-          now,
-          onResult: (result) => {
-            metrics.keyReload(result);
-            log.event("keys.reload", { result });
-          },
-        })
-      : undefined;
+  const watcher = watchKeys(config.keys, loaded.content, {
+    store: keys,
+    now,
+    onResult: (result) => {
+      metrics.keyReload(result);
+      log.event("keys.reload", { result });
+    },
+  });
 
   const app = createIssuerApp({
     keys,
@@ -186,7 +171,7 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
     attester.close();
     await Promise.all([quota.close(), signers.close()]);
   };
-  if (config.redis) await waitForReady(() => quota.ready(), 2000);
+  if (config.redis) await waitFor(() => quota.ready(), 2000);
 
   let service: RunningService;
   try {

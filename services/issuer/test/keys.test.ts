@@ -95,7 +95,7 @@ test("keys CLI: generate, rotate and show; 0600 files; no private key ever print
   const rotated = await run(process.execPath, [CLI, "rotate", "--file", path, "--lead", "2h", "--grace", "3d", "--now", "2026-03-02T00:00:00Z"]);
   assert.equal(statSync(path).mode & 0o777, 0o600);
   const second = JSON.parse(rotated.stdout) as { added: number; keys: { state: string; truncatedTokenKeyId: number; notBefore: string; retireAt?: string }[] };
-  assert.deepEqual(second.keys.map((k) => k.state), ["current", "upcoming"]);
+  assert.deepEqual(second.keys.map((k) => k.state), ["current", "published"]);
   assert.equal(second.keys[1]?.notBefore, "2026-03-02T02:00:00Z");
   assert.equal(second.keys[0]?.retireAt, "2026-03-05T02:00:00Z");
   assert.equal(second.added, second.keys[1]?.truncatedTokenKeyId);
@@ -103,7 +103,7 @@ test("keys CLI: generate, rotate and show; 0600 files; no private key ever print
 
   const shown = await run(process.execPath, [CLI, "show", "--file", path, "--now", "2026-03-03T00:00:00Z"]);
   const third = JSON.parse(shown.stdout) as { keys: { state: string }[] };
-  assert.deepEqual(third.keys.map((k) => k.state), ["superseded", "current"]);
+  assert.deepEqual(third.keys.map((k) => k.state), ["grace", "current"]);
 
   const keys = readKeyFile(path, Date.parse("2026-03-03T00:00:00Z"));
   for (const key of keys) {

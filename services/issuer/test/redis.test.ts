@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { MediaType, TokenType, encodeTokenRequest } from "@oblivious/privacypass";
 import { createRedis } from "@oblivious/service-kit";
-import { SHARED_REDIS_URL, startRedisServer, status } from "@oblivious/test-kit";
+import { SHARED_REDIS_URL, pingSharedRedis, startRedisServer, status } from "@oblivious/test-kit";
 import { PROBLEMS, RedisQuotaStore, parsePseudonymKey } from "../src/index.js";
 import { HOUR, bearer, fixture, metricsText, post, problemOf, startTestIssuer, testKey } from "./helpers.js";
 
@@ -25,14 +25,7 @@ async function cleanup(redis: Redis, prefix: string): Promise<void> {
 }
 
 test("redis: the shared Redis on 127.0.0.1:6379 is there", async () => {
-  const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
-  redis.on("error", () => undefined);
-  try {
-    await redis.connect();
-    assert.equal(await redis.ping(), "PONG");
-  } finally {
-    redis.disconnect();
-  }
+  assert.equal(await pingSharedRedis(), "PONG");
 });
 
 test("redis: the quota is shared by replicas; Redis holds a count under the keyed pseudonym, expiring with the period", async () => {

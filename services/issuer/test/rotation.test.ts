@@ -66,7 +66,7 @@ test("rotation: listed ahead with not-before, then the newest key signs; the old
     // An origin still verifies the token made with the old key, from the directory.
     const oldKey = directory.tokenKeys.find((k) => Buffer.from(k.tokenKey).equals(Buffer.from(a.tokenKey)));
     assert.ok(oldKey && verifyToken(before.token, decodeTokenKey(oldKey.tokenKey)));
-    assert.match(await metricsText(t.issuer), /issuer_keys\{state="superseded"\} 1/);
+    assert.match(await metricsText(t.issuer), /issuer_keys\{state="grace"\} 1/);
 
     clock.now = T0 + HOUR + 7 * DAY;
     directory = await fetchDirectory(t.url);

@@ -19,7 +19,7 @@
  * `cache-control` chosen by the relay; no gateway header is copied.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { BodyError, BodyErrorCode, CommonProblems, type HttpObserver, mediaType, PROBLEM_MEDIA_TYPE, problemAnswer, problemType, readBody, sendProblem, type Problem } from "@oblivious/service-kit";
+import { BodyErrorCode, CommonProblems, type HttpObserver, mediaType, pathOf, PROBLEM_MEDIA_TYPE, problemAnswer, problemType, readBodyWithin, sendProblem, type Problem } from "@oblivious/service-kit";
 import { type FrontAnswer, type FrontRequest, writeAnswer } from "@oblivious/http1";
 import { clientAddress, type TrustedProxies } from "./client-address.js";
 import type { RelayLogger, RelayRoute } from "./events.js";
@@ -103,25 +103,6 @@ export interface Relay {
   readonly bodyAborted: () => void;
   /** Records a `POST /relay` answered outside `listener` (its `http.request` line and histogram). */
   readonly record: (status: number, ms: number) => void;
-}
-
-type BodyResult = Buffer | "too-large" | "aborted" | "timeout";
-
-function readBodyWithin(req: IncomingMessage, limit: number, timeoutMs: number): Promise<BodyResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
-  const body = readBody(req, limit).catch((e: unknown) =>
-    e instanceof BodyError && e.code === BodyErrorCode.TooLarge ? ("too-large" as const) : ("aborted" as const),
-  );
-  return Promise.race([body, timeout]).finally(() => clearTimeout(timer));
-}
-
-function pathOf(url: string | undefined): string {
-  const u = url ?? "/";
-  const q = u.indexOf("?");
-  return q === -1 ? u : u.slice(0, q);
 }
 
 /** The node:http listener alone (the form tests and embedders without the front use). */
@@ -221,17 +202,17 @@ export function createRelay(deps: RelayAppDeps): Relay {
       return;
     }
     const body = await readBodyWithin(req, deps.maxBodyBytes, deps.bodyTimeoutMs);
-    if (body === "too-large") {
+    if (body === BodyErrorCode.TooLarge) {
       metrics.request("too_large");
       sendProblem(res, RelayProblems.payloadTooLarge);
       return;
     }
-    if (body === "timeout") {
+    if (body === BodyErrorCode.Timeout) {
       // The client is still sending: answer, then close rather than keep reading.
       writeAnswer(res, bodyTimedOut(), { connection: "close" });
       return;
     }
-    if (body === "aborted") {
+    if (body === BodyErrorCode.Aborted) {
       bodyAborted();
       res.destroy();
       return;

@@ -6,6 +6,7 @@
  */
 import { deepFreeze, EnvReader } from "@oblivious/service-kit";
 import { parseCidrList, type Cidr } from "./client-address.js";
+import { SERVICES, localUrl } from "@oblivious/service-kit";
 
 export interface RateLimitConfig {
   /** Requests one client address may make per window. */
@@ -51,10 +52,10 @@ export interface RelayConfig {
 
 export const RELAY_DEFAULTS = {
   host: "127.0.0.1",
-  port: 8080,
+  port: SERVICES.relay.port,
   adminHost: "127.0.0.1",
-  adminPort: 9080,
-  gatewayUrl: "http://127.0.0.1:8081/gateway",
+  adminPort: SERVICES.relay.adminPort,
+  gatewayUrl: localUrl("gateway", "/gateway"),
   maxBodyBytes: 64 * 1024,
   maxResponseBytes: 1024 * 1024,
   timeoutMs: 10_000,

@@ -14,7 +14,8 @@
  *   answer; the answer's body is bounded and read fully before the relay answers, so a client
  *   never gets a truncated 200.
  */
-import { ExchangeFailure, Http1Client, type ExchangeResult, type Http1Answer, type Http1Request } from "@oblivious/http1";
+import { ExchangeFailure, Http1Client, type Http1Answer, type Http1Request } from "@oblivious/http1";
+import { EXCHANGE_TIMEOUT, exchangeWithin } from "@oblivious/service-kit";
 
 export const GatewayErrorCode = {
   /** The deadline passed. */
@@ -105,19 +106,11 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       ? gateway
       : new Http1Client(new URL(keysUrl.origin), { connections: MAX_KEY_CONNECTIONS, maxResponseBytes: options.maxResponseBytes });
 
-  const exchange = (client: Http1Client, request: Http1Request): Promise<GatewayAnswer> =>
-    new Promise((resolve, reject) => {
-      const deadline = setTimeout(() => {
-        // Closes the connection: it may still carry part of an answer.
-        pending.abort();
-        reject(new GatewayError(GatewayErrorCode.Timeout));
-      }, options.timeoutMs);
-      const pending = client.request(request, (result: ExchangeResult) => {
-        clearTimeout(deadline);
-        if (result.ok) resolve(gatewayAnswer(result.answer));
-        else reject(new GatewayError(FAILURE_CODE[result.failure]));
-      });
-    });
+  const exchange = async (client: Http1Client, request: Http1Request): Promise<GatewayAnswer> => {
+    const result = await exchangeWithin(client, request, options.timeoutMs);
+    if (result.ok) return gatewayAnswer(result.answer);
+    throw new GatewayError(result.failure === EXCHANGE_TIMEOUT ? GatewayErrorCode.Timeout : FAILURE_CODE[result.failure]);
+  };
 
   return {
     forward: (body) => exchange(gateway, { method: "POST", path: gatewayPath, headers: FORWARD_FIELDS, body }),

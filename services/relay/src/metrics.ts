@@ -2,8 +2,8 @@
  * The relay's metrics, on an injected registry. Every label value comes from a closed set
  * declared here; nothing taken from a request (address, header, path, size) is ever a label.
  */
-import { DropReason } from "@oblivious/service-kit";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { closedCounter, logDroppedCounter, scrapeGauge, type DropReason } from "@oblivious/service-kit";
+import { Counter, Histogram, type Registry } from "prom-client";
 
 /** What became of one `POST /relay`. */
 export const RELAY_OUTCOMES = [
@@ -41,12 +41,6 @@ export interface RelayMetrics {
 
 export function createRelayMetrics(registry: Registry, rateLimitEntries: () => number): RelayMetrics {
   const registers = [registry];
-  const requests = new Counter({
-    name: "relay_requests_total",
-    help: "POST /relay requests by outcome.",
-    labelNames: ["outcome"] as const,
-    registers,
-  });
   const forwardDuration = new Histogram({
     name: "relay_forward_duration_seconds",
     help: "Time of one exchange with the gateway, by outcome.",
@@ -54,48 +48,19 @@ export function createRelayMetrics(registry: Registry, rateLimitEntries: () => n
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const keyRequests = new Counter({
-    name: "relay_key_config_requests_total",
-    help: "GET /ohttp-keys requests by cache result.",
-    labelNames: ["result"] as const,
-    registers,
-  });
-  const keyFetches = new Counter({
-    name: "relay_key_config_fetches_total",
-    help: "Fetches of the key configuration from the gateway, by outcome.",
-    labelNames: ["outcome"] as const,
-    registers,
-  });
   const evictions = new Counter({
     name: "relay_rate_limit_evictions_total",
     help: "Entries evicted from a full rate-limit table (see RELAY_RATE_TABLE_SIZE).",
     registers,
   });
-  const dropped = new Counter({
-    name: "relay_log_dropped_total",
-    help: "Log events or fields dropped because they were undeclared or out of range, and lines dropped because stdout's backlog was full.",
-    labelNames: ["reason"] as const,
-    registers,
-  });
-  new Gauge({
-    name: "relay_rate_limit_entries",
-    help: "Client entries (keyed hashes) in the current rate-limit window.",
-    registers,
-    collect() {
-      this.set(rateLimitEntries());
-    },
-  });
+  scrapeGauge(registry, { name: "relay_rate_limit_entries", help: "Client entries (keyed hashes) in the current rate-limit window." }, rateLimitEntries);
   // Every series exists from the start, so a rate() over a rare outcome is not empty.
-  for (const outcome of RELAY_OUTCOMES) requests.inc({ outcome }, 0);
-  for (const result of KEY_RESULTS) keyRequests.inc({ result }, 0);
-  for (const outcome of ["ok", "error"]) keyFetches.inc({ outcome }, 0);
-  for (const reason of Object.values(DropReason)) dropped.inc({ reason }, 0);
   return {
-    request: (outcome) => requests.inc({ outcome }),
+    request: closedCounter(registry, { name: "relay_requests_total", help: "POST /relay requests by outcome.", label: "outcome", values: RELAY_OUTCOMES }),
     forward: (outcome, seconds) => forwardDuration.observe({ outcome }, seconds),
-    keyRequest: (result) => keyRequests.inc({ result }),
-    keyFetch: (outcome) => keyFetches.inc({ outcome }),
+    keyRequest: closedCounter(registry, { name: "relay_key_config_requests_total", help: "GET /ohttp-keys requests by cache result.", label: "result", values: KEY_RESULTS }),
+    keyFetch: closedCounter(registry, { name: "relay_key_config_fetches_total", help: "Fetches of the key configuration from the gateway, by outcome.", label: "outcome", values: ["ok", "error"] }),
     rateLimitEviction: () => evictions.inc(),
-    logDropped: (reason) => dropped.inc({ reason }),
+    logDropped: logDroppedCounter(registry, "relay"),
   };
 }

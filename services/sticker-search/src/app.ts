@@ -7,17 +7,7 @@
  * gate removes the Authorization header before it runs.
  */
 import express, { type RequestHandler } from "express";
-import {
-  BodyError,
-  BodyErrorCode,
-  finalErrorHandler,
-  mediaType,
-  methodNotAllowed,
-  notFoundHandler,
-  readBody,
-  sendProblem,
-  type HttpObserver,
-} from "@oblivious/service-kit";
+import { BodyErrorCode, finalErrorHandler, mediaType, methodNotAllowed, notFoundHandler, readBodyWithin, sendProblem, type HttpObserver } from "@oblivious/service-kit";
 import { EngineUnavailable, type SearchEngine } from "./engine.js";
 import { hitBucket, type StickerSearchLogger, type StickerSearchRoute } from "./events.js";
 import type { StickerSearchMetrics } from "./metrics.js";
@@ -60,16 +50,14 @@ export function createStickerSearchApp(deps: StickerSearchAppDeps): express.Expr
       sendProblem(res, P.unsupportedMediaType);
       return;
     }
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, MAX_BODY_BYTES);
-    } catch (error) {
-      if (error instanceof BodyError && error.code === BodyErrorCode.TooLarge) {
-        metrics.request("too_large");
-        log.event("search.rejected", { reason: "too_large" });
-        sendProblem(res, P.tooLarge, { connection: "close" });
-        return;
-      }
+    const raw = await readBodyWithin(req, MAX_BODY_BYTES);
+    if (raw === BodyErrorCode.TooLarge) {
+      metrics.request("too_large");
+      log.event("search.rejected", { reason: "too_large" });
+      sendProblem(res, P.tooLarge, { connection: "close" });
+      return;
+    }
+    if (typeof raw === "string") {
       metrics.request("aborted");
       res.destroy();
       return;

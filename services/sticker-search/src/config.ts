@@ -8,11 +8,12 @@ import { deepFreeze, EnvReader, Secret, readRedisConfig, type RedisConfig } from
 import { readTokenGateConfig, type TokenGateConfig } from "@oblivious/token-gate";
 import { LOCALE } from "./catalogue.js";
 import { ENGINE_NAMES, type EngineName } from "./engine.js";
+import { SERVICES, originHost } from "@oblivious/service-kit";
 
 /** The origin clients name in the inner request; the gateway routes it here. */
-export const STICKER_SEARCH_ORIGIN = "https://sticker-search.internal";
+export const STICKER_SEARCH_ORIGIN = SERVICES["sticker-search"].origin ?? "";
 /** `origin_info` of the token challenge (TOKEN_ORIGIN_INFO's default). */
-export const STICKER_SEARCH_ORIGIN_NAME = "sticker-search.internal";
+export const STICKER_SEARCH_ORIGIN_NAME = originHost("sticker-search");
 
 export interface MeiliConfig {
   readonly url: string;
@@ -49,9 +50,9 @@ export interface StickerSearchConfig {
 
 export const STICKER_SEARCH_DEFAULTS = {
   host: "127.0.0.1",
-  port: 8083,
+  port: SERVICES["sticker-search"].port,
   adminHost: "127.0.0.1",
-  adminPort: 9083,
+  adminPort: SERVICES["sticker-search"].adminPort,
   meiliIndex: "stickers",
   meiliTimeoutMs: 2000,
   redisPrefix: "sticker-search:",

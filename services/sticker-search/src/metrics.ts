@@ -2,7 +2,7 @@
  * The service's metrics, on an injected registry. Label values come from closed sets declared
  * here; nothing from a request (query, locale, pack, sticker id) is ever a label.
  */
-import { DropReason } from "@oblivious/service-kit";
+import { closedCounter, logDroppedCounter, scrapeGauge, type DropReason } from "@oblivious/service-kit";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { ENGINE_NAMES, UNAVAILABLE_REASONS, type EngineName, type UnavailableReason } from "./engine.js";
 import { REJECT_REASONS } from "./events.js";
@@ -22,7 +22,6 @@ export function createStickerSearchMetrics(
   state: { readonly engine: EngineName; readonly ready: () => boolean; readonly stickers: () => number },
 ): StickerSearchMetrics {
   const registers = [registry];
-  const requests = new Counter({ name: "sticker_search_requests_total", help: "POST /v1/search requests that passed the token gate, by outcome.", labelNames: ["outcome"] as const, registers });
   const duration = new Histogram({
     name: "sticker_search_engine_duration_seconds",
     help: "Time of one engine search, by engine.",
@@ -32,7 +31,6 @@ export function createStickerSearchMetrics(
   });
   const hits = new Histogram({ name: "sticker_search_total_hits", help: "Matching stickers per search (capped at 1000).", labelNames: ["engine"] as const, buckets: [0, 1, 5, 10, 50, 100, 500, 1000], registers });
   const unavailable = new Counter({ name: "sticker_search_engine_unavailable_total", help: "Searches refused with 503 because the engine could not answer, by reason.", labelNames: ["engine", "reason"] as const, registers });
-  const dropped = new Counter({ name: "sticker_search_log_dropped_total", help: "Log events or fields dropped because they were undeclared or out of range, and lines dropped because stdout's backlog was full.", labelNames: ["reason"] as const, registers });
   new Gauge({
     name: "sticker_search_engine_ready",
     help: "1 when the search engine can answer (index loaded, Meilisearch reachable).",
@@ -42,24 +40,15 @@ export function createStickerSearchMetrics(
       this.set({ engine: state.engine }, state.ready() ? 1 : 0);
     },
   });
-  new Gauge({
-    name: "sticker_search_catalogue_stickers",
-    help: "Stickers in the loaded catalogue.",
-    registers,
-    collect() {
-      this.set(state.stickers());
-    },
-  });
-  for (const outcome of SEARCH_OUTCOMES) requests.inc({ outcome }, 0);
+  scrapeGauge(registry, { name: "sticker_search_catalogue_stickers", help: "Stickers in the loaded catalogue." }, state.stickers);
   for (const engine of ENGINE_NAMES) for (const reason of UNAVAILABLE_REASONS) unavailable.inc({ engine, reason }, 0);
-  for (const reason of Object.values(DropReason)) dropped.inc({ reason }, 0);
   return {
-    request: (outcome) => requests.inc({ outcome }),
+    request: closedCounter(registry, { name: "sticker_search_requests_total", help: "POST /v1/search requests that passed the token gate, by outcome.", label: "outcome", values: SEARCH_OUTCOMES }),
     search: (engine, seconds, total) => {
       duration.observe({ engine }, seconds);
       hits.observe({ engine }, total);
     },
     unavailable: (engine, reason) => unavailable.inc({ engine, reason }),
-    logDropped: (reason) => dropped.inc({ reason }),
+    logDropped: logDroppedCounter(registry, "sticker_search"),
   };
 }

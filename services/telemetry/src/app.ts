@@ -12,9 +12,9 @@
  * Content-Type. The answer says how many events were kept and, by reason, how many things were
  * dropped: never which, never a value.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import express, { type Express, type Request, type Response } from "express";
-import { BodyError, BodyErrorCode, CommonProblems, finalErrorHandler, mediaType, notFoundHandler, readBody, sendProblem, type HttpObserver } from "@oblivious/service-kit";
+import { BodyErrorCode, CommonProblems, finalErrorHandler, mediaType, notFoundHandler, readBodyWithin, sendProblem, type HttpObserver } from "@oblivious/service-kit";
 import type { TokenGate } from "@oblivious/token-gate";
 import { EVENTS_MEDIA_TYPE, TELEMETRY_PROBLEMS, TelemetryError } from "./errors.js";
 import type { TelemetryLogger, TelemetryRoute } from "./events.js";
@@ -36,17 +36,6 @@ export interface TelemetryAppDeps {
   readonly log: TelemetryLogger;
   readonly maxBatch: number;
   readonly maxBodyBytes: number;
-}
-
-type BodyResult = Buffer | typeof TelemetryError.TooLarge | "aborted";
-
-async function readLimited(req: IncomingMessage, limit: number): Promise<BodyResult> {
-  try {
-    return await readBody(req, limit);
-  } catch (e) {
-    if (e instanceof BodyError && e.code === BodyErrorCode.TooLarge) return TelemetryError.TooLarge;
-    return "aborted";
-  }
 }
 
 function totalDropped(counts: DropCounts): number {
@@ -74,13 +63,13 @@ export function createTelemetryApp(deps: TelemetryAppDeps): Express {
 
   const receive = async (req: Request, res: Response): Promise<void> => {
     if (mediaType(req.headers["content-type"]) !== EVENTS_MEDIA_TYPE) return refuse(res, TelemetryError.UnsupportedMediaType);
-    const body = await readLimited(req, deps.maxBodyBytes);
-    if (body === "aborted") {
+    const body = await readBodyWithin(req, deps.maxBodyBytes);
+    if (body === BodyErrorCode.TooLarge) return refuse(res, TelemetryError.TooLarge);
+    if (typeof body === "string") {
       metrics.batch("aborted");
       res.destroy();
       return;
     }
-    if (body === TelemetryError.TooLarge) return refuse(res, body);
     const decoded = decodeBatchBody(body);
     if (!decoded.ok) return refuse(res, decoded.error);
     const result = validateBatch(decoded.value, { maxEvents: deps.maxBatch });

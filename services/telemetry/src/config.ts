@@ -5,9 +5,10 @@
  */
 import { deepFreeze, EnvReader, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { readTokenGateConfig, type TokenGateConfig } from "@oblivious/token-gate";
+import { SERVICES } from "@oblivious/service-kit";
 
 /** The target origin clients address through the gateway (docs/design.md, default local interfaces). */
-export const TELEMETRY_ORIGIN = "https://telemetry.internal";
+export const TELEMETRY_ORIGIN = SERVICES.telemetry.origin ?? "";
 
 export interface TelemetryConfig {
   readonly host: string;
@@ -28,9 +29,9 @@ export interface TelemetryConfig {
 
 export const TELEMETRY_DEFAULTS = {
   host: "127.0.0.1",
-  port: 8084,
+  port: SERVICES.telemetry.port,
   adminHost: "127.0.0.1",
-  adminPort: 9084,
+  adminPort: SERVICES.telemetry.adminPort,
   maxBatch: 100,
   maxBodyBytes: 64 * 1024,
   drainTimeoutMs: 15_000,

@@ -9,7 +9,7 @@
  * declared bounds, for histogram_quantile. It observes the bucket's upper bound, never the raw
  * number, so its `_sum` is a sum of bounds and cannot carry a client's exact measurement.
  */
-import { DropReason } from "@oblivious/service-kit";
+import { closedCounter, logDroppedCounter, type DropReason } from "@oblivious/service-kit";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { TelemetryError } from "./errors.js";
 import { bucketLabel, EVENT_SCHEMAS, EVENT_TYPES, fieldLabels, type AcceptedEvent, type FieldSchema } from "./schemas.js";
@@ -40,39 +40,21 @@ interface BucketHistogram {
 
 export function createTelemetryMetrics(registry: Registry): TelemetryMetrics {
   const registers = [registry];
-  const batches = new Counter({
-    name: "telemetry_batches_total",
-    help: "POST /v1/events batches that passed the token gate, by outcome.",
-    labelNames: ["outcome"] as const,
-    registers,
-  });
-  const events = new Counter({
-    name: "telemetry_events_total",
-    help: "Events accepted, by declared event type.",
-    labelNames: ["type"] as const,
-    registers,
-  });
+  const events = closedCounter(registry, { name: "telemetry_events_total", help: "Events accepted, by declared event type.", label: "type", values: EVENT_TYPES });
   const values = new Counter({
     name: "telemetry_event_values_total",
     help: "Kept field values of accepted events: enum values, true/false, small integers and bucket labels.",
     labelNames: ["type", "field", "value"] as const,
     registers,
   });
-  const dropped = new Counter({
+  const dropped = closedCounter(registry, {
     name: "telemetry_dropped_total",
     help: "Events or fields dropped by validation, by reason; nothing dropped is stored.",
-    labelNames: ["reason"] as const,
-    registers,
-  });
-  const logDropped = new Counter({
-    name: "telemetry_log_dropped_total",
-    help: "Log events or fields dropped because they were undeclared or out of range, and lines dropped because stdout's backlog was full.",
-    labelNames: ["reason"] as const,
-    registers,
+    label: "reason",
+    values: EVENT_DROP_REASONS,
   });
   const histograms = new Map<string, BucketHistogram>();
   for (const type of EVENT_TYPES) {
-    events.inc({ type }, 0);
     for (const [field, spec] of Object.entries<FieldSchema>(EVENT_SCHEMAS[type].fields)) {
       for (const value of fieldLabels(spec)) values.inc({ type, field, value }, 0);
       if (spec.kind !== "buckets") continue;
@@ -86,15 +68,12 @@ export function createTelemetryMetrics(registry: Registry): TelemetryMetrics {
       histograms.set(`${type}\n${field}`, { histogram, bounds: new Map(spec.bounds.map((b) => [bucketLabel(b), b])) });
     }
   }
-  for (const outcome of BATCH_OUTCOMES) batches.inc({ outcome }, 0);
-  for (const reason of EVENT_DROP_REASONS) dropped.inc({ reason }, 0);
-  for (const reason of Object.values(DropReason)) logDropped.inc({ reason }, 0);
 
   return {
-    batch: (outcome) => batches.inc({ outcome }),
+    batch: closedCounter(registry, { name: "telemetry_batches_total", help: "POST /v1/events batches that passed the token gate, by outcome.", label: "outcome", values: BATCH_OUTCOMES }),
     accepted(accepted) {
       for (const event of accepted) {
-        events.inc({ type: event.type });
+        events(event.type);
         const fields: Readonly<Record<string, string | number | boolean | undefined>> = event.fields;
         for (const [field, value] of Object.entries(fields)) {
           if (value === undefined) continue;
@@ -107,8 +86,8 @@ export function createTelemetryMetrics(registry: Registry): TelemetryMetrics {
       }
     },
     dropped(counts) {
-      for (const reason of EVENT_DROP_REASONS) if (counts[reason] > 0) dropped.inc({ reason }, counts[reason]);
+      for (const reason of EVENT_DROP_REASONS) if (counts[reason] > 0) dropped(reason, counts[reason]);
     },
-    logDropped: (reason) => logDropped.inc({ reason }),
+    logDropped: logDroppedCounter(registry, "telemetry"),
   };
 }

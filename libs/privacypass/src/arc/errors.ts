@@ -7,6 +7,8 @@
  * proof and a duplicate instance element all surface as `verify-failed` with no detail, so a
  * peer learns nothing about which check it failed.
  */
+import { CodedError, codedMessage } from "@oblivious/wire";
+
 export const ArcErrorCode = {
   /** Bytes that do not decode: truncated, wrong length, trailing bytes, a scalar out of range, a point not on the curve or the identity. */
   Malformed: "malformed",
@@ -19,19 +21,10 @@ export const ArcErrorCode = {
 } as const;
 export type ArcErrorCode = (typeof ArcErrorCode)[keyof typeof ArcErrorCode];
 
-const MESSAGES: Readonly<Record<ArcErrorCode, string>> = {
-  "malformed": "malformed ARC input",
-  "invalid-argument": "invalid ARC argument",
-  "verify-failed": "ARC verification failed",
-  "limit-exceeded": "ARC presentation limit exceeded",
-};
-
-export class ArcError extends Error {
+export class ArcError extends CodedError<ArcErrorCode> {
   override readonly name = "ArcError";
-  readonly code: ArcErrorCode;
 
   constructor(code: ArcErrorCode, detail?: string) {
-    super(detail === undefined ? MESSAGES[code] : `${MESSAGES[code]}: ${detail}`);
-    this.code = code;
+    super(code, codedMessage("arc", code, detail));
   }
 }

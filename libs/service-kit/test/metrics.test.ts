@@ -1,0 +1,40 @@
+/** The shared metric set-ups: closed label sets, every series from the start, values read at scrape time. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Registry } from "prom-client";
+import { closedCounter, keyStateGauge, logDroppedCounter, reloadCounter, scrapeGauge } from "../src/index.js";
+
+test("metrics: closed counters start at 0 and ignore values outside their set; gauges are read at scrape time", async () => {
+  const registry = new Registry();
+  const outcome = closedCounter(registry, { name: "x_requests_total", help: "h", label: "outcome", values: ["ok", "bad"] as const });
+  const dropped = logDroppedCounter(registry, "x");
+  const reloads = reloadCounter(registry, "x_key_reloads_total", "Key file");
+  let ready = false;
+  let depth = 3;
+  const counts = { pending: 0, published: 1, current: 1, grace: 2, retired: 0 };
+  keyStateGauge(registry, "x_keys", () => counts);
+  scrapeGauge(registry, { name: "x_ready", help: "h" }, () => ready);
+  scrapeGauge(registry, { name: "x_depth", help: "h" }, () => depth);
+  let text = await registry.metrics();
+  assert.match(text, /x_requests_total\{outcome="ok"\} 0\nx_requests_total\{outcome="bad"\} 0/);
+  assert.match(text, /x_log_dropped_total\{reason="undeclared_event"\} 0/);
+  assert.match(text, /x_key_reloads_total\{result="no_usable_key"\} 0/);
+  assert.match(text, /x_keys\{state="grace"\} 2/);
+  assert.match(text, /x_ready 0\n/);
+  outcome("ok");
+  outcome("ok", 2);
+  (outcome as (v: string) => void)("unlisted");
+  dropped("undeclared_event");
+  reloads("reloaded");
+  ready = true;
+  depth = 7;
+  counts.grace = 0;
+  text = await registry.metrics();
+  assert.match(text, /x_requests_total\{outcome="ok"\} 3/);
+  assert.doesNotMatch(text, /unlisted/);
+  assert.match(text, /x_log_dropped_total\{reason="undeclared_event"\} 1/);
+  assert.match(text, /x_key_reloads_total\{result="reloaded"\} 1/);
+  assert.match(text, /x_keys\{state="grace"\} 0/);
+  assert.match(text, /x_ready 1\n/);
+  assert.match(text, /x_depth 7\n/);
+});
