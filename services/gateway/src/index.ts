@@ -24,6 +24,7 @@ export {
   KEYS_VARIABLE,
   KeyFileWatcher,
   ReloadResult,
+  addMissingKems,
   createKeyEntry,
   generateKeyFile,
   loadKeys,
@@ -32,6 +33,8 @@ export {
   writeKeyFile,
 } from "./key-file.js";
 export type { KeySource, LoadedKeys, RotateOptions, Rotation } from "./key-file.js";
+export { DEFAULT_GENERATED_KEMS, DEFAULT_KEM, GATEWAY_KEMS, gatewayKem, kemByCliName, kemByFileName } from "./key-kems.js";
+export type { GatewayKem } from "./key-kems.js";
 export { TargetTable, canonicalOrigin, parseTargets } from "./targets.js";
 export type { Target, Route } from "./targets.js";
 export { MemoryReplayCache, REDIS_EXPIRY_SLACK_MS, RedisReplayCache, ReplayUnavailable } from "./replay.js";

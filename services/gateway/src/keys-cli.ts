@@ -1,11 +1,16 @@
 /**
  * `npm run -s gateway-keys -- <command>`: the gateway's key file, by hand.
  *
- *   generate --out FILE                                  a first key, current now
- *   rotate   --file FILE [--publish-lead 24h] [--grace 7d] [--keys-max-age 1h] [--relay-keys-ttl 5m]
- *                                                        a new key, published now, current after
- *                                                        the lead; older keys retire after the
- *                                                        grace; retired keys are pruned
+ *   generate --out FILE [--kem K]...                     a first key of each KEM, current now:
+ *                                                        X-Wing and X25519 unless --kem names some
+ *   rotate   --file FILE [--kem K] [--publish-lead 24h] [--grace 7d] [--keys-max-age 1h] [--relay-keys-ttl 5m]
+ *                                                        a new key of KEM K, published now, current
+ *                                                        after the lead; older keys of K retire
+ *                                                        after the grace; retired keys are pruned.
+ *                                                        K is needed when the file has several KEMs;
+ *                                                        a KEM the file lacks gets a key current now
+ *
+ * K is x-wing, x25519 or ml-kem-768 (key-kems.ts); each KEM rotates on its own schedule.
  *
  * `rotate` refuses a lead or a grace shorter than the listing's max-age cap plus the relay's key
  * cache bound (service-kit's rotation-timing.ts), taken from the options, else from
@@ -18,12 +23,16 @@
 import { parseArgs } from "node:util";
 import { RotationTimingError, checkRotationTimes, parseDuration, timingTerm, type TimingTerm } from "@oblivious/service-kit";
 import { KEYS_MAX_AGE_DEFAULT_MS, RELAY_KEYS_TTL_DEFAULT_MS } from "./config.js";
+import type { KemId } from "@oblivious/ohttp";
 import { generateKeyFile, readKeyFile, rotateKeyEntries, writeKeyFile } from "./key-file.js";
-import { KEM_NAME, KeyFileError, keyStates, snapshot, type KeyEntry } from "./keys.js";
+import { DEFAULT_GENERATED_KEMS, GATEWAY_KEMS, gatewayKem, kemByCliName } from "./key-kems.js";
+import { KeyFileError, keyStates, snapshot, type KeyEntry } from "./keys.js";
+
+const KEM_CHOICES = GATEWAY_KEMS.map((k) => k.cliName).join("|");
 
 const USAGE = `usage:
-  gateway-keys generate --out FILE
-  gateway-keys rotate --file FILE [--publish-lead 24h] [--grace 7d] [--keys-max-age 1h] [--relay-keys-ttl 5m]
+  gateway-keys generate --out FILE [--kem ${KEM_CHOICES}]...
+  gateway-keys rotate --file FILE [--kem ${KEM_CHOICES}] [--publish-lead 24h] [--grace 7d] [--keys-max-age 1h] [--relay-keys-ttl 5m]
   gateway-keys show --file FILE
 options: --now <UTC time, e.g. 2026-01-01T00:00:00Z> replaces the clock`;
 
@@ -33,6 +42,15 @@ function term(what: string, option: string, value: string | undefined, variable:
   const t = timingTerm(what, { name: `--${option}`, value }, { name: variable, env: process.env, defaultMs });
   if (t === undefined) throw new UsageError(`${value === undefined ? variable : `--${option}`} must be a duration such as 1h or 5m`);
   return t;
+}
+
+function kems(values: readonly string[] | undefined): KemId[] | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  return values.map((v) => {
+    const kem = kemByCliName(v);
+    if (kem === undefined) throw new UsageError(`--kem must be one of ${KEM_CHOICES}`);
+    return kem.id;
+  });
 }
 
 function iso(ms: number | undefined): string | undefined {
@@ -47,7 +65,7 @@ function describe(entries: readonly KeyEntry[], now: number): object {
     keys: entries.map((e, i) => ({
       keyId: e.key.keyId,
       state: states[i],
-      kem: KEM_NAME,
+      kem: gatewayKem(e.key.kemId).fileName,
       publicKey: Buffer.from(e.key.publicKey).toString("base64url"),
       symmetric: e.key.symmetricAlgorithms.map((s) => ({ kdfId: s.kdfId, aeadId: s.aeadId })),
       publishFrom: iso(e.publishFrom),
@@ -73,6 +91,7 @@ function run(argv: readonly string[]): void {
     options: {
       out: { type: "string" },
       file: { type: "string" },
+      kem: { type: "string", multiple: true },
       "publish-lead": { type: "string" },
       grace: { type: "string" },
       "keys-max-age": { type: "string" },
@@ -87,12 +106,14 @@ function run(argv: readonly string[]): void {
   switch (command) {
     case "generate": {
       if (values.out === undefined) throw new UsageError("generate needs --out FILE");
-      generateKeyFile(values.out, new Date(now));
+      generateKeyFile(values.out, new Date(now), kems(values.kem) ?? DEFAULT_GENERATED_KEMS);
       console.log(JSON.stringify(describe(readKeyFile(values.out), now), null, 2));
       return;
     }
     case "rotate": {
       if (values.file === undefined) throw new UsageError("rotate needs --file FILE");
+      const kem = kems(values.kem);
+      if (kem !== undefined && kem.length > 1) throw new UsageError("rotate takes one --kem");
       const publishLeadMs = duration(values["publish-lead"], 24 * 3_600_000, "publish-lead");
       const graceMs = duration(values.grace, 7 * 86_400_000, "grace");
       checkRotationTimes(
@@ -104,7 +125,7 @@ function run(argv: readonly string[]): void {
         { lead: "--publish-lead", grace: "--grace" },
       );
       const entries = readKeyFile(values.file);
-      const rotation = rotateKeyEntries(entries, { now, publishLeadMs, graceMs });
+      const rotation = rotateKeyEntries(entries, { now, publishLeadMs, graceMs, ...(kem?.[0] === undefined ? {} : { kemId: kem[0] }) });
       writeKeyFile(values.file, rotation.entries);
       console.log(JSON.stringify({ added: rotation.added.key.keyId, pruned: rotation.pruned, ...describe(rotation.entries, now) }, null, 2));
       return;

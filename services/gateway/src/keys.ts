@@ -9,8 +9,12 @@
  *     "keys": [
  *       {
  *         "keyId": 17,                                  0-255, unique in the file
- *         "kem": "DHKEM(X25519, HKDF-SHA256)",          the only KEM (RFC 9180 §7.1)
- *         "privateKey": "<43 base64url characters>",    the 32-byte X25519 private key
+ *         "kem": "MLKEM768-X25519",                     optional: "DHKEM(X25519, HKDF-SHA256)" (the
+ *                                                       default when absent, RFC 9180 §7.1),
+ *                                                       "MLKEM768-X25519" (X-Wing) or "ML-KEM-768"
+ *                                                       (draft-ietf-hpke-pq-04 §3, §4); key-kems.ts
+ *         "privateKey": "<base64url>",                  Nsk bytes: 32 for X25519 and X-Wing (its
+ *                                                       seed), 64 for ML-KEM-768 (its seed)
  *         "symmetric": [{ "kdf": "HKDF-SHA256", "aead": "AES-128-GCM" }, ...],
  *         "publishFrom": "2026-01-01T00:00:00Z",        listed and accepted from
  *         "activeFrom":  "2026-01-02T00:00:00Z",        current (listed first) from
@@ -19,18 +23,22 @@
  *     ]
  *   }
  *
- * States at time t (RFC 9458 §6.4 asks for "a plan for replacing keys"):
+ * States at time t (RFC 9458 §6.4 asks for "a plan for replacing keys"), for each KEM on its own:
+ * every KEM has its own current key and rotates on its own schedule.
  *   pending    t < publishFrom                 not listed, refused
- *   published  publishFrom <= t < activeFrom   listed after the current key, accepted
- *   current    the key with the latest activeFrom <= t that is not retired: listed first, accepted
- *   grace      activeFrom <= t, superseded by a newer current key: not listed, still accepted
+ *   published  publishFrom <= t < activeFrom   listed after the current keys, accepted
+ *   current    the key of its KEM with the latest activeFrom <= t that is not retired: listed
+ *              first (X-Wing, then ML-KEM-768, then X25519), accepted
+ *   grace      activeFrom <= t, superseded by a newer current key of its KEM: not listed, still accepted
  *   retired    retireAt <= t                   not listed, refused like an unknown key
  */
 import { inspect } from "node:util";
-import { AeadId, GatewayKey, KdfId, encodeKeyConfigs, type SymmetricAlgorithm } from "@oblivious/ohttp";
+import { AeadId, GatewayKey, KdfId, encodeKeyConfigs, type KemId, type SymmetricAlgorithm } from "@oblivious/ohttp";
+import { DEFAULT_KEM, GATEWAY_KEMS, gatewayKem, kemByFileName } from "./key-kems.js";
 
 export const KEY_FILE_VERSION = 1;
-export const KEM_NAME = "DHKEM(X25519, HKDF-SHA256)";
+/** The `kem` of an X25519 key (the default when an entry has none). */
+export const KEM_NAME = gatewayKem(DEFAULT_KEM).fileName;
 
 const KDF_BY_NAME: Readonly<Record<string, SymmetricAlgorithm["kdfId"]>> = { "HKDF-SHA256": KdfId.HkdfSha256 };
 const AEAD_BY_NAME: Readonly<Record<string, SymmetricAlgorithm["aeadId"]>> = {
@@ -59,7 +67,7 @@ export class KeyFileError extends Error {
 }
 
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
-const PRIVATE_KEY = /^[A-Za-z0-9_-]{43}$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const ENTRY_FIELDS = new Set(["keyId", "kem", "privateKey", "symmetric", "publishFrom", "activeFrom", "retireAt"]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -90,9 +98,12 @@ function entry(v: unknown, i: number): KeyEntry {
   for (const name of Object.keys(v)) if (!ENTRY_FIELDS.has(name)) throw new KeyFileError(`${where} has an unknown field`);
   const keyId = v["keyId"];
   if (!Number.isInteger(keyId) || (keyId as number) < 0 || (keyId as number) > 255) throw new KeyFileError(`${where}.keyId must be an integer from 0 to 255`);
-  if (v["kem"] !== KEM_NAME) throw new KeyFileError(`${where}.kem must be "${KEM_NAME}"`);
+  const kem = v["kem"] === undefined ? gatewayKem(DEFAULT_KEM) : typeof v["kem"] === "string" ? kemByFileName(v["kem"]) : undefined;
+  if (kem === undefined) throw new KeyFileError(`${where}.kem must be one of ${GATEWAY_KEMS.map((k) => `"${k.fileName}"`).join(", ")}`);
   const privateKey = v["privateKey"];
-  if (typeof privateKey !== "string" || !PRIVATE_KEY.test(privateKey)) throw new KeyFileError(`${where}.privateKey must be 32 bytes in unpadded base64url`);
+  if (typeof privateKey !== "string" || !BASE64URL.test(privateKey) || privateKey.length !== Math.ceil((kem.privateKeyBytes * 4) / 3)) {
+    throw new KeyFileError(`${where}.privateKey must be ${kem.privateKeyBytes} bytes in unpadded base64url`);
+  }
   const publishFrom = time(v["publishFrom"], `${where}.publishFrom`);
   const activeFrom = time(v["activeFrom"], `${where}.activeFrom`);
   const retireAt = v["retireAt"] === undefined ? undefined : time(v["retireAt"], `${where}.retireAt`);
@@ -100,7 +111,7 @@ function entry(v: unknown, i: number): KeyEntry {
   if (retireAt !== undefined && retireAt <= activeFrom) throw new KeyFileError(`${where}: retireAt must be after activeFrom`);
   let key: GatewayKey;
   try {
-    key = GatewayKey.fromPrivateKey(keyId as number, Buffer.from(privateKey, "base64url"), symmetric(v["symmetric"], where));
+    key = GatewayKey.fromPrivateKey(keyId as number, Buffer.from(privateKey, "base64url"), symmetric(v["symmetric"], where), kem.id);
   } catch (e) {
     if (e instanceof KeyFileError) throw e;
     throw new KeyFileError(`${where} is not a usable key`);
@@ -137,7 +148,7 @@ function iso(ms: number): string {
 export function serializeKeyFile(entries: readonly KeyEntry[]): string {
   const keys = entries.map((e) => ({
     keyId: e.key.keyId,
-    kem: KEM_NAME,
+    kem: gatewayKem(e.key.kemId).fileName,
     privateKey: Buffer.from(e.key.exportPrivateKey()).toString("base64url"),
     symmetric: e.key.symmetricAlgorithms.map((s) => ({ kdf: KDF_NAME.get(s.kdfId), aead: AEAD_NAME.get(s.aeadId) })),
     publishFrom: iso(e.publishFrom),
@@ -151,19 +162,20 @@ export const KeyState = { Pending: "pending", Published: "published", Current: "
 export type KeyState = (typeof KeyState)[keyof typeof KeyState];
 export const KEY_STATES: readonly KeyState[] = Object.values(KeyState);
 
-/** The state of each entry at `now`, in the order of `entries`. */
+/** The state of each entry at `now`, in the order of `entries`; one current key per KEM. */
 export function keyStates(entries: readonly KeyEntry[], now: number): KeyState[] {
   const retired = (e: KeyEntry): boolean => e.retireAt !== undefined && now >= e.retireAt;
-  let current: KeyEntry | undefined;
+  const current = new Map<KemId, KeyEntry>();
   for (const e of entries) {
+    const c = current.get(e.key.kemId);
     // Ties go to the later entry in the file: the newer key.
-    if (!retired(e) && e.activeFrom <= now && (current === undefined || e.activeFrom >= current.activeFrom)) current = e;
+    if (!retired(e) && e.activeFrom <= now && (c === undefined || e.activeFrom >= c.activeFrom)) current.set(e.key.kemId, e);
   }
   return entries.map((e) => {
     if (retired(e)) return KeyState.Retired;
     if (now < e.publishFrom) return KeyState.Pending;
     if (now < e.activeFrom) return KeyState.Published;
-    return e === current ? KeyState.Current : KeyState.Grace;
+    return e === current.get(e.key.kemId) ? KeyState.Current : KeyState.Grace;
   });
 }
 
@@ -179,12 +191,18 @@ function nextTransition(entries: readonly KeyEntry[], now: number): number {
 export interface KeySnapshot {
   /** Accepted keys by key identifier (current, published, grace). */
   readonly accepted: readonly (GatewayKey | undefined)[];
-  /** The published listing: current first, then published keys by activeFrom. */
+  /**
+   * The published listing: the current key of each KEM (X-Wing, ML-KEM-768, X25519), then
+   * published keys by activeFrom (ties in the same KEM order).
+   */
   readonly listed: readonly GatewayKey[];
   /** `application/ohttp-keys` for `listed`; undefined when nothing is listed. */
   readonly encoded: Uint8Array | undefined;
   readonly counts: Readonly<Record<KeyState, number>>;
+  /** The first listed current key's identifier (X-Wing's when there is one). */
   readonly currentKeyId: number | undefined;
+  /** The current key identifier of each KEM that has one, in listing order. */
+  readonly currentKeyIds: readonly number[];
   readonly evaluatedAt: number;
   readonly validUntil: number;
 }
@@ -193,23 +211,26 @@ export function snapshot(entries: readonly KeyEntry[], now: number): KeySnapshot
   const states = keyStates(entries, now);
   const accepted: (GatewayKey | undefined)[] = new Array<GatewayKey | undefined>(256).fill(undefined);
   const counts: Record<KeyState, number> = { pending: 0, published: 0, current: 0, grace: 0, retired: 0 };
-  let current: GatewayKey | undefined;
+  const current: GatewayKey[] = [];
   const published: KeyEntry[] = [];
   entries.forEach((e, i) => {
     const state = states[i] ?? KeyState.Retired;
     counts[state] += 1;
-    if (state === KeyState.Current) current = e.key;
+    if (state === KeyState.Current) current.push(e.key);
     if (state === KeyState.Published) published.push(e);
     if (state === KeyState.Current || state === KeyState.Published || state === KeyState.Grace) accepted[e.key.keyId] = e.key;
   });
-  published.sort((a, b) => a.activeFrom - b.activeFrom);
-  const listed = [...(current === undefined ? [] : [current]), ...published.map((e) => e.key)];
+  const rank = (k: GatewayKey): number => gatewayKem(k.kemId).listingRank;
+  current.sort((a, b) => rank(a) - rank(b));
+  published.sort((a, b) => a.activeFrom - b.activeFrom || rank(a.key) - rank(b.key));
+  const listed = [...current, ...published.map((e) => e.key)];
   return {
     accepted,
     listed,
     encoded: listed.length === 0 ? undefined : encodeKeyConfigs(listed.map((k) => k.config)),
     counts,
-    currentKeyId: current?.keyId,
+    currentKeyId: current[0]?.keyId,
+    currentKeyIds: current.map((k) => k.keyId),
     evaluatedAt: now,
     validUntil: nextTransition(entries, now),
   };
@@ -283,7 +304,8 @@ export class KeyStore {
   }
 
   toString(): string {
-    return `KeyStore { keys: ${this.#entries.length}, current: ${this.#snapshot.currentKeyId ?? "none"} }`;
+    const current = this.#snapshot.currentKeyIds;
+    return `KeyStore { keys: ${this.#entries.length}, current: ${current.length === 0 ? "none" : current.join(",")} }`;
   }
 
   [inspect.custom](): string {
