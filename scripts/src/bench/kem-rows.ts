@@ -91,7 +91,7 @@ export async function benchKems(here: string, root: string, seconds: number, rou
     {
       row: {
         name: `Full path p50 added by X-Wing over X25519, at ${path.rate} req/s`,
-        measured: `+${path.addedP50Ms.toFixed(2)} ms, median of ${path.pairs.length} ABBA pairs: ${path.pairs.map((p) => `${p.addedP50Ms >= 0 ? "+" : ""}${p.addedP50Ms.toFixed(2)}`).join(" / ")}`,
+        measured: `${path.addedP50Ms >= 0 ? "+" : ""}${path.addedP50Ms.toFixed(2)} ms, median of ${path.pairs.length} ABBA pairs: ${path.pairs.map((p) => `${p.addedP50Ms >= 0 ? "+" : ""}${p.addedP50Ms.toFixed(2)}`).join(" / ")}`,
         limit: `p50 ${median(path.pairs.map((p) => p.x25519P50Ms)).toFixed(2)} ms with X25519`,
         ratio: median(path.pairs.map((p) => p.xWingP50Ms)) / median(path.pairs.map((p) => p.x25519P50Ms)),
         goal: 0,
