@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Registry } from "prom-client";
 import { LineCapture } from "@oblivious/test-kit";
 import { encodeRequest, decodeResponse, type Request as BhttpRequest, type Response as BhttpResponse } from "@oblivious/bhttp";
-import { decodeKeyConfigs, encapsulateRequest } from "@oblivious/ohttp";
+import { decodeKeyConfigs, encapsulateRequest, type KemId } from "@oblivious/ohttp";
 import { generateKeyFile, loadGatewayConfig, startGateway } from "@oblivious/gateway";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
 
@@ -66,11 +66,12 @@ export interface Path {
 
 export const TARGET_ORIGIN = "https://echo.internal";
 
-export async function startPath(options: { gatewayEnv?: Record<string, string>; relayEnv?: Record<string, string> } = {}): Promise<Path> {
+/** `kems`: the gateway's keys, one current key of each (X25519 alone unless told). */
+export async function startPath(options: { gatewayEnv?: Record<string, string>; relayEnv?: Record<string, string>; kems?: readonly KemId[] } = {}): Promise<Path> {
   const target = await startTarget();
   const dir = mkdtempSync(join(tmpdir(), "e2e-path-"));
   const keysFile = join(dir, "keys.json");
-  generateKeyFile(keysFile, new Date(Date.now() - 60_000));
+  generateKeyFile(keysFile, new Date(Date.now() - 60_000), options.kems);
   const logs = { relay: new LineCapture(), gateway: new LineCapture() };
   const registries = { relay: new Registry(), gateway: new Registry() };
   const gateway = await startGateway(

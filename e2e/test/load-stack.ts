@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import express from "express";
 import { Registry } from "prom-client";
-import { generateKeyFile, loadGatewayConfig, startGateway } from "@oblivious/gateway";
+import { DEFAULT_GENERATED_KEMS, generateKeyFile, loadGatewayConfig, startGateway } from "@oblivious/gateway";
 import { createDevAttester, loadIssuerConfig, prepareDevIssuer, startIssuer } from "@oblivious/issuer";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
 import { DirectoryKeySource, MemorySpentTokenStore, createTokenGate } from "@oblivious/token-gate";
@@ -92,7 +92,8 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
   const telemetryUrl = await listen(telemetryServer);
 
   const keysFile = join(devDir, "gateway-keys.json");
-  generateKeyFile(keysFile, new Date(Date.now() - 60_000));
+  // X-Wing and X25519, as npm start's gateway lists them: the load runs on X-Wing by default.
+  generateKeyFile(keysFile, new Date(Date.now() - 60_000), DEFAULT_GENERATED_KEMS);
   const gateway = await startGateway(
     loadGatewayConfig({
       GATEWAY_PORT: "0",

@@ -26,9 +26,10 @@ after(async () => {
 
 const AUTHORITIES = { search: "sticker-search.internal", telemetry: "telemetry.internal", issuer: "issuer.internal" };
 
-async function session(scenario: Load.Scenario): Promise<Load.LoadSession> {
+async function session(scenario: Load.Scenario, kem?: "x-wing" | "x25519"): Promise<Load.LoadSession> {
   return load.LoadSession.open({
     relayUrl: stack.relayUrl,
+    ...(kem === undefined ? {} : { kem }),
     scenario,
     authorities: AUTHORITIES,
     credentials: await load.devCredentials(stack.devDir, 100),
@@ -47,6 +48,7 @@ let mixed: Load.RunResult | undefined;
 test("fixed rate, mixed scenario: every request is served and verified", async () => {
   const s = await session("mix");
   try {
+    assert.equal(s.kem, "x-wing", "the load runs on X-Wing when the gateway lists it");
     const r = await s.run({ shape: { mode: "rate", rate: 60 }, durationMs: 2000 });
     mixed = r;
     assert.equal(r.sent, 120, "open loop: exactly rate × duration requests");
@@ -63,9 +65,10 @@ test("fixed rate, mixed scenario: every request is served and verified", async (
   }
 });
 
-test("fixed concurrency: served and verified, latency ordered", async () => {
-  const s = await session("search");
+test("fixed concurrency: served and verified, latency ordered (on the X25519 key, asked for)", async () => {
+  const s = await session("search", "x25519");
   try {
+    assert.equal(s.kem, "x25519");
     const r = await s.run({ shape: { mode: "concurrency", concurrency: 4 }, durationMs: 1500, budget: 400 });
     assert.ok(r.served > 10, `served ${r.served}`);
     assert.deepEqual(r.errorsByOutcome, {});
@@ -162,7 +165,7 @@ test("the JSON result, the HTML report and its two SVG plots are written and par
   assert.ok(mixed, "the fixed-rate run ran");
   const dir = mkdtempSync(join(tmpdir(), "e2e-load-report-"));
   try {
-    const report: Load.LoadReport = { tool: "oblivious-load", generatedAt: new Date().toISOString(), relayUrl: stack.relayUrl, workers: 2, runs: [mixed], primary: 0 };
+    const report: Load.LoadReport = { tool: "oblivious-load", generatedAt: new Date().toISOString(), relayUrl: stack.relayUrl, workers: 2, kem: "x-wing", runs: [mixed], primary: 0 };
     const written = load.writeReport(report, { json: join(dir, "result.json"), html: join(dir, "report.html") });
     assert.deepEqual(written.map((f) => f.slice(dir.length + 1)).sort(), ["report.html", "report.latency-histogram.svg", "report.latency-over-time.svg", "result.json"]);
     const json = JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as Load.LoadReport;
@@ -178,6 +181,8 @@ test("the JSON result, the HTML report and its two SVG plots are written and par
       assert.ok(!svg.includes("NaN"), `${name} has no NaN coordinates`);
     }
     assert.match(load.textTable(report), /\| mix +\| 60\/s/);
+    assert.match(load.textTable(report), /^gateway key: x-wing$/m);
+    assert.equal(json.kem, "x-wing");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,6 +14,7 @@ test("privacy audit: every flow runs and no cell breaks the contract", { timeout
   const result = await runAudit({ redisUrl: REDIS_URL });
   for (const step of result.flows.steps) assert.equal(step.status, step.expected, step.flow);
   assert.ok(result.flows.searchHits > 0, "a real search found stickers");
+  assert.equal(result.flows.kem, "x-wing", "the audit runs on the gateway's X-Wing key");
   assert.deepEqual(result.violations, [], result.matrix);
   // The audit saw something everywhere it should have: otherwise a clean matrix would prove nothing.
   const seen = (component: string, canary: string): string => result.cells.find((c) => c.component === component && c.canary === canary)?.seen ?? "";

@@ -50,8 +50,17 @@ test("npm start, then npm run -s search in three languages, then Ctrl-C", { time
       assert.ok(stdout.includes(emoji), `${locale} "${query}" finds ${emoji}:\n${stdout}`);
     }
     const { stdout: json } = await run(process.execPath, [join(ROOT, "scripts/dist/search.js"), "--json", "--limit", "3", "elephnat"], { env: searchEnv });
-    const parsed = JSON.parse(json) as { hits: { emoji: string }[]; limit: number };
+    const parsed = JSON.parse(json) as { hits: { emoji: string }[]; limit: number; kem: string };
     assert.equal(parsed.limit, 3);
+    assert.equal(parsed.kem, "x-wing", "npm start lists an X-Wing key and the CLI seals to it");
+
+    // `search -- cat` as the README gives it, with --verbose saying which key it sealed to; and
+    // the X25519 key of the same listing still answers.
+    const cat = await run(process.execPath, [join(ROOT, "scripts/dist/search.js"), "--verbose", "cat"], { env: searchEnv });
+    assert.match(cat.stderr, /sealed to the gateway's X-Wing \(MLKEM768-X25519, post-quantum hybrid\) key/, cat.stderr);
+    assert.ok(cat.stdout.includes("🐱"));
+    const classic = await run(process.execPath, [join(ROOT, "scripts/dist/search.js"), "--kem", "x25519", "--json", "cat"], { env: searchEnv });
+    assert.equal((JSON.parse(classic.stdout) as { kem: string }).kem, "x25519");
     assert.ok(parsed.hits.some((h) => h.emoji === "🐘"), "a typo still finds the elephant");
 
     // A refusal is named in words: an unknown locale is the search's answer, not a stack that is down.

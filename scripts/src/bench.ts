@@ -20,13 +20,20 @@
  *    sticker-search (with its token check) on the same catalogue (bench/search-path.ts): the
  *    saturation rate of each, the p50 added at half the full path's saturation rate (goal: at
  *    most 2 ms, ratio 2 ms / added; the median of BENCH_ROUNDS full/direct pairs in ABBA order),
- *    and 60 s at 80 % of saturation without an error.
+ *    and 60 s at 80 % of saturation without an error. Its path runs on the gateway's X-Wing key
+ *    (the stack lists X-Wing and X25519; the load tool takes X-Wing).
+ *  - The post-quantum key (bench/kem-rows.ts): raw open+seal and the gateway's requests per
+ *    second with an X25519 key and with an X-Wing key, each ratio, the full path's p50 added by
+ *    X-Wing, and the bytes on the wire per search with each.
+ *
+ * BENCH_ONLY (a comma list of gateway, issuer, search, path, kem) runs some sections only.
  *
  * Results are printed as a table and written to bench-results/bench.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchIssuer } from "./bench/issuer.js";
+import { benchKems } from "./bench/kem-rows.js";
 import { gatewayService, startSubject, type SubjectCommand } from "./bench/gateway-subject.js";
 import { runPinned, runUnpinned } from "./bench/pinned.js";
 import { ROOT } from "./stack.js";
@@ -209,10 +216,12 @@ async function benchSearchPath(): Promise<{ row: Row; detail: Record<string, unk
 async function main(): Promise<void> {
   const results: { row: Row; detail: Record<string, unknown> }[] = [];
   console.log(`npm run bench: ${SECONDS}s per measurement; subjects pinned to core 0, load generators to core 1.\n`);
-  results.push(...(await benchGateway()));
-  results.push(...(await benchIssuer(SECONDS, ROUNDS)));
-  results.push(...(await benchSearchEngines()));
-  results.push(...(await benchSearchPath()));
+  const only = new Set((process.env["BENCH_ONLY"] ?? "gateway,issuer,search,path,kem").split(",").map((s) => s.trim()));
+  if (only.has("gateway")) results.push(...(await benchGateway()));
+  if (only.has("kem")) results.push(...(await benchKems(HERE, ROOT, SECONDS, ROUNDS)));
+  if (only.has("issuer")) results.push(...(await benchIssuer(SECONDS, ROUNDS)));
+  if (only.has("search")) results.push(...(await benchSearchEngines()));
+  if (only.has("path")) results.push(...(await benchSearchPath()));
 
   const rows = results.map((r) => r.row);
   const table = [

@@ -11,7 +11,7 @@ import { runAudit } from "./audit/run.js";
 async function main(): Promise<number> {
   const redisUrl = process.env["REDIS_URL"] || "redis://127.0.0.1:6379";
   const result = await runAudit({ redisUrl });
-  const out: string[] = ["Flows driven (status the client got, expected):"];
+  const out: string[] = [`The client sealed its requests to the gateway's ${result.flows.kem ?? "(no)"} key.`, "", "Flows driven (status the client got, expected):"];
   for (const s of result.flows.steps) out.push(`  ${s.status === s.expected ? "ok  " : "FAIL"}  ${s.flow}: ${s.status} (expected ${s.expected})`);
   out.push("", "What each hop received (recorded between the hops):");
   for (const h of result.hops) out.push(`  ${h.hop}: ${h.connections} connection(s) from ${h.peers.join(", ") || "-"}; header names: ${h.headerNames.join(", ") || "-"}`);

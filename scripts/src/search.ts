@@ -1,7 +1,10 @@
 /**
- * `npm run -s search -- [--locale xx] [--limit n] [--json] QUERY`: a sticker search as a client
- * makes it, through the client SDK: the gateway's keys and the issuer directory through the
- * relay, tokens from the issuer with a device credential, the search through relay and gateway.
+ * `npm run -s search -- [--locale xx] [--limit n] [--json] [--kem x-wing|x25519] [--verbose] QUERY`:
+ * a sticker search as a client makes it, through the client SDK: the gateway's keys and the
+ * issuer directory through the relay, tokens from the issuer with a device credential, the search
+ * through relay and gateway. The request is sealed to the gateway's X-Wing key when it lists
+ * one, else to its X25519 key; `--kem` insists on one. `--verbose` says which on stderr; the
+ * JSON output carries it as `kem`.
  *
  * Against the local stack (`npm start`) by default, with a DEVELOPMENT credential minted for a
  * throwaway device id; SEARCH_CREDENTIAL gives a real one. RELAY_URL and ISSUER_URL point
@@ -10,13 +13,19 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createClient } from "@oblivious/client";
+import { createClient, type KemName } from "@oblivious/client";
 import { createDevAttester } from "@oblivious/issuer";
 import { localUrl } from "@oblivious/service-kit";
 import { explainFailure } from "./explain.js";
 import { ROOT } from "./stack.js";
 
-const USAGE = "usage: npm run -s search -- [--locale xx] [--limit n] [--json] QUERY";
+const USAGE = "usage: npm run -s search -- [--locale xx] [--limit n] [--json] [--kem x-wing|x25519] [--verbose] QUERY";
+const KEMS: readonly KemName[] = ["x-wing", "x25519"];
+const KEM_TITLES: Readonly<Record<KemName, string>> = {
+  "x-wing": "X-Wing (MLKEM768-X25519, post-quantum hybrid)",
+  "ml-kem-768": "ML-KEM-768",
+  x25519: "DHKEM(X25519, HKDF-SHA256)",
+};
 
 const endpoints = {
   relayUrl: process.env["RELAY_URL"] || localUrl("relay"),
@@ -29,7 +38,13 @@ async function main(argv: readonly string[]): Promise<number> {
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { locale: { type: "string", default: "en" }, limit: { type: "string", default: "10" }, json: { type: "boolean", default: false } },
+      options: {
+        locale: { type: "string", default: "en" },
+        limit: { type: "string", default: "10" },
+        json: { type: "boolean", default: false },
+        kem: { type: "string" },
+        verbose: { type: "boolean", default: false },
+      },
     });
   } catch {
     console.error(USAGE);
@@ -37,7 +52,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const query = parsed.positionals.join(" ").trim();
   const limit = Number(parsed.values.limit);
-  if (query === "" || !Number.isInteger(limit) || limit < 1 || limit > 50) {
+  const kem = KEMS.find((k) => k === parsed.values.kem);
+  if (query === "" || !Number.isInteger(limit) || limit < 1 || limit > 50 || (parsed.values.kem !== undefined && kem === undefined)) {
     console.error(USAGE);
     return 2;
   }
@@ -53,11 +69,14 @@ async function main(argv: readonly string[]): Promise<number> {
     // One search needs one token; a device keeps a wallet, this command lives for one query.
     batchSize: 1,
     lowWater: 0,
+    ...(kem === undefined ? {} : { kem }),
   });
   const locale = parsed.values.locale;
   const result = await client.searchStickers({ q: query, locale, limit });
+  const used = client.kem;
+  if (parsed.values.verbose && used !== undefined) console.error(`search: sealed to the gateway's ${KEM_TITLES[used]} key, through ${endpoints.relayUrl}`);
   if (parsed.values.json) {
-    console.log(JSON.stringify(result, null, 2));
+    console.log(JSON.stringify({ ...result, kem: used }, null, 2));
     return 0;
   }
   if (result.hits.length === 0) {

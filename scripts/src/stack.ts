@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateKeyFile } from "@oblivious/gateway";
+import { DEFAULT_GENERATED_KEMS, addMissingKems, gatewayKem, generateKeyFile } from "@oblivious/gateway";
 import { prepareDevIssuer } from "@oblivious/issuer";
 import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
 import { SERVICES, type ServiceName } from "@oblivious/service-kit";
@@ -54,6 +54,8 @@ export interface DevMaterial {
   readonly issuerEnv: Readonly<Record<string, string>>;
   /** True when this call created the directory's key material. */
   readonly created: boolean;
+  /** The KEMs (`x-wing`, ...) whose gateway key this call added to an existing key file. */
+  readonly addedKems: readonly string[];
 }
 
 /**
@@ -66,9 +68,11 @@ export async function ensureDevMaterial(devDir: string, now: Date = new Date()):
   mkdirSync(devDir, { recursive: true, mode: 0o700 });
   const gatewayKeysFile = join(devDir, "gateway-keys.json");
   const created = !existsSync(gatewayKeysFile);
-  if (created) generateKeyFile(gatewayKeysFile, now);
+  // An X-Wing key beside the X25519 one; a .dev made before the post-quantum keys gets one added.
+  if (created) generateKeyFile(gatewayKeysFile, now, DEFAULT_GENERATED_KEMS);
+  const addedKems = created ? [] : addMissingKems(gatewayKeysFile, DEFAULT_GENERATED_KEMS, now).map((k) => gatewayKem(k).cliName);
   const issuer = await prepareDevIssuer(devDir, now);
-  return { gatewayKeysFile, issuerEnv: issuer.env, created };
+  return { gatewayKeysFile, issuerEnv: issuer.env, created, addedKems };
 }
 
 export async function describeStack(options: StackOptions): Promise<ServiceSpec[]> {

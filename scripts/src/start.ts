@@ -24,6 +24,9 @@ async function main(): Promise<void> {
   if (material.created) {
     console.error(`Created DEVELOPMENT-ONLY keys and a development attester in ${devDir}; never use them in production.`);
   }
+  if (material.addedKems.length > 0) {
+    console.error(`Added a DEVELOPMENT-ONLY gateway key (${material.addedKems.join(", ")}) to ${material.gatewayKeysFile}.`);
+  }
   const stack = await startStack({ env: process.env, devDir, onSpawn: (_name, child) => spawned.push(child) });
   process.off("SIGINT", interruptStart);
   process.off("SIGTERM", interruptStart);

@@ -33,8 +33,13 @@ export interface SealedRequest {
   open(encapsulatedResponse: Uint8Array): Promise<Uint8Array>;
 }
 
+/** The KEM of a gateway key configuration, by the name `gateway-keys --kem` and the CLI use. */
+export type KemName = "x-wing" | "ml-kem-768" | "x25519";
+
 /** The pinned key configuration: every `seal` sets up a fresh HPKE context. */
 export interface OhttpSealer {
+  /** The KEM of the pinned configuration. */
+  readonly kem: KemName;
   seal(request: Uint8Array): Promise<SealedRequest>;
 }
 

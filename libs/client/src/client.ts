@@ -10,7 +10,7 @@
  * and a new token after a 401 carrying a PrivateToken challenge (RFC 9577 Section 2.1). Every
  * attempt takes its own token: a token that has left the device is never sent again.
  */
-import type { ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, OhttpSealer } from "./backend.js";
+import type { ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, KemName, OhttpSealer } from "./backend.js";
 import { ClientError, ClientErrorCode, withProblem } from "./errors.js";
 import {
   DATE_PROBLEM_TYPE,
@@ -99,6 +99,8 @@ export interface Client {
   idle(): Promise<void>;
   /** Milliseconds added to the device clock, learnt from the gateway's Date. */
   readonly clockOffsetMs: number;
+  /** The KEM of the pinned gateway key configuration; undefined before the keys are fetched. */
+  readonly kem: KemName | undefined;
   stats(): ClientStats;
 }
 
@@ -187,6 +189,7 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
   const stats = { keyFetches: 0, directoryFetches: 0, relayRequests: 0, dateRetries: 0, keyRetries: 0, challengeRetries: 0, challengeProbes: 0, issuanceRequests: 0, tokensIssued: 0, tokensSent: 0 };
   let clockOffsetMs = 0;
   let sealer: Promise<OhttpSealer> | undefined;
+  let kem: KemName | undefined;
   let directory: Promise<Directory> | undefined;
   const origins = new Map<string, OriginState>();
   const wallets = new Map<string, Wallet>();
@@ -220,7 +223,9 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
       throw new ClientError(ClientErrorCode.KeysUnavailable, undefined, { status: answer.status });
     }
     try {
-      return await backend.importKeys(body);
+      const imported = await backend.importKeys(body);
+      kem = imported.kem;
+      return imported;
     } catch (cause) {
       throw new ClientError(ClientErrorCode.KeysUnavailable, "no usable configuration", { cause });
     }
@@ -431,6 +436,9 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
     },
     async idle() {
       await Promise.all([...wallets.values()].map((w) => w.idle()));
+    },
+    get kem() {
+      return kem;
     },
     get clockOffsetMs() {
       return clockOffsetMs;

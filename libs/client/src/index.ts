@@ -1,7 +1,7 @@
 // The client SDK on Node: the Node backend (node:crypto through the project's own libraries).
 import { createClientWith } from "./client.js";
 import type { Client, ClientOptions } from "./client.js";
-import { nodeBackend } from "./node-backend.js";
+import { nodeBackend, type NodeBackendOptions } from "./node-backend.js";
 
 export { ClientError, ClientErrorCode } from "./errors.js";
 export type { ClientErrorDetails } from "./errors.js";
@@ -18,13 +18,18 @@ export type {
   Field,
   InnerRequest,
   InnerResponse,
+  KemName,
   OhttpSealer,
   PendingBatch,
   SealedRequest,
 } from "./backend.js";
-export { nodeBackend } from "./node-backend.js";
+export { chooseKeyConfig, nodeBackend } from "./node-backend.js";
+export type { NodeBackendOptions } from "./node-backend.js";
 
-/** A client on the Node backend. */
-export function createClient(options: ClientOptions): Client {
-  return createClientWith(nodeBackend(), options);
+/**
+ * A client on the Node backend: X-Wing when the gateway lists it, X25519 otherwise; `kem`
+ * insists on one.
+ */
+export function createClient(options: ClientOptions & NodeBackendOptions): Client {
+  return createClientWith(nodeBackend(options.kem === undefined ? {} : { kem: options.kem }), options);
 }

@@ -4,7 +4,7 @@
  * verification).
  */
 import { decodeResponse, encodeRequest } from "@oblivious/bhttp";
-import { decodeKeyConfigs, encapsulateRequest } from "@oblivious/ohttp";
+import { KemId, decodeKeyConfigs, encapsulateRequest, type KeyConfig } from "@oblivious/ohttp";
 import {
   beginBatchedTokenRequest,
   decodeBatchedTokenResponse,
@@ -14,15 +14,44 @@ import {
   formatAuthorization,
   parseWwwAuthenticate,
 } from "@oblivious/privacypass";
-import type { ClientBackend, OhttpSealer, PendingBatch } from "./backend.js";
+import type { ClientBackend, KemName, OhttpSealer, PendingBatch } from "./backend.js";
 
-export function nodeBackend(): ClientBackend {
+const KEM_IDS: Readonly<Record<KemName, KemId>> = {
+  "x-wing": KemId.MlKem768X25519,
+  "ml-kem-768": KemId.MlKem768,
+  x25519: KemId.DhkemX25519HkdfSha256,
+};
+
+/** Without a choice: X-Wing when the listing offers it, X25519 otherwise. */
+const DEFAULT_PREFERENCE: readonly KemName[] = ["x-wing", "x25519"];
+
+export interface NodeBackendOptions {
+  /** Use only this KEM's configuration (the key fetch fails when the listing has none). */
+  readonly kem?: KemName;
+}
+
+/**
+ * The configuration to pin from a decoded listing: the first of the wanted KEM, else (no choice
+ * made) the first X-Wing one, else the first X25519 one. RFC 9458 §3.2 leaves the choice among
+ * usable configurations to the client.
+ */
+export function chooseKeyConfig(configs: readonly KeyConfig[], kem?: KemName): { readonly config: KeyConfig; readonly kem: KemName } | undefined {
+  for (const name of kem === undefined ? DEFAULT_PREFERENCE : [kem]) {
+    const config = configs.find((c) => c.kemId === KEM_IDS[name]);
+    if (config !== undefined) return { config, kem: name };
+  }
+  return undefined;
+}
+
+export function nodeBackend(options: NodeBackendOptions = {}): ClientBackend {
   return {
     name: "node",
     async importKeys(keys: Uint8Array): Promise<OhttpSealer> {
-      const config = decodeKeyConfigs(keys)[0];
-      if (config === undefined) throw new TypeError("no usable key configuration");
+      const chosen = chooseKeyConfig(decodeKeyConfigs(keys), options.kem);
+      if (chosen === undefined) throw new TypeError("no usable key configuration");
+      const { config } = chosen;
       return {
+        kem: chosen.kem,
         async seal(request) {
           const { encapsulatedRequest, context } = encapsulateRequest(config, request);
           return { encapsulatedRequest, open: async (response) => context.decapsulateResponse(response) };

@@ -32,6 +32,8 @@ export interface FlowReport {
   readonly sentToIssuer: readonly CanaryKind[];
   /** Whether a real search found stickers (the path works, so silence elsewhere means something). */
   readonly searchHits: number;
+  /** The KEM of the gateway key the client sealed to: X-Wing when the gateway lists it. */
+  readonly kem: string | undefined;
 }
 
 /** fetch from the canary address, with the headers a device's HTTP stack or a proxy might add. */
@@ -127,6 +129,7 @@ export async function driveFlows(options: FlowOptions): Promise<FlowReport> {
       sentToRelay: ["client_ip", "client_header"],
       sentToIssuer: ["client_ip", "client_header", "device_id", "account_id"],
       searchHits: real.hits.length,
+      kem: client.kem,
     };
   } finally {
     await http.close();

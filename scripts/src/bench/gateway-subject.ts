@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyFile } from "@oblivious/gateway";
+import type { KemId } from "@oblivious/ohttp";
 import { freePort, stop, waitFor } from "./pinned.js";
 
 export interface SubjectPorts {
@@ -41,10 +42,11 @@ export function gatewayService(main: string): SubjectCommand {
   });
 }
 
-export async function startSubject(command: SubjectCommand): Promise<StartedSubject> {
+/** `kems`: the subject's keys (X25519 alone unless told); the load seals to the first listed. */
+export async function startSubject(command: SubjectCommand, kems?: readonly KemId[]): Promise<StartedSubject> {
   const dir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
   const keysFile = join(dir, "keys.json");
-  generateKeyFile(keysFile, new Date(Date.now() - 60_000));
+  generateKeyFile(keysFile, new Date(Date.now() - 60_000), kems);
   const ports = { port: await freePort(), admin: await freePort(), targetPort: await freePort(), keysFile };
   const subject = command(ports);
   const child = spawn("taskset", ["-c", "0", process.execPath, ...subject.argv], { env: { ...process.env, ...subject.env }, stdio: ["ignore", "ignore", "inherit"] });

@@ -5,6 +5,7 @@
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { KemName } from "@oblivious/client";
 import { ROOT, STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
 import { devCredentials, fileCredentials } from "./credentials.js";
 import { SCENARIOS, parseMix, type LoadShape } from "./plan.js";
@@ -18,6 +19,8 @@ const HELP = `npm run load -- [options]
 
 Target
   --relay URL            relay base URL (default RELAY_URL or http://127.0.0.1:8080)
+  --kem KEM              the gateway key to seal to: x-wing or x25519 (default x-wing when the
+                         relay lists it, else x25519); the report names the one used
   --start-stack          start the local stack first (as npm start), relay rate limit raised
   --origins LIST         inner origins, default search=sticker-search.internal,
                          telemetry=telemetry.internal,issuer=issuer.internal
@@ -60,6 +63,8 @@ A request a hop refuses at its in-flight limit (503 with an overloaded problem) 
 shed, apart from the errors; errors alone make the exit status 1.
 `;
 
+const LOAD_KEMS: readonly KemName[] = ["x-wing", "x25519"];
+
 function duration(text: string, name: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (m === null) throw new Error(`--${name}: not a duration: ${text}`);
@@ -88,6 +93,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       relay: { type: "string" },
+      kem: { type: "string" },
       "start-stack": { type: "boolean" },
       origins: { type: "string" },
       direct: { type: "boolean" },
@@ -124,6 +130,8 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  const kem = values.kem === undefined ? undefined : LOAD_KEMS.find((k) => k === values.kem);
+  if (values.kem !== undefined && kem === undefined) throw new Error(`--kem: one of ${LOAD_KEMS.join(", ")}`);
   const scenario = SCENARIOS.find((s) => s === (values.scenario ?? "search"));
   if (scenario === undefined) throw new Error(`--scenario: one of ${SCENARIOS.join(", ")}`);
   if (values.queries !== undefined && values.queries !== "default" && values.queries !== "synthetic") throw new Error("--queries: default or synthetic");
@@ -156,6 +164,7 @@ async function main(): Promise<number> {
       : undefined;
   const session = await LoadSession.open({
     relayUrl,
+    ...(kem === undefined ? {} : { kem }),
     scenario,
     ...(values.mix === undefined ? {} : { mix: parseMix(values.mix) }),
     authorities: authoritiesFrom(values.origins),
@@ -216,6 +225,7 @@ async function main(): Promise<number> {
     generatedAt: new Date().toISOString(),
     relayUrl,
     workers: session.workerCount,
+    kem: session.kem,
     runs,
     primary,
     ...(saturation === undefined ? {} : { saturation }),

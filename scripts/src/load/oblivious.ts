@@ -1,11 +1,12 @@
 /**
  * The client side of one oblivious call, as the load generator makes it: a Binary HTTP request
- * (RFC 9292) padded to a size bucket, encapsulated to the gateway's first key configuration
- * (RFC 9458 §4.3), posted to the relay, and the answer opened with that request's context.
+ * (RFC 9292) padded to a size bucket, encapsulated to the gateway's X-Wing key configuration when
+ * it lists one, else its X25519 one, or the KEM asked for (RFC 9458 §4.3), posted to the relay, and the answer opened with that request's context.
  * Also the one-off calls made before the clock starts: the key configuration, a probe for each
  * origin's token challenge, and the issuer directory, all through the relay as a client would.
  */
 import { decodeResponse, encodeRequest, type Field, type Request as BhttpRequest, type Response as BhttpResponse } from "@oblivious/bhttp";
+import { chooseKeyConfig, type KemName } from "@oblivious/client";
 import { decodeKeyConfigs, encapsulateRequest, type ClientResponseContext, type KeyConfig } from "@oblivious/ohttp";
 import { OVERLOADED_PROBLEM, PROBLEM_MEDIA_TYPE, problemType } from "@oblivious/service-kit";
 import {
@@ -68,14 +69,15 @@ export async function fetchKeyConfigs(relayUrl: string): Promise<Uint8Array> {
   const res = await fetch(relayEndpoints(relayUrl).keysUrl);
   if (!res.ok) throw new Error(`GET ohttp-keys from the relay: ${res.status}`);
   const bytes = new Uint8Array(await res.arrayBuffer());
-  firstKeyConfig(bytes);
+  if (decodeKeyConfigs(bytes).length === 0) throw new Error("the relay published no key configuration");
   return bytes;
 }
 
-export function firstKeyConfig(keys: Uint8Array): KeyConfig {
-  const config = decodeKeyConfigs(keys)[0];
-  if (config === undefined) throw new Error("the relay published no key configuration");
-  return config;
+/** The configuration the load runs on: X-Wing when listed, else X25519; or the KEM asked for. */
+export function chooseConfig(keys: Uint8Array, kem?: KemName): { readonly config: KeyConfig; readonly kem: KemName } {
+  const chosen = chooseKeyConfig(decodeKeyConfigs(keys), kem);
+  if (chosen === undefined) throw new Error(kem === undefined ? "the relay published no X-Wing or X25519 key configuration" : `the relay published no ${kem} key configuration`);
+  return chosen;
 }
 
 /** Outcome of one exchange, before the scenario judges the inner answer. */

@@ -1,4 +1,5 @@
 /** Messages between the coordinator and its worker threads (structured-clone data only). */
+import type { KemName } from "@oblivious/client";
 import type { Grant } from "./mint.js";
 import type { WorkerRun } from "./generator.js";
 import type { KindCounts, RunPlan, TokenKind } from "./plan.js";
@@ -6,8 +7,10 @@ import type { Authorities, SearchQuery } from "./scenarios.js";
 
 export interface WorkerInit {
   readonly relayUrl: string;
-  /** The relay's `application/ohttp-keys` bytes; requests use the first configuration. */
+  /** The relay's `application/ohttp-keys` bytes; requests use the configuration of `kem`. */
   readonly keys: Uint8Array;
+  /** The KEM the session chose (oblivious.ts `chooseConfig`). */
+  readonly kem: KemName;
   readonly authorities: Authorities;
   /** The issuer's current token key (SPKI), from its directory. */
   readonly tokenKey: Uint8Array;

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import type { KemName } from "@oblivious/client";
 import type { RunResult } from "./session.js";
 import type { SaturationResult } from "./saturation.js";
 import type { LatencySummary } from "./stats.js";
@@ -14,6 +15,8 @@ export interface LoadReport {
   readonly generatedAt: string;
   readonly relayUrl: string;
   readonly workers: number;
+  /** The KEM of the gateway key the requests were sealed to (absent in reports made before it was recorded). */
+  readonly kem?: KemName;
   readonly runs: readonly RunResult[];
   /** Index into `runs` of the run the plots show. */
   readonly primary: number;
@@ -62,6 +65,7 @@ export function textTable(report: LoadReport): string {
   const [head, ...body] = rows;
   const out = [line(head ?? []), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)];
   const notes: string[] = [];
+  if (report.kem !== undefined) notes.push(`gateway key: ${report.kem}${report.runs.every((r) => r.via === "direct") ? " (the runs went direct; only minting used it)" : ""}`);
   for (const r of report.runs) if (r.errors > 0 || r.shed > 0) notes.push(`${r.label}: ${errorsText(r)}`);
   if (report.runs.some((r) => r.generator.limiting)) notes.push("(!) the generator may have limited this run: busy workers, late sends or too few tokens");
   if (report.saturation !== undefined) {

@@ -9,8 +9,9 @@
  * minting still go through the relay, as a client's would.
  */
 import { availableParallelism } from "node:os";
+import type { KemName } from "@oblivious/client";
 import { decodeTokenChallenge } from "@oblivious/privacypass";
-import { SHED_PREFIX, currentTokenKey, fetchDirectory, fetchKeyConfigs, firstKeyConfig, probeChallenge, sameBytes } from "./oblivious.js";
+import { SHED_PREFIX, chooseConfig, currentTokenKey, fetchDirectory, fetchKeyConfigs, probeChallenge, sameBytes } from "./oblivious.js";
 import { WorkerSet } from "./workers.js";
 import { REQUEST_KINDS, TOKEN_KINDS, countsFor, isTokenKind, mixOf, scheduledCount, wallNow, zeroCounts, type KindCounts, type LoadShape, type Mix, type RequestKind, type RunPlan, type Scenario, type TokenKind } from "./plan.js";
 import { EVENTS_PATH, SEARCH_PATH, SEARCH_QUERIES, searchBody, telemetryBody, type Authorities, type SearchQuery } from "./scenarios.js";
@@ -21,6 +22,8 @@ import { summarize, histogram, timeline, type Histogram, type LatencySummary, ty
 export interface SessionOptions {
   /** The relay's base URL: requests go to `<relay>/relay`, keys come from `<relay>/ohttp-keys`. */
   readonly relayUrl: string;
+  /** The gateway key's KEM: X-Wing when the relay lists one, else X25519, unless given. */
+  readonly kem?: KemName;
   readonly scenario: Scenario;
   /** Weights for the `mix` scenario. */
   readonly mix?: Mix;
@@ -134,11 +137,14 @@ const START_DELAY_MS = 300;
 export class LoadSession {
   readonly options: SessionOptions;
   readonly mix: Mix;
+  /** The KEM of the gateway key every request of this session is sealed to. */
+  readonly kem: KemName;
   readonly #workers: WorkerSet;
 
-  private constructor(options: SessionOptions, mix: Mix, workers: WorkerSet) {
+  private constructor(options: SessionOptions, mix: Mix, workers: WorkerSet, kem: KemName) {
     this.options = options;
     this.mix = mix;
+    this.kem = kem;
     this.#workers = workers;
   }
 
@@ -159,7 +165,7 @@ export class LoadSession {
       }
     }
     const keys = await fetchKeyConfigs(options.relayUrl);
-    const config = firstKeyConfig(keys);
+    const { config, kem } = chooseConfig(keys, options.kem);
     const directory = await fetchDirectory(options.relayUrl, config, options.authorities.issuer);
     const tokenKey = currentTokenKey(directory, Date.now());
     const challenges: Partial<Record<TokenKind, Uint8Array>> = {};
@@ -181,6 +187,7 @@ export class LoadSession {
       {
         relayUrl: options.relayUrl,
         keys,
+        kem,
         authorities: options.authorities,
         tokenKey,
         challenges,
@@ -191,7 +198,7 @@ export class LoadSession {
       },
       count,
     );
-    return new LoadSession(options, mix, workers);
+    return new LoadSession(options, mix, workers, kem);
   }
 
   get workerCount(): number {

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { Response as BhttpResponse } from "@oblivious/bhttp";
-import { encodeInner, firstKeyConfig, seal, type Exchange, type Sealed } from "./oblivious.js";
+import { chooseConfig, encodeInner, seal, type Exchange, type Sealed } from "./oblivious.js";
 import { blindIssuances, mintTokens, type MintContext } from "./mint.js";
 import { runGenerator, type Prepared } from "./generator.js";
 import { isTokenKind, type RequestKind, type TokenKind } from "./plan.js";
@@ -30,7 +30,7 @@ function requireParent(): NonNullable<typeof parentPort> {
 }
 const port = requireParent();
 const init = workerData as WorkerInit;
-const config = firstKeyConfig(init.keys);
+const { config } = chooseConfig(init.keys, init.kem);
 const transport = createTransport(init.relayUrl, init.connections, init.timeoutMs);
 const direct = createDirectTransport(init.connections, init.timeoutMs);
 const mintContext: MintContext = { transport, config, issuerAuthority: init.authorities.issuer, tokenKey: init.tokenKey };

@@ -64,12 +64,19 @@ export function parseSize(text: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-function size(env: EnvReader, name: string, fallback: number, max: number): number {
+/**
+ * The smallest GATEWAY_MAX_REQUEST: an X-Wing request from this project's clients is a 7-byte
+ * header, the 1,120-byte enc, the inner request padded to at least 256 bytes and a 16-byte tag
+ * (1,399 bytes), so 2 KiB leaves room for a padded inner request of up to 512 bytes.
+ */
+export const MIN_REQUEST_BYTES = 2048;
+
+function size(env: EnvReader, name: string, fallback: number, max: number, min = 1): number {
   const raw = env.string(name);
   if (raw === undefined) return fallback;
   const n = parseSize(raw);
-  if (n === undefined || n < 1 || n > max) {
-    env.invalid(name, `must be a size such as 65536, 64KiB or 1MiB, at most ${max} bytes`);
+  if (n === undefined || n < min || n > max) {
+    env.invalid(name, `must be a size such as 65536, 64KiB or 1MiB, at least ${min} and at most ${max} bytes`);
     return fallback;
   }
   return n;
@@ -97,7 +104,7 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
     env.invalid(TARGETS_VARIABLE, e instanceof TypeError ? e.message : "is invalid");
   }
 
-  const maxRequestBytes = size(env, "GATEWAY_MAX_REQUEST", 64 * 1024, 64 * 1024 * 1024);
+  const maxRequestBytes = size(env, "GATEWAY_MAX_REQUEST", 64 * 1024, 64 * 1024 * 1024, MIN_REQUEST_BYTES);
   const maxResponseBytes = size(env, "GATEWAY_MAX_RESPONSE", 1024 * 1024, 256 * 1024 * 1024);
   const targetTimeoutMs = env.duration("GATEWAY_TARGET_TIMEOUT", 10_000, { minMs: 1, maxMs: 600_000 });
   const dateWindowMs = env.duration("GATEWAY_DATE_WINDOW", 60_000, { minMs: 1000, maxMs: 86_400_000 });

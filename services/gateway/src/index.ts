@@ -5,24 +5,37 @@ export { loadGatewayConfig, parseSize, DEFAULT_TARGETS, KEYS_MAX_AGE_DEFAULT_MS,
 export type { GatewayConfig } from "./config.js";
 export { createGatewayHandler, GATEWAY_PATH, WELL_KNOWN_PATH, KEYS_PATH } from "./app.js";
 export type { GatewayDeps, RequestListener } from "./app.js";
-export { KEM_NAME, DEFAULT_SYMMETRIC, KeyStore, snapshot } from "./keys.js";
-export type { KeyEntry, KeySnapshot } from "./keys.js";
-export { KEY_FILE_VERSION, KEY_STATES, KeyFileError, KeyState, ReloadResult, keyStates } from "@oblivious/service-kit";
 export {
-  GATEWAY_KEY_FILE,
+  KEY_FILE_VERSION,
+  KEM_NAME,
+  DEFAULT_SYMMETRIC,
+  KEY_STATES,
+  KeyFileError,
+  KeyState,
+  KeyStore,
+  keyStates,
+  parseKeyFile,
+  serializeKeyFile,
+  snapshot,
+} from "./keys.js";
+export type { KeyEntry, KeySnapshot } from "./keys.js";
+export {
   KEYS_FILE_VARIABLE,
   KEYS_VARIABLE,
+  KeyFileWatcher,
+  ReloadResult,
+  addMissingKems,
   watchKeys,
   createKeyEntry,
   generateKeyFile,
   loadKeys,
-  parseKeyFile,
   readKeyFile,
   rotateKeyEntries,
-  serializeKeyFile,
   writeKeyFile,
 } from "./key-file.js";
 export type { KeySource, LoadedKeys, RotateOptions, Rotation } from "./key-file.js";
+export { DEFAULT_GENERATED_KEMS, DEFAULT_KEM, GATEWAY_KEMS, gatewayKem, kemByCliName, kemByFileName } from "./key-kems.js";
+export type { GatewayKem } from "./key-kems.js";
 export { TargetTable, canonicalOrigin, parseTargets } from "./targets.js";
 export type { Target, Route } from "./targets.js";
 export { MemoryReplayCache, REDIS_EXPIRY_SLACK_MS, RedisReplayCache, ReplayUnavailable } from "./replay.js";

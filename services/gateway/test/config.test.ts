@@ -75,6 +75,9 @@ test("config: every bad variable is named, no value is echoed, secrets are redac
   assert.ok(!printed.includes("value-1b2c") && !printed.includes("hunter2"));
   assert.equal(c.redis?.url?.reveal(), "redis://:hunter2@127.0.0.1:6379");
   assert.equal(loadGatewayConfig({ GATEWAY_KEYS_FILE: "/k", GATEWAY_MAX_REQUEST: "1MiB" }).maxRequestBytes, 1048576);
+  // Below 2 KiB an X-Wing request (7 + 1,120 + 256 + 16 bytes at least) would not fit.
+  assert.throws(() => loadGatewayConfig({ GATEWAY_KEYS_FILE: "/k", GATEWAY_MAX_REQUEST: "1KiB" }), /GATEWAY_MAX_REQUEST/);
+  assert.equal(loadGatewayConfig({ GATEWAY_KEYS_FILE: "/k", GATEWAY_MAX_REQUEST: "2KiB" }).maxRequestBytes, 2048);
 });
 
 test("start-up fails with a ConfigError naming the key variable: no key, no usable key, bad inline JSON", async () => {

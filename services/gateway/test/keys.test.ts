@@ -136,7 +136,7 @@ test("rotation: a fresh key id, the old key's retire time, retired keys pruned",
 test("key CLI: generate (0600, no overwrite), show (public only), rotate (atomic, pruned), usage errors", () => {
   const dir = tempDir();
   const file = join(dir, "keys.json");
-  const gen = cli("generate", "--out", file, "--now", "2026-03-01T12:00:00Z");
+  const gen = cli("generate", "--out", file, "--kem", "x25519", "--now", "2026-03-01T12:00:00Z");
   assert.equal(gen.status, 0, gen.stderr);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const privateKey = String((JSON.parse(readFileSync(file, "utf8")) as { keys: { privateKey: string }[] }).keys[0]?.privateKey);
@@ -195,7 +195,7 @@ test("writeKeyFile replaces a file atomically with 0600 permissions", () => {
 test("key CLI: rotate refuses a lead or grace shorter than the listing's max-age cap plus the relay's cache bound, and says why", () => {
   const dir = tempDir();
   const file = join(dir, "keys.json");
-  assert.equal(cli("generate", "--out", file, "--now", "2026-03-01T12:00:00Z").status, 0);
+  assert.equal(cli("generate", "--out", file, "--kem", "x25519", "--now", "2026-03-01T12:00:00Z").status, 0);
   const before = readFileSync(file, "utf8");
 
   // The reported case: a 40 s grace, with the defaults (1h max-age, 5m relay cache).

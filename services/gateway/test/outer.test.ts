@@ -74,7 +74,7 @@ test("outer 405 with Allow, per endpoint; 404 elsewhere", async () => {
 });
 
 test("outer 415 for a wrong content type, 413 over the body limit, 400 for malformed bytes", async () => {
-  const { url, config, target, close } = await setup({ GATEWAY_MAX_REQUEST: "1KiB" });
+  const { url, config, target, close } = await setup({ GATEWAY_MAX_REQUEST: "2KiB" });
   try {
     const { encapsulatedRequest } = encapsulateRequest(config, encodeRequest(innerRequest(T0)));
     const wrongType = await post(`${url}/gateway`, encapsulatedRequest, "application/octet-stream");
@@ -85,7 +85,7 @@ test("outer 415 for a wrong content type, 413 over the body limit, 400 for malfo
     // Parameters do not matter (RFC 9110 §8.3.1); the media type does.
     assert.equal((await post(`${url}/gateway`, encapsulatedRequest, "message/ohttp-req; x=1")).status, 200);
 
-    const tooLarge = await post(`${url}/gateway`, new Uint8Array(1025));
+    const tooLarge = await post(`${url}/gateway`, new Uint8Array(2049));
     assert.equal(tooLarge.status, 413);
     assert.equal(problem(tooLarge)["status"], 413);
 

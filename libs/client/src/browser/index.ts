@@ -12,7 +12,7 @@ export { createClientWith } from "../client.js";
 export type { Client, ClientOptions, ClientResponse, ClientStats, FetchInit } from "../client.js";
 export { STICKER_SEARCH_ORIGIN, TELEMETRY_ORIGIN } from "../features.js";
 export type { StickerHit, StickerQuery, StickerSearchResult, TelemetryEvent, TelemetryResult } from "../features.js";
-export type { ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, OhttpSealer, PendingBatch, SealedRequest } from "../backend.js";
+export type { ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, KemName, OhttpSealer, PendingBatch, SealedRequest } from "../backend.js";
 export { browserBackend } from "./backend.js";
 
 /** A client on the browser backend. */

@@ -105,6 +105,7 @@ export function browserSealer(config: BrowserKeyConfig): OhttpSealer {
   const info = concat(REQUEST_LABEL, Uint8Array.of(0), hdr);
   const recipientPublicKey = suite.kem.deserializePublicKey(exact(config.publicKey));
   return {
+    kem: "x25519",
     async seal(request: Uint8Array): Promise<SealedRequest> {
       // A fresh sender context (fresh skE) for every request: nothing links two requests.
       const sender = await suite.createSenderContext({ recipientPublicKey: await recipientPublicKey, info: exact(info) });
