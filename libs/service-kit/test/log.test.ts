@@ -40,7 +40,7 @@ test("log: undeclared fields, free text and out-of-range values are dropped and 
 });
 
 test("log: stdout that nobody reads holds at most LOG_BACKLOG_BYTES; later lines are dropped and counted", async () => {
-  // A child logs 100,000 lines (about 12 MB) to a pipe this process never reads (the pipe holds 64 KiB).
+  // A child logs 40,000 lines (about 6 MB) to a pipe this process never reads (the pipe holds 64 KiB).
   const kit = new URL("../src/index.js", import.meta.url).href;
   const script = `
     import { createLogger, defineEvents, field, LOG_BACKLOG_BYTES } from ${JSON.stringify(kit)};
@@ -48,7 +48,7 @@ test("log: stdout that nobody reads holds at most LOG_BACKLOG_BYTES; later lines
     const log = createLogger({ service: "demo", events });
     globalThis.gc();
     const before = process.memoryUsage().arrayBuffers;
-    for (let i = 0; i < 100000; i++) log.event("demo.done", { outcome: "ok", count: i });
+    for (let i = 0; i < 40000; i++) log.event("demo.done", { outcome: "ok", count: i });
     await new Promise((r) => setTimeout(r, 300));
     globalThis.gc();
     const grown = process.memoryUsage().arrayBuffers - before;
@@ -72,8 +72,6 @@ test("log: stdout that nobody reads holds at most LOG_BACKLOG_BYTES; later lines
   await exited;
   child.stdout.destroy();
   const report = JSON.parse(stderr.trim().split("\n").at(-1) ?? "{}") as { dropped: number; grown: number; bound: number };
-  assert.ok(report.dropped > 80_000, `most lines dropped: ${stderr}`);
-  // The backlog itself is at most the bound; the pool slabs its lines sit in and the batch being
-  // written may add about as much again. Unbounded, the same run grows by about 12 MB.
-  assert.ok(report.grown <= 3 * report.bound, `buffered memory stays within three times the backlog bound: ${stderr}`);
+  assert.ok(report.dropped > 20_000, `most lines dropped: ${stderr}`);
+  assert.ok(report.grown <= report.bound + 256 * 1024, `buffered memory stays within the backlog bound: ${stderr}`);
 });
