@@ -1,7 +1,7 @@
 export { PROBLEM_MEDIA_TYPE, CommonProblems, problemAnswer, problemType, problemJson, sendProblem } from "./problem.js";
 export type { Problem } from "./problem.js";
 export { ConfigError, EnvReader, parseDuration, deepFreeze } from "./config.js";
-export { LogLevel, DropReason, LOG_BACKLOG_BYTES, field, defineEvents, createLogger, lifecycleEvents } from "./log.js";
+export { LogLevel, DropReason, field, defineEvents, createLogger, lifecycleEvents } from "./log.js";
 export type { EnumField, IntField, DurationField, BoolField, FieldSpec, EventSpec, EventCatalog, EventFields, Logger, LoggerOptions } from "./log.js";
 export { createAdminServer } from "./admin.js";
 export type { AdminOptions } from "./admin.js";

@@ -20,11 +20,11 @@ export function closedCounter<V extends string>(
   return (value, by = 1) => children.get(value)?.inc(by);
 }
 
-/** `<prefix>_log_dropped_total{reason}`: log events or fields the logger refused, lines stdout's backlog could not take (log.ts). */
+/** `<prefix>_log_dropped_total{reason}`: log events or fields the logger refused (log.ts). */
 export function logDroppedCounter(registry: Registry, prefix: string): (reason: DropReason) => void {
   return closedCounter(registry, {
     name: `${prefix}_log_dropped_total`,
-    help: "Log events or fields dropped because they were undeclared or out of range, and lines dropped because stdout's backlog was full.",
+    help: "Log events or fields dropped because they were undeclared or out of range.",
     label: "reason",
     values: Object.values(DropReason),
   });
