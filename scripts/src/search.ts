@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createClient } from "@oblivious/client";
-import { createDevAttester } from "@oblivious/issuer";
+import { createDevAttester } from "@oblivious/issuer/dev";
 import { explainFailure } from "./explain.js";
 import { ROOT } from "./stack.js";
 

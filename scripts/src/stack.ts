@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateKeyFile } from "@oblivious/gateway";
-import { prepareDevIssuer } from "@oblivious/issuer";
+import { prepareDevIssuer } from "@oblivious/issuer/dev";
 import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
 import { STATELESS_SERVICES, inheritedEnv, serviceRedisEnv, type StackRedis } from "./stack-redis.js";
 

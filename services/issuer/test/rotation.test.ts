@@ -7,17 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { MediaType, TokenType, decodeTokenKey, encodeTokenKey, encodeTokenRequest, verifyToken } from "@oblivious/privacypass";
-import {
-  KeyFileError,
-  checkCollisions,
-  createIssuerKey,
-  importIssuerKey,
-  parseKeyFile,
-  rotateKeys,
-  serializeKeyFile,
-  writeKeyFile,
-  type IssuerKey,
-} from "../src/index.js";
+import { createIssuerKey, rotateKeys, writeKeyFile } from "../src/key-file.js";
+import { KeyFileError, checkCollisions, importIssuerKey, parseKeyFile, serializeKeyFile, type IssuerKey } from "../src/keys.js";
 import { DAY, HOUR, T0, bearer, clientKey, fetchDirectory, fixture, issueOne, metricsText, post, startTestIssuer, testKey } from "./helpers.js";
 
 function request(key: IssuerKey): Uint8Array {

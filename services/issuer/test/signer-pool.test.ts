@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { MediaType, TokenType, decodeBatchedTokenResponse, encodeGenericBatchTokenRequest } from "@oblivious/privacypass";
-import { SignerFailed, SignerOverloaded, SignerPool } from "../src/index.js";
+import { SignerFailed, SignerOverloaded, SignerPool } from "../src/signer-pool.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";

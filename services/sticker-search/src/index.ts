@@ -4,7 +4,8 @@ export { loadStickerSearchConfig, STICKER_SEARCH_DEFAULTS, STICKER_SEARCH_ORIGIN
 export type { StickerSearchConfig, MeiliConfig } from "./config.js";
 export { createStickerSearchApp, SEARCH_PATH, JSON_MEDIA_TYPE } from "./app.js";
 export type { StickerSearchAppDeps } from "./app.js";
-export { parseSearchRequest, StickerSearchProblems, MAX_QUERY_CHARS, MAX_LIMIT, DEFAULT_LIMIT, MAX_BODY_BYTES } from "./request.js";
+export { StickerSearchProblems } from "./errors.js";
+export { parseSearchRequest, MAX_QUERY_CHARS, MAX_LIMIT, DEFAULT_LIMIT, MAX_BODY_BYTES } from "./request.js";
 export type { ParsedSearch, SearchVocabulary } from "./request.js";
 export { bucketSize, padJson, MIN_BUCKET } from "./padding.js";
 export { ENGINE_NAMES, UNAVAILABLE_REASONS, EngineUnavailable, MAX_WINDOW } from "./engine.js";
@@ -17,8 +18,6 @@ export type { Catalogue, Pack, Sticker } from "./catalogue.js";
 export { buildEmojiCatalogue, DEFAULT_LOCALES, EMOJIBASE_LOCALES } from "./catalogue-emojibase.js";
 export { generateSyntheticCatalogue, SYNTHETIC_DEFAULT_LOCALES } from "./catalogue-synthetic.js";
 export type { SyntheticOptions } from "./catalogue-synthetic.js";
-export { startMeiliProcess, executableMeiliBinary, freeLoopbackPort, MEILI_PACKAGE_BINARY } from "./meili-process.js";
-export type { MeiliProcess, MeiliProcessOptions } from "./meili-process.js";
 export { normaliseTerm, queryTerms, indexGrams, typoBudget } from "./text.js";
 export { createStickerSearchMetrics, SEARCH_OUTCOMES } from "./metrics.js";
 export type { StickerSearchMetrics, SearchOutcome } from "./metrics.js";
