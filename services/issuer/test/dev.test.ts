@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LineCapture } from "@oblivious/test-kit";
-import { parseJwks } from "../src/attestation.js";
+import { parseJwks } from "../src/jwks.js";
 import { loadIssuerConfig } from "../src/config.js";
 import { createDevAttester } from "../src/dev-attester.js";
 import { prepareDevIssuer } from "../src/dev-env.js";

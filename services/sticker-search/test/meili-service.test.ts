@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Meilisearch } from "meilisearch";
 import type { MeiliProcess } from "@oblivious/test-kit";
-import { searchKeyUid, StickerSearchProblems } from "../src/index.js";
+import { searchKeyUid } from "../src/engine-meilisearch.js";
+import { StickerSearchProblems } from "../src/errors.js";
 import { eventually, startTestService, type TestService } from "./helpers.js";
 import { startTestMeili } from "./meili-harness.js";
 
