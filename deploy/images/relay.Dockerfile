@@ -2,13 +2,18 @@
 # The relay image. Build from the repository root (the .dockerignore there keeps node_modules,
 # dist and .dev out of the context):
 #   docker build -f deploy/images/relay.Dockerfile -t registry.example.com/oblivious/relay:0.1.0 .
-# Base images are pinned by exact tag; pin them by digest too when you build (`FROM node:...@sha256:...`).
+# The base of every stage is the build argument BASE_IMAGE: by default the official Node.js image,
+# pinned by exact tag (pin it by digest too when you build: `--build-arg BASE_IMAGE=node:...@sha256:...`).
+# `npm run images` passes a local stand-in on machines that cannot pull images
+# (docs/decisions/0024-local-base-image.md).
+ARG BASE_IMAGE=node:26.12.1-bookworm-slim
 
 # Every workspace's package.json: npm ci checks the whole lockfile against them.
-FROM node:20.20.2-bookworm-slim AS manifests
+FROM ${BASE_IMAGE} AS manifests
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY libs/wire/package.json libs/wire/
+COPY libs/http1/package.json libs/http1/
 COPY libs/bhttp/package.json libs/bhttp/
 COPY libs/ohttp/package.json libs/ohttp/
 COPY libs/service-kit/package.json libs/service-kit/
@@ -25,27 +30,30 @@ COPY scripts/package.json scripts/
 COPY e2e/package.json e2e/
 COPY deploy/package.json deploy/
 
-# Build: all dependencies, then the TypeScript build of this service and what it references.
+# Build: all dependencies, then the TypeScript build of every service (the same in the five
+# Dockerfiles, so that building them one after another compiles once and shares this layer).
 FROM manifests AS build
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN --mount=type=cache,id=oblivious-npm,target=/root/.npm,sharing=locked npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.base.json ./
 COPY libs libs
 COPY services services
-RUN npx tsc -b services/relay
+RUN npx tsc -b services/relay services/gateway services/issuer services/sticker-search services/telemetry
 
 # Production dependencies of this workspace only (no compilers, no test tools).
 FROM manifests AS deps
-RUN npm ci --omit=dev --workspace @oblivious/relay --ignore-scripts --no-audit --no-fund
+RUN --mount=type=cache,id=oblivious-npm,target=/root/.npm,sharing=locked npm ci --omit=dev --workspace @oblivious/relay --ignore-scripts --no-audit --no-fund
 
 # Runtime: node, production node_modules and compiled JavaScript; no sources, no npm. Files stay
 # owned by root, so the service (UID 10001) can read but not change them, and the root filesystem
 # can be mounted read-only: the service writes nothing outside /tmp.
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM ${BASE_IMAGE} AS runtime
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /src/node_modules node_modules
 COPY --from=build /src/package.json ./
+COPY --from=build /src/libs/http1/package.json libs/http1/
+COPY --from=build /src/libs/http1/dist/src libs/http1/dist/src
 COPY --from=build /src/libs/service-kit/package.json libs/service-kit/
 COPY --from=build /src/libs/service-kit/dist/src libs/service-kit/dist/src
 COPY --from=build /src/services/relay/package.json services/relay/

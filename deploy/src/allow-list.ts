@@ -55,20 +55,25 @@ export const INGRESS_ALLOWED: Readonly<Record<string, Allowed>> = {
   issuer: ["services-edge:8082", "gateway:8082", "sticker-search:8082", "telemetry:8082", admin("issuer")],
   "sticker-search": ["gateway:8083", admin("sticker-search")],
   telemetry: ["gateway:8084", admin("telemetry")],
-  redis: ["gateway:6379", "issuer:6379", "sticker-search:6379", "telemetry:6379"],
+  // Clients reach the primary (6379) and ask the Sentinels (26379) which pod that is; the Redis
+  // pods replicate and gossip among themselves.
+  redis: ["gateway:6379", "gateway:26379", "issuer:6379", "issuer:26379", "sticker-search:6379", "sticker-search:26379", "telemetry:6379", "telemetry:26379", "redis:6379", "redis:26379"],
   meilisearch: ["sticker-search:7700", "sticker-catalogue-import:7700"],
   // The catalogue import Job holds the Meilisearch master key; nothing connects to it.
   "sticker-catalogue-import": [],
 };
 
-/** Where each workload may open connections. Redis and Meilisearch: nowhere, not even DNS. */
+/**
+ * Where each workload may open connections. Meilisearch: nowhere, not even DNS. Redis: its own
+ * pods only (replication, Sentinel), by their DNS names.
+ */
 export const EGRESS_ALLOWED: Readonly<Record<string, Allowed>> = {
   relay: ["gateway:8081", ...dns],
-  gateway: ["sticker-search:8083", "telemetry:8084", "issuer:8082", "redis:6379", ...dns],
-  issuer: ["redis:6379", ...dns],
-  "sticker-search": ["redis:6379", "meilisearch:7700", "issuer:8082", ...dns],
-  telemetry: ["redis:6379", "issuer:8082", ...dns],
-  redis: [],
+  gateway: ["sticker-search:8083", "telemetry:8084", "issuer:8082", "redis:6379", "redis:26379", ...dns],
+  issuer: ["redis:6379", "redis:26379", ...dns],
+  "sticker-search": ["redis:6379", "redis:26379", "meilisearch:7700", "issuer:8082", ...dns],
+  telemetry: ["redis:6379", "redis:26379", "issuer:8082", ...dns],
+  redis: ["redis:6379", "redis:26379", ...dns],
   meilisearch: [],
   "sticker-catalogue-import": ["meilisearch:7700", ...dns],
 };

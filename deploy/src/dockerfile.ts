@@ -35,13 +35,26 @@ export function parseDockerfile(text: string): Stage[] {
     if (m !== null) instructions.push({ keyword: (m[1] ?? "").toUpperCase(), args: m[2] ?? "", line: start });
   });
   const stages: { from: string; name: string | undefined; instructions: Instruction[] }[] = [];
+  // ARGs declared before the first FROM may be used in FROM lines; their defaults are what a build
+  // without --build-arg uses, so that is what the policies check.
+  const globalArgs = new Map<string, string>();
   for (const ins of instructions) {
-    if (ins.keyword === "FROM") {
-      const m = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args);
-      stages.push({ from: m?.[1] ?? ins.args, name: m?.[2]?.toLowerCase(), instructions: [] });
+    if (ins.keyword === "ARG" && stages.length === 0) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(ins.args.trim());
+      if (m?.[1] !== undefined) globalArgs.set(m[1], substituteArgs(m[2] ?? "", globalArgs));
+    } else if (ins.keyword === "FROM") {
+      const args = substituteArgs(ins.args, globalArgs).trim();
+      const m = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
+      // An ARG without a default leaves FROM with no image: checked as an image without a tag.
+      stages.push({ from: m?.[1] ?? (/^AS\s/i.test(args) ? "" : args), name: (m?.[2] ?? /^AS\s+(\S+)$/i.exec(args)?.[1])?.toLowerCase(), instructions: [] });
     } else stages.at(-1)?.instructions.push(ins);
   }
   return stages;
+}
+
+/** `${NAME}` and `$NAME` replaced by the ARG's default (empty when it has none). */
+function substituteArgs(text: string, args: ReadonlyMap<string, string>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, braced: string | undefined, bare: string | undefined) => args.get(braced ?? bare ?? "") ?? "");
 }
 
 export interface ImageInput {

@@ -9,7 +9,9 @@ const FILE_NAME = /_(FILE|PATH|DIR)$/i;
 const PEM = /-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE|KEY)-----/;
 const PRIVATE_JWK = /"(d|p|q|dp|dq|qi|k)"\s*:\s*"/;
 const URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
-const PASSWORD_DIRECTIVE = /^\s*(requirepass|masterauth|password|passwd|secret)\b\s*[=:]?\s*\S/im;
+// A directive whose value is a shell expansion (`requirepass ${password}`, `password=$(cat FILE)`)
+// names where the secret comes from at run time; it holds none.
+const PASSWORD_DIRECTIVE = /^\s*(requirepass|masterauth|password|passwd|secret)\b(?:\s*[=:]\s*|\s+)(?!["']?\$)\S/im;
 const RANDOM_RUN = /[A-Za-z0-9+/_=-]{32,}/g;
 
 function looksRandom(run: string): boolean {

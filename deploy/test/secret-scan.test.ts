@@ -14,6 +14,8 @@ describe("secret scan", () => {
     ["jwks.json", '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc","d":"secret"}]}'],
     ["tls.txt", "-----BEGIN EC PRIVATE KEY-----\nabc\n-----END EC PRIVATE KEY-----"],
     ["redis.conf", "port 6379\nrequirepass hunter2\n"],
+    ["sentinel-start.sh", 'cat > s.conf <<CONF\nrequirepass "hunter2"\nCONF\n'],
+    ["start.sh", "password=hunter2\nexec redis-server\n"],
     ["NOTE", "Zk3JqP9vX2mR7tW4yB8nC1dF6gH0sL5aE"],
     ["DIGEST", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
   ];
@@ -25,6 +27,8 @@ describe("secret scan", () => {
     ["GATEWAY_TARGETS", "https://sticker-search.internal=http://sticker-search:8083,https://telemetry.internal=http://telemetry:8084"],
     ["ISSUER_DIRECTORY_URL", "http://issuer:8082/.well-known/private-token-issuer-directory"],
     ["redis.conf", "include /etc/redis/auth/auth.conf\nmaxmemory-policy noeviction\n"],
+    ["redis-start.sh", 'password=$(cat /etc/redis/auth/password)\necho "requirepass ${password}"\n'],
+    ["sentinel-start.sh", "cat > s.conf <<CONF\nrequirepass ${sentinel_password}\nmasterauth $password\nCONF\n"],
   ];
   for (const [name, value] of secret) it(`flags ${name}`, () => assert.notEqual(secretLikeReason(name, value), undefined));
   for (const [name, value] of fine) it(`accepts ${name}`, () => assert.equal(secretLikeReason(name, value), undefined));

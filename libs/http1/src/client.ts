@@ -1,39 +1,40 @@
 /**
  * A strict HTTP/1.1 client (RFC 9112) for one origin: keep-alive connections, one exchange at a
- * time on each. The gateway uses one per target, the relay one for its gateway.
+ * time on each, never pipelined. The gateway uses one per target, the relay one for its gateway.
+ * Why its own and not undici or node:http's client: docs/decisions/0002-http1-stack.md.
  *
- * Why not undici or node:http's client: both services only ever send a complete request (its
- * content is in hand) and read a complete answer under a size cap and a deadline, so the client
- * they need is small, and the general ones cost more than the work around them on this machine.
- * On the benchmark's one core a minimal gateway forwarding through undici ran at about 4,400
- * requests per CPU-second, and the same gateway with this client at about 5,400 (undici's
- * dispatcher, request objects and wasm parser cost about 40 µs a request, almost half the HPKE
- * work). In the relay, `http.request` with its Agent, request and response objects and streams
- * went with node:http's server (see http1-front.ts for what the two together cost).
- *
- * What it reads, strictly (anything else fails the exchange as `malformed`, and the connection is
- * closed):
- * - a status line `HTTP/1.x NNN [reason]`, field lines `name: value` (a token name, no space
- *   before the colon, no obs-fold, no control byte in the value), a head of at most 64 KiB;
- * - interim 1xx answers are read and dropped (never passed on), 101 is an error;
- * - the content by RFC 9112 §6.3: none for HEAD, 204 and 304; `Transfer-Encoding: chunked` alone
- *   (with trailers); one `Content-Length` (repeated only with the same value); otherwise until the
- *   connection closes. Any other transfer coding, or both framings at once, is an error.
- * - bytes after a complete answer are an error (a peer cannot answer what was not asked).
+ * What it reads, and how an answer is framed: client-answer.ts (anything else fails the exchange
+ * as `malformed` and closes the connection; content over `maxResponseBytes` fails as `too_large`).
  *
  * What it sends: the request line, `host` (the origin's), the caller's fields, and
  * `content-length` for content or a method that defines it. Nothing else: no `connection`, no
  * `user-agent`, no `via`.
  *
- * A connection is reused when the answer allows it (HTTP/1.1 without `Connection: close`, or
- * HTTP/1.0 with `keep-alive`, and not framed by the close), most recently used first, and closed
- * after it has been idle for one second less than the peer's `Keep-Alive: timeout` (4 s without
- * one), so that no request is sent on a connection the peer is closing. Nothing is retried: a
- * request that fails on a reused connection fails once.
+ * Invariants (docs/decisions/0026-http1-client-reuse.md):
+ * - One answer per request: an exchange's answer is read from the bytes that arrive after its
+ *   request is written, on a connection carrying nothing else; a byte after the end of the answer
+ *   fails the exchange (client-answer.ts).
+ * - A connection is reused only when nothing arrived unasked: any byte (or the peer's FIN) that
+ *   arrives while no exchange is in progress closes the connection at once and fails nothing. A
+ *   released connection waits until a whole poll of the event loop has run since its answer
+ *   ended (client-turn.ts), and requests are written in the check phase, right after a poll has
+ *   delivered every byte that was ready: no request is written on a connection whose bytes were
+ *   ready at the last poll. Bytes a peer sends before it reads a request and that reach this host
+ *   after the request is written are the one thing HTTP/1.1 cannot tell from the answer.
+ * - No connection is reused after an answer to HEAD, a 204, a 304 or an error answer
+ *   (client-answer.ts), nor, for a while, to an origin that sent something unasked (#distrust).
+ * - A connection is reused when the answer allows it (HTTP/1.1 without `Connection: close`, or
+ *   HTTP/1.0 with `keep-alive`, and not framed by the close), most recently used first, and is
+ *   closed after it has been idle for one second less than the peer's `Keep-Alive: timeout` (4 s
+ *   without one). Nothing is retried: a request that fails on a reused connection fails once.
  */
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { FIELD_VALUE, TOKEN, fieldLine, type Http1Field } from "./fields.js";
+import { FIELD_VALUE, TOKEN } from "./fields.js";
+import { AnswerReader, AnswerTooLargeError, MalformedAnswerError, type Http1Answer } from "./client-answer.js";
+import { atNextCheck, currentTurn } from "./client-turn.js";
+
+export type { Http1Answer } from "./client-answer.js";
 
 export interface Http1Request {
   readonly method: string;
@@ -44,18 +45,10 @@ export interface Http1Request {
   readonly body: Uint8Array;
 }
 
-export interface Http1Answer {
-  readonly status: number;
-  /** Field lines as sent (names in their case, order and duplicates kept). */
-  readonly headers: Http1Field[];
-  readonly body: Buffer;
-  readonly trailers: Http1Field[];
-}
-
 export const ExchangeFailure = {
   /** The connection failed: refused, reset, closed before the whole answer, a TLS or DNS failure. */
   Error: "error",
-  /** The answer is not HTTP/1.1 as read here (see above). */
+  /** The answer is not HTTP/1.1 as read here (client-answer.ts), or bytes followed it. */
   Malformed: "malformed",
   /** The answer's content is over `maxResponseBytes`. */
   TooLarge: "too_large",
@@ -74,285 +67,87 @@ export interface Exchange {
 export interface Http1ClientOptions {
   /** Most connections open at once; further requests wait for one. */
   readonly connections: number;
+  /** Most content bytes in one answer. */
   readonly maxResponseBytes: number;
+  /** Most bytes in one answer's head, in its interim heads together, in its trailers; default 16 KiB. */
+  readonly maxHeadBytes?: number;
 }
 
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: [\t\x20-\x7e\x80-\xff]*)?$/;
-const DIGITS = /^[0-9]{1,15}$/;
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})(?:[ \t]*;[\t\x20-\x7e\x80-\xff]*)?$/;
-const MAX_HEAD_BYTES = 64 * 1024;
+/** node:http's default `maxHeaderSize`. */
+export const DEFAULT_MAX_HEAD_BYTES = 16 * 1024;
 const DEFAULT_IDLE_MS = 4000;
 /** Methods whose meaning defines content: they carry `Content-Length: 0` when they have none (RFC 9110 §8.6). */
 const CONTENT_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"]);
-const CRLF = Buffer.from("\r\n", "latin1");
-const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
 /** Where every plain-TCP connection of every client reads (see #connect); one read at a time in one thread. */
 const READ_BUFFER = Buffer.alloc(64 * 1024);
-
-class Malformed extends Error {
-  override readonly name = "Malformed";
-}
-class TooLarge extends Error {
-  override readonly name = "TooLarge";
-}
-
-/** Field lines of a head or a trailer section (without the start line and the final CRLF). */
-function parseFieldLines(text: string, into: Http1Field[]): void {
-  if (text === "") return;
-  for (const line of text.split("\r\n")) {
-    const field = fieldLine(line);
-    if (field === undefined) throw new Malformed();
-    into.push(field);
-  }
-}
-
-/** The comma-separated tokens of every field line named `name`, lower case. */
-function tokens(fields: readonly Http1Field[], name: string): string[] {
-  const out: string[] = [];
-  for (const [n, v] of fields) {
-    if (n.length !== name.length || n.toLowerCase() !== name) continue;
-    for (const t of v.split(",")) {
-      const token = t.trim().toLowerCase();
-      if (token !== "") out.push(token);
-    }
-  }
-  return out;
-}
-
-const Framing = {
-  None: 0,
-  Length: 1,
-  Chunked: 2,
-  UntilClose: 3,
-} as const;
-type Framing = (typeof Framing)[keyof typeof Framing];
-
-const ChunkState = {
-  Size: 0,
-  Data: 1,
-  DataEnd: 2,
-  Trailers: 3,
-} as const;
-type ChunkState = (typeof ChunkState)[keyof typeof ChunkState];
-
-/** One exchange in progress on a connection: the response parser. */
-class Reading {
-  pending: Buffer = Buffer.alloc(0);
-  status = 0;
-  minor = 1;
-  headers: Http1Field[] = [];
-  trailers: Http1Field[] = [];
-  framing: Framing | undefined;
-  remaining = 0;
-  chunkState: ChunkState = ChunkState.Size;
-  readonly chunks: Buffer[] = [];
-  size = 0;
-
-  constructor(
-    readonly head: boolean,
-    readonly max: number,
-  ) {}
-
-  #content(bytes: Buffer): void {
-    this.size += bytes.length;
-    if (this.size > this.max) throw new TooLarge();
-    if (bytes.length > 0) this.chunks.push(bytes);
-  }
-
-  /** Consumes bytes; true once the answer is complete (everything after it must be nothing). */
-  feed(chunk: Buffer): boolean {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    for (;;) {
-      if (this.framing === undefined) {
-        const end = this.pending.indexOf(CRLFCRLF);
-        if (end < 0) {
-          if (this.pending.length > MAX_HEAD_BYTES) throw new Malformed();
-          return false;
-        }
-        if (end > MAX_HEAD_BYTES) throw new Malformed();
-        const head = this.pending.toString("latin1", 0, end);
-        this.pending = this.pending.subarray(end + 4);
-        const lineEnd = head.indexOf("\r\n");
-        const match = STATUS_LINE.exec(lineEnd < 0 ? head : head.slice(0, lineEnd));
-        if (match === null) throw new Malformed();
-        const status = Number(match[2]);
-        const fields: Http1Field[] = [];
-        parseFieldLines(lineEnd < 0 ? "" : head.slice(lineEnd + 2), fields);
-        if (status < 200) {
-          if (status === 101) throw new Malformed();
-          continue; // interim: read and dropped
-        }
-        this.status = status;
-        this.minor = Number(match[1]);
-        this.headers = fields;
-        this.framing = this.#framing(fields);
-        if (this.framing === Framing.Length && this.remaining > this.max) throw new TooLarge();
-      }
-      switch (this.framing) {
-        case Framing.None:
-          return this.#done();
-        case Framing.Length: {
-          const take = Math.min(this.remaining, this.pending.length);
-          this.#content(this.pending.subarray(0, take));
-          this.pending = this.pending.subarray(take);
-          this.remaining -= take;
-          return this.remaining === 0 ? this.#done() : false;
-        }
-        case Framing.UntilClose:
-          this.#content(this.pending);
-          this.pending = Buffer.alloc(0);
-          return false;
-        case Framing.Chunked:
-          return this.#chunked();
-      }
-    }
-  }
-
-  #done(): boolean {
-    if (this.pending.length > 0) throw new Malformed();
-    return true;
-  }
-
-  #framing(fields: readonly Http1Field[]): Framing {
-    if (this.head || this.status === 204 || this.status === 304) return Framing.None;
-    const codings = tokens(fields, "transfer-encoding");
-    const lengths = fields.filter(([n]) => n.length === 14 && n.toLowerCase() === "content-length");
-    if (codings.length > 0) {
-      if (codings.length !== 1 || codings[0] !== "chunked" || lengths.length > 0) throw new Malformed();
-      return Framing.Chunked;
-    }
-    const single = lengths.length === 1 ? (lengths[0] as Http1Field)[1] : undefined;
-    if (single !== undefined && DIGITS.test(single)) {
-      // The usual answer: one Content-Length of plain digits.
-      this.remaining = Number(single);
-      return Framing.Length;
-    }
-    if (lengths.length > 0) {
-      const values = new Set(lengths.flatMap(([, v]) => v.split(",").map((x) => x.trim())));
-      const [only] = values;
-      if (values.size !== 1 || only === undefined || !DIGITS.test(only)) throw new Malformed();
-      this.remaining = Number(only);
-      return Framing.Length;
-    }
-    return Framing.UntilClose;
-  }
-
-  /** RFC 9112 §7.1: chunk-size [ext] CRLF data CRLF ... 0 CRLF trailers CRLF. */
-  #chunked(): boolean {
-    for (;;) {
-      if (this.chunkState === ChunkState.Data) {
-        const take = Math.min(this.remaining, this.pending.length);
-        this.#content(this.pending.subarray(0, take));
-        this.pending = this.pending.subarray(take);
-        this.remaining -= take;
-        if (this.remaining > 0) return false;
-        this.chunkState = ChunkState.DataEnd;
-      }
-      if (this.chunkState === ChunkState.DataEnd) {
-        if (this.pending.length < 2) return false;
-        if (this.pending[0] !== 0x0d || this.pending[1] !== 0x0a) throw new Malformed();
-        this.pending = this.pending.subarray(2);
-        this.chunkState = ChunkState.Size;
-      }
-      if (this.chunkState === ChunkState.Size) {
-        const end = this.pending.indexOf(CRLF);
-        if (end < 0) {
-          if (this.pending.length > 1024) throw new Malformed();
-          return false;
-        }
-        const match = CHUNK_SIZE.exec(this.pending.toString("latin1", 0, end));
-        if (match === null) throw new Malformed();
-        this.pending = this.pending.subarray(end + 2);
-        this.remaining = parseInt(match[1] as string, 16);
-        if (this.size + this.remaining > this.max) throw new TooLarge();
-        this.chunkState = this.remaining === 0 ? ChunkState.Trailers : ChunkState.Data;
-        continue;
-      }
-      // Trailers: field lines up to an empty line.
-      if (this.pending.length >= 2 && this.pending[0] === 0x0d && this.pending[1] === 0x0a) {
-        this.pending = this.pending.subarray(2);
-        return this.#done();
-      }
-      const end = this.pending.indexOf(CRLFCRLF);
-      if (end < 0) {
-        if (this.pending.length > MAX_HEAD_BYTES) throw new Malformed();
-        return false;
-      }
-      parseFieldLines(this.pending.toString("latin1", 0, end), this.trailers);
-      this.pending = this.pending.subarray(end + 4);
-      return this.#done();
-    }
-  }
-
-  answer(): Http1Answer {
-    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
-    return { status: this.status, headers: this.headers, body, trailers: this.trailers };
-  }
-
-  /** Whether the connection may carry another exchange after this answer. */
-  reusable(): boolean {
-    if (this.framing === Framing.UntilClose) return false;
-    const connection = tokens(this.headers, "connection");
-    return this.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
-  }
-
-  /** How long the connection may stay idle: a second less than the peer's own timeout. */
-  idleMs(): number {
-    for (const [n, v] of this.headers) {
-      if (n.length !== 10 || n.toLowerCase() !== "keep-alive") continue;
-      const m = /(?:^|,)\s*timeout\s*=\s*(\d+)/i.exec(v);
-      if (m !== null) return Math.min(DEFAULT_IDLE_MS, Math.max(0, Number(m[1]) * 1000 - 1000));
-    }
-    return DEFAULT_IDLE_MS;
-  }
-}
+/** How long an origin that sent something unasked gets one exchange per connection. */
+const DISTRUST_MS = 60_000;
+/** Turns a released connection waits: until a poll that began after its release has run. */
+const QUIET_TURNS = 2;
 
 type Callback = (result: ExchangeResult) => void;
 
 class Connection {
-  reading: Reading | undefined;
+  /** The exchange in progress; undefined while the connection is idle. */
+  reader: AnswerReader | undefined;
   callback: Callback | undefined;
   closed = false;
+  /** The turn its last answer ended in. */
+  releasedAt = 0;
 
-  constructor(readonly socket: Socket) {}
+  constructor(
+    readonly socket: Socket,
+    readonly tls: boolean,
+  ) {}
 }
 
 interface Waiting {
   readonly bytes: Buffer;
   readonly head: boolean;
   readonly callback: Callback;
-  aborted: boolean;
   connection: Connection | undefined;
 }
 
 export class Http1Client {
   readonly #base: URL;
   readonly #options: Http1ClientOptions;
+  readonly #limits: { readonly maxBodyBytes: number; readonly maxHeadBytes: number };
   readonly #hostField: string;
+  /** Released connections not yet through a whole poll. */
+  readonly #quieting: Connection[] = [];
+  /** Connections through a whole poll with nothing unasked; most recently used last. */
   readonly #idle: Connection[] = [];
   readonly #queue: Waiting[] = [];
+  readonly #tick = (): void => this.#dispatch();
   #open = 0;
   #closed = false;
+  /** Until when (ms since the epoch) no connection of this origin is reused: it sent something unasked. */
+  #distrustUntil = 0;
 
   constructor(base: URL, options: Http1ClientOptions) {
     this.#base = base;
     this.#options = options;
+    this.#limits = { maxBodyBytes: options.maxResponseBytes, maxHeadBytes: options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES };
     this.#hostField = base.host;
   }
 
   /**
-   * Sends one request and calls back once with the whole answer or a failure. The answer's
-   * content is capped at `maxResponseBytes`.
+   * Sends one request and calls back once with the whole answer or a failure. The request is
+   * written in the next check phase of the event loop (see the invariants above).
    */
   request(request: Http1Request, callback: Callback): Exchange {
     const bytes = this.#serialize(request);
-    const waiting: Waiting = { bytes: bytes ?? Buffer.alloc(0), head: request.method === "HEAD", callback, aborted: false, connection: undefined };
+    const waiting: Waiting = { bytes: bytes ?? Buffer.alloc(0), head: request.method === "HEAD", callback, connection: undefined };
+    let aborted = false;
     const exchange: Exchange = {
       abort: () => {
-        if (waiting.aborted) return;
-        waiting.aborted = true;
+        if (aborted) return;
+        aborted = true;
         const c = waiting.connection;
         if (c !== undefined) {
+          // Only while this exchange is the connection's: once answered, the connection may
+          // already carry another one.
+          if (c.callback !== waiting.callback) return;
           c.callback = undefined;
           this.#discard(c);
         } else {
@@ -369,17 +164,15 @@ export class Http1Client {
       queueMicrotask(() => callback({ ok: false, failure: ExchangeFailure.Error }));
       return exchange;
     }
-    const idle = this.#idle.pop();
-    if (idle !== undefined) this.#start(idle, waiting);
-    else if (this.#open < this.#options.connections) this.#start(this.#connect(), waiting);
-    else this.#queue.push(waiting);
+    this.#queue.push(waiting);
+    atNextCheck(this.#tick);
     return exchange;
   }
 
   /** Closes idle connections now and every other one as its exchange ends. */
   close(): void {
     this.#closed = true;
-    for (const c of this.#idle.splice(0)) this.#discard(c);
+    for (const c of [...this.#idle, ...this.#quieting]) this.#discard(c);
     for (const w of this.#queue.splice(0)) queueMicrotask(() => w.callback({ ok: false, failure: ExchangeFailure.Error }));
   }
 
@@ -404,6 +197,31 @@ export class Http1Client {
     return body.length === 0 ? headBytes : Buffer.concat([headBytes, body], headBytes.length + body.length);
   }
 
+  /**
+   * In a check phase: connections quiet since a whole poll become idle, and waiting requests are
+   * written on idle connections (most recently used first) or new ones.
+   */
+  #dispatch(): void {
+    const turn = currentTurn();
+    let quieting = 0;
+    for (const c of this.#quieting) {
+      if (c.closed) continue;
+      if (turn - c.releasedAt >= QUIET_TURNS) this.#idle.push(c);
+      else this.#quieting[quieting++] = c;
+    }
+    this.#quieting.length = quieting;
+    // Requests beyond the idle connections wait for the quieting ones (a turn away) before any
+    // new connection is opened for them.
+    while (this.#queue.length > quieting && !this.#closed) {
+      const idle = this.#idle.pop();
+      if (idle !== undefined) this.#start(idle, this.#queue.shift() as Waiting);
+      else if (this.#open < this.#options.connections) this.#start(this.#connect(), this.#queue.shift() as Waiting);
+      else break;
+    }
+    while (this.#queue.length > 0 && this.#idle.length > 0 && !this.#closed) this.#start(this.#idle.pop() as Connection, this.#queue.shift() as Waiting);
+    if (quieting > 0) atNextCheck(this.#tick);
+  }
+
   #connect(): Connection {
     this.#open++;
     const port = Number(this.#base.port || (this.#base.protocol === "https:" ? 443 : 80));
@@ -416,7 +234,7 @@ export class Http1Client {
           // stream machinery and no fresh 64 KiB allocation per read (Node's `onread` option).
           netConnect({ host, port, onread: { buffer: READ_BUFFER, callback: (n, read) => (onData(Buffer.from(read.subarray(0, n))), true) } });
     socket.setNoDelay(true);
-    const c = new Connection(socket);
+    const c = new Connection(socket, this.#base.protocol === "https:");
     if (this.#base.protocol === "https:") socket.on("data", onData);
     socket.on("end", () => this.#ended(c));
     socket.on("error", () => this.#fail(c, ExchangeFailure.Error));
@@ -427,76 +245,95 @@ export class Http1Client {
 
   #start(c: Connection, w: Waiting): void {
     w.connection = c;
-    c.reading = new Reading(w.head, this.#options.maxResponseBytes);
+    c.reader = new AnswerReader(w.head, this.#limits);
     c.callback = w.callback;
     c.socket.setTimeout(0);
     c.socket.write(w.bytes);
   }
 
   #data(c: Connection, chunk: Buffer): void {
-    const reading = c.reading;
-    if (reading === undefined) {
-      // Bytes nobody asked for: the connection cannot be trusted with another exchange.
+    const reader = c.reader;
+    if (reader === undefined) {
+      // Bytes nobody asked for: the connection cannot be trusted with another exchange, nor, for
+      // a while, any connection to this origin.
+      this.#distrust();
       this.#discard(c);
       return;
     }
     let complete: boolean;
     try {
-      complete = reading.feed(chunk);
+      complete = reader.feed(chunk);
     } catch (e) {
-      this.#fail(c, e instanceof TooLarge ? ExchangeFailure.TooLarge : ExchangeFailure.Malformed);
+      if (e instanceof MalformedAnswerError) this.#distrust();
+      this.#fail(c, e instanceof AnswerTooLargeError ? ExchangeFailure.TooLarge : e instanceof MalformedAnswerError ? ExchangeFailure.Malformed : ExchangeFailure.Error);
       return;
     }
-    if (complete) this.#finish(c, reading, reading.reusable());
+    if (complete) this.#finish(c, reader, reader.reusable());
   }
 
-  /** The peer closed its side: the end of a close-framed answer, or a failure. */
+  /** The peer closed its side: the end of a close-delimited answer, or a failure. */
   #ended(c: Connection): void {
-    const reading = c.reading;
-    if (reading !== undefined && reading.framing === Framing.UntilClose) this.#finish(c, reading, false);
+    const reader = c.reader;
+    if (reader !== undefined && reader.closed()) this.#finish(c, reader, false);
     else this.#fail(c, ExchangeFailure.Error);
   }
 
-  #finish(c: Connection, reading: Reading, reusable: boolean): void {
+  #finish(c: Connection, reader: AnswerReader, reusable: boolean): void {
     const callback = c.callback;
-    c.reading = undefined;
+    c.reader = undefined;
     c.callback = undefined;
-    if (reusable && !this.#closed) this.#release(c, reading.idleMs());
+    if (reusable && !this.#closed && (this.#distrustUntil === 0 || Date.now() >= this.#distrustUntil)) this.#release(c, reader.keepAliveSeconds());
     else this.#discard(c);
-    callback?.({ ok: true, answer: reading.answer() });
+    callback?.({ ok: true, answer: reader.answer() });
   }
 
   #fail(c: Connection, failure: ExchangeFailure): void {
     const callback = c.callback;
-    c.reading = undefined;
+    c.reader = undefined;
     c.callback = undefined;
     this.#discard(c);
     callback?.({ ok: false, failure });
   }
 
-  #release(c: Connection, idleMs: number): void {
-    const next = this.#queue.shift();
-    if (next !== undefined) {
-      this.#start(c, next);
-      return;
-    }
+  /**
+   * After bytes nobody asked for or a malformed answer, no connection to this origin is reused
+   * for DISTRUST_MS: a faulty target may hold stray bytes back until the next request's segment
+   * acknowledges its answer, which no client can tell from that request's answer; one exchange
+   * per connection cannot carry them to another request.
+   */
+  #distrust(): void {
+    this.#distrustUntil = Date.now() + DISTRUST_MS;
+    for (const c of [...this.#idle, ...this.#quieting]) this.#discard(c);
+  }
+
+  /** Keeps a connection whose answer ended; it carries nothing until it has been quiet for a whole poll. */
+  #release(c: Connection, keepAliveSeconds: number | undefined): void {
+    // A second less than the peer's own timeout, so that no request goes on a connection it is closing.
+    const idleMs = keepAliveSeconds === undefined ? DEFAULT_IDLE_MS : Math.min(DEFAULT_IDLE_MS, keepAliveSeconds * 1000 - 1000);
     if (idleMs <= 0) {
       this.#discard(c);
       return;
     }
     c.socket.setTimeout(idleMs);
-    this.#idle.push(c);
+    c.releasedAt = currentTurn();
+    this.#quieting.push(c);
+    atNextCheck(this.#tick);
   }
 
-  /** Closes a connection for good; a waiting request gets a fresh one. */
+  /** Closes a connection for good; a waiting request gets another one in the next check phase. */
   #discard(c: Connection): void {
     if (c.closed) return;
     c.closed = true;
     this.#open--;
     const i = this.#idle.indexOf(c);
     if (i >= 0) this.#idle.splice(i, 1);
-    c.socket.destroy();
-    const next = this.#closed ? undefined : this.#queue.shift();
-    if (next !== undefined) this.#start(this.#connect(), next);
+    const q = this.#quieting.indexOf(c);
+    if (q >= 0) this.#quieting.splice(q, 1);
+    // A plain TCP connection is reset, not closed: whatever the peer still sends is dropped, and
+    // this side keeps no TIME_WAIT, so closing a connection per exchange (above) cannot exhaust
+    // the local ports. TLS sockets have no reset in Node.
+    if (c.tls || c.socket.destroyed) c.socket.destroy();
+    else c.socket.resetAndDestroy();
+    if (this.#queue.length > 0 && !this.#closed) atNextCheck(this.#tick);
   }
 }

@@ -132,7 +132,10 @@ test("http1 client: chunked content with extensions and trailers, even split int
 
 test("http1 client: a close-delimited answer ends with the connection, which is not reused", async () => {
   const t = await rawTarget(() => undefined);
-  const server = createNetServer((socket) => socket.once("data", () => socket.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end")));
+  const server = createNetServer((socket) => {
+    socket.on("error", () => undefined);
+    socket.once("data", () => socket.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"));
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const c = client(new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}`));
   try {
@@ -161,7 +164,7 @@ test("http1 client: no content for HEAD, 204 and 304 whatever their fields say; 
     assert.deepEqual([ok(await exchange(c)).status, ok(await exchange(c)).status], [204, 304]);
     const interim = ok(await exchange(c));
     assert.deepEqual([interim.status, interim.body, interim.headers], [201, "ok", [["Content-Length", "2"]]]);
-    assert.equal(t.connections, 1);
+    assert.equal(t.connections, 4, "no connection reused after an answer to HEAD, a 204 or a 304");
   } finally {
     c.close();
     await t.close();
@@ -339,4 +342,53 @@ test("http1 client: random answers end each exchange exactly once, as an answer 
     ),
     { numRuns: 80 },
   );
+});
+
+test("http1 client: a head over 16 KiB, interim answers over 16 KiB together, and trailers over 16 KiB are malformed", async () => {
+  const big = "x".repeat(16 * 1024);
+  const answers = [
+    `HTTP/1.1 200 OK\r\nX-Big: ${big}\r\nContent-Length: 0\r\n\r\n`,
+    "HTTP/1.1 100 Continue\r\nX: y\r\n\r\n".repeat(700) + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Big: ${big}\r\n\r\n`,
+  ];
+  for (const answer of answers) {
+    const t = await rawTarget(() => answer);
+    const c = client(t.base);
+    try {
+      assert.deepEqual(await exchange(c), { ok: false, failure: "malformed" });
+    } finally {
+      c.close();
+      await t.close();
+    }
+  }
+  const t = await rawTarget(() => `HTTP/1.1 200 OK\r\nX-Big: ${"x".repeat(15 * 1024)}\r\nContent-Length: 0\r\n\r\n`);
+  const c = client(t.base);
+  try {
+    assert.equal(ok(await exchange(c)).status, 200, "a head under the bound is read");
+  } finally {
+    c.close();
+    await t.close();
+  }
+});
+
+test("http1 client: aborting an exchange that was already answered leaves the connection's next exchange alone", async () => {
+  const t = await rawTarget((n) => (n === 1 ? undefined : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  const c = client(t.base);
+  try {
+    let first: ReturnType<Http1Client["request"]> | undefined;
+    await new Promise<void>((resolve) => {
+      first = c.request(GET, () => resolve());
+    });
+    // The second exchange goes on the same connection; the target holds its answer back.
+    const second = exchange(c);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(t.requests.length, 2);
+    first?.abort();
+    assert.equal(c.connections, 1, "the late abort closed nothing");
+    for (const s of t.sockets) s.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond");
+    assert.equal(ok(await second).body, "second");
+  } finally {
+    c.close();
+    await t.close();
+  }
 });

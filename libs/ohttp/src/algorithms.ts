@@ -4,9 +4,14 @@
  * anywhere in the library; a value outside them is unsupported.
  */
 
-/** RFC 9180 Section 7.1, Table 2. */
+/**
+ * RFC 9180 Section 7.1, Table 2 (0x0020), and draft-ietf-hpke-pq-04 Sections 3 and 4 (0x0041
+ * ML-KEM-768, 0x647A MLKEM768-X25519, which is X-Wing).
+ */
 export const KemId = {
   DhkemX25519HkdfSha256: 0x0020,
+  MlKem768: 0x0041,
+  MlKem768X25519: 0x647a,
 } as const;
 export type KemId = (typeof KemId)[keyof typeof KemId];
 
@@ -66,6 +71,10 @@ export interface AeadParameters {
 
 export const KEM_PARAMETERS: Readonly<Record<KemId, KemParameters>> = Object.freeze({
   [KemId.DhkemX25519HkdfSha256]: Object.freeze({ Nsecret: 32, Nenc: 32, Npk: 32, Nsk: 32 }),
+  // draft-ietf-hpke-pq-04 Section 3: Nsk 64 is the seed (d, z); Nenc and Npk those of FIPS 203.
+  [KemId.MlKem768]: Object.freeze({ Nsecret: 32, Nenc: 1088, Npk: 1184, Nsk: 64 }),
+  // draft-ietf-hpke-pq-04 Section 4: Nsecret = Nss, Nenc = Nct, Npk = Nek, Nsk = Ndk (a 32-byte seed).
+  [KemId.MlKem768X25519]: Object.freeze({ Nsecret: 32, Nenc: 1120, Npk: 1216, Nsk: 32 }),
 });
 
 export const KDF_PARAMETERS: Readonly<Record<KdfId, KdfParameters>> = Object.freeze({
@@ -79,7 +88,7 @@ export const AEAD_PARAMETERS: Readonly<Record<AeadId, AeadParameters>> = Object.
 });
 
 export function isKemId(value: number): value is KemId {
-  return value === KemId.DhkemX25519HkdfSha256;
+  return value === KemId.DhkemX25519HkdfSha256 || value === KemId.MlKem768 || value === KemId.MlKem768X25519;
 }
 
 export function isKdfId(value: number): value is KdfId {

@@ -7,8 +7,10 @@ import { LabeledKdf } from "./hkdf.js";
 /**
  * DHKEM(X25519, HKDF-SHA256) (RFC 9180 Sections 4.1 and 7.1) on node:crypto KeyObjects.
  *
- * Peer public keys are imported as JWK: for X25519, node:crypto imports a JWK about ten times
- * faster than the equivalent SPKI DER, and that import is on the gateway's hot path.
+ * Peer public keys are imported as JWK: node:crypto imports an X25519 JWK much faster than the
+ * equivalent SPKI DER, and that import is on the gateway's hot path (measured in
+ * docs/decisions/0001-node-crypto-hpke.md; the import's cost per Node.js release in
+ * docs/decisions/0020-nodejs-lts.md).
  */
 
 const { Nsecret, Npk, Nsk } = KEM_PARAMETERS[KemId.DhkemX25519HkdfSha256];
@@ -82,9 +84,9 @@ const generateJwkPair = generateKeyPairSync as unknown as (
  * The pair leaves the generation job as JWK and the private key is imported from it, so no
  * KeyObject shares its lock with the job. Node 20 can deadlock when a KeyGenJob is collected while
  * a key made by it holds that lock: seen here in a long benchmark, gdb showing ExportJWK → GC →
- * ~KeyGenJob → the same mutex (nodejs/node#64851 changes how that lock is shared). This costs about
- * 40 µs more per client encapsulation (about 80 µs instead of 45); a gateway generates no key per
- * request.
+ * ~KeyGenJob → the same mutex (nodejs/node#64851 changes how that lock is shared). The detour costs
+ * a client encapsulation a little (docs/decisions/0001-node-crypto-hpke.md); a gateway generates no
+ * key per request.
  */
 export function generateKeyPair(): KemKeyPair {
   const { privateKey: jwk } = generateJwkPair("x25519", { publicKeyEncoding: { format: "jwk" }, privateKeyEncoding: { format: "jwk" } });
@@ -102,6 +104,33 @@ function dh(sk: KeyObject, pk: KeyObject): Buffer {
   for (const byte of out) acc |= byte;
   if (acc === 0) throw new Error("all-zero X25519 output");
   return out;
+}
+
+/**
+ * X25519(sk, pkXm) for the hybrid KEM (kem-x-wing.ts): the raw shared value, throwing on a
+ * public key of the wrong length or an all-zero output.
+ */
+export function x25519(sk: KeyObject, pkXm: Uint8Array): Buffer {
+  return dh(sk, deserializePublicKey(pkXm));
+}
+
+/**
+ *   def DeriveKeyPair(ikm):
+ *     dkp_prk = LabeledExtract("", "dkp_prk", ikm)
+ *     sk = LabeledExpand(dkp_prk, "sk", "", Nsk)
+ *     return (sk, pk(sk))
+ *
+ * RFC 9180 Section 7.1.3 (X25519 needs no rejection sampling: every 32-byte string is a key).
+ */
+export function deriveKeyPair(ikm: Uint8Array): KemKeyPair {
+  const dkpPrk = kdf.labeledExtract(new Uint8Array(0), "dkp_prk", ikm);
+  const sk = kdf.labeledExpand(dkpPrk, "sk", new Uint8Array(0), Nsk);
+  try {
+    return deserializePrivateKey(sk);
+  } finally {
+    sk.fill(0);
+    dkpPrk.fill(0);
+  }
 }
 
 /**

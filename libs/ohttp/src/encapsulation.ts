@@ -1,4 +1,4 @@
-import { AEAD_PARAMETERS, KEM_PARAMETERS, KemId } from "./algorithms.js";
+import { AEAD_PARAMETERS, KEM_PARAMETERS, KemId, isKemId } from "./algorithms.js";
 import type { AeadParameters, CipherSuite } from "./algorithms.js";
 import * as aead from "./aead.js";
 import { OhttpError, OhttpErrorCode } from "./errors.js";
@@ -39,14 +39,19 @@ export const BHTTP_LABELS: Labels = Object.freeze({ request: "message/bhttp requ
 export const HEADER_LENGTH = 7;
 
 /**
- * The shortest Encapsulated Request with a well-formed shape: hdr, enc and an AEAD tag around an
- * empty request. Every KEM here has Nenc = 32 and every AEAD Nt = 16, so this does not depend on
- * the header's contents (and a short message says nothing about which key it named).
+ * The shortest Encapsulated Request with a well-formed shape for the header's KEM: hdr, enc and
+ * an AEAD tag around an empty request (every AEAD here has Nt = 16). An identifier that is no
+ * KEM of ours counts as DHKEM(X25519) (its dummy decryption uses that KEM), so the length asked
+ * for depends on the header's public KEM identifier alone and says nothing about any key.
  */
-export const MIN_ENCAPSULATED_REQUEST_LENGTH = HEADER_LENGTH + KEM_PARAMETERS[KemId.DhkemX25519HkdfSha256].Nenc + 16;
+export function minEncapsulatedRequestLength(kemId: number): number {
+  return HEADER_LENGTH + encLength(kemId) + 16;
+}
 
-/** Nenc of the one KEM. */
-export const ENC_LENGTH = KEM_PARAMETERS[KemId.DhkemX25519HkdfSha256].Nenc;
+/** Nenc of the header's KEM, or of DHKEM(X25519) for an identifier that is no KEM of ours. */
+export function encLength(kemId: number): number {
+  return KEM_PARAMETERS[isKemId(kemId) ? kemId : KemId.DhkemX25519HkdfSha256].Nenc;
+}
 
 const EMPTY = new Uint8Array(0);
 const KEY_LABEL = new TextEncoder().encode("key");

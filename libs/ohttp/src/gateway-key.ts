@@ -1,11 +1,11 @@
 import { inspect } from "node:util";
-import { AeadId, KdfId, KemId, isAeadId, isKdfId } from "./algorithms.js";
+import { AeadId, KdfId, KemId, isAeadId, isKdfId, isKemId } from "./algorithms.js";
 import type { SymmetricAlgorithm } from "./algorithms.js";
-import { deserializePrivateKey, generateKeyPair, serializePrivateKey } from "./dhkem-x25519.js";
-import type { KemKeyPair } from "./dhkem-x25519.js";
 import { buildInfo, encodeHeader } from "./encapsulation.js";
 import { OhttpError, OhttpErrorCode } from "./errors.js";
 import type { Hpke, PreparedInfo } from "./hpke.js";
+import type { KemPrivateKey } from "./kem.js";
+import { kemFor } from "./kem-registry.js";
 import type { KeyConfig } from "./key-config.js";
 
 /** Every KDF and AEAD pair this library implements, in a sensible order of preference. */
@@ -20,12 +20,17 @@ const MAX_PREPARED = 64;
 
 /** What decapsulation needs of a key, kept out of the public API (see `gatewayKeyInternals`). */
 export interface GatewayKeyInternals {
-  readonly keyPair: KemKeyPair;
+  readonly keyPair: KemPrivateKey;
   /** The prepared HPKE `info` for this key, a suite and a request label (RFC 9458 Section 4.3). */
   preparedInfo(hpke: Hpke, requestLabel: string): PreparedInfo;
 }
 
 let internalsOf: (key: GatewayKey) => GatewayKeyInternals;
+
+function checkKem(kemId: number): KemId {
+  if (!isKemId(kemId)) throw new OhttpError(OhttpErrorCode.InvalidArgument, "KEM");
+  return kemId;
+}
 
 function checkArguments(keyId: number, symmetricAlgorithms: readonly SymmetricAlgorithm[]): readonly SymmetricAlgorithm[] {
   if (!Number.isInteger(keyId) || keyId < 0 || keyId > 0xff) throw new OhttpError(OhttpErrorCode.InvalidArgument, "key identifier");
@@ -43,18 +48,19 @@ function checkArguments(keyId: number, symmetricAlgorithms: readonly SymmetricAl
 }
 
 /**
- * A gateway's HPKE key (DHKEM(X25519, HKDF-SHA256)) with its key identifier and the KDF and
- * AEAD pairs it accepts. The private key lives in a node:crypto KeyObject imported once; printing
+ * A gateway's HPKE key for one KEM (DHKEM(X25519, HKDF-SHA256) by default, ML-KEM-768 or X-Wing)
+ * with its key identifier and the KDF and AEAD pairs it accepts. The private key is loaded once
+ * into its KEM's handle (a node:crypto KeyObject, or an expanded key); printing
  * the object (toString, JSON, util.inspect) shows no key bytes. `exportPrivateKey()` is the one
  * way to get the private key out, for key files.
  */
 export class GatewayKey {
   readonly keyId: number;
-  readonly kemId: KemId = KemId.DhkemX25519HkdfSha256;
+  readonly kemId: KemId;
   readonly symmetricAlgorithms: readonly SymmetricAlgorithm[];
   /** The key configuration to publish (RFC 9458 Section 3.1). */
   readonly config: KeyConfig;
-  readonly #keyPair: KemKeyPair;
+  readonly #keyPair: KemPrivateKey;
   readonly #prepared = new Map<string, PreparedInfo>();
   readonly #internals: GatewayKeyInternals;
 
@@ -62,8 +68,9 @@ export class GatewayKey {
     internalsOf = (key) => key.#internals;
   }
 
-  private constructor(keyId: number, keyPair: KemKeyPair, symmetricAlgorithms: readonly SymmetricAlgorithm[]) {
+  private constructor(keyId: number, keyPair: KemPrivateKey, symmetricAlgorithms: readonly SymmetricAlgorithm[]) {
     this.keyId = keyId;
+    this.kemId = keyPair.kemId;
     this.#keyPair = keyPair;
     this.#internals = Object.freeze({ keyPair, preparedInfo: (hpke: Hpke, requestLabel: string) => this.#preparedInfo(hpke, requestLabel) });
     this.symmetricAlgorithms = symmetricAlgorithms;
@@ -71,16 +78,19 @@ export class GatewayKey {
     Object.freeze(this);
   }
 
-  /** A key from its 32 private key bytes (as `exportPrivateKey()` gives them). */
-  static fromPrivateKey(keyId: number, privateKey: Uint8Array, symmetricAlgorithms: readonly SymmetricAlgorithm[]): GatewayKey {
+  /**
+   * A key from its private key bytes as `exportPrivateKey()` gives them (Nsk bytes: 32 for
+   * X25519, the 64-byte seed for ML-KEM-768, the 32-byte seed for X-Wing).
+   */
+  static fromPrivateKey(keyId: number, privateKey: Uint8Array, symmetricAlgorithms: readonly SymmetricAlgorithm[], kemId: KemId = KemId.DhkemX25519HkdfSha256): GatewayKey {
     const algorithms = checkArguments(keyId, symmetricAlgorithms);
-    return new GatewayKey(keyId, deserializePrivateKey(privateKey), algorithms);
+    return new GatewayKey(keyId, kemFor(checkKem(kemId)).deserializePrivateKey(privateKey), algorithms);
   }
 
   /** A fresh random key. */
-  static generate(keyId: number, symmetricAlgorithms: readonly SymmetricAlgorithm[]): GatewayKey {
+  static generate(keyId: number, symmetricAlgorithms: readonly SymmetricAlgorithm[], kemId: KemId = KemId.DhkemX25519HkdfSha256): GatewayKey {
     const algorithms = checkArguments(keyId, symmetricAlgorithms);
-    return new GatewayKey(keyId, generateKeyPair(), algorithms);
+    return new GatewayKey(keyId, kemFor(checkKem(kemId)).generateKeyPair(), algorithms);
   }
 
   /** The serialized public key pkR (a copy). */
@@ -93,9 +103,9 @@ export class GatewayKey {
     return this.symmetricAlgorithms.some((a) => a.kdfId === kdfId && a.aeadId === aeadId);
   }
 
-  /** The 32 private key bytes, for writing a key file. Handle them as the secret they are. */
+  /** The private key bytes (Nsk of the KEM), for writing a key file. Handle them as the secret they are. */
   exportPrivateKey(): Uint8Array {
-    return serializePrivateKey(this.#keyPair.privateKey);
+    return kemFor(this.kemId).serializePrivateKey(this.#keyPair);
   }
 
   #preparedInfo(hpke: Hpke, requestLabel: string): PreparedInfo {

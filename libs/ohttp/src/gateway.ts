@@ -1,14 +1,15 @@
 import { randomFillSync } from "node:crypto";
 import { inspect } from "node:util";
 import { ByteReader } from "@oblivious/wire";
-import { AeadId, KdfId, KemId, isAeadId } from "./algorithms.js";
+import { AeadId, KdfId, KemId, isAeadId, isKemId } from "./algorithms.js";
 import type { CipherSuite } from "./algorithms.js";
 import {
   BHTTP_LABELS,
-  ENC_LENGTH,
-  MIN_ENCAPSULATED_REQUEST_LENGTH,
+  HEADER_LENGTH,
   checkLabels,
+  encLength,
   deriveResponseKeys,
+  minEncapsulatedRequestLength,
   plain,
   responseNonceLength,
   sealResponse,
@@ -42,9 +43,9 @@ export interface EncapsulateResponseOptions {
 }
 
 /**
- * Response nonces are public (they travel in clear) and one OpenSSL call per nonce costs more
- * than a tenth of an exchange, so they are cut from a pool of random bytes filled 4 KiB at a
- * time. Each byte is handed out once.
+ * Response nonces are public (they travel in clear), so they are cut from a pool of random bytes
+ * filled 4 KiB at a time rather than drawn with one OpenSSL call each (the cost measured in
+ * docs/decisions/0001-node-crypto-hpke.md). Each byte is handed out once.
  */
 const noncePool = Buffer.alloc(4096);
 let noncePoolOffset = noncePool.length;
@@ -60,12 +61,23 @@ function randomNonce(length: number): Uint8Array {
 }
 
 /**
- * Decryptions for unknown key identifiers and unaccepted suites are done with this key, so that
- * they take as long as real ones. It is random per process (a fixed, published dummy key would
- * let anyone build a request that it opens), and made at load so that even the first unknown key
- * identifier costs no more than the others.
+ * Decryptions for unknown key identifiers and unaccepted suites are done with these keys, one per
+ * KEM (the header's, or X25519 for an identifier that is no KEM of ours), so that they take as
+ * long as real ones. They are random per process (a fixed, published dummy key would let anyone
+ * build a request that it opens). All are made by the process's first `decapsulateRequest`,
+ * before its key lookup, whatever the request: the first call pays for them whether its key
+ * identifier is known or not, and a client, which never decapsulates a request, never makes them.
  */
-const dummyKey = GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS);
+let dummyKeys: Readonly<Record<KemId, GatewayKey>> | undefined;
+
+function dummies(): Readonly<Record<KemId, GatewayKey>> {
+  dummyKeys ??= Object.freeze({
+    [KemId.DhkemX25519HkdfSha256]: GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.DhkemX25519HkdfSha256),
+    [KemId.MlKem768]: GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.MlKem768),
+    [KemId.MlKem768X25519]: GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS, KemId.MlKem768X25519),
+  });
+  return dummyKeys;
+}
 
 /**
  * Decapsulates a request (RFC 9458 Section 4.3):
@@ -76,7 +88,8 @@ const dummyKey = GatewayKey.generate(0, SUPPORTED_SYMMETRIC_ALGORITHMS);
  *   rctxt = SetupBaseR(enc, skR, info)
  *   request, error = rctxt.Open("", ct)
  *
- * `lookup` finds the key for key_id. A message shorter than hdr, enc and a tag is `malformed`.
+ * `lookup` finds the key for key_id. A message shorter than hdr, enc (of the header's KEM) and a
+ * tag is `malformed`.
  * After that, every failure is the same `decrypt-failed`: an unknown key identifier, a KEM or a
  * KDF and AEAD pair the key does not accept (step 1a and 1b), a bad enc, a failed Open. For the
  * first two, a full decryption with a dummy key is done anyway, so timing does not tell them apart.
@@ -88,7 +101,9 @@ export function decapsulateRequest(
 ): DecapsulatedRequest {
   const labels = options.labels ?? BHTTP_LABELS;
   checkLabels(labels);
-  if (encapsulatedRequest.length < MIN_ENCAPSULATED_REQUEST_LENGTH) {
+  const dummy = dummies();
+  const headerKemId = encapsulatedRequest.length < HEADER_LENGTH ? KemId.DhkemX25519HkdfSha256 : ((encapsulatedRequest[1] as number) << 8) | (encapsulatedRequest[2] as number);
+  if (encapsulatedRequest.length < minEncapsulatedRequestLength(headerKemId)) {
     throw new OhttpError(OhttpErrorCode.Malformed, "encapsulated request too short");
   }
   // The length check above makes these reads safe; ByteReader still bounds every one.
@@ -97,15 +112,16 @@ export function decapsulateRequest(
   const kemId = reader.uint16();
   const kdfId = reader.uint16();
   const aeadId = reader.uint16();
-  const enc = Uint8Array.from(reader.bytes(ENC_LENGTH));
+  const enc = Uint8Array.from(reader.bytes(encLength(kemId)));
   const ct = reader.rest();
 
   const found = lookup(keyId);
   const accepted = found !== undefined && found.keyId === keyId && found.kemId === kemId && found.supports(kdfId, aeadId);
-  const key = accepted ? found : dummyKey;
-  // When accepted, the header's KEM, KDF and AEAD are exactly these (one KEM, one KDF). When not,
-  // the dummy decryption uses the header's AEAD if it is one of ours, so it costs the same.
-  const suite: CipherSuite = { kemId: KemId.DhkemX25519HkdfSha256, kdfId: KdfId.HkdfSha256, aeadId: isAeadId(aeadId) ? aeadId : AeadId.Aes128Gcm };
+  // When accepted, the header's KEM, KDF and AEAD are exactly these (one KDF). When not, the
+  // dummy decryption uses the header's KEM and AEAD where they are ours, so it costs the same.
+  const suiteKemId = isKemId(kemId) ? kemId : KemId.DhkemX25519HkdfSha256;
+  const key = accepted ? found : dummy[suiteKemId];
+  const suite: CipherSuite = { kemId: suiteKemId, kdfId: KdfId.HkdfSha256, aeadId: isAeadId(aeadId) ? aeadId : AeadId.Aes128Gcm };
 
   const hpke = Hpke.for(suite);
   let request: Uint8Array;

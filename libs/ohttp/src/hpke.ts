@@ -2,15 +2,14 @@ import { inspect } from "node:util";
 import { AEAD_PARAMETERS, KDF_PARAMETERS, isAeadId, isKdfId, isKemId } from "./algorithms.js";
 import type { AeadParameters, CipherSuite } from "./algorithms.js";
 import * as aead from "./aead.js";
-import { decap, deserializePrivateKey, encap } from "./dhkem-x25519.js";
-import type { KemKeyPair } from "./dhkem-x25519.js";
 import { OhttpError, OhttpErrorCode } from "./errors.js";
 import { LabeledKdf } from "./hkdf.js";
+import type { Kem, KemPrivateKey } from "./kem.js";
+import { kemFor } from "./kem-registry.js";
 
 /**
- * HPKE (RFC 9180), base mode only, for the suites in algorithms.ts (DHKEM(X25519, HKDF-SHA256) is
- * the one KEM, so Encap and Decap are those of dhkem-x25519.ts). The functions follow the
- * RFC's pseudocode and carry its names; one split is added for speed: the part of KeySchedule
+ * HPKE (RFC 9180), base mode only, for the suites in algorithms.ts; Encap and Decap are those of
+ * the suite's KEM (kem.ts, chosen in kem-registry.ts). The functions follow the RFC's pseudocode and carry its names; one split is added for speed: the part of KeySchedule
  * that depends on `info` alone (psk_id_hash, info_hash) can be computed once and kept
  * (`prepareInfo`), since a gateway sees the same few `info` values for every request.
  */
@@ -37,14 +36,17 @@ export interface PreparedInfo {
 
 /** One ciphersuite, with its suite_id, labelled KDF and psk_id_hash computed once. */
 export class Hpke {
-  static readonly #instances = new Map<number, Hpke>();
+  static readonly #instances = new WeakMap<Kem, Map<number, Hpke>>();
+  static readonly #defaults = new Map<number, Hpke>();
 
   readonly suite: CipherSuite;
+  readonly kem: Kem;
   readonly aead: AeadParameters;
   readonly kdf: LabeledKdf;
   readonly #pskIdHash: Buffer;
 
-  private constructor(suite: CipherSuite) {
+  private constructor(suite: CipherSuite, kem: Kem) {
+    this.kem = kem;
     this.suite = Object.freeze({ kemId: suite.kemId, kdfId: suite.kdfId, aeadId: suite.aeadId });
     this.aead = AEAD_PARAMETERS[suite.aeadId];
     // suite_id = concat("HPKE", I2OSP(kem_id, 2), I2OSP(kdf_id, 2), I2OSP(aead_id, 2))
@@ -53,15 +55,36 @@ export class Hpke {
     this.#pskIdHash = this.kdf.labeledExtract(EMPTY, "psk_id_hash", DEFAULT_PSK_ID);
   }
 
-  /** The instance for a suite; throws `invalid-argument` for identifiers this library lacks. */
-  static for(suite: { readonly kemId: number; readonly kdfId: number; readonly aeadId: number }): Hpke {
+  /**
+   * The instance for a suite, on the KEM implementation kem-registry.ts prefers unless `kem` (an
+   * implementation of the suite's KEM) is given; throws `invalid-argument` for identifiers this
+   * library lacks.
+   */
+  static for(suite: { readonly kemId: number; readonly kdfId: number; readonly aeadId: number }, kem?: Kem): Hpke {
     const { kemId, kdfId, aeadId } = suite;
     if (!isKemId(kemId) || !isKdfId(kdfId) || !isAeadId(aeadId)) throw new OhttpError(OhttpErrorCode.InvalidArgument, "unsupported HPKE suite");
-    const index = kemId * 0x100000000 + kdfId * 0x10000 + aeadId;
-    let instance = Hpke.#instances.get(index);
+    if (kem === undefined) {
+      // The gateway's per-request path: one lookup, as before there was a choice of KEM.
+      const index = kemId * 0x100000000 + kdfId * 0x10000 + aeadId;
+      let instance = Hpke.#defaults.get(index);
+      if (instance === undefined) {
+        instance = Hpke.for(suite, kemFor(kemId));
+        Hpke.#defaults.set(index, instance);
+      }
+      return instance;
+    }
+    const implementation = kem;
+    if (implementation.id !== kemId) throw new OhttpError(OhttpErrorCode.InvalidArgument, "KEM implementation for another KEM");
+    let instances = Hpke.#instances.get(implementation);
+    if (instances === undefined) {
+      instances = new Map();
+      Hpke.#instances.set(implementation, instances);
+    }
+    const index = kdfId * 0x10000 + aeadId;
+    let instance = instances.get(index);
     if (instance === undefined) {
-      instance = new Hpke({ kemId, kdfId, aeadId });
-      Hpke.#instances.set(index, instance);
+      instance = new Hpke({ kemId, kdfId, aeadId }, implementation);
+      instances.set(index, instance);
     }
     return instance;
   }
@@ -103,11 +126,11 @@ export class Hpke {
    *     shared_secret, enc = Encap(pkR)
    *     return enc, KeyScheduleS(mode_base, shared_secret, info, default_psk, default_psk_id)
    *
-   * `ephemeralPrivateKey` fixes skE for known-answer tests; by default it is random.
+   * `ephemeralPrivateKey` fixes Encap's randomness for known-answer tests (skEm for DHKEM, the
+   * vectors' ikmE for ML-KEM-768 and X-Wing: see `Kem.encap`); by default it is random.
    */
   setupBaseS(pkRm: Uint8Array, info: Uint8Array | PreparedInfo, options: { readonly ephemeralPrivateKey?: Uint8Array } = {}): { enc: Uint8Array; context: SenderContext } {
-    const ephemeral = options.ephemeralPrivateKey === undefined ? undefined : deserializePrivateKey(options.ephemeralPrivateKey);
-    const { sharedSecret, enc } = encap(pkRm, ephemeral);
+    const { sharedSecret, enc } = this.kem.encap(pkRm, options.ephemeralPrivateKey);
     return { enc, context: new SenderContext(this, this.keySchedule(sharedSecret, info)) };
   }
 
@@ -116,8 +139,8 @@ export class Hpke {
    *     shared_secret = Decap(enc, skR)
    *     return KeyScheduleR(mode_base, shared_secret, info, default_psk, default_psk_id)
    */
-  setupBaseR(enc: Uint8Array, skR: KemKeyPair, info: Uint8Array | PreparedInfo): RecipientContext {
-    return new RecipientContext(this, this.keySchedule(decap(enc, skR), info));
+  setupBaseR(enc: Uint8Array, skR: KemPrivateKey, info: Uint8Array | PreparedInfo): RecipientContext {
+    return new RecipientContext(this, this.keySchedule(this.kem.decap(enc, skR), info));
   }
 }
 

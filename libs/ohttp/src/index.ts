@@ -1,6 +1,8 @@
 export { OhttpError, OhttpErrorCode } from "./errors.js";
 export { MediaType } from "./media-types.js";
 export { KemId, KdfId, AeadId } from "./algorithms.js";
+export type { Kem, KemBackend, KemPrivateKey } from "./kem.js";
+export { kemFor } from "./kem-registry.js";
 export type { SymmetricAlgorithm, CipherSuite } from "./algorithms.js";
 export { encodeKeyConfig, decodeKeyConfig, encodeKeyConfigs, decodeKeyConfigs } from "./key-config.js";
 export type { KeyConfig } from "./key-config.js";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { fromHex, toHex } from "@oblivious/wire";
 import { deriveResponseKeys, buildInfo, encodeHeader } from "../src/encapsulation.js";
 import { Hpke } from "../src/hpke.js";
-import { deserializePrivateKey } from "../src/dhkem-x25519.js";
+import { kemX25519 } from "../src/kem-x25519.js";
 import {
   AeadId,
   GatewayKey,
@@ -87,7 +87,7 @@ test("RFC 9458 A: intermediate values (hdr, info, exported secret, salt, prk, AE
 
   const hpke = Hpke.for(suite);
   const enc = hex("client_ephemeral_public_key_enc");
-  const rctxt = hpke.setupBaseR(enc, deserializePrivateKey(hex("gateway_private_key_skR")), info);
+  const rctxt = hpke.setupBaseR(enc, kemX25519.deserializePrivateKey(hex("gateway_private_key_skR")), info);
   const keys = deriveResponseKeys(hpke, rctxt, enc, hex("response_nonce"), "message/bhttp response");
   assert.equal(toHex(keys.secret), field(vectors, "response_export_secret"));
   assert.equal(toHex(keys.salt), field(vectors, "response_salt"));
