@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
   SERVICE_SKELETON,
+  benchInSrc,
   findCycles,
   importsOf,
   indexLeaks,
@@ -36,7 +37,7 @@ function workspace(files: Record<string, string>): string {
   return root;
 }
 
-test("the checks find what they look for: a library on a service, a type-only cycle, a dev module behind an index", () => {
+test("the checks find what they look for: a library on a service, a type-only cycle, a dev module behind an index, bench code in src", () => {
   const root = workspace({
     "libs/sdk/package.json": JSON.stringify({ name: "@x/sdk", devDependencies: { "@x/api": "1" } }),
     "libs/sdk/tsconfig.json": JSON.stringify({ references: [{ path: "../../services/api" }] }),
@@ -44,7 +45,8 @@ test("the checks find what they look for: a library on a service, a type-only cy
     "libs/sdk/src/a.ts": 'import type { B } from "./b.js";\nexport const a = 1;\nexport type A = B;\n',
     "libs/sdk/src/b.ts": 'import type { A } from "./a.js";\nexport type B = A | 2;\n',
     "libs/sdk/test/stack.ts": 'import { startApi } from "@x/api";\nexport const s = startApi;\n',
-    "services/api/package.json": JSON.stringify({ name: "@x/api" }),
+    "libs/sdk/src/bench-codec.ts": "export const bench = 1;\n",
+    "services/api/package.json": JSON.stringify({ name: "@x/api", exports: { ".": "./dist/src/index.js", "./bench": { default: "./dist/src/bench.js" } } }),
     "services/api/src/index.ts": 'export { startApi } from "./app.js";\nexport { devKey } from "./dev-key.js";\n',
     "services/api/src/app.ts": "export function startApi(): void {}\n",
     "services/api/src/dev-key.ts": "export const devKey = 1;\n",
@@ -59,6 +61,7 @@ test("the checks find what they look for: a library on a service, a type-only cy
     ]);
     assert.deepEqual(findCycles(g), [["libs/sdk/src/a.ts", "libs/sdk/src/b.ts"]]);
     assert.deepEqual(indexLeaks(ws, g), ["services/api/src/index.ts reaches services/api/src/dev-key.ts"]);
+    assert.deepEqual(benchInSrc(ws), ["libs/sdk/src/bench-codec.ts", 'services/api/package.json "./bench" loads ./dist/src/bench.js']);
     assert.deepEqual(skeletonGaps(root, ws), SERVICE_SKELETON.filter((f) => f !== "app.ts").map((f) => `services/api/src/${f}`));
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -99,6 +102,12 @@ test("no import cycle between source files, type-only imports included", () => {
 
 test("no main index reaches test, bench or development code (those have their own entries)", () => {
   assert.deepEqual(indexLeaks(packages, graph), []);
+});
+
+test("benchmark and test code sits outside src, and bench/test entries load it from there", () => {
+  assert.deepEqual(benchInSrc(packages), []);
+  const privacypass = packages.find((p) => p.name === "@oblivious/privacypass");
+  assert.equal(privacypass?.entries["./bench"], "./dist/bench/sign.js", "the check reads the entries");
 });
 
 test(`every service keeps one file per role: ${SERVICE_SKELETON.join(", ")}`, () => {

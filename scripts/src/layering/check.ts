@@ -24,6 +24,8 @@ export interface PackageInfo {
   readonly references: readonly string[];
   /** Its TypeScript sources (relative to the root), dist and node_modules left out. */
   readonly sources: readonly string[];
+  /** package.json `exports`: entry → the file it loads (`default`). */
+  readonly entries: Readonly<Record<string, string>>;
 }
 
 /** The roles every service keeps in a file of the same name. */
@@ -68,7 +70,15 @@ export function readWorkspace(root: string): PackageInfo[] {
       })
       .map((p) => relative(root, normalize(join(root, dir, p))).split("\\").join("/"));
     const dependencies = ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"].flatMap((k) => keys(pkg[k]));
-    return { name: String(pkg["name"]), dir, kind, dependencies, references, sources: walk(root, dir, []) };
+    const entries: Record<string, string> = {};
+    const exportsField = pkg["exports"];
+    if (typeof exportsField === "object" && exportsField !== null) {
+      for (const [entry, target] of Object.entries(exportsField as Record<string, unknown>)) {
+        const file = typeof target === "string" ? target : (target as { default?: unknown }).default;
+        if (typeof file === "string") entries[entry] = file;
+      }
+    }
+    return { name: String(pkg["name"]), dir, kind, dependencies, references, sources: walk(root, dir, []), entries };
   });
 }
 
@@ -192,6 +202,27 @@ export function indexLeaks(packages: readonly PackageInfo[], graph: ModuleGraph)
     const entry = `${pkg.dir}/src/index.ts`;
     if (!graph.has(entry)) continue;
     for (const file of reachable(graph, entry)) if (isTestBenchOrDev(file.slice(pkg.dir.length + 1))) found.push(`${entry} reaches ${file}`);
+  }
+  return found;
+}
+
+/**
+ * Benchmark and test code inside `src`, or a bench/test entry that loads from `src`: such code
+ * lives beside it (`bench/`, `test/`) behind its own entry. Development tools (`./dev`) may stay
+ * in `src`, since `npm start` runs them from the build.
+ */
+export function benchInSrc(packages: readonly PackageInfo[]): string[] {
+  const found: string[] = [];
+  for (const pkg of packages) {
+    if (pkg.name === TEST_PACKAGE || pkg.kind === "other") continue;
+    for (const file of pkg.sources) {
+      const inPackage = file.slice(pkg.dir.length + 1);
+      const base = inPackage.split("/").pop() ?? "";
+      if (inPackage.startsWith("src/") && (/^(bench|test)([-.]|$)/.test(base) || base.endsWith(".test.ts"))) found.push(file);
+    }
+    for (const [entry, target] of Object.entries(pkg.entries)) {
+      if (/bench|test/.test(entry) && /(^|\/)dist\/src\//.test(target)) found.push(`${pkg.dir}/package.json "${entry}" loads ${target}`);
+    }
   }
   return found;
 }
