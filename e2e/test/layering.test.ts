@@ -20,6 +20,7 @@ import {
   libraryServiceReferences,
   moduleGraph,
   readWorkspace,
+  roleLeaks,
   skeletonGaps,
 } from "@oblivious/scripts/layering";
 import { ROOT } from "@oblivious/scripts/stack";
@@ -48,7 +49,7 @@ test("the checks find what they look for: a library on a service, a type-only cy
     "libs/sdk/src/bench-codec.ts": "export const bench = 1;\n",
     "services/api/package.json": JSON.stringify({ name: "@x/api", exports: { ".": "./dist/src/index.js", "./bench": { default: "./dist/src/bench.js" } } }),
     "services/api/src/index.ts": 'export { startApi } from "./app.js";\nexport { devKey } from "./dev-key.js";\n',
-    "services/api/src/app.ts": "export function startApi(): void {}\n",
+    "services/api/src/app.ts": 'const p = problemType("nope");\nexport function startApi(): void {}\n',
     "services/api/src/dev-key.ts": "export const devKey = 1;\n",
   });
   try {
@@ -62,6 +63,7 @@ test("the checks find what they look for: a library on a service, a type-only cy
     assert.deepEqual(findCycles(g), [["libs/sdk/src/a.ts", "libs/sdk/src/b.ts"]]);
     assert.deepEqual(indexLeaks(ws, g), ["services/api/src/index.ts reaches services/api/src/dev-key.ts"]);
     assert.deepEqual(benchInSrc(ws), ["libs/sdk/src/bench-codec.ts", 'services/api/package.json "./bench" loads ./dist/src/bench.js']);
+    assert.deepEqual(roleLeaks(root, ws), ["services/api/src/app.ts declares a problem type (its place is src/errors.ts)"]);
     assert.deepEqual(skeletonGaps(root, ws), SERVICE_SKELETON.filter((f) => f !== "app.ts").map((f) => `services/api/src/${f}`));
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -113,4 +115,5 @@ test("benchmark and test code sits outside src, and bench/test entries load it f
 test(`every service keeps one file per role: ${SERVICE_SKELETON.join(", ")}`, () => {
   assert.equal(packages.filter((p) => p.kind === "service").length, 5);
   assert.deepEqual(skeletonGaps(ROOT, packages), []);
+  assert.deepEqual(roleLeaks(ROOT, packages), [], "problem types in errors.ts, metrics in metrics.ts, log events in events.ts");
 });

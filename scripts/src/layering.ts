@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { benchInSrc, exportedNames, findCycles, indexLeaks, libraryServiceReferences, longFiles, moduleGraph, readWorkspace, skeletonGaps } from "./layering/check.js";
+import { benchInSrc, exportedNames, findCycles, indexLeaks, libraryServiceReferences, longFiles, moduleGraph, readWorkspace, roleLeaks, skeletonGaps } from "./layering/check.js";
 import { ROOT } from "./stack.js";
 
 const packages = readWorkspace(ROOT);
@@ -17,6 +17,7 @@ const broken = {
   "test/bench/dev code reachable from a main index": indexLeaks(packages, graph),
   "bench/test code in src or a bench/test entry into src": benchInSrc(packages),
   "service skeleton gaps": skeletonGaps(ROOT, packages),
+  "service roles outside their file": roleLeaks(ROOT, packages),
 };
 for (const [rule, found] of Object.entries(broken)) {
   console.log(`${rule}: ${found.length}`);

@@ -5,7 +5,8 @@
  * - no import cycle between source files, type-only imports included;
  * - a package's main index reaches no test, bench or development module (those sit outside
  *   `src`, or behind an explicit entry such as "./bench" or "./dev");
- * - every service has the same skeleton: one file per role, the same names everywhere.
+ * - every service has the same skeleton: one file per role, the same names everywhere, and its
+ *   problem types, metrics and log events only in errors.ts, metrics.ts and events.ts.
  * e2e/test/layering.test.ts holds the repository to them; `npm run layering` prints the numbers.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -222,6 +223,27 @@ export function benchInSrc(packages: readonly PackageInfo[]): string[] {
     }
     for (const [entry, target] of Object.entries(pkg.entries)) {
       if (/bench|test/.test(entry) && /(^|\/)dist\/src\//.test(target)) found.push(`${pkg.dir}/package.json "${entry}" loads ${target}`);
+    }
+  }
+  return found;
+}
+
+/** What only a service's role file may hold: problem types, metric objects, log event declarations. */
+const ROLE_MARKS: readonly { readonly file: string; readonly mark: RegExp; readonly what: string }[] = [
+  { file: "errors.ts", mark: /\bproblemType\(/, what: "a problem type" },
+  { file: "metrics.ts", mark: /\bnew (Counter|Gauge|Histogram|Summary)\b/, what: "a metric" },
+  { file: "events.ts", mark: /\bdefineEvents\(/, what: "log event declarations" },
+];
+
+/** A service's problem types, metrics or events declared outside errors.ts, metrics.ts, events.ts. */
+export function roleLeaks(root: string, packages: readonly PackageInfo[]): string[] {
+  const found: string[] = [];
+  for (const pkg of packages.filter((p) => p.kind === "service")) {
+    for (const file of pkg.sources.filter((f) => f.startsWith(`${pkg.dir}/src/`))) {
+      const code = stripComments(readFileSync(join(root, file), "utf8"));
+      for (const { file: home, mark, what } of ROLE_MARKS) {
+        if (!file.endsWith(`/src/${home}`) && mark.test(code)) found.push(`${file} declares ${what} (its place is src/${home})`);
+      }
     }
   }
   return found;
