@@ -1,7 +1,7 @@
 export { PROBLEM_MEDIA_TYPE, CommonProblems, problemAnswer, problemType, problemJson, sendProblem } from "./problem.js";
 export type { Problem } from "./problem.js";
 export { ConfigError, EnvReader, parseDuration, deepFreeze } from "./config.js";
-export { LogLevel, DropReason, field, defineEvents, createLogger, lifecycleEvents } from "./log.js";
+export { LogLevel, DropReason, LOG_BACKLOG_BYTES, field, defineEvents, createLogger, lifecycleEvents } from "./log.js";
 export type { EnumField, IntField, DurationField, BoolField, FieldSpec, EventSpec, EventCatalog, EventFields, Logger, LoggerOptions } from "./log.js";
 export { createAdminServer } from "./admin.js";
 export type { AdminOptions } from "./admin.js";
@@ -24,3 +24,5 @@ export { runProcess, startFailure } from "./process.js";
 export type { ProcessOptions, StartFailure } from "./process.js";
 export { RotationTimingError, RotationTimingErrorCode, checkRotationTimes, formatDuration, minimumRotationMs, timingTerm } from "./rotation-timing.js";
 export type { ListingCaching, TimingTerm } from "./rotation-timing.js";
+export { OVERLOADED_PROBLEM, Shedder } from "./shed.js";
+export type { ShedderOptions } from "./shed.js";

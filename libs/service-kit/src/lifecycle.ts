@@ -1,9 +1,16 @@
 /**
  * Running a service: the public and admin listeners, readiness, and a graceful stop. On SIGTERM
- * (or SIGINT) the service turns not-ready, stops accepting connections, lets in-flight requests
- * finish (idle keep-alive connections are closed as they go idle), then closes its own
- * dependencies. After `drainTimeoutMs` the remaining connections are cut.
+ * (or SIGINT) the service:
+ * 1. turns not-ready (`/readyz` answers 503) and keeps serving for `shutdownGraceMs`, the time a
+ *    load balancer needs to see it and stop sending new requests (its health checks' interval
+ *    times the failures it waits for, or an endpoint list's propagation);
+ * 2. drains: stops accepting connections, lets in-flight requests finish, answers them with
+ *    `Connection: close` (RFC 9112 §9.6) so that no client sends another request on a connection
+ *    about to close, and closes idle keep-alive connections as they go idle;
+ * 3. closes its own dependencies. After `drainTimeoutMs` of draining the remaining connections are cut.
+ * Values and method: docs/decisions/0029-graceful-restart.md.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Server as NetServer } from "node:net";
 import type { Registry } from "prom-client";
 import { createAdminServer } from "./admin.js";
@@ -37,6 +44,8 @@ export interface RunOptions {
   readonly admin: AdminListener;
   readonly log: Logger<typeof lifecycleEvents & EventCatalog>;
   readonly drainTimeoutMs: number;
+  /** How long the service stays up, not ready, before it drains (default 0: drain at once). */
+  readonly shutdownGraceMs?: number;
   /** Closes the service's own dependencies (Redis, agents) after the listeners drained. */
   readonly onClosed?: () => Promise<void>;
   /** Install SIGTERM/SIGINT handlers (the server entry does; tests do not). */
@@ -68,6 +77,31 @@ function inFlight(server: Server): Promise<number> {
   return new Promise((resolve) => server.getConnections((_err, count) => resolve(count ?? 0)));
 }
 
+/**
+ * The responses of a node:http listener not yet answered, so that the ones still in flight when
+ * draining begins can be told to close their connection. Http1Front emits no `request` events:
+ * it answers `Connection: close` itself once closed (libs/http1/src/front.ts).
+ */
+function trackResponses(server: Server): { readonly closeAll: () => void } {
+  const open = new Set<ServerResponse>();
+  let closing = false;
+  server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
+    if (closing) {
+      res.setHeader("connection", "close");
+      return;
+    }
+    open.add(res);
+    res.once("close", () => open.delete(res));
+  });
+  return {
+    closeAll: () => {
+      closing = true;
+      for (const res of open) if (!res.headersSent) res.setHeader("connection", "close");
+      open.clear();
+    },
+  };
+}
+
 async function drain(server: Server, timeoutMs: number): Promise<boolean> {
   let forced = false;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -97,6 +131,7 @@ function exitWhenFlushed(code: number): void {
 
 export async function runService(options: RunOptions): Promise<RunningService> {
   let accepting = true;
+  const responses = trackResponses(options.public.server);
   const adminServer = createAdminServer({
     registry: options.admin.registry,
     isReady: async () => accepting && (options.admin.isReady === undefined || (await options.admin.isReady())),
@@ -111,6 +146,12 @@ export async function runService(options: RunOptions): Promise<RunningService> {
     stopping ??= (async () => {
       const started = performance.now();
       accepting = false;
+      const graceMs = options.shutdownGraceMs ?? 0;
+      if (graceMs > 0) {
+        options.log.event("service.not_ready", { graceMs });
+        await new Promise((resolve) => setTimeout(resolve, graceMs));
+      }
+      responses.closeAll();
       options.log.event("service.draining", { inFlight: await inFlight(options.public.server) });
       const forced = await drain(options.public.server, options.drainTimeoutMs);
       try {

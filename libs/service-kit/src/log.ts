@@ -59,6 +59,8 @@ export const DropReason = {
   UndeclaredEvent: "undeclared_event",
   UndeclaredField: "undeclared_field",
   InvalidValue: "invalid_value",
+  /** A whole line: stdout's backlog was full (a reader slower than the lines, for long). */
+  Backlog: "backlog",
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
@@ -97,7 +99,16 @@ function valid(spec: FieldSpec, value: unknown): value is string | number | bool
 interface LineSink {
   write(line: Buffer): boolean;
   flush(cb: (err?: Error) => void): void;
+  on(event: "drop", listener: () => void): unknown;
 }
+
+/**
+ * The most stdout may hold unwritten. A service logs a line per request, so when whatever reads
+ * its stdout falls behind (a stalled log collector, a terminal that is not read) the backlog would
+ * otherwise grow with every request an attacker sends, without bound. Past this, lines are dropped
+ * and counted (`DropReason.Backlog`), and memory stays put; about 5,000 lines of a typical event.
+ */
+export const LOG_BACKLOG_BYTES = 1024 * 1024;
 
 /**
  * stdout, buffered: each asynchronous write is a round trip through the thread pool, so lines
@@ -107,7 +118,7 @@ interface LineSink {
  * write. Why these sizes: docs/decisions/0005-buffered-log-writes.md.
  */
 function bufferedStdout(): LineSink {
-  const stream = pino.destination({ fd: 1, sync: false, contentMode: "buffer", minLength: 16384, maxWrite: 65536, periodicFlush: 250 });
+  const stream = pino.destination({ fd: 1, sync: false, contentMode: "buffer", minLength: 16384, maxWrite: 65536, maxLength: LOG_BACKLOG_BYTES, periodicFlush: 250 });
   // Typed for text mode; in buffer mode sonic-boom's `write` takes Buffers.
   return stream as unknown as LineSink;
 }
@@ -165,11 +176,12 @@ export function createLogger<const C extends EventCatalog>(options: LoggerOption
   const threshold = LEVEL_VALUES[options.level ?? "info"];
   const events = new Map<string, CompiledEvent>();
   for (const [name, spec] of Object.entries(options.events)) events.set(name, compileEvent(options.service, name, spec, threshold));
-  const dropped: Record<DropReason, number> = { undeclared_event: 0, undeclared_field: 0, invalid_value: 0 };
+  const dropped: Record<DropReason, number> = { undeclared_event: 0, undeclared_field: 0, invalid_value: 0, backlog: 0 };
   const drop = (reason: DropReason): void => {
     dropped[reason] += 1;
     options.onDrop?.(reason);
   };
+  stdout?.on("drop", () => drop(DropReason.Backlog));
   // The ISO time of the current millisecond, made once for every line within it.
   let timeMs = Number.NaN;
   let timeIso = "";
@@ -220,6 +232,7 @@ export function createLogger<const C extends EventCatalog>(options: LoggerOption
 /** Events every service logs; each service spreads these into its own catalogue. */
 export const lifecycleEvents = defineEvents({
   "service.listening": { level: "info", fields: { port: field.int(0, 65535), admin: field.bool() } },
+  "service.not_ready": { level: "info", fields: { graceMs: field.duration() } },
   "service.draining": { level: "info", fields: { inFlight: field.int(0, 1_000_000) } },
   "service.stopped": { level: "info", fields: { forced: field.bool(), durationMs: field.duration() } },
   "config.invalid": { level: "error", fields: {} },

@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { LineCapture } from "@oblivious/test-kit";
 import { createLogger, defineEvents, field, type Logger } from "../src/index.js";
@@ -33,7 +34,44 @@ test("log: undeclared fields, free text and out-of-range values are dropped and 
   loose.event("demo.done", { outcome: canary, count: 11, query: canary, ms: -1 } as never);
   loose.event("not.declared", { query: canary } as never);
   assert.doesNotMatch(out.text, new RegExp(canary));
-  assert.deepEqual(log.dropped, { undeclared_event: 1, undeclared_field: 1, invalid_value: 3 });
+  assert.deepEqual(log.dropped, { undeclared_event: 1, undeclared_field: 1, invalid_value: 3, backlog: 0 });
   assert.equal(drops.length, 5);
   assert.equal(out.lines.length, 1, "the declared event is still logged, without the bad fields");
+});
+
+test("log: stdout that nobody reads holds at most LOG_BACKLOG_BYTES; later lines are dropped and counted", async () => {
+  // A child logs 40,000 lines (about 6 MB) to a pipe this process never reads (the pipe holds 64 KiB).
+  const kit = new URL("../src/index.js", import.meta.url).href;
+  const script = `
+    import { createLogger, defineEvents, field, LOG_BACKLOG_BYTES } from ${JSON.stringify(kit)};
+    const events = defineEvents({ "demo.done": { level: "info", fields: { outcome: field.enum("ok", "failed"), count: field.int(0, 1000000) } } });
+    const log = createLogger({ service: "demo", events });
+    globalThis.gc();
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 40000; i++) log.event("demo.done", { outcome: "ok", count: i });
+    await new Promise((r) => setTimeout(r, 300));
+    globalThis.gc();
+    const grown = process.memoryUsage().arrayBuffers - before;
+    process.stderr.write(JSON.stringify({ dropped: log.dropped.backlog, grown, bound: LOG_BACKLOG_BYTES }) + "\\n");
+    setInterval(() => {}, 1000); // the parent kills it: an exit would wait on the full pipe
+  `;
+  const child = spawn(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.pause(); // never read: the pipe fills and stays full
+  let stderr = "";
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no report within 60 s: ${stderr}`)), 60_000);
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes("\n")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }).finally(() => child.kill("SIGKILL"));
+  await exited;
+  child.stdout.destroy();
+  const report = JSON.parse(stderr.trim().split("\n").at(-1) ?? "{}") as { dropped: number; grown: number; bound: number };
+  assert.ok(report.dropped > 20_000, `most lines dropped: ${stderr}`);
+  assert.ok(report.grown <= report.bound + 256 * 1024, `buffered memory stays within the backlog bound: ${stderr}`);
 });

@@ -8,7 +8,7 @@
 import { INNER_PROBLEMS, OUTER_PROBLEMS } from "@oblivious/gateway";
 import { PROBLEMS as ISSUER_PROBLEMS } from "@oblivious/issuer";
 import { RelayProblems } from "@oblivious/relay";
-import { CommonProblems, type Problem } from "@oblivious/service-kit";
+import { CommonProblems, OVERLOADED_PROBLEM, type Problem } from "@oblivious/service-kit";
 import { StickerSearchProblems } from "@oblivious/sticker-search";
 import { TELEMETRY_PROBLEMS } from "@oblivious/telemetry";
 import { TokenGateProblems } from "@oblivious/token-gate";
@@ -34,6 +34,8 @@ export interface ProblemSection {
   readonly heading: string;
   readonly service: string;
   readonly seen: Seen;
+  /** Sent by several services, so where the client sees it depends on the sender. */
+  readonly anySender?: boolean;
   /** What the section's reader should know beside the rows. */
   readonly note: string;
   /** The table, as the service keeps it: its own code for each problem. */
@@ -107,6 +109,17 @@ export const SECTIONS: readonly ProblemSection[] = [
     table: ISSUER_PROBLEMS,
   },
   {
+    heading: "Load shedding",
+    service: "relay, gateway, issuer, sticker-search",
+    seen: Seen.RelayPlain,
+    anySender: true,
+    note:
+      "A hop at its in-flight limit answers at once with 503 and `Retry-After: 1` (docs/decisions/0028-load-shedding.md): " +
+      "plain from the relay and from the gateway (before decryption) and the issuer; inside the encrypted answer from " +
+      "sticker-search, before its token gate, so the token is not spent.",
+    table: { overloaded: OVERLOADED_PROBLEM },
+  },
+  {
     heading: "Common answers",
     service: "every service",
     seen: Seen.RelayPlain,
@@ -134,7 +147,7 @@ export function problemRows(sections: readonly ProblemSection[] = SECTIONS): Pro
       section: s.heading,
       code,
       service: s.service,
-      seen: s.table === CommonProblems ? ("depends on the sender" as const) : s.seen,
+      seen: s.table === CommonProblems || s.anySender === true ? ("depends on the sender" as const) : s.seen,
       problem,
     })),
   );

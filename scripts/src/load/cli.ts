@@ -55,6 +55,9 @@ Credentials (issuance)
 Output
   --out FILE.json        JSON result
   --html FILE.html       HTML report; its two SVG plots are also written next to it
+
+A request a hop refuses at its in-flight limit (503 with an overloaded problem) counts as
+shed, apart from the errors; errors alone make the exit status 1.
 `;
 
 function duration(text: string, name: string): number {

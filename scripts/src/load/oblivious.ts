@@ -7,6 +7,7 @@
  */
 import { decodeResponse, encodeRequest, type Field, type Request as BhttpRequest, type Response as BhttpResponse } from "@oblivious/bhttp";
 import { decodeKeyConfigs, encapsulateRequest, type ClientResponseContext, type KeyConfig } from "@oblivious/ohttp";
+import { OVERLOADED_PROBLEM, PROBLEM_MEDIA_TYPE, problemType } from "@oblivious/service-kit";
 import {
   ISSUER_DIRECTORY_PATH,
   TokenType,
@@ -80,9 +81,45 @@ export function firstKeyConfig(keys: Uint8Array): KeyConfig {
 /** Outcome of one exchange, before the scenario judges the inner answer. */
 export type Exchange = { readonly ok: true; readonly response: BhttpResponse } | { readonly ok: false; readonly outcome: string };
 
+/** Outcomes that name a request shed by a hop at its limit; reported apart from failures. */
+export const SHED_PREFIX = "shed: ";
+
+/** The problems a hop answers when it sheds (service-kit's shed.ts; the issuer's full signer queue). */
+const SHED_TYPES: ReadonlySet<string> = new Set([OVERLOADED_PROBLEM.type, problemType("issuer-overloaded")]);
+
+const PROBLEM_NAME = /^tag:oblivious-services,2026:problem\/([a-z0-9-]{1,64})$/;
+
+/** The `type` of a problem+json answer, or undefined. */
+function problemTypeOf(contentType: string | undefined, body: Uint8Array): string | undefined {
+  if (contentType?.split(";")[0]?.trim().toLowerCase() !== PROBLEM_MEDIA_TYPE) return undefined;
+  try {
+    const problem: unknown = JSON.parse(new TextDecoder().decode(body));
+    const type = typeof problem === "object" && problem !== null ? (problem as { type?: unknown }).type : undefined;
+    return typeof type === "string" ? type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether an answer is a hop's refusal at its limit: 503 with one of SHED_TYPES as its problem. */
+export function isShedAnswer(status: number, contentType: string | undefined, body: Uint8Array): boolean {
+  return status === 503 && SHED_TYPES.has(problemTypeOf(contentType, body) ?? "");
+}
+
+/**
+ * The outcome of an answer that is not a success: `<where> <status>`, with the project problem's
+ * name for a 5xx (`inner 503 token-check-unavailable`), which tells one unavailability from another;
+ * `shed: ` first for a refusal at a limit.
+ */
+export function failureOutcome(where: "relay" | "inner", status: number, contentType: string | undefined, body: Uint8Array): string {
+  if (isShedAnswer(status, contentType, body)) return `${SHED_PREFIX}${where} ${status}`;
+  const name = status >= 500 ? PROBLEM_NAME.exec(problemTypeOf(contentType, body) ?? "")?.[1] : undefined;
+  return name === undefined ? `${where} ${status}` : `${where} ${status} ${name}`;
+}
+
 /** Turns the relay's answer into the inner response, or the name of what went wrong. */
 export function openAnswer(context: ClientResponseContext, status: number, contentType: string | undefined, body: Uint8Array): Exchange {
-  if (status !== 200) return { ok: false, outcome: `relay ${status}` };
+  if (status !== 200) return { ok: false, outcome: failureOutcome("relay", status, contentType, body) };
   if (contentType !== OHTTP_RESPONSE) return { ok: false, outcome: "relay content-type" };
   try {
     return { ok: true, response: decodeResponse(context.decapsulateResponse(body)) };

@@ -31,13 +31,13 @@ function scenarioText(r: RunResult): string {
 }
 
 function errorsText(r: RunResult): string {
-  const entries = Object.entries(r.errorsByOutcome);
+  const entries = [...Object.entries(r.errorsByOutcome), ...Object.entries(r.shedByOutcome)];
   return entries.length === 0 ? "none" : entries.map(([k, v]) => `${k}: ${v}`).join(", ");
 }
 
 /** One line per run: the table printed on the terminal and used in the README. */
 export function textTable(report: LoadReport): string {
-  const rows = [["run", "scenario", "offered", "sent", "served", "errors", "served/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "headroom"]];
+  const rows = [["run", "scenario", "offered", "sent", "served", "errors", "shed", "served/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "headroom"]];
   for (const r of report.runs) {
     const l = r.latency;
     rows.push([
@@ -47,6 +47,7 @@ export function textTable(report: LoadReport): string {
       String(r.sent),
       String(r.served),
       String(r.errors),
+      String(r.shed),
       r.throughput.toFixed(1),
       ms(l.p50Ms),
       ms(l.p90Ms),
@@ -61,7 +62,7 @@ export function textTable(report: LoadReport): string {
   const [head, ...body] = rows;
   const out = [line(head ?? []), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)];
   const notes: string[] = [];
-  for (const r of report.runs) if (r.errors > 0) notes.push(`${r.label}: ${errorsText(r)}`);
+  for (const r of report.runs) if (r.errors > 0 || r.shed > 0) notes.push(`${r.label}: ${errorsText(r)}`);
   if (report.runs.some((r) => r.generator.limiting)) notes.push("(!) the generator may have limited this run: busy workers, late sends or too few tokens");
   if (report.saturation !== undefined) {
     const s = report.saturation;
@@ -78,7 +79,7 @@ export function renderHtml(report: LoadReport, timeSvg: string, histSvg: string)
   const runRows = report.runs
     .map(
       (r) =>
-        `<tr><td>${escapeXml(r.label)}</td><td>${scenarioText(r)}</td><td>${shapeText(r)}</td><td>${r.sent}</td><td>${r.served}</td><td>${r.errors}</td><td>${r.throughput.toFixed(1)}</td>${summaryRows(r.latency)}<td>${escapeXml(errorsText(r))}</td></tr>`,
+        `<tr><td>${escapeXml(r.label)}</td><td>${scenarioText(r)}</td><td>${shapeText(r)}</td><td>${r.sent}</td><td>${r.served}</td><td>${r.errors}</td><td>${r.shed}</td><td>${r.throughput.toFixed(1)}</td>${summaryRows(r.latency)}<td>${escapeXml(errorsText(r))}</td></tr>`,
     )
     .join("\n");
   const primary = report.runs[report.primary];
@@ -103,7 +104,7 @@ export function renderHtml(report: LoadReport, timeSvg: string, histSvg: string)
 <h1>Load report</h1>
 <p>Relay <code>${escapeXml(report.relayUrl)}</code>, ${report.workers} generator workers, ${escapeXml(report.generatedAt)}. Latency in ms from each request's due time (fixed rate) or send time (fixed concurrency) to its verified answer; a request counts as served only if its answer decrypted and was right.</p>
 <h2>Runs</h2>
-<table><tr><th>run</th><th>scenario</th><th>offered</th><th>sent</th><th>served</th><th>errors</th><th>served/s</th>${latencyHead}<th>errors by outcome</th></tr>
+<table><tr><th>run</th><th>scenario</th><th>offered</th><th>sent</th><th>served</th><th>errors</th><th>shed</th><th>served/s</th>${latencyHead}<th>errors by outcome</th></tr>
 ${runRows}</table>
 ${saturation}
 ${primary === undefined ? "" : `<h2>${escapeXml(primary.label)}</h2>

@@ -74,7 +74,7 @@ export async function findSaturation(
     const budget = Math.ceil(Math.max(200, best * options.factor * 1.5) * ((options.stepMs + options.warmupMs) / 1000));
     const run = await session.run({ shape, durationMs: options.stepMs, warmupMs: options.warmupMs, budget, label: `step ${steps.length + 1}` });
     const rising = previous === undefined || run.throughput >= previous.throughput * (1 + options.minGain);
-    const sustained = run.errors === 0 && (options.mode === "rate" ? run.throughput >= offered * options.tolerance : rising);
+    const sustained = run.errors === 0 && run.shed === 0 && (options.mode === "rate" ? run.throughput >= offered * options.tolerance : rising);
     const step: SaturationStep = {
       offered,
       throughput: run.throughput,

@@ -6,7 +6,7 @@
  */
 import type { Field, Response as BhttpResponse } from "@oblivious/bhttp";
 import { MediaType, decodeBatchedTokenResponse, encodeBatchedTokenRequest, type PendingBatchedTokenRequest } from "@oblivious/privacypass";
-import { encodeInner, header } from "./oblivious.js";
+import { encodeInner, failureOutcome, header } from "./oblivious.js";
 
 /** The inner origins, as clients name them (the gateway's allow-list). */
 export interface Authorities {
@@ -109,7 +109,8 @@ function parseJson(response: BhttpResponse): unknown {
 
 /** In direct mode this is the origin's own status, named alike so both modes' error tables compare. */
 function innerStatus(response: BhttpResponse): Verdict {
-  return response.status === 200 ? undefined : `inner ${response.status}`;
+  if (response.status === 200) return undefined;
+  return failureOutcome("inner", response.status, header(response, "content-type"), response.content);
 }
 
 export function searchBody(n: number, queries: readonly SearchQuery[] = SEARCH_QUERIES): Uint8Array {

@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from "node:os";
 import { decodeTokenChallenge } from "@oblivious/privacypass";
-import { currentTokenKey, fetchDirectory, fetchKeyConfigs, firstKeyConfig, probeChallenge, sameBytes } from "./oblivious.js";
+import { SHED_PREFIX, currentTokenKey, fetchDirectory, fetchKeyConfigs, firstKeyConfig, probeChallenge, sameBytes } from "./oblivious.js";
 import { WorkerSet } from "./workers.js";
 import { REQUEST_KINDS, TOKEN_KINDS, countsFor, isTokenKind, mixOf, scheduledCount, wallNow, zeroCounts, type KindCounts, type LoadShape, type Mix, type RequestKind, type RunPlan, type Scenario, type TokenKind } from "./plan.js";
 import { EVENTS_PATH, SEARCH_PATH, SEARCH_QUERIES, searchBody, telemetryBody, type Authorities, type SearchQuery } from "./scenarios.js";
@@ -107,9 +107,14 @@ export interface RunResult {
   readonly sent: number;
   /** Answers that decrypted and were right. */
   readonly served: number;
+  /** Failures: neither served nor shed. */
   readonly errors: number;
-  /** Every outcome but "ok", with its count: `relay 429`, `inner 401`, `wrong answer`, `timeout`... */
+  /** Every failure's outcome with its count: `relay 429`, `inner 401`, `wrong answer`, `timeout`... */
   readonly errorsByOutcome: Readonly<Record<string, number>>;
+  /** Refused at once by a hop at its limit (503 with an overloaded problem): not served, not failed. */
+  readonly shed: number;
+  /** Shed requests by where the 503 was seen: `shed: relay 503` (relay or gateway), `shed: inner 503` (an origin). */
+  readonly shedByOutcome: Readonly<Record<string, number>>;
   /** Served per second of the window. */
   readonly throughput: number;
   /** Of served requests, from due time (rate) or send time (concurrency) to the answer. */
@@ -295,8 +300,10 @@ export class LoadSession {
   }
 }
 
-function merge(runs: readonly WorkerRun[]): { sent: number; served: number; errorsByOutcome: Record<string, number> } {
+function merge(runs: readonly WorkerRun[]): { sent: number; served: number; errorsByOutcome: Record<string, number>; shed: number; shedByOutcome: Record<string, number> } {
   const errorsByOutcome: Record<string, number> = {};
+  const shedByOutcome: Record<string, number> = {};
+  let shed = 0;
   let sent = 0;
   let served = 0;
   for (const r of runs) {
@@ -305,11 +312,13 @@ function merge(runs: readonly WorkerRun[]): { sent: number; served: number; erro
       if (o === 0) served++;
       else {
         const name = r.outcomes[o] ?? "unknown";
-        errorsByOutcome[name] = (errorsByOutcome[name] ?? 0) + 1;
+        const table = name.startsWith(SHED_PREFIX) ? shedByOutcome : errorsByOutcome;
+        if (table === shedByOutcome) shed++;
+        table[name] = (table[name] ?? 0) + 1;
       }
     }
   }
-  return { sent, served, errorsByOutcome };
+  return { sent, served, errorsByOutcome, shed, shedByOutcome };
 }
 
 function concat<T extends Float64Array | Uint8Array>(parts: readonly T[], make: (n: number) => T): T {
@@ -323,7 +332,7 @@ function concat<T extends Float64Array | Uint8Array>(parts: readonly T[], make: 
 }
 
 function result(session: LoadSession, spec: RunSpec, label: string, runs: readonly WorkerRun[], startedAt: number, premint: PremintReport): RunResult {
-  const { sent, served, errorsByOutcome } = merge(runs);
+  const { sent, served, errorsByOutcome, shed, shedByOutcome } = merge(runs);
   const due = concat(runs.map((r) => r.due), (n) => new Float64Array(n));
   const latency = concat(runs.map((r) => r.latency), (n) => new Float64Array(n));
   const lateness = concat(runs.map((r) => r.lateness), (n) => new Float64Array(n));
@@ -363,8 +372,10 @@ function result(session: LoadSession, spec: RunSpec, label: string, runs: readon
     windowSeconds: windowMs / 1000,
     sent,
     served,
-    errors: sent - served,
+    errors: sent - served - shed,
     errorsByOutcome,
+    shed,
+    shedByOutcome,
     throughput: served / (windowMs / 1000),
     latency: summarize(servedLatency),
     byKind,

@@ -26,9 +26,14 @@ export class WorkerSet {
         if (message.ok) pending.resolve(message.value);
         else pending.reject(new Error(message.error));
       });
-      worker.on("error", (e) => this.#failAll(e));
+      // An error may come while nothing is pending; the request that finds the worker gone names it.
+      let failure: Error | undefined;
+      worker.on("error", (e) => {
+        failure = e;
+        this.#failAll(e);
+      });
       worker.on("exit", (code) => {
-        if (code !== 0) this.#failAll(new Error(`a load worker exited with code ${code}`));
+        if (code !== 0) this.#failAll(new Error(`a load worker exited with code ${code}${failure === undefined ? "" : `: ${failure.stack ?? failure.message}`}`));
       });
       return worker;
     });

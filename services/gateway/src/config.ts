@@ -31,6 +31,12 @@ export interface GatewayConfig {
   /** Bound of the in-memory replay cache. */
   readonly replayMaxEntries: number;
   readonly drainTimeoutMs: number;
+  /** Not ready but serving, on stop, before the drain (service-kit's lifecycle.ts). */
+  readonly shutdownGraceMs: number;
+  /** Encapsulated requests handled at once; more are shed with an outer 503 before decryption (0: no limit). */
+  readonly maxInFlight: number;
+  /** Latency above which, for a whole window, the in-flight limit shrinks (0: the limit stays fixed). */
+  readonly shedTargetMs: number;
   readonly redis: RedisConfig | undefined;
 }
 
@@ -102,6 +108,9 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
   const keysMaxAgeMs = env.duration("GATEWAY_KEYS_MAX_AGE", KEYS_MAX_AGE_DEFAULT_MS, { maxMs: 7 * 86_400_000 });
   const replayMaxEntries = env.int("GATEWAY_REPLAY_MAX_ENTRIES", 1_000_000, { min: 1, max: 100_000_000 });
   const drainTimeoutMs = env.duration("GATEWAY_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
+  const shutdownGraceMs = env.duration("GATEWAY_SHUTDOWN_GRACE", 0, { maxMs: 600_000 });
+  const maxInFlight = env.int("GATEWAY_MAX_IN_FLIGHT", 256, { min: 0, max: 1_000_000 });
+  const shedTargetMs = env.duration("GATEWAY_SHED_TARGET", 500, { maxMs: 600_000 });
 
   const redis = readRedisConfig(env, "gateway:");
 
@@ -123,6 +132,9 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
     keysMaxAgeMs,
     replayMaxEntries,
     drainTimeoutMs,
+    shutdownGraceMs,
+    maxInFlight,
+    shedTargetMs,
     redis,
   });
 }

@@ -79,7 +79,7 @@ export function createGatewayMetrics(options: MetricsOptions): GatewayMetrics {
   for (const result of RELOAD_RESULTS) reloads.inc({ result }, 0);
   const dropped = new Counter({
     name: "gateway_log_dropped_total",
-    help: "Log fields or events dropped because they were not declared or not valid.",
+    help: "Log fields or events dropped because they were not declared or not valid, and lines dropped because stdout's backlog was full.",
     labelNames: ["reason"] as const,
     registers,
   });

@@ -4,7 +4,7 @@
  * logger), listens on the public and admin ports, and drains on stop.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { createLogger, createRedis, redisOptions, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { Shedder, createLogger, createRedis, redisOptions, runService, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
 import { Http1Front } from "@oblivious/http1";
 import { GATEWAY_PATH, WELL_KNOWN_PATH, createGateway } from "./app.js";
 import type { GatewayConfig } from "./config.js";
@@ -113,12 +113,16 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     keysMaxAgeMs: config.keysMaxAgeMs,
   });
   // The hot path on node:net, everything else on node:http (service-kit's http1-front.ts).
+  // Beyond the limit an encapsulated request is refused before decryption, with an outer 503:
+  // the cheapest refusal (docs/decisions/0028-load-shedding.md).
+  const shed = new Shedder({ limit: config.maxInFlight, targetMs: config.shedTargetMs, registry, metricPrefix: "gateway", routes: ["gateway"] as const });
   const server = new Http1Front({
     paths: [GATEWAY_PATH, WELL_KNOWN_PATH],
     maxBodyBytes: config.maxRequestBytes,
-    handle: ({ contentType, body }) => gateway.encapsulated(contentType, body),
+    handle: ({ contentType, body }) => shed.run("gateway", () => gateway.encapsulated(contentType, body)),
     record: (path, status, ms) => gateway.record("POST", path === GATEWAY_PATH ? GATEWAY_PATH : WELL_KNOWN_PATH, status, ms),
-    fallback: gateway.listener,
+    // The same requests in a shape the front hands over (chunked, unusual) are counted alike.
+    fallback: shed.listener((req) => (req.method === "POST" && [GATEWAY_PATH, WELL_KNOWN_PATH].includes(req.url?.split("?")[0] ?? "") ? "gateway" : undefined), gateway.listener),
   });
 
   const closeDependencies = async (): Promise<void> => {
@@ -139,6 +143,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       },
       log,
       drainTimeoutMs: config.drainTimeoutMs,
+      shutdownGraceMs: config.shutdownGraceMs,
       onClosed: closeDependencies,
       handleSignals: options.handleSignals ?? false,
     });

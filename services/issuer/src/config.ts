@@ -59,6 +59,12 @@ export interface IssuerConfig {
   /** Most blinded messages waiting for a signer before new requests are refused with 503. */
   readonly maxQueue: number;
   readonly drainTimeoutMs: number;
+  /** Not ready but serving, on stop, before the drain (service-kit's lifecycle.ts). */
+  readonly shutdownGraceMs: number;
+  /** `POST /token-request` requests handled at once; more are shed with 503 (0: no limit). */
+  readonly maxInFlight: number;
+  /** Latency above which, for a whole window, the in-flight limit shrinks (0: the limit stays fixed). */
+  readonly shedTargetMs: number;
   readonly redis: RedisConfig | undefined;
 }
 
@@ -128,6 +134,9 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
   const maxQueue = env.int("ISSUER_MAX_QUEUE", Math.max(1024, 4 * maxBatch), { min: 1, max: 10_000_000 });
   if (maxQueue < maxBatch) env.invalid("ISSUER_MAX_QUEUE", "must be at least ISSUER_MAX_BATCH");
   const drainTimeoutMs = env.duration("ISSUER_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
+  const shutdownGraceMs = env.duration("ISSUER_SHUTDOWN_GRACE", 0, { maxMs: 600_000 });
+  const maxInFlight = env.int("ISSUER_MAX_IN_FLIGHT", 64, { min: 0, max: 1_000_000 });
+  const shedTargetMs = env.duration("ISSUER_SHED_TARGET", 500, { maxMs: 600_000 });
 
   const redis = readRedisConfig(env, "issuer:");
 
@@ -151,6 +160,9 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
     maxBatch,
     maxQueue,
     drainTimeoutMs,
+    shutdownGraceMs,
+    maxInFlight,
+    shedTargetMs,
     redis,
   });
 }

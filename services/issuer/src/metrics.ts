@@ -96,7 +96,7 @@ export function createIssuerMetrics(options: MetricsOptions): IssuerMetrics {
   const crashes = new Counter({ name: "issuer_signer_restarts_total", help: "Signing workers that died and were replaced.", registers });
   const dropped = new Counter({
     name: "issuer_log_dropped_total",
-    help: "Log fields or events dropped because they were not declared or not valid.",
+    help: "Log fields or events dropped because they were not declared or not valid, and lines dropped because stdout's backlog was full.",
     labelNames: ["reason"] as const,
     registers,
   });

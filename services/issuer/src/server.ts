@@ -7,6 +7,7 @@
 import { createServer } from "node:http";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import {
+  Shedder,
   ConfigError,
   createHttpObserver,
   createLogger,
@@ -17,7 +18,7 @@ import {
   type LoggerOptions,
   type RunningService,
 } from "@oblivious/service-kit";
-import { createIssuerApp } from "./app.js";
+import { TOKEN_REQUEST_PATH, createIssuerApp } from "./app.js";
 import { createAttester, type Attester } from "./attestation.js";
 import type { IssuerConfig } from "./config.js";
 import { DirectoryCache } from "./directory.js";
@@ -173,7 +174,10 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
     log,
     now,
   });
-  const server = createServer(app);
+  // Token requests beyond the limit are refused at once (503) before any quota or signing
+  // (docs/decisions/0028-load-shedding.md); the directory is never shed.
+  const shed = new Shedder({ limit: config.maxInFlight, targetMs: config.shedTargetMs, registry, metricPrefix: "issuer", routes: ["token_request"] as const });
+  const server = createServer(shed.listener((req) => (req.method === "POST" && req.url?.split("?")[0] === TOKEN_REQUEST_PATH ? "token_request" : undefined), app));
   // A client that trickles its headers or body does not hold a connection for Node's 300 s default.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -197,6 +201,7 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
       },
       log,
       drainTimeoutMs: config.drainTimeoutMs,
+      shutdownGraceMs: config.shutdownGraceMs,
       onClosed: closeDependencies,
       handleSignals: options.handleSignals ?? false,
     });

@@ -41,6 +41,12 @@ export interface RelayConfig {
   /** Longest time a fetched key configuration is served before it is fetched again. */
   readonly keysTtlMs: number;
   readonly drainTimeoutMs: number;
+  /** Not ready but serving, on stop, before the drain (lifecycle.ts). */
+  readonly shutdownGraceMs: number;
+  /** `POST /relay` requests forwarded at once; more are shed with 503 (0: no limit). */
+  readonly maxInFlight: number;
+  /** Latency above which, for a whole window, the in-flight limit shrinks (0: the limit stays fixed). */
+  readonly shedTargetMs: number;
 }
 
 export const RELAY_DEFAULTS = {
@@ -58,6 +64,9 @@ export const RELAY_DEFAULTS = {
   trustProxy: 0,
   keysTtlMs: 5 * 60_000,
   drainTimeoutMs: 15_000,
+  shutdownGraceMs: 0,
+  maxInFlight: 256,
+  shedTargetMs: 500,
 } as const;
 
 /** Request bodies and gateway answers are held in memory, so their limits are bounded too. */
@@ -115,6 +124,9 @@ export function loadRelayConfig(source: Readonly<Record<string, string | undefin
     trustProxy: env.int("RELAY_TRUST_PROXY", d.trustProxy, { min: 0, max: 16 }),
     keysTtlMs: env.duration("RELAY_KEYS_TTL", d.keysTtlMs, { minMs: 1000, maxMs: 86_400_000 }),
     drainTimeoutMs: env.duration("RELAY_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
+    shutdownGraceMs: env.duration("RELAY_SHUTDOWN_GRACE", d.shutdownGraceMs, { minMs: 0, maxMs: 600_000 }),
+    maxInFlight: env.int("RELAY_MAX_IN_FLIGHT", d.maxInFlight, { min: 0, max: 1_000_000 }),
+    shedTargetMs: env.duration("RELAY_SHED_TARGET", d.shedTargetMs, { minMs: 0, maxMs: 600_000 }),
   };
   const trustedProxies = trustedProxyList(env, config.trustProxy);
   env.done();

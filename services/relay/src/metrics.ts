@@ -73,7 +73,7 @@ export function createRelayMetrics(registry: Registry, rateLimitEntries: () => n
   });
   const dropped = new Counter({
     name: "relay_log_dropped_total",
-    help: "Log events or fields dropped because they were undeclared or out of range.",
+    help: "Log events or fields dropped because they were undeclared or out of range, and lines dropped because stdout's backlog was full.",
     labelNames: ["reason"] as const,
     registers,
   });

@@ -5,7 +5,7 @@
  * on stop (in-flight forwards finish, then the gateway connections close).
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { createHttpObserver, createLogger, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { Shedder, createHttpObserver, createLogger, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
 import { Http1Front } from "@oblivious/http1";
 import { FORWARDED_FOR, RELAY_PATH, createRelay } from "./app.js";
 import type { RelayConfig } from "./config.js";
@@ -76,16 +76,19 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   // on node:http in app.ts); the request limits (a bare 408) are a backstop just behind it, and
   // also end the draining of a refused body.
   const requestTimeoutMs = config.timeoutMs + 2000;
+  // Forwards beyond the limit are refused at once (503), not queued (docs/decisions/0028-load-shedding.md).
+  const shed = new Shedder({ limit: config.maxInFlight, targetMs: config.shedTargetMs, registry, metricPrefix: "relay", routes: ["relay"] as const });
   const server = new Http1Front({
     paths: [RELAY_PATH],
     maxBodyBytes: config.maxBodyBytes,
     // The client's X-Forwarded-For is read only when a trusted proxy wrote part of it.
     fields: proxies.none ? [] : [FORWARDED_FOR],
-    handle: relay.relay,
+    handle: (request) => shed.run("relay", () => relay.relay(request)),
     record: (_path, status, ms) => relay.record(status, ms),
     timedOut: relay.bodyTimedOut,
     aborted: relay.bodyAborted,
-    fallback: relay.listener,
+    // The same requests in a shape the front hands over (chunked, unusual) are counted alike.
+    fallback: shed.listener((req) => (req.method === "POST" && req.url?.split("?")[0] === RELAY_PATH ? "relay" : undefined), relay.listener),
     headersTimeoutMs: Math.min(60_000, requestTimeoutMs),
     requestTimeoutMs,
     bodyTimeoutMs: config.timeoutMs,
@@ -101,6 +104,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
       admin: { host: config.adminHost, port: config.adminPort, registry },
       log,
       drainTimeoutMs: config.drainTimeoutMs,
+      shutdownGraceMs: config.shutdownGraceMs,
       onClosed: closeDependencies,
       ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
     });

@@ -20,6 +20,9 @@ test("config: defaults", () => {
     trustedProxies: [],
     keysTtlMs: 300_000,
     drainTimeoutMs: 15_000,
+    shutdownGraceMs: 0,
+    maxInFlight: 256,
+    shedTargetMs: 500,
   });
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.rateLimit));
 });

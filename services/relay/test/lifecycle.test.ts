@@ -56,7 +56,7 @@ test("admin port: /healthz, /readyz and /metrics with label values from closed s
     route: ["relay", "ohttp-keys", "unmatched"],
     method: ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"],
     status_class: ["1xx", "2xx", "3xx", "4xx", "5xx"],
-    reason: ["undeclared_event", "undeclared_field", "invalid_value"],
+    reason: ["undeclared_event", "undeclared_field", "invalid_value", "backlog"],
   };
   let checked = 0;
   for (const line of text.split("\n")) {

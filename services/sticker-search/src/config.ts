@@ -39,6 +39,12 @@ export interface StickerSearchConfig {
   readonly redis: RedisConfig | undefined;
   readonly tokenGate: TokenGateConfig;
   readonly drainTimeoutMs: number;
+  /** Not ready but serving, on stop, before the drain (service-kit's lifecycle.ts). */
+  readonly shutdownGraceMs: number;
+  /** Searches handled at once; more are shed with 503 (0: no limit). */
+  readonly maxInFlight: number;
+  /** Latency above which, for a whole window, the in-flight limit shrinks (0: the limit stays fixed). */
+  readonly shedTargetMs: number;
 }
 
 export const STICKER_SEARCH_DEFAULTS = {
@@ -50,6 +56,9 @@ export const STICKER_SEARCH_DEFAULTS = {
   meiliTimeoutMs: 2000,
   redisPrefix: "sticker-search:",
   drainTimeoutMs: 10_000,
+  shutdownGraceMs: 0,
+  maxInFlight: 64,
+  shedTargetMs: 500,
 } as const;
 
 const INDEX_NAME = /^[A-Za-z0-9_-]{1,200}$/;
@@ -122,6 +131,9 @@ export function loadStickerSearchConfig(source: Readonly<Record<string, string |
     redis,
     tokenGate: readTokenGateConfig(env, { originName: STICKER_SEARCH_ORIGIN_NAME }),
     drainTimeoutMs: env.duration("STICKER_SEARCH_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
+    shutdownGraceMs: env.duration("STICKER_SEARCH_SHUTDOWN_GRACE", d.shutdownGraceMs, { minMs: 0, maxMs: 600_000 }),
+    maxInFlight: env.int("STICKER_SEARCH_MAX_IN_FLIGHT", d.maxInFlight, { min: 0, max: 1_000_000 }),
+    shedTargetMs: env.duration("STICKER_SEARCH_SHED_TARGET", d.shedTargetMs, { minMs: 0, maxMs: 600_000 }),
   };
   env.done();
   return deepFreeze(config);

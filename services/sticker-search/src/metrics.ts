@@ -32,7 +32,7 @@ export function createStickerSearchMetrics(
   });
   const hits = new Histogram({ name: "sticker_search_total_hits", help: "Matching stickers per search (capped at 1000).", labelNames: ["engine"] as const, buckets: [0, 1, 5, 10, 50, 100, 500, 1000], registers });
   const unavailable = new Counter({ name: "sticker_search_engine_unavailable_total", help: "Searches refused with 503 because the engine could not answer, by reason.", labelNames: ["engine", "reason"] as const, registers });
-  const dropped = new Counter({ name: "sticker_search_log_dropped_total", help: "Log events or fields dropped because they were undeclared or out of range.", labelNames: ["reason"] as const, registers });
+  const dropped = new Counter({ name: "sticker_search_log_dropped_total", help: "Log events or fields dropped because they were undeclared or out of range, and lines dropped because stdout's backlog was full.", labelNames: ["reason"] as const, registers });
   new Gauge({
     name: "sticker_search_engine_ready",
     help: "1 when the search engine can answer (index loaded, Meilisearch reachable).",

@@ -7,7 +7,7 @@
 import { createServer } from "node:http";
 import type { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { createHttpObserver, createLogger, createRedis, redisOptions, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { Shedder, createHttpObserver, createLogger, createRedis, redisOptions, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
 import {
   createTokenGate,
   DirectoryKeySource,
@@ -16,7 +16,7 @@ import {
   type SpentTokenStore,
   type TokenKeySource,
 } from "@oblivious/token-gate";
-import { createStickerSearchApp } from "./app.js";
+import { SEARCH_PATH, createStickerSearchApp } from "./app.js";
 import { readCatalogueFile, selectLocales, type Catalogue } from "./catalogue.js";
 import { buildEmojiCatalogue, DEFAULT_LOCALES } from "./catalogue-emojibase.js";
 import type { StickerSearchConfig } from "./config.js";
@@ -150,7 +150,11 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
     observer: createHttpObserver({ routes: STICKER_SEARCH_ROUTES, registry, log }),
     log,
   });
-  const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000, connectionsCheckingInterval: 1000 }, app);
+  // Searches beyond the limit are refused at once (503) before the token gate, so a shed client
+  // keeps its token (docs/decisions/0028-load-shedding.md).
+  const shed = new Shedder({ limit: config.maxInFlight, targetMs: config.shedTargetMs, registry, metricPrefix: "sticker_search", routes: ["search"] as const });
+  const listener = shed.listener((req) => (req.method === "POST" && req.url?.split("?")[0] === SEARCH_PATH ? "search" : undefined), app);
+  const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000, connectionsCheckingInterval: 1000 }, listener);
   const closeDependencies = async (): Promise<void> => {
     stopped = true;
     clearTimeout(retryTimer);
@@ -165,6 +169,7 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
       admin: { host: config.adminHost, port: config.adminPort, registry, isReady: () => engine.ready() && gate.ready() },
       log,
       drainTimeoutMs: config.drainTimeoutMs,
+      shutdownGraceMs: config.shutdownGraceMs,
       onClosed: closeDependencies,
       ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
     });

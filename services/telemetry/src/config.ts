@@ -19,6 +19,8 @@ export interface TelemetryConfig {
   /** Largest request body, in bytes (bigger: 413). */
   readonly maxBodyBytes: number;
   readonly drainTimeoutMs: number;
+  /** Not ready but serving, on stop, before the drain (service-kit's lifecycle.ts). */
+  readonly shutdownGraceMs: number;
   /** Spent tokens in Redis, shared by replicas; in memory (one replica) without it. */
   readonly redis: RedisConfig | undefined;
   readonly tokenGate: TokenGateConfig;
@@ -32,6 +34,7 @@ export const TELEMETRY_DEFAULTS = {
   maxBatch: 100,
   maxBodyBytes: 64 * 1024,
   drainTimeoutMs: 15_000,
+  shutdownGraceMs: 0,
   redisPrefix: "telemetry:",
 } as const;
 
@@ -47,6 +50,7 @@ export function loadTelemetryConfig(source: Readonly<Record<string, string | und
     maxBatch: env.int("TELEMETRY_MAX_BATCH", d.maxBatch, { min: 1, max: 1000 }),
     maxBodyBytes: env.int("TELEMETRY_MAX_BODY", d.maxBodyBytes, { min: 1024, max: 1024 * 1024 }),
     drainTimeoutMs: env.duration("TELEMETRY_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
+    shutdownGraceMs: env.duration("TELEMETRY_SHUTDOWN_GRACE", d.shutdownGraceMs, { minMs: 0, maxMs: 600_000 }),
     redis,
     tokenGate: readTokenGateConfig(env, { originName: new URL(TELEMETRY_ORIGIN).host }),
   };

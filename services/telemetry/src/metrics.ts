@@ -66,7 +66,7 @@ export function createTelemetryMetrics(registry: Registry): TelemetryMetrics {
   });
   const logDropped = new Counter({
     name: "telemetry_log_dropped_total",
-    help: "Log events or fields dropped because they were undeclared or out of range.",
+    help: "Log events or fields dropped because they were undeclared or out of range, and lines dropped because stdout's backlog was full.",
     labelNames: ["reason"] as const,
     registers,
   });

@@ -104,6 +104,7 @@ export async function startTelemetry(config: TelemetryConfig, options: StartTele
       admin: { host: config.adminHost, port: config.adminPort, registry, isReady: () => gate.ready() },
       log,
       drainTimeoutMs: config.drainTimeoutMs,
+      shutdownGraceMs: config.shutdownGraceMs,
       onClosed: closeDependencies,
       ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
     });
