@@ -17,7 +17,8 @@ import express from "express";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { AuthorizationHeader, TOKEN_TYPES, Token as PpToken, TokenChallenge as PpTokenChallenge, WWWAuthenticateHeader, publicVerif } from "@cloudflare/privacypass-ts";
-import { loadIssuerConfig, prepareDevIssuer, startIssuer, createDevAttester } from "@oblivious/issuer";
+import { loadIssuerConfig, startIssuer } from "@oblivious/issuer";
+import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer/dev";
 import {
   MediaType,
   beginTokenRequest,

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { ClientError, createClient } from "@oblivious/client";
-import { createDevAttester } from "@oblivious/issuer";
+import { createDevAttester } from "@oblivious/issuer/dev";
 import { ROOT } from "@oblivious/scripts/stack";
 import { freePort, redisCli, startRedisSentinelSet } from "@oblivious/test-kit";
 

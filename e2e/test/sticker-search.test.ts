@@ -13,7 +13,8 @@ import { Registry } from "prom-client";
 import { decodeResponse, encodeRequest, type Response as BhttpResponse } from "@oblivious/bhttp";
 import { decodeKeyConfigs, encapsulateRequest } from "@oblivious/ohttp";
 import { generateKeyFile, loadGatewayConfig, startGateway } from "@oblivious/gateway";
-import { createDevAttester, loadIssuerConfig, prepareDevIssuer, startIssuer } from "@oblivious/issuer";
+import { loadIssuerConfig, startIssuer } from "@oblivious/issuer";
+import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer/dev";
 import {
   ISSUER_DIRECTORY_PATH,
   MediaType,

@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createClient, type KemName } from "@oblivious/client";
-import { createDevAttester } from "@oblivious/issuer";
+import { createDevAttester } from "@oblivious/issuer/dev";
 import { localUrl } from "@oblivious/service-kit";
 import { explainFailure } from "./explain.js";
 import { ROOT } from "./stack.js";

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_GENERATED_KEMS, addMissingKems, gatewayKem, generateKeyFile } from "@oblivious/gateway";
-import { prepareDevIssuer } from "@oblivious/issuer";
+import { prepareDevIssuer } from "@oblivious/issuer/dev";
 import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
 import { SERVICES, type ServiceName } from "@oblivious/service-kit";
 import { STATELESS_SERVICES, inheritedEnv, serviceRedisEnv, type StackRedis } from "./stack-redis.js";

@@ -27,146 +27,20 @@ import {
   problemType,
   retryAfterSeconds,
 } from "./http.js";
-import { Wallet } from "./wallet.js";
+import type { Client, ClientOptions } from "./api.js";
+import { checkInit, invalid, parseOrigin, response, type ClientResponse, type FetchInit, type Target } from "./call.js";
 import { searchStickers, sendTelemetry } from "./features.js";
-import type { StickerQuery, StickerSearchResult, TelemetryEvent, TelemetryResult } from "./features.js";
+import { Wallet } from "./wallet.js";
 
-export interface ClientOptions {
-  /** The relay's base URL: keys at `/ohttp-keys`, requests to `/relay`. */
-  readonly relayUrl: string;
-  /** The issuer's public base URL; token requests go to `/token-request` directly (issuance is device-keyed). */
-  readonly issuerUrl: string;
-  /** The device credential (a JWT from the account system), sent to the issuer only. */
-  readonly credential: () => Promise<string> | string;
-  /** The origin behind the gateway that serves the issuer directory. Default `https://issuer.internal`. */
-  readonly directoryOrigin?: string;
-  /** Default `globalThis.fetch`. */
-  readonly fetch?: typeof globalThis.fetch;
-  /** The device clock, Unix milliseconds. Default `Date.now`. */
-  readonly now?: () => number;
-  /** Tokens per issuance request. Default 8. */
-  readonly batchSize?: number;
-  /** A background top-up starts when a wallet holds fewer tokens than this. Default 2; 0 tops up only when empty. */
-  readonly lowWater?: number;
-  /** WWW-Authenticate values known in advance, by origin; otherwise learnt from the first 401. */
-  readonly challenges?: Readonly<Record<string, string>>;
-}
+export type { Client, ClientOptions, ClientStats } from "./api.js";
+export type { ClientResponse, FetchInit } from "./call.js";
 
-export interface FetchInit {
-  /** Default GET. */
-  readonly method?: string;
-  /** Path and query, starting with "/". */
-  readonly path: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: Uint8Array | string;
-}
-
-export interface ClientResponse {
-  readonly status: number;
-  readonly headers: readonly Field[];
-  readonly body: Uint8Array;
-  header(name: string): string | undefined;
-  text(): string;
-}
-
-/** Counters of what the client did; nothing in them identifies a call or a user. */
-export interface ClientStats {
-  readonly keyFetches: number;
-  readonly directoryFetches: number;
-  readonly relayRequests: number;
-  readonly dateRetries: number;
-  readonly keyRetries: number;
-  readonly challengeRetries: number;
-  /** Requests with no fields and no content that asked an origin for its challenge. */
-  readonly challengeProbes: number;
-  readonly issuanceRequests: number;
-  readonly tokensIssued: number;
-  readonly tokensSent: number;
-}
-
-export interface Client {
-  /** One request to `origin` (e.g. `https://sticker-search.internal`) through relay and gateway. */
-  fetch(origin: string, init: FetchInit): Promise<ClientResponse>;
-  /** POST /v1/search at `https://sticker-search.internal`. */
-  searchStickers(query: StickerQuery): Promise<StickerSearchResult>;
-  /** POST /v1/events at `https://telemetry.internal`. */
-  sendTelemetry(events: readonly TelemetryEvent[]): Promise<TelemetryResult>;
-  /** The pinned issuer directory, fetched through the relay on first use. */
-  directory(): Promise<Directory>;
-  /** Tokens held for an origin's current challenge. */
-  tokenCount(origin: string): number;
-  /** Resolves when no background top-up is in flight. */
-  idle(): Promise<void>;
-  /** Milliseconds added to the device clock, learnt from the gateway's Date. */
-  readonly clockOffsetMs: number;
-  /** The KEM of the pinned gateway key configuration; undefined before the keys are fetched. */
-  readonly kem: KemName | undefined;
-  stats(): ClientStats;
-}
-
-/** RFC 9110 Section 5.6.2 token; field names are sent lower-case (RFC 9292 Section 3.6). */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Fields the client owns: the caller cannot set or override them. */
-const RESERVED_FIELDS: ReadonlySet<string> = new Set(["date", "authorization", "cookie", "host", "forwarded", "x-forwarded-for", "via"]);
 const DEFAULT_DIRECTORY_ORIGIN = "https://issuer.internal";
 const EMPTY = new Uint8Array(0);
-
-interface Target {
-  readonly scheme: string;
-  readonly authority: string;
-  /** The origin name a TokenChallenge's origin_info names (RFC 9577 Section 2.1). */
-  readonly originName: string;
-  readonly key: string;
-}
 
 interface OriginState {
   readonly offer: ChallengeOffer;
   readonly walletKey: string;
-}
-
-function invalid(detail: string): ClientError {
-  return new ClientError(ClientErrorCode.InvalidArgument, detail);
-}
-
-function parseOrigin(origin: string): Target {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    throw invalid("origin");
-  }
-  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username !== "" || url.password !== "") throw invalid("origin");
-  if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") throw invalid("origin");
-  return { scheme: url.protocol.slice(0, -1), authority: url.host, originName: url.hostname, key: url.origin };
-}
-
-/** The caller's method, path and fields, checked before anything is sent. */
-function checkInit(init: FetchInit): { readonly method: string; readonly fields: Field[] } {
-  const method = init.method ?? "GET";
-  if (!TOKEN.test(method)) throw invalid("method");
-  if (!init.path.startsWith("/") || init.path.startsWith("//")) throw invalid("path");
-  return { method, fields: callerFields(init.headers) };
-}
-
-function callerFields(headers: Readonly<Record<string, string>> | undefined): Field[] {
-  const fields: Field[] = [];
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (!TOKEN.test(name) || RESERVED_FIELDS.has(lower)) throw invalid("header name");
-    if (typeof value !== "string" || /[\0\r\n]/.test(value) || value !== value.trim()) throw invalid("header value");
-    fields.push([lower, value]);
-  }
-  return fields;
-}
-
-function response(inner: InnerResponse): ClientResponse {
-  return Object.freeze({
-    status: inner.status,
-    headers: inner.headers,
-    body: inner.content,
-    header: (name: string) => fieldValue(inner.headers, name),
-    text: () => new TextDecoder().decode(inner.content),
-  });
 }
 
 /** RFC 9578 Section 4: the first type 0x0002 key whose not-before has passed. */

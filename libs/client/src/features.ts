@@ -2,7 +2,7 @@
  * Typed feature calls on top of `client.fetch`: the sticker search and the telemetry intake, each
  * reached through the gateway at its internal origin (docs/design.md, "Default local interfaces").
  */
-import type { ClientResponse, FetchInit } from "./client.js";
+import type { ClientResponse, FetchInit } from "./call.js";
 import { ClientError, ClientErrorCode, withProblem } from "./errors.js";
 import { MediaType, essence } from "./http.js";
 

@@ -3,6 +3,7 @@ export { closeServer, listen, status } from "./http.js";
 export { textForms } from "./leaks.js";
 export { LineCapture } from "./lines.js";
 export { freePort } from "./ports.js";
+export { startMeiliProcess, type MeiliProcess, type MeiliProcessOptions } from "./meili-process.js";
 export { RawHttpClient, type RawAnswer } from "./raw-http.js";
 export { startRedisServer, type RedisServer } from "./redis-server.js";
 export { redisCli, startRedisNode, startRedisSentinelSet, type RedisNode, type RedisNodeOptions, type RedisSentinelOptions, type RedisSentinelSet } from "./redis-sentinel.js";

@@ -1,9 +1,13 @@
-export { createTokenGate, sendGateResult, stripAuthorization, TokenGateProblems, SPEND_TTL_MARGIN_MS } from "./gate.js";
-export type { TokenGate, TokenGateOptions, GateResult, GateRejection, PrivacyPassLocals } from "./gate.js";
+export { createTokenGate, sendGateResult, stripAuthorization, SPEND_TTL_MARGIN_MS } from "./gate.js";
+export type { TokenGate, TokenGateOptions, PrivacyPassLocals } from "./gate.js";
+export { TokenGateProblems } from "./errors.js";
+export type { GateResult, GateRejection } from "./errors.js";
 export { MemorySpentTokenStore, RedisSpentTokenStore, SpentStoreUnavailable, spentTokenKey, DEFAULT_MEMORY_MAX_ENTRIES } from "./spent-store.js";
 export type { SpentTokenStore, MemorySpentStoreOptions, RedisSpentStoreOptions } from "./spent-store.js";
-export { DirectoryKeySource, StaticKeySource, tokenKeyFromSpki, cacheLifetimeMs } from "./key-source.js";
-export type { TokenKey, TokenKeySource, DirectoryKeySourceOptions } from "./key-source.js";
+export { DirectoryKeySource, cacheLifetimeMs } from "./key-source.js";
+export type { DirectoryKeySourceOptions } from "./key-source.js";
+export { StaticKeySource, tokenKeyFromSpki } from "./token-key.js";
+export type { TokenKey, TokenKeySource } from "./token-key.js";
 export { GATE_OUTCOMES, DIRECTORY_FAILURES } from "./metrics.js";
 export type { GateOutcome, DirectoryFailure } from "./metrics.js";
 export { tokenGateEvents } from "./events.js";

@@ -5,51 +5,12 @@
  * depends on nothing but the directory and the clock, and returns one shared, unchanging array
  * until the set itself changes.
  */
-import type { KeyObject } from "node:crypto";
-import { MediaType, PrivacyPassError, TokenType, decodeIssuerDirectory, decodeTokenKey, tokenKeyId } from "@oblivious/privacypass";
+import { MediaType, PrivacyPassError, TokenType, decodeIssuerDirectory } from "@oblivious/privacypass";
 import { mediaType } from "@oblivious/service-kit";
 import type { Registry } from "prom-client";
 import type { TokenGateLogger } from "./events.js";
 import { createDirectoryMetrics, type DirectoryFailure, type DirectoryMetrics } from "./metrics.js";
-
-export interface TokenKey {
-  /** SHA-256 of `tokenKey` (RFC 9578 §6.5: token_key_id). */
-  readonly tokenKeyId: Uint8Array;
-  /** The SubjectPublicKeyInfo, as published and as sent in `token-key`. */
-  readonly tokenKey: Uint8Array;
-  readonly publicKey: KeyObject;
-  /** When the gate stops accepting the key, if known; spent hashes are kept until then. */
-  readonly notAfterMs?: number;
-}
-
-export interface TokenKeySource {
-  /** The live keys: the same array object for every caller until the set changes. */
-  keys(): readonly TokenKey[];
-}
-
-/** A token key from its SPKI bytes (RFC 9578 §6.5). Throws PrivacyPassError for a bad key. */
-export function tokenKeyFromSpki(spki: Uint8Array, notAfterMs?: number): TokenKey {
-  const tokenKey = Uint8Array.from(spki);
-  return Object.freeze({
-    tokenKeyId: tokenKeyId(tokenKey),
-    tokenKey,
-    publicKey: decodeTokenKey(tokenKey),
-    ...(notAfterMs === undefined ? {} : { notAfterMs }),
-  });
-}
-
-/** A fixed set of keys: tests, and deployments that configure the issuer key directly. */
-export class StaticKeySource implements TokenKeySource {
-  readonly #keys: readonly TokenKey[];
-
-  constructor(keys: readonly (Uint8Array | TokenKey)[]) {
-    this.#keys = Object.freeze(keys.map((k) => (k instanceof Uint8Array ? tokenKeyFromSpki(k) : k)));
-  }
-
-  keys(): readonly TokenKey[] {
-    return this.#keys;
-  }
-}
+import { tokenKeyFromSpki, type TokenKey, type TokenKeySource } from "./token-key.js";
 
 export interface DirectoryKeySourceOptions {
   /** The issuer directory, RFC 9578 §4 (ISSUER_DIRECTORY_URL). */

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createClient, type Client } from "@oblivious/client";
-import { createDevAttester } from "@oblivious/issuer";
+import { createDevAttester } from "@oblivious/issuer/dev";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { CanaryKind } from "./contract.js";
 

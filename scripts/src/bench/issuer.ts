@@ -39,7 +39,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer";
+import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer/dev";
 import { ROOT } from "../stack.js";
 import { opensslSpeedEd25519, opensslSpeedRsa2048 } from "./openssl-speed.js";
 import { freePort, runPinned, stop, waitFor } from "./pinned.js";

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type KemName } from "@oblivious/client";
-import { createDevAttester } from "@oblivious/issuer";
+import { createDevAttester } from "@oblivious/issuer/dev";
 import { LoadSession, devCredentials, type RunResult, type RunSpec } from "../load/index.js";
 import { STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
 import { freePort } from "./pinned.js";

@@ -8,7 +8,8 @@
  * argv: count queriesPerEngine    prints one JSON line: { catalogue, engines: [{ name, loadMs, p50Ms, p99Ms, ... }] }
  */
 import { performance } from "node:perf_hooks";
-import { EmbeddedSearchEngine, MeiliSearchEngine, generateSyntheticCatalogue, startMeiliProcess, type SearchEngine } from "@oblivious/sticker-search";
+import { EmbeddedSearchEngine, MeiliSearchEngine, generateSyntheticCatalogue, type SearchEngine } from "@oblivious/sticker-search";
+import { startMeiliProcess } from "@oblivious/test-kit";
 
 const [countText = "100000", queriesText = "2000"] = process.argv.slice(2);
 const count = Number(countText);

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createDevAttester } from "@oblivious/issuer";
+import { createDevAttester } from "@oblivious/issuer/dev";
 import type { Grant } from "./mint.js";
 
 export interface CredentialSource {

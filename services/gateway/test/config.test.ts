@@ -8,7 +8,10 @@ import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { ConfigError } from "@oblivious/service-kit";
 import { LineCapture } from "@oblivious/test-kit";
-import { DEFAULT_TARGETS, createKeyEntry, loadGatewayConfig, serializeKeyFile, startGateway } from "../src/index.js";
+import { DEFAULT_TARGETS, loadGatewayConfig } from "../src/config.js";
+import { createKeyEntry } from "../src/key-file.js";
+import { serializeKeyFile } from "../src/keys.js";
+import { startGateway } from "../src/server.js";
 import { DAY, T0, exchange, fetchKeyConfigs, innerRequest, oneKeyFile, startTarget, startTestGateway, tempDir } from "./helpers.js";
 
 const MAIN = fileURLToPath(new URL("../src/main.js", import.meta.url));

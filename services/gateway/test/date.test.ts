@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseHttpDate } from "../src/index.js";
+import { parseHttpDate } from "../src/date.js";
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
 

@@ -7,7 +7,11 @@ import { decodeResponse, encodeRequest, type Field, type Request, type Response 
 import { MediaType, decodeKeyConfigs, encapsulateRequest, type KeyConfig } from "@oblivious/ohttp";
 import { Registry } from "prom-client";
 import { LineCapture } from "@oblivious/test-kit";
-import { createKeyEntry, formatHttpDate, loadGatewayConfig, startGateway, writeKeyFile, type KeyEntry, type RunningGateway } from "../src/index.js";
+import { loadGatewayConfig } from "../src/config.js";
+import { createKeyEntry, writeKeyFile } from "../src/key-file.js";
+import { type KeyEntry } from "../src/keys.js";
+import { startGateway, type RunningGateway } from "../src/server.js";
+import { formatHttpDate } from "@oblivious/http1";
 
 export const T0 = Date.parse("2026-03-01T12:00:00Z");
 export const HOUR = 3_600_000;

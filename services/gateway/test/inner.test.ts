@@ -10,18 +10,15 @@ import { MediaType, encapsulateRequest } from "@oblivious/ohttp";
 import { PROBLEM_MEDIA_TYPE, createLogger } from "@oblivious/service-kit";
 import { Registry } from "prom-client";
 import { LineCapture } from "@oblivious/test-kit";
-import {
-  DATE_PROBLEM_TYPE,
-  Forwarder,
-  KeyStore,
-  TargetTable,
-  createGatewayHandler,
-  createGatewayMetrics,
-  formatHttpDate,
-  gatewayEvents,
-  parseTargets,
-  type ReplayCache,
-} from "../src/index.js";
+import { createGatewayHandler } from "../src/app.js";
+import { DATE_PROBLEM_TYPE } from "../src/errors.js";
+import { gatewayEvents } from "../src/events.js";
+import { Forwarder } from "../src/forward.js";
+import { KeyStore } from "../src/keys.js";
+import { createGatewayMetrics } from "../src/metrics.js";
+import { type ReplayCache } from "../src/replay.js";
+import { TargetTable, parseTargets } from "../src/targets.js";
+import { formatHttpDate } from "@oblivious/http1";
 import { exchange, exchangeBytes, fetchKeyConfigs, header, innerRequest, metricsText, oneKeyFile, problemOf, startTarget, startTestGateway, tempDir, T0, type Exchange } from "./helpers.js";
 
 async function setup(env: Record<string, string> = {}, targets?: (url: string) => string) {

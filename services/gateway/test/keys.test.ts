@@ -7,20 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AeadId, KdfId } from "@oblivious/ohttp";
 import fc from "fast-check";
-import {
-  KeyFileError,
-  KeyStore,
-  type KeyState,
-  createKeyEntry,
-  keyStates,
-  parseKeyFile,
-  readKeyFile,
-  rotateKeyEntries,
-  serializeKeyFile,
-  snapshot,
-  writeKeyFile,
-  type KeyEntry,
-} from "../src/index.js";
+import { createKeyEntry, readKeyFile, rotateKeyEntries, writeKeyFile } from "../src/key-file.js";
+import { KeyFileError, KeyStore, type KeyState, keyStates, parseKeyFile, serializeKeyFile, snapshot, type KeyEntry } from "../src/keys.js";
 import { DAY, HOUR, T0, tempDir } from "./helpers.js";
 
 const CLI = fileURLToPath(new URL("../src/keys-cli.js", import.meta.url));

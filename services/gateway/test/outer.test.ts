@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { encodeRequest } from "@oblivious/bhttp";
 import { AeadId, GatewayKey, KdfId, MediaType, decodeKeyConfigs, encapsulateRequest, type KeyConfig } from "@oblivious/ohttp";
 import { PROBLEM_MEDIA_TYPE } from "@oblivious/service-kit";
-import { OHTTP_KEY_PROBLEM_TYPE } from "../src/index.js";
+import { OHTTP_KEY_PROBLEM_TYPE } from "../src/errors.js";
 import { fetchKeyConfigs, innerRequest, oneKeyFile, send, startTarget, startTestGateway, tempDir, T0, type RawAnswer } from "./helpers.js";
 
 async function setup(env: Record<string, string> = {}) {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeResponse, decodeResponseDetailed } from "@oblivious/bhttp";
-import { pad, paddedLength, parsePadding } from "../src/index.js";
+import { pad, paddedLength, parsePadding } from "../src/padding.js";
 import { exchange, fetchKeyConfigs, innerRequest, oneKeyFile, startTarget, startTestGateway, tempDir, T0 } from "./helpers.js";
 
 test("padding policies: parse, and the bucket of each length", () => {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { encodeRequest } from "@oblivious/bhttp";
 import { MediaType, encapsulateRequest } from "@oblivious/ohttp";
-import { formatHttpDate } from "../src/index.js";
+import { formatHttpDate } from "@oblivious/http1";
 import { exchange, fetchKeyConfigs, innerRequest, metricsText, oneKeyFile, startTarget, startTestGateway, tempDir, T0 } from "./helpers.js";
 
 test("privacy: no canary of the inner request, no enc and no key bytes in any log line or metric", async () => {

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { MediaType, encapsulateRequest } from "@oblivious/ohttp";
-import { OHTTP_KEY_PROBLEM_TYPE } from "../src/index.js";
+import { OHTTP_KEY_PROBLEM_TYPE } from "../src/errors.js";
 import { exchangeBytes, fetchKeyConfigs, oneKeyFile, send, startTarget, startTestGateway, tempDir } from "./helpers.js";
 
 test("property: random bytes POSTed give 400 (malformed or the uniform key answer), never 5xx", async () => {

@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { decodeResponse, encodeRequest } from "@oblivious/bhttp";
 import { MediaType, encapsulateRequest } from "@oblivious/ohttp";
 import { SHARED_REDIS_URL, pingSharedRedis, startRedisServer } from "@oblivious/test-kit";
-import { REDIS_EXPIRY_SLACK_MS, RedisReplayCache } from "../src/index.js";
+import { REDIS_EXPIRY_SLACK_MS, RedisReplayCache } from "../src/replay.js";
 import { assertCacheEdges, assertGatewayEdges, gatewayEdges } from "./replay-edges.js";
 import { exchange, fetchKeyConfigs, innerRequest, metricsText, oneKeyFile, problemOf, send, startTarget, startTestGateway, tempDir, T0 } from "./helpers.js";
 

@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { decodeResponse, encodeRequest, type Response } from "@oblivious/bhttp";
 import { MediaType, encapsulateRequest } from "@oblivious/ohttp";
-import { DATE_PROBLEM_TYPE, replayTtlMs, type ReplayCache } from "../src/index.js";
+import { replayTtlMs } from "../src/date.js";
+import { DATE_PROBLEM_TYPE } from "../src/errors.js";
+import { type ReplayCache } from "../src/replay.js";
 import { fetchKeyConfigs, innerRequest, oneKeyFile, problemOf, startTarget, startTestGateway, tempDir, T0, type TestGateway } from "./helpers.js";
 
 export const REPLAYED = "tag:oblivious-services,2026:problem/replayed-request";

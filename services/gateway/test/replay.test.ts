@@ -6,7 +6,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DateVerdict, MemoryReplayCache, ReplayUnavailable, checkDate, formatHttpDate, replayTtlMs } from "../src/index.js";
+import { DateVerdict, checkDate, replayTtlMs } from "../src/date.js";
+import { MemoryReplayCache, ReplayUnavailable } from "../src/replay.js";
+import { formatHttpDate } from "@oblivious/http1";
 import { assertCacheEdges, assertGatewayEdges, gatewayEdges } from "./replay-edges.js";
 import { T0 } from "./helpers.js";
 

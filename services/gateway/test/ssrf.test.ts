@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeRequest, type Field, type Request } from "@oblivious/bhttp";
-import { formatHttpDate } from "../src/index.js";
+import { formatHttpDate } from "@oblivious/http1";
 import { exchange, exchangeBytes, fetchKeyConfigs, header, innerRequest, oneKeyFile, problemOf, rawRequest, startTarget, startTestGateway, tempDir, T0 } from "./helpers.js";
 
 const date: Field = ["date", formatHttpDate(T0)];

@@ -35,9 +35,11 @@
  */
 import { KeyObject, verify as verifySignature } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { createLocalJWKSet, createRemoteJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
+import { errors, type CryptoKey, type JWSHeaderParameters } from "jose";
+import type { ReloadResult } from "@oblivious/service-kit";
 import type { AttestationAlgorithm, AttesterConfig } from "./config.js";
-import { FileWatcher, ReloadResult } from "@oblivious/service-kit";
+import { JwksUnavailable, fileKeySource, remoteKeySource, type KeySource } from "./jwks.js";
+
 
 export const CredentialFailure = {
   Missing: "missing",
@@ -72,84 +74,12 @@ export const MAX_DEVICE_ID_LENGTH = 256;
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-/** Thrown by a key source that cannot answer (network, timeout): not the client's fault. */
-class JwksUnavailable extends Error {
-  override readonly name = "JwksUnavailable";
-}
-
-/** RFC 7517 private and symmetric key members: a JWKS for verification must carry none. */
-const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-
-/** Checks a JWKS document: public EC or OKP keys only. Throws TypeError with a fixed message. */
-export function parseJwks(text: string): JSONWebKeySet {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new TypeError("is not JSON");
-  }
-  const keys = typeof doc === "object" && doc !== null ? (doc as { keys?: unknown }).keys : undefined;
-  if (!Array.isArray(keys)) throw new TypeError('must be { "keys": [...] }');
-  if (keys.length === 0) throw new TypeError("holds no key");
-  for (const key of keys as unknown[]) {
-    if (typeof key !== "object" || key === null) throw new TypeError("holds a key that is not an object");
-    const k = key as Record<string, unknown>;
-    if (PRIVATE_MEMBERS.some((m) => m in k)) throw new TypeError("holds private or symmetric key material");
-    if (k["kty"] !== "EC" && k["kty"] !== "OKP") throw new TypeError("holds a key that is neither EC nor OKP");
-  }
-  return { keys: keys as JSONWebKeySet["keys"] };
-}
-
 /** What a key source's failure means for the credential (jose's errors, as jwtVerify raised them). */
 function keyFailure(e: unknown): CredentialFailure {
   if (e instanceof JwksUnavailable) return CredentialFailure.Unavailable;
   if (e instanceof errors.JOSENotSupported) return CredentialFailure.AlgorithmNotAllowed;
   if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) return CredentialFailure.UnknownKey;
   return CredentialFailure.Malformed;
-}
-
-/** Picks and imports the key for a protected header (jose's JWKS selection); throws jose's errors. */
-type GetKey = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
-
-interface KeySource {
-  readonly getKey: GetKey;
-  reload(): Promise<ReloadResult>;
-  close(): void;
-}
-
-/** ATTESTER_JWKS_FILE, polled for changes; a changed file that is not a usable JWKS is refused. */
-function fileKeySource(path: string, content: Buffer, intervalMs: number, onReload: (r: ReloadResult) => void): KeySource {
-  let local = createLocalJWKSet(parseJwks(content.toString("utf8")));
-  const watcher = new FileWatcher({
-    path,
-    content,
-    parse: (text) => createLocalJWKSet(parseJwks(text)),
-    apply: (keys) => (local = keys),
-    onResult: onReload,
-  });
-  watcher.start(intervalMs);
-  return {
-    getKey: (header, token) => local(header, token),
-    reload: () => watcher.check(),
-    close: () => watcher.stop(),
-  };
-}
-
-/** ATTESTER_JWKS_URL through jose's cache: refetched after 10 minutes, or for an unknown kid (at most every 30 s). */
-function remoteKeySource(url: URL): KeySource {
-  const remote = createRemoteJWKSet(url, { timeoutDuration: 2000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
-  return {
-    getKey: async (header, token) => {
-      try {
-        return await remote(header, token);
-      } catch (e) {
-        if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys || e instanceof errors.JOSENotSupported) throw e;
-        throw new JwksUnavailable();
-      }
-    },
-    reload: () => Promise.resolve(ReloadResult.Unchanged),
-    close: () => undefined,
-  };
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;

@@ -18,7 +18,7 @@
  *   SignerOverloaded), and `close` failing what has not been signed.
  */
 import { NativeBlindSigner } from "@oblivious/privacypass";
-import { SignerErrorCode, SignerFailed, SignerOverloaded, signErrorCode, type SignerKey, type Signers } from "./signer-pool.js";
+import { SignerErrorCode, SignerFailed, SignerOverloaded, signErrorCode, type SignerKey, type Signers } from "./signer.js";
 
 export interface InlineSignerOptions {
   /** Most messages waiting or being signed. */

@@ -30,7 +30,8 @@ import { createIssuerMetrics } from "./metrics.js";
 import { loadPseudonyms } from "./pseudonym.js";
 import { MemoryQuotaStore, RedisQuotaStore, type QuotaStore } from "./quota.js";
 import { InlineSigner } from "./inline-signer.js";
-import { SignerPool, type SignerKey, type Signers } from "./signer-pool.js";
+import { SignerPool } from "./signer-pool.js";
+import type { SignerKey, Signers } from "./signer.js";
 
 export interface StartOptions {
   /** Where log lines go (stdout by default); tests capture them. */

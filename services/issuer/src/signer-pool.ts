@@ -22,83 +22,9 @@
  *   refuse with 503 before counting any quota, and `sign` refuses with SignerOverloaded.
  * - A worker that dies fails the jobs whose chunks it held (SignerFailed), and is replaced.
  */
-import type { KeyObject } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import { PrivacyPassError, PrivacyPassErrorCode } from "@oblivious/privacypass";
-
-/** One chunk of a sign message: `count` blinded messages of `bytes` bytes in all, for key `keyId`. */
-export interface SignPart {
-  readonly keyId: string;
-  readonly count: number;
-  readonly bytes: number;
-}
-
-/** Messages to a worker. `packed` holds the parts' blinded messages one after the other. */
-export type ToWorker =
-  | { readonly type: "keys"; readonly keys: readonly { readonly id: string; readonly privateKey: KeyObject }[] }
-  | { readonly type: "sign"; readonly id: number; readonly parts: readonly SignPart[]; readonly packed: Uint8Array };
-
-/**
- * Answers from a worker: the signatures at the offsets of their messages in `packed`, and, if a
- * part failed, an outcome per part (null: signed).
- */
-export interface FromWorker {
-  readonly id: number;
-  readonly sigs: Uint8Array;
-  readonly errors?: readonly (SignerErrorCode | null)[];
-}
-
-export const SignerErrorCode = { UnknownKey: "unknown_key", InvalidInput: "invalid_input", Failed: "failed" } as const;
-export type SignerErrorCode = (typeof SignerErrorCode)[keyof typeof SignerErrorCode];
-
-/**
- * What a throw from NativeBlindSigner.sign means: bad input (wrong length, not below n) is the
- * client's (a 422); anything else, a signing fault caught by the s^e = m check included, is the
- * issuer's (a 500).
- */
-export function signErrorCode(e: unknown): SignerErrorCode {
-  return e instanceof PrivacyPassError && e.code === PrivacyPassErrorCode.InvalidInput ? SignerErrorCode.InvalidInput : SignerErrorCode.Failed;
-}
-
-export class SignerOverloaded extends Error {
-  override readonly name = "SignerOverloaded";
-  constructor() {
-    super("signer queue full");
-  }
-}
-
-export class SignerFailed extends Error {
-  override readonly name = "SignerFailed";
-  readonly code: SignerErrorCode;
-  constructor(code: SignerErrorCode) {
-    super(`signing failed: ${code}`);
-    this.code = code;
-  }
-}
-
-export interface SignerKey {
-  /** Hex of the token key id. */
-  readonly id: string;
-  readonly privateKey: KeyObject;
-}
-
-/** What the issuer needs of its signer: this pool, or the event loop itself (inline-signer.ts). */
-export interface Signers {
-  /** Signing threads running now (0 while none can sign). */
-  readonly size: number;
-  /** Messages waiting to be signed. */
-  readonly queued: number;
-  /** Messages waiting or being signed. */
-  readonly pending: number;
-  /** Whether `n` more messages fit in the bounded queue. */
-  hasCapacity(n: number): boolean;
-  /** Replaces the keys that later jobs are signed with. */
-  setKeys(keys: readonly SignerKey[]): void;
-  /** Signs every message with the key `keyId`; the answers are in the order of `msgs`. */
-  sign(keyId: string, msgs: readonly Uint8Array[]): Promise<Uint8Array[]>;
-  /** Stops signing; jobs not done fail with SignerFailed. */
-  close(): Promise<void>;
-}
+import type { FromWorker, SignPart, ToWorker } from "./signer-messages.js";
+import { SignerErrorCode, SignerFailed, SignerOverloaded, type SignerKey, type Signers } from "./signer.js";
 
 export interface SignerPoolOptions {
   readonly size: number;

@@ -13,7 +13,8 @@
 import type { KeyObject } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import { NativeBlindSigner } from "@oblivious/privacypass";
-import { signErrorCode, type FromWorker, type SignPart, type SignerErrorCode, type ToWorker } from "./signer-pool.js";
+import type { FromWorker, SignPart, ToWorker } from "./signer-messages.js";
+import { signErrorCode, type SignerErrorCode } from "./signer.js";
 
 if (parentPort === null) throw new Error("signer-worker runs as a worker thread only");
 const port = parentPort;

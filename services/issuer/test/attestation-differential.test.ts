@@ -17,7 +17,7 @@ import { createHmac, generateKeyPairSync, sign, type KeyObject } from "node:cryp
 import { join } from "node:path";
 import fc from "fast-check";
 import { createLocalJWKSet, errors, exportJWK, jwtVerify, type JWK } from "jose";
-import { CredentialFailure, MAX_CREDENTIAL_LENGTH, MAX_DEVICE_ID_LENGTH, createAttester, type AttestationResult, type Attester } from "../src/index.js";
+import { CredentialFailure, MAX_CREDENTIAL_LENGTH, MAX_DEVICE_ID_LENGTH, createAttester, type AttestationResult, type Attester } from "../src/attestation.js";
 import { T0, tempDir, writeJson } from "./helpers.js";
 
 const ISS = "https://accounts.example";

@@ -12,7 +12,12 @@ import { join } from "node:path";
 import { SignJWT, exportJWK, type JWK } from "jose";
 import { MediaType } from "@oblivious/privacypass";
 import { ConfigError } from "@oblivious/service-kit";
-import { CredentialFailure, DEV_ATTESTER_PRIVATE_FILE, PROBLEMS, createAttester, loadIssuerConfig, parseJwks, startIssuer, type Attester, type AttesterConfig } from "../src/index.js";
+import { CredentialFailure, createAttester, type Attester } from "../src/attestation.js";
+import { parseJwks } from "../src/jwks.js";
+import { loadIssuerConfig, type AttesterConfig } from "../src/config.js";
+import { DEV_ATTESTER_PRIVATE_FILE } from "../src/dev-attester.js";
+import { PROBLEMS } from "../src/errors.js";
+import { startIssuer } from "../src/server.js";
 import { T0, bearer, clientKey, fetchDirectory, fixture, issueOne, post, problemOf, startTestIssuer, tempDir, writeJson } from "./helpers.js";
 
 const ISS = "https://accounts.example";

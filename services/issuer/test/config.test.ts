@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { availableParallelism } from "node:os";
 import { inspect } from "node:util";
 import { ConfigError } from "@oblivious/service-kit";
-import { loadIssuerConfig } from "../src/index.js";
+import { loadIssuerConfig } from "../src/config.js";
 
 const MINIMAL = { ISSUER_KEYS_FILE: "/k.json", ISSUER_PSEUDONYM_KEY_FILE: "/p.key", ATTESTER_JWKS_FILE: "/jwks.json", ATTESTER_ISSUER: "https://accounts.example" };
 

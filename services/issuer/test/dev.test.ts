@@ -9,7 +9,11 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LineCapture } from "@oblivious/test-kit";
-import { createDevAttester, loadIssuerConfig, parseJwks, prepareDevIssuer, startIssuer } from "../src/index.js";
+import { parseJwks } from "../src/jwks.js";
+import { loadIssuerConfig } from "../src/config.js";
+import { createDevAttester } from "../src/dev-attester.js";
+import { prepareDevIssuer } from "../src/dev-env.js";
+import { startIssuer } from "../src/server.js";
 import { clientKey, fetchDirectory, issueOne, tempDir } from "./helpers.js";
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MediaType, decodeIssuerDirectory, encodeTokenKey } from "@oblivious/privacypass";
-import { noneMatch } from "../src/index.js";
+import { noneMatch } from "../src/directory.js";
 import { DAY, HOUR, T0, fixture, problemOf, startTestIssuer, testKey } from "./helpers.js";
 
 const PATH = "/.well-known/private-token-issuer-directory";

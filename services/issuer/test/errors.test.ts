@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { MediaType, TokenType, encodeGenericBatchTokenRequest, encodeTokenRequest } from "@oblivious/privacypass";
-import { PROBLEMS, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING, type IssuerError } from "../src/index.js";
+import { PROBLEMS, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING, type IssuerError } from "../src/errors.js";
 import { bearer, fixture, metricsText, post, problemOf, startTestIssuer, testKey, type Answer, type TestIssuer } from "./helpers.js";
 
 /** A blinded message below any 2048-bit modulus (its top byte is zero). */

@@ -17,18 +17,12 @@ import {
   type Token,
 } from "@oblivious/privacypass";
 import { LineCapture, tokenChallenge } from "@oblivious/test-kit";
-import {
-  createDevAttester,
-  createIssuerKey,
-  generatePseudonymKeyFile,
-  importIssuerKey,
-  loadIssuerConfig,
-  startIssuer,
-  writeKeyFile,
-  type DevAttester,
-  type IssuerKey,
-  type RunningIssuer,
-} from "../src/index.js";
+import { loadIssuerConfig } from "../src/config.js";
+import { createDevAttester, type DevAttester } from "../src/dev-attester.js";
+import { createIssuerKey, writeKeyFile } from "../src/key-file.js";
+import { importIssuerKey, type IssuerKey } from "../src/keys.js";
+import { generatePseudonymKeyFile } from "../src/pseudonym.js";
+import { startIssuer, type RunningIssuer } from "../src/server.js";
 
 export const T0 = Date.parse("2026-03-01T12:00:00Z");
 export const HOUR = 3_600_000;

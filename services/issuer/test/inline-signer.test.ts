@@ -6,7 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MediaType, PrivacyPassError, PrivacyPassErrorCode, TokenType, decodeBatchedTokenResponse, decodeTokenKey, encodeGenericBatchTokenRequest, verifyToken } from "@oblivious/privacypass";
-import { InlineSigner, SignerFailed, SignerOverloaded, signErrorCode } from "../src/index.js";
+import { InlineSigner } from "../src/inline-signer.js";
+import { SignerFailed, SignerOverloaded, signErrorCode } from "../src/signer.js";
 import { bearer, blindedMessages, clientKey, fetchDirectory, fixture, issueBatch, issueOne, metricsText, post, signs, startTestIssuer, testKey } from "./helpers.js";
 
 const failedWith = (code: string) => (e: unknown) => e instanceof SignerFailed && e.code === code;

@@ -9,7 +9,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { inspect } from "node:util";
 import { ConfigError } from "@oblivious/service-kit";
-import { KeyFileError, loadKeys, loadIssuerConfig, parseKeyFile, readKeyFile, serializeKeyFile, startIssuer, Secret } from "../src/index.js";
+import { loadIssuerConfig } from "../src/config.js";
+import { loadKeys, parseKeyFile, readKeyFile, serializeKeyFile } from "../src/key-file.js";
+import { KeyFileError } from "@oblivious/service-kit";
+import { startIssuer } from "../src/server.js";
+import { Secret } from "@oblivious/service-kit";
 import { DAY, T0, fetchDirectory, fixture, startTestIssuer, tempDir, testKey } from "./helpers.js";
 
 const run = promisify(execFile);

@@ -11,7 +11,8 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { MediaType, TokenType, encodeTokenRequest } from "@oblivious/privacypass";
 import { SHARED_REDIS_URL } from "@oblivious/test-kit";
-import { createPseudonyms, issuerEvents, parsePseudonymKey } from "../src/index.js";
+import { issuerEvents } from "../src/events.js";
+import { createPseudonyms, parsePseudonymKey } from "../src/pseudonym.js";
 import { readFileSync } from "node:fs";
 import { bearer, clientKey, fetchDirectory, fixture, issueBatch, metricsText, post, startTestIssuer, testKey } from "./helpers.js";
 

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { MediaType, TokenType, encodeGenericBatchTokenRequest, encodeTokenRequest } from "@oblivious/privacypass";
-import { MemoryQuotaStore, createPseudonyms, parsePseudonymKey } from "../src/index.js";
+import { createPseudonyms, parsePseudonymKey } from "../src/pseudonym.js";
+import { MemoryQuotaStore } from "../src/quota.js";
 import { HOUR, T0, bearer, fixture, post, startTestIssuer, testKey } from "./helpers.js";
 
 function msg(): Uint8Array {

@@ -10,7 +10,9 @@ import { Redis } from "ioredis";
 import { MediaType, TokenType, encodeTokenRequest } from "@oblivious/privacypass";
 import { createRedis } from "@oblivious/service-kit";
 import { SHARED_REDIS_URL, pingSharedRedis, startRedisServer, status } from "@oblivious/test-kit";
-import { PROBLEMS, RedisQuotaStore, parsePseudonymKey } from "../src/index.js";
+import { PROBLEMS } from "../src/errors.js";
+import { parsePseudonymKey } from "../src/pseudonym.js";
+import { RedisQuotaStore } from "../src/quota.js";
 import { HOUR, bearer, fixture, metricsText, post, problemOf, startTestIssuer, testKey } from "./helpers.js";
 
 function single(): Uint8Array {

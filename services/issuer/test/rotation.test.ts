@@ -7,17 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { MediaType, TokenType, decodeTokenKey, encodeTokenKey, encodeTokenRequest, verifyToken } from "@oblivious/privacypass";
-import {
-  KeyFileError,
-  checkCollisions,
-  createIssuerKey,
-  importIssuerKey,
-  parseKeyFile,
-  rotateKeys,
-  serializeKeyFile,
-  writeKeyFile,
-  type IssuerKey,
-} from "../src/index.js";
+import { checkCollisions, createIssuerKey, parseKeyFile, rotateKeys, serializeKeyFile, writeKeyFile } from "../src/key-file.js";
+import { importIssuerKey, type IssuerKey } from "../src/keys.js";
+import { KeyFileError } from "@oblivious/service-kit";
 import { DAY, HOUR, T0, bearer, clientKey, fetchDirectory, fixture, issueOne, metricsText, post, startTestIssuer, testKey } from "./helpers.js";
 
 function request(key: IssuerKey): Uint8Array {

@@ -2,7 +2,7 @@
  * The relay's public request handling: `POST /relay` and `GET /ohttp-keys`.
  *
  * `POST /relay` is the hot path of every oblivious call. Its decisions (rate limit, media type,
- * the forward, the gateway-answer and failure tables, metrics and log events) are made once here,
+ * the forward, the answers for the gateway's failures (errors.ts), metrics and log events) are made once here,
  * as whole answers, and reach the client on one of two transports:
  * - `relay`, for libs/http1's node:net front (server.ts), which reads the strict request shape
  *   of the hot path itself: node:http's objects and streams cost more than the relay's own work
@@ -19,11 +19,12 @@
  * `cache-control` chosen by the relay; no gateway header is copied.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { BodyErrorCode, CommonProblems, type HttpObserver, mediaType, pathOf, PROBLEM_MEDIA_TYPE, problemAnswer, problemType, readBodyWithin, sendProblem, type Problem } from "@oblivious/service-kit";
+import { BodyErrorCode, CommonProblems, type HttpObserver, mediaType, pathOf, PROBLEM_MEDIA_TYPE, problemAnswer, readBodyWithin, sendProblem } from "@oblivious/service-kit";
 import { type FrontAnswer, type FrontRequest, writeAnswer } from "@oblivious/http1";
 import { clientAddress, type TrustedProxies } from "./client-address.js";
 import type { RelayLogger, RelayRoute } from "./events.js";
-import { GatewayError, GatewayErrorCode, type GatewayAnswer, type GatewayClient } from "./forward.js";
+import { GATEWAY_FAILURES, RelayProblems, gatewayErrorProblem } from "./errors.js";
+import { GatewayError, type GatewayAnswer, type GatewayClient } from "./forward.js";
 import { KEYS_MEDIA_TYPE, type KeyCache } from "./key-cache.js";
 import type { ForwardOutcome, RelayMetrics } from "./metrics.js";
 import type { RateLimiter } from "./rate-limit.js";
@@ -34,49 +35,6 @@ export const OHTTP_REQUEST_MEDIA_TYPE = "message/ohttp-req";
 export const OHTTP_RESPONSE_MEDIA_TYPE = "message/ohttp-res";
 /** The one client field the relay reads besides `content-type`, and only behind trusted proxies. */
 export const FORWARDED_FOR = "x-forwarded-for";
-
-/** The relay's own problems; see also CommonProblems. */
-export const RelayProblems = {
-  gatewayUnreachable: {
-    type: problemType("gateway-unreachable"),
-    title: "Bad Gateway",
-    status: 502,
-    detail: "The gateway could not be reached.",
-  },
-  gatewayInvalid: {
-    type: problemType("gateway-invalid"),
-    title: "Bad Gateway",
-    status: 502,
-    detail: "The gateway's answer could not be relayed.",
-  },
-  gatewayTimeout: {
-    type: problemType("gateway-timeout"),
-    title: "Gateway Timeout",
-    status: 504,
-    detail: "The gateway did not answer in time.",
-  },
-  keysUnavailable: {
-    type: problemType("keys-unavailable"),
-    title: "Service Unavailable",
-    status: 503,
-    detail: "The gateway's key configuration is not available.",
-  },
-  unsupportedMediaType: { ...CommonProblems.unsupportedMediaType, detail: "The body must be message/ohttp-req." },
-  payloadTooLarge: { ...CommonProblems.payloadTooLarge, detail: "The body is larger than this relay accepts." },
-} as const satisfies Record<string, Problem>;
-
-/** A gateway error answer whose body is not problem+json: its status, with a body of ours. */
-function gatewayErrorProblem(status: number): Problem {
-  return { type: problemType("gateway-error"), title: "Gateway Error", status, detail: "The gateway answered with an error." };
-}
-
-/** One table from what went wrong with the gateway to the outcome and the client's answer. */
-const GATEWAY_FAILURES: Readonly<Record<GatewayErrorCode, { outcome: Exclude<ForwardOutcome, "forwarded" | "gateway_error">; problem: Problem }>> = {
-  [GatewayErrorCode.Timeout]: { outcome: "gateway_timeout", problem: RelayProblems.gatewayTimeout },
-  [GatewayErrorCode.Unreachable]: { outcome: "gateway_unreachable", problem: RelayProblems.gatewayUnreachable },
-  [GatewayErrorCode.TooLarge]: { outcome: "gateway_invalid", problem: RelayProblems.gatewayInvalid },
-  [GatewayErrorCode.Protocol]: { outcome: "gateway_invalid", problem: RelayProblems.gatewayInvalid },
-};
 
 export interface RelayAppDeps {
   readonly gateway: Pick<GatewayClient, "forward">;

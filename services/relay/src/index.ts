@@ -1,18 +1,7 @@
+// @oblivious/relay: the Oblivious HTTP relay (RFC 9458). See README.md. The names other packages
+// use: start it, load its configuration, and its problem table (docs/errors.md).
 export { startRelay } from "./server.js";
-export type { StartRelayOptions, RunningRelay, LogDestination } from "./server.js";
+export type { StartRelayOptions, RunningRelay } from "./server.js";
 export { loadRelayConfig, RELAY_DEFAULTS } from "./config.js";
-export type { RelayConfig, RateLimitConfig } from "./config.js";
-export { createRelay, createRelayApp, RelayProblems, OHTTP_REQUEST_MEDIA_TYPE, OHTTP_RESPONSE_MEDIA_TYPE, RELAY_PATH, KEYS_PATH, FORWARDED_FOR } from "./app.js";
-export type { Relay, RelayAppDeps } from "./app.js";
-export { createGatewayClient, GatewayError, GatewayErrorCode } from "./forward.js";
-export type { GatewayAnswer, GatewayClient, GatewayClientOptions } from "./forward.js";
-export { KeyCache, KeysUnavailableError, KeyFetchFailure, KEYS_MEDIA_TYPE, sharedMaxAgeMs } from "./key-cache.js";
-export type { KeyCacheOptions, KeyCacheResult, KeyConfigAnswer } from "./key-cache.js";
-export { RateLimiter } from "./rate-limit.js";
-export type { RateDecision, RateLimiterOptions } from "./rate-limit.js";
-export { TrustedProxies, clientAddress, parseCidr, parseCidrList, rateLimitSubject } from "./client-address.js";
-export type { Cidr } from "./client-address.js";
-export { createRelayMetrics, RELAY_OUTCOMES, FORWARD_OUTCOMES, KEY_RESULTS } from "./metrics.js";
-export type { RelayMetrics, RelayOutcome, ForwardOutcome, KeyResult } from "./metrics.js";
-export { relayEvents, RELAY_ROUTES } from "./events.js";
-export type { RelayEvents, RelayLogger, RelayRoute } from "./events.js";
+export type { RelayConfig } from "./config.js";
+export { RelayProblems } from "./errors.js";

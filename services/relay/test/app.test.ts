@@ -7,7 +7,11 @@ import { Registry } from "prom-client";
 import { createHttpObserver, createLogger } from "@oblivious/service-kit";
 import { Http1Front } from "@oblivious/http1";
 import { LineCapture, RawHttpClient } from "@oblivious/test-kit";
-import { createRelay, createRelayApp, createRelayMetrics, RELAY_ROUTES, relayEvents, TrustedProxies, type GatewayAnswer, type RelayAppDeps } from "../src/index.js";
+import { createRelay, createRelayApp, type RelayAppDeps } from "../src/app.js";
+import { TrustedProxies } from "../src/client-address.js";
+import { RELAY_ROUTES, relayEvents } from "../src/events.js";
+import { type GatewayAnswer } from "../src/forward.js";
+import { createRelayMetrics } from "../src/metrics.js";
 
 function deps(forward: (body: Buffer) => Promise<GatewayAnswer>): { deps: RelayAppDeps; logs: LineCapture; registry: Registry } {
   const logs = new LineCapture();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError } from "@oblivious/service-kit";
-import { loadRelayConfig } from "../src/index.js";
+import { loadRelayConfig } from "../src/config.js";
 
 test("config: defaults", () => {
   const c = loadRelayConfig({});

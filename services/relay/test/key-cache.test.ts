@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { freePort } from "@oblivious/test-kit";
-import { GatewayError, KeyCache, KeysUnavailableError, sharedMaxAgeMs, type GatewayAnswer } from "../src/index.js";
+import { GatewayError, type GatewayAnswer } from "../src/forward.js";
+import { KeyCache, KeysUnavailableError, sharedMaxAgeMs } from "../src/key-cache.js";
 import { delay, problemOf, send, startStubGateway, startTestRelay, type ClientAnswer } from "./support.js";
 
 const KEYS = Buffer.from("0001002000" + "ab".repeat(32) + "000400010001", "hex");

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { FORWARD_OUTCOMES, KEY_RESULTS, RELAY_OUTCOMES, relayEvents } from "../src/index.js";
+import { relayEvents } from "../src/events.js";
+import { FORWARD_OUTCOMES, KEY_RESULTS, RELAY_OUTCOMES } from "../src/metrics.js";
 import { delay, post, send, startStubGateway, startTestRelay } from "./support.js";
 
 test("drain: a relay request in flight when stop() is called completes; then the relay is stopped", async () => {

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { clientAddress, parseCidr, parseCidrList, RateLimiter, rateLimitSubject, TrustedProxies } from "../src/index.js";
+import { clientAddress, parseCidr, parseCidrList, rateLimitSubject, TrustedProxies } from "../src/client-address.js";
+import { RateLimiter } from "../src/rate-limit.js";
 import { delay } from "./support.js";
 
 function counting(): { newKey: () => Buffer; keys: Buffer[] } {

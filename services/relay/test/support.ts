@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { Registry } from "prom-client";
 import { LineCapture, closeServer, listen } from "@oblivious/test-kit";
-import { loadRelayConfig, startRelay, type RelayConfig, type RunningRelay } from "../src/index.js";
+import { loadRelayConfig, type RelayConfig } from "../src/config.js";
+import { startRelay, type RunningRelay } from "../src/server.js";
 
 export interface Received {
   readonly method: string;

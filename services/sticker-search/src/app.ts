@@ -9,10 +9,11 @@
 import express, { type RequestHandler } from "express";
 import { BodyErrorCode, finalErrorHandler, mediaType, methodNotAllowed, notFoundHandler, readBodyWithin, sendProblem, type HttpObserver } from "@oblivious/service-kit";
 import { EngineUnavailable, type SearchEngine } from "./engine.js";
+import { REJECTION_PROBLEMS, StickerSearchProblems } from "./errors.js";
 import { hitBucket, type StickerSearchLogger, type StickerSearchRoute } from "./events.js";
 import type { StickerSearchMetrics } from "./metrics.js";
 import { padJson } from "./padding.js";
-import { MAX_BODY_BYTES, parseSearchRequest, StickerSearchProblems, type SearchVocabulary } from "./request.js";
+import { MAX_BODY_BYTES, parseSearchRequest, type SearchVocabulary } from "./request.js";
 import { queryTerms } from "./text.js";
 
 export interface StickerSearchAppDeps {
@@ -75,7 +76,7 @@ export function createStickerSearchApp(deps: StickerSearchAppDeps): express.Expr
     if (!parsed.ok) {
       metrics.request(parsed.reason);
       log.event("search.rejected", { reason: parsed.reason });
-      sendProblem(res, parsed.problem);
+      sendProblem(res, REJECTION_PROBLEMS[parsed.reason]);
       return;
     }
     const { query } = parsed;

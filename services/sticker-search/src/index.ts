@@ -1,26 +1,12 @@
-export { startStickerSearch, loadConfiguredCatalogue } from "./server.js";
-export type { StartStickerSearchOptions, RunningStickerSearch, LogDestination } from "./server.js";
-export { loadStickerSearchConfig, STICKER_SEARCH_DEFAULTS, STICKER_SEARCH_ORIGIN, STICKER_SEARCH_ORIGIN_NAME } from "./config.js";
-export type { StickerSearchConfig, MeiliConfig } from "./config.js";
-export { createStickerSearchApp, SEARCH_PATH, JSON_MEDIA_TYPE } from "./app.js";
-export type { StickerSearchAppDeps } from "./app.js";
-export { parseSearchRequest, StickerSearchProblems, MAX_QUERY_CHARS, MAX_LIMIT, DEFAULT_LIMIT, MAX_BODY_BYTES } from "./request.js";
-export type { ParsedSearch, SearchVocabulary } from "./request.js";
-export { bucketSize, padJson, MIN_BUCKET } from "./padding.js";
-export { ENGINE_NAMES, UNAVAILABLE_REASONS, EngineUnavailable, MAX_WINDOW } from "./engine.js";
-export type { EngineName, SearchEngine, SearchQuery, SearchHit, SearchResult, UnavailableReason } from "./engine.js";
+// @oblivious/sticker-search: token-gated sticker search. See README.md. The names other packages
+// use: start it, load its configuration, its problem table (docs/errors.md), and the engines and
+// the synthetic catalogue for the search benchmark.
+export { startStickerSearch } from "./server.js";
+export type { StartStickerSearchOptions, RunningStickerSearch } from "./server.js";
+export { loadStickerSearchConfig } from "./config.js";
+export type { StickerSearchConfig } from "./config.js";
+export { StickerSearchProblems } from "./errors.js";
+export type { SearchEngine } from "./engine.js";
 export { EmbeddedSearchEngine } from "./engine-embedded.js";
-export { MeiliSearchEngine, importIntoMeilisearch, meiliSettings, meiliDocuments, searchKeyUid } from "./engine-meilisearch.js";
-export type { MeiliEngineOptions } from "./engine-meilisearch.js";
-export { CATALOGUE_VERSION, CatalogueError, parseCatalogue, readCatalogueFile, selectLocales, freezeCatalogue } from "./catalogue.js";
-export type { Catalogue, Pack, Sticker } from "./catalogue.js";
-export { buildEmojiCatalogue, DEFAULT_LOCALES, EMOJIBASE_LOCALES } from "./catalogue-emojibase.js";
-export { generateSyntheticCatalogue, SYNTHETIC_DEFAULT_LOCALES } from "./catalogue-synthetic.js";
-export type { SyntheticOptions } from "./catalogue-synthetic.js";
-export { startMeiliProcess, executableMeiliBinary, freeLoopbackPort, MEILI_PACKAGE_BINARY } from "./meili-process.js";
-export type { MeiliProcess, MeiliProcessOptions } from "./meili-process.js";
-export { normaliseTerm, queryTerms, indexGrams, typoBudget } from "./text.js";
-export { createStickerSearchMetrics, SEARCH_OUTCOMES } from "./metrics.js";
-export type { StickerSearchMetrics, SearchOutcome } from "./metrics.js";
-export { stickerSearchEvents, STICKER_SEARCH_ROUTES, HIT_BUCKETS, REJECT_REASONS, hitBucket } from "./events.js";
-export type { StickerSearchEvents, StickerSearchLogger, StickerSearchRoute, HitBucket, RejectReason } from "./events.js";
+export { MeiliSearchEngine } from "./engine-meilisearch.js";
+export { generateSyntheticCatalogue } from "./catalogue-synthetic.js";

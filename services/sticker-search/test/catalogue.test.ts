@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
-import { CatalogueError, DEFAULT_LOCALES, generateSyntheticCatalogue, parseCatalogue, readCatalogueFile, selectLocales } from "../src/index.js";
+import { DEFAULT_LOCALES } from "../src/catalogue-emojibase.js";
+import { generateSyntheticCatalogue } from "../src/catalogue-synthetic.js";
+import { CatalogueError, parseCatalogue, readCatalogueFile, selectLocales } from "../src/catalogue.js";
 import { realCatalogue } from "./helpers.js";
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@oblivious/service-kit";
-import { loadStickerSearchConfig } from "../src/index.js";
+import { loadStickerSearchConfig } from "../src/config.js";
 
 test("defaults: embedded engine on 8083/9083, memory spent store, origin sticker-search.internal", () => {
   const c = loadStickerSearchConfig({});

@@ -4,7 +4,9 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { EmbeddedSearchEngine, MeiliSearchEngine, type SearchEngine, type SearchQuery, type SearchResult } from "../src/index.js";
+import { EmbeddedSearchEngine } from "../src/engine-embedded.js";
+import { MeiliSearchEngine } from "../src/engine-meilisearch.js";
+import { type SearchEngine, type SearchQuery, type SearchResult } from "../src/engine.js";
 import { realCatalogue } from "./helpers.js";
 import { startTestMeili } from "./meili-harness.js";
 

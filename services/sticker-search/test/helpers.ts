@@ -2,7 +2,10 @@
 import { Registry } from "prom-client";
 import { LineCapture, makeIssuer, mintToken, tokenChallenge, type TestIssuer } from "@oblivious/test-kit";
 import { StaticKeySource } from "@oblivious/token-gate";
-import { buildEmojiCatalogue, loadStickerSearchConfig, startStickerSearch, type Catalogue, type RunningStickerSearch } from "../src/index.js";
+import { buildEmojiCatalogue } from "../src/catalogue-emojibase.js";
+import { type Catalogue } from "../src/catalogue.js";
+import { loadStickerSearchConfig } from "../src/config.js";
+import { startStickerSearch, type RunningStickerSearch } from "../src/server.js";
 
 export const ORIGIN_NAME = "sticker-search.internal";
 /** The challenge this service sends; tokens for it are the ones it accepts. */

@@ -6,7 +6,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Meilisearch } from "meilisearch";
-import { searchKeyUid, StickerSearchProblems, type MeiliProcess } from "../src/index.js";
+import type { MeiliProcess } from "@oblivious/test-kit";
+import { searchKeyUid } from "../src/engine-meilisearch.js";
+import { StickerSearchProblems } from "../src/errors.js";
 import { eventually, startTestService, type TestService } from "./helpers.js";
 import { startTestMeili } from "./meili-harness.js";
 

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { mintToken } from "@oblivious/test-kit";
-import { bucketSize, MIN_BUCKET, StickerSearchProblems } from "../src/index.js";
+import { StickerSearchProblems } from "../src/errors.js";
+import { bucketSize, MIN_BUCKET } from "../src/padding.js";
 import { CHALLENGE, startTestService, type TestService } from "./helpers.js";
 
 const PROBLEM = "application/problem+json";

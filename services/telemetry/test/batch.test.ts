@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import fc from "fast-check";
 import { PROBLEM_MEDIA_TYPE } from "@oblivious/service-kit";
-import { EVENT_DROP_REASONS, MAX_STRING_LENGTH, TELEMETRY_PROBLEMS, type TelemetryError } from "../src/index.js";
+import { TELEMETRY_PROBLEMS, type TelemetryError } from "../src/errors.js";
+import { EVENT_DROP_REASONS, MAX_STRING_LENGTH } from "../src/validate.js";
 import { metricValue, startTestTelemetry, type TestTelemetry } from "./helpers.js";
 
 let t: TestTelemetry;

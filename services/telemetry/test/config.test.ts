@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { ConfigError } from "@oblivious/service-kit";
-import { loadTelemetryConfig, TELEMETRY_DEFAULTS } from "../src/index.js";
+import { loadTelemetryConfig, TELEMETRY_DEFAULTS } from "../src/config.js";
 
 test("defaults: ports 8084/9084, memory store, origin telemetry.internal", () => {
   const config = loadTelemetryConfig({});

@@ -9,7 +9,8 @@ import { decodeTokenChallenge, parseWwwAuthenticate } from "@oblivious/privacypa
 import { PROBLEM_MEDIA_TYPE } from "@oblivious/service-kit";
 import { TokenGateProblems } from "@oblivious/token-gate";
 import { freePort, LineCapture, mintToken, status, TEST_ISSUER_NAME, tokenChallenge } from "@oblivious/test-kit";
-import { loadTelemetryConfig, startTelemetry, TELEMETRY_ORIGIN } from "../src/index.js";
+import { loadTelemetryConfig, TELEMETRY_ORIGIN } from "../src/config.js";
+import { startTelemetry } from "../src/server.js";
 import { metricValue, startTestTelemetry } from "./helpers.js";
 
 const BATCH = JSON.stringify({ events: [{ type: "app.start", platform: "web", version_major: 3 }] });

@@ -6,7 +6,8 @@ import { createServer } from "node:http";
 import { Redis } from "ioredis";
 import { ISSUER_DIRECTORY_PATH, MediaType, TokenType, encodeIssuerDirectory } from "@oblivious/privacypass";
 import { LineCapture, SHARED_REDIS_URL, closeServer, listen, makeIssuer, mintToken, tokenChallenge, type MintedToken, type TestIssuer } from "@oblivious/test-kit";
-import { loadTelemetryConfig, startTelemetry, type RunningTelemetry } from "../src/index.js";
+import { loadTelemetryConfig } from "../src/config.js";
+import { startTelemetry, type RunningTelemetry } from "../src/server.js";
 
 export const ORIGIN_NAME = "telemetry.internal";
 /** The challenge this service sends; tokens for it are the ones it accepts. */

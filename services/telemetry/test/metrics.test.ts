@@ -6,7 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
-import { bucketMetricName, createTelemetryMetrics, EVENT_SCHEMAS, EVENT_TYPES, fieldLabels, type FieldSchema } from "../src/index.js";
+import { bucketMetricName, createTelemetryMetrics } from "../src/metrics.js";
+import { EVENT_SCHEMAS, EVENT_TYPES, fieldLabels, type FieldSchema } from "../src/schemas.js";
 import { metricValue, startTestTelemetry } from "./helpers.js";
 
 test("three calls with latency 12, 48 and 700 ms land in le_25, le_50 and le_1000", async () => {

@@ -7,22 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import {
-  BatchErrorCode,
-  EVENT_SCHEMAS,
-  MAX_DEPTH,
-  MAX_STRING_LENGTH,
-  decodeBatchBody,
-  emptyDropCounts,
-  eventSchema,
-  fieldLabels,
-  schemaTable,
-  validateBatch,
-  type AcceptedEvent,
-  type BatchResult,
-  type EventDropReason,
-  type FieldSchema,
-} from "../src/index.js";
+import { schemaTable } from "../src/schema-doc.js";
+import { EVENT_SCHEMAS, eventSchema, fieldLabels, type AcceptedEvent, type FieldSchema } from "../src/schemas.js";
+import { BatchErrorCode, MAX_DEPTH, MAX_STRING_LENGTH, decodeBatchBody, emptyDropCounts, validateBatch, type BatchResult, type EventDropReason } from "../src/validate.js";
 
 const LIMITS = { maxEvents: 10 };
 

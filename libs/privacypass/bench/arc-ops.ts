@@ -3,7 +3,7 @@
  * exported on the package's "./arc-bench" entry, not in its index, so services never reach
  * group internals. Each closure runs one operation on fixed inputs.
  */
-import { GENERATOR_H, hashToGroup, mul, mulG, serializeElement } from "./group.js";
+import { GENERATOR_H, hashToGroup, mul, mulG, serializeElement } from "../src/arc/group.js";
 
 export interface ArcPrimitiveOps {
   /** s * P for a point P with no precomputed table (constant time). */

@@ -22,7 +22,7 @@ import { closeServer, listen } from "@oblivious/test-kit";
 import { STICKERS, startStack, type Stack } from "./stack.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ENTRY = fileURLToPath(new URL("../src/browser/index.js", import.meta.url));
+const ENTRY = fileURLToPath(import.meta.resolve("@oblivious/client/browser"));
 const run = promisify(execFile);
 let stack: Stack;
 let page: Server;

@@ -1,9 +1,9 @@
-import { KemId } from "./algorithms.js";
-import type { Kem } from "./kem.js";
-import { kemImplementations } from "./kem-registry.js";
-import { encapsulateRequest } from "./client.js";
-import { decapsulateRequest } from "./gateway.js";
-import { GatewayKey, SUPPORTED_SYMMETRIC_ALGORITHMS } from "./gateway-key.js";
+import { KemId } from "../src/algorithms.js";
+import type { Kem } from "../src/kem.js";
+import { kemImplementations } from "../src/kem-registry.js";
+import { encapsulateRequest } from "../src/client.js";
+import { decapsulateRequest } from "../src/gateway.js";
+import { GatewayKey, SUPPORTED_SYMMETRIC_ALGORITHMS } from "../src/gateway-key.js";
 
 /** Calls `op` in batches until `durationMs` have passed, after `warmUp` calls; calls per second. */
 function rate(durationMs: number, warmUp: number, batch: number, op: (i: number) => void): number {

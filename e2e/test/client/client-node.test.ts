@@ -7,8 +7,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { encodeTokenChallenge, encodeTokenKey, formatWwwAuthenticate } from "@oblivious/privacypass";
-import { ClientError, createClient } from "../src/index.js";
-import type { ClientOptions } from "../src/index.js";
+import { ClientError, createClient } from "@oblivious/client";
+import type { ClientOptions } from "@oblivious/client";
 import { STICKERS, UNKNOWN_LOCALE, recordingFetch, startStack } from "./stack.js";
 import type { Recorded, Stack } from "./stack.js";
 

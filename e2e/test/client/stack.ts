@@ -13,7 +13,8 @@ import type { NextFunction, Request, Response } from "express";
 import { Registry } from "prom-client";
 import { LineCapture, closeServer, listen } from "@oblivious/test-kit";
 import { createKeyEntry, generateKeyFile, loadGatewayConfig, readKeyFile, startGateway, writeKeyFile } from "@oblivious/gateway";
-import { createDevAttester, loadIssuerConfig, prepareDevIssuer, startIssuer } from "@oblivious/issuer";
+import { loadIssuerConfig, startIssuer } from "@oblivious/issuer";
+import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer/dev";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
 import { DirectoryKeySource, MemorySpentTokenStore, createTokenGate } from "@oblivious/token-gate";
 

@@ -5,8 +5,8 @@
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { blindSignWithLibrary } from "./library-signer.js";
-import { NativeBlindSigner } from "./native-signer.js";
+import { blindSignWithLibrary } from "../src/library-signer.js";
+import { NativeBlindSigner } from "../src/native-signer.js";
 
 function inputs(count: number): Uint8Array[] {
   // A 2048-bit modulus has its top bit set; a value with the top bit clear is below it.

@@ -9,13 +9,13 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { createClient as createNodeClient } from "../src/index.js";
-import { createClient as createBrowserClient } from "../src/browser/index.js";
-import type { Client, ClientOptions } from "../src/browser/index.js";
+import { createClient as createNodeClient } from "@oblivious/client";
+import { createClient as createBrowserClient } from "@oblivious/client/browser";
+import type { Client, ClientOptions } from "@oblivious/client/browser";
 import { STICKERS, startStack } from "./stack.js";
 import type { Stack } from "./stack.js";
 
-const ENTRY = fileURLToPath(new URL("../src/browser/index.js", import.meta.url));
+const ENTRY = fileURLToPath(import.meta.resolve("@oblivious/client/browser"));
 let stack: Stack;
 let credential: string;
 
