@@ -35,9 +35,20 @@ if (selected.length === 0) {
   console.error("run-tests: no compiled test files found (did `tsc -b` run?)");
   process.exit(1);
 }
-const child = spawn(
-  process.execPath,
-  ["--test", "--test-reporter=spec", "--test-concurrency=2", ...selected],
-  { cwd: root, stdio: "inherit" },
-);
-child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+// Tests that play pods with podman (image builds, kube play, the Redis StatefulSet) run one at a
+// time, before the rest: two of them at once share the engine, the CPU and the pods' names.
+const SERIAL = /deploy\/dist\/test\/(deploy-local|redis-sentinel|image-runtime)\.test\.js$/;
+const serial = selected.filter((f) => SERIAL.test(f));
+const parallel = selected.filter((f) => !SERIAL.test(f));
+
+function run(files, concurrency) {
+  if (files.length === 0) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--test", "--test-reporter=spec", `--test-concurrency=${concurrency}`, ...files], { cwd: root, stdio: "inherit" });
+    child.on("exit", (code, signal) => resolve(signal ? 1 : (code ?? 1)));
+  });
+}
+
+const first = await run(serial, 1);
+const rest = await run(parallel, 2);
+process.exit(first !== 0 ? first : rest);

@@ -36,7 +36,8 @@ test("npm start, then npm run -s search in three languages, then Ctrl-C", { time
   let passed = false;
   try {
     const deadline = Date.now() + 60_000;
-    while (!stderr.includes("The stack is ready") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    // The banner arrives in several writes: wait for its last line, not its first.
+    while (!stderr.includes("Press Ctrl-C to stop.") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
     assert.match(stderr, /The stack is ready/, stderr);
     for (const [name, variable] of [["relay", "RELAY_PORT"], ["gateway", "GATEWAY_PORT"], ["issuer", "ISSUER_PORT"], ["sticker-search", "STICKER_SEARCH_PORT"], ["telemetry", "TELEMETRY_PORT"]] as const) {
       assert.match(stderr, new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:${ports[variable]}`), `${name} URL printed`);
