@@ -23,6 +23,7 @@
  */
 import { createECDH } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
+import { addonArcMultiplier } from "./arc-addon.js";
 import { setArcMultiplier, type ArcElement, type ArcMultiplier } from "./arc/group.js";
 
 const Point = p256.Point;
@@ -94,7 +95,11 @@ export const nativeArcMultiplier: ArcMultiplier = {
   },
 };
 
-/** Routes ARC's scalar multiplications through OpenSSL (idempotent). */
+/**
+ * Routes ARC's scalar multiplications through OpenSSL (idempotent): the @oblivious/p256-native
+ * addon when it loads (./arc-addon.ts, docs/decisions/0055-arc-native-p256.md), else the
+ * node:crypto ECDH path above.
+ */
 export function useNativeArcMultiplier(): void {
-  setArcMultiplier(nativeArcMultiplier);
+  setArcMultiplier(addonArcMultiplier ?? nativeArcMultiplier);
 }

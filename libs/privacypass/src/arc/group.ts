@@ -35,6 +35,11 @@ export const P256: SigmaGroup<ArcElement> = {
   subtract: (a, b) => a.subtract(b),
   multiply: (a, s) => multiplyWith(a, s, false),
   multiplyPublic: (a, s) => multiplyWith(a, s, true),
+  // Only with a multiplier that has a multi-scalar multiplication: on @noble/curves alone the Sigma
+  // layer's term-by-term path (which scales each repeated image element once) is cheaper.
+  get multiplySum() {
+    return multiplier?.multiplySum === undefined ? undefined : sumWith;
+  },
   equals: (a, b) => a.equals(b),
   serializeElement: (a) => a.toBytes(true),
   deserializeElement,
@@ -43,6 +48,11 @@ export const P256: SigmaGroup<ArcElement> = {
 export function deserializeElement(bytes: Uint8Array): ArcElement {
   // 33 bytes and a 0x02/0x03 prefix first: fromBytes also accepts the uncompressed form.
   if (bytes.length !== NE || (bytes[0] !== 0x02 && bytes[0] !== 0x03)) throw new ArcError(ArcErrorCode.Malformed, "element");
+  if (multiplier?.decompress !== undefined) {
+    const point = multiplier.decompress(bytes);
+    if (point === undefined) throw new ArcError(ArcErrorCode.Malformed, "element");
+    return point;
+  }
   let point: ArcElement;
   try {
     point = Point.fromBytes(bytes);
@@ -94,16 +104,26 @@ export function scalarInverse(a: bigint): bigint {
 
 /**
  * A faster scalar multiplication than @noble/curves' own, installed by a platform that has one
- * (Node: OpenSSL through node:crypto, ../arc-native.ts). It must return exactly s * A (the same
- * group element; every output byte of ARC depends on it) and run in constant time in `s`, since
- * it also gets secret scalars. Scalars reach it reduced, in [2, p - 2]; A is never the identity.
- * Why and measurements: docs/decisions/0030-arc-speed.md.
+ * (Node: OpenSSL, ../arc-native.ts). It must return exactly s * A (the same group element; every
+ * output byte of ARC depends on it) and run in constant time in `s`, since it also gets secret
+ * scalars. Scalars reach it reduced, in [2, p - 2]; A is never the identity.
+ * Why and measurements: docs/decisions/0030-arc-speed.md, docs/decisions/0055-arc-native-p256.md.
  */
 export interface ArcMultiplier {
   /** s * generatorG. */
   multiplyBase(s: bigint): ArcElement;
   /** s * A for any other A. */
   multiply(a: ArcElement, s: bigint): ArcElement;
+  /**
+   * Optional: sum of scalars[i] * points[i] (1 to 64 terms; scalars reduced and nonzero, points
+   * not the identity, generatorG among them allowed). publicScalars false: constant time in every
+   * scalar; true: may be variable time. Returns the identity when the sum is.
+   */
+  multiplySum?(points: readonly ArcElement[], scalars: readonly bigint[], publicScalars: boolean): ArcElement;
+  /** Optional: SEC1 compressed bytes (33, prefix checked by the caller) to the point; undefined if not on the curve or x >= the field prime. */
+  decompress?(bytes: Uint8Array): ArcElement | undefined;
+  /** True when `multiply` is cheaper than a walk of a precomputed @noble/curves table (then tables are not used). */
+  readonly outrunsTables?: boolean;
 }
 
 let multiplier: ArcMultiplier | undefined;
@@ -125,7 +145,7 @@ function multiplyWith(a: ArcElement, scalar: bigint, publicScalar: boolean): Arc
   if (s === ORDER - 1n) return a.negate();
   // A public scalar on a point with a table: @noble/curves' table walk (additions only) beats two
   // ECDH and a square root (docs/decisions/0030-arc-speed.md).
-  if (publicScalar && tabled.has(a)) return a.multiplyUnsafe(s);
+  if (publicScalar && tabled.has(a) && multiplier?.outrunsTables !== true) return a.multiplyUnsafe(s);
   if (multiplier !== undefined) return a === Point.BASE ? multiplier.multiplyBase(s) : multiplier.multiply(a, s);
   return publicScalar ? a.multiplyUnsafe(s) : a.multiply(s);
 }
@@ -133,6 +153,36 @@ function multiplyWith(a: ArcElement, scalar: bigint, publicScalar: boolean): Arc
 /** s * A (secret s; constant time in the library for s in [1, p)). */
 export function mul(a: ArcElement, s: bigint): ArcElement {
   return multiplyWith(a, s, false);
+}
+
+/** The most terms one sum goes to the multiplier with (its limit). */
+const SUM_TERMS = 64;
+
+function sumWith(points: readonly ArcElement[], scalars: readonly bigint[], publicScalars: boolean): ArcElement {
+  if (points.length !== scalars.length) throw new ArcError(ArcErrorCode.InvalidArgument, "points and scalars");
+  const ps: ArcElement[] = [];
+  const ss: bigint[] = [];
+  points.forEach((p, i) => {
+    const s = mod(scalars[i] as bigint, ORDER);
+    if (s !== 0n && !p.is0()) {
+      ps.push(p);
+      ss.push(s);
+    }
+  });
+  if (ps.length === 0) return Point.ZERO;
+  if (ps.length === 1) return multiplyWith(ps[0] as ArcElement, ss[0] as bigint, publicScalars);
+  if (multiplier?.multiplySum !== undefined && ps.length <= SUM_TERMS) return multiplier.multiplySum(ps, ss, publicScalars);
+  return ps.reduce((acc, p, i) => acc.add(multiplyWith(p, ss[i] as bigint, publicScalars)), Point.ZERO);
+}
+
+/** sum(scalars[i] * points[i]) with secret scalars (each multiplication constant time). */
+export function mulSum(points: readonly ArcElement[], scalars: readonly bigint[]): ArcElement {
+  return sumWith(points, scalars, false);
+}
+
+/** sum(scalars[i] * points[i]) with public scalars only (may be variable time). */
+export function mulSumPublic(points: readonly ArcElement[], scalars: readonly bigint[]): ArcElement {
+  return sumWith(points, scalars, true);
 }
 
 /** s * generatorG. */

@@ -67,16 +67,27 @@ export class LinearRelation<E> {
   /**
    * The linear map applied to `scalars`, one element per equation. Terms of one equation that
    * share an element are multiplied once with their scalars summed (the same point; one
-   * multiplication fewer, as in ARC's tag equation m1 * tag + nonce * tag).
+   * multiplication fewer, as in ARC's tag equation m1 * tag + nonce * tag). With `lhsScalar`,
+   * each equation's result also gets lhsScalar * (its lhs element): the verifier's commitment
+   * map(responses) - challenge * image in one multi-scalar multiplication per equation, for groups
+   * that have one (`multiplySum`).
    */
-  map(scalars: readonly bigint[], publicScalars: boolean): E[] {
+  map(scalars: readonly bigint[], publicScalars: boolean, lhsScalar?: bigint): E[] {
     const g = this.group;
     return this.equations.map((eq) => {
       const byElement = new Map<number, bigint>();
+      const addTerm = (ei: number, s: bigint): void => {
+        byElement.set(ei, ((byElement.get(ei) ?? 0n) + s) % g.order);
+      };
       for (const [si, ei] of eq.terms) {
         const s = scalars[si];
         if (s === undefined) throw new ArcError(ArcErrorCode.InvalidArgument, "scalar index");
-        byElement.set(ei, ((byElement.get(ei) ?? 0n) + s) % g.order);
+        addTerm(ei, s);
+      }
+      if (lhsScalar !== undefined) addTerm(eq.lhs, lhsScalar);
+      if (g.multiplySum !== undefined) {
+        const elements = [...byElement.keys()].map((ei) => this.element(ei));
+        return g.multiplySum(elements, [...byElement.values()], publicScalars);
       }
       let acc = g.identity;
       for (const [ei, s] of byElement) {

@@ -108,6 +108,10 @@ export function verify<E>(protocolId: string, session: Uint8Array, relation: Lin
     const [challenge, ...response] = scalars;
     if (challenge === undefined) return false;
     const t = startTranscript(protocolId, session, relation);
+    if (g.multiplySum !== undefined) {
+      // map(responses) - challenge * image, one multi-scalar multiplication per equation.
+      return challengeOf(t, relation.map(response, true, g.order - challenge)) === challenge;
+    }
     // challenge * image, once per distinct image element (ARC's presentation repeats them).
     const scaled = new Map<number, E>();
     const mapped = relation.map(response, true);

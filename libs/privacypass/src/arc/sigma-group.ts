@@ -19,6 +19,11 @@ export interface SigmaGroup<E> {
   multiply(a: E, s: bigint): E;
   /** s * A for public scalars only (verification). May be variable time. */
   multiplyPublic(a: E, s: bigint): E;
+  /**
+   * Optional: sum(scalars[i] * elements[i]) in one step (a multi-scalar multiplication), the same
+   * element as multiplying and adding term by term. publicScalars as in multiply/multiplyPublic.
+   */
+  readonly multiplySum?: ((elements: readonly E[], scalars: readonly bigint[], publicScalars: boolean) => E) | undefined;
   equals(a: E, b: E): boolean;
   /** Ne bytes. Throws on an element with no encoding (the identity for SEC1 P-256). */
   serializeElement(a: E): Uint8Array;

@@ -1,0 +1,90 @@
+/**
+ * ARC's P-256 multiplications on the @oblivious/p256-native addon (OpenSSL's EC_POINT_mul and
+ * EC_POINTs_mul inside the node binary), for Node only: `addonArcMultiplier` is undefined when the
+ * addon is not built or does not load, and ./arc-native.ts then installs its node:crypto path.
+ * Same group elements as @noble/curves, so every ARC byte is unchanged (test/arc-addon.test.ts).
+ *
+ * Points go to the addon as affine x || y: a point with Z = 1 (decoded from the wire, or a result
+ * of the addon) is written as is; others (generatorH from hash-to-curve, sums made with noble) are
+ * normalised once per point object and remembered. Secret scalars pass through one scratch buffer
+ * that is zeroed after each call. Measurements: docs/decisions/0055-arc-native-p256.md.
+ */
+import { p256 } from "@noble/curves/nist.js";
+import { loadP256Native, MulSumStatus, P256_NATIVE_MAX_TERMS, type P256Native } from "@oblivious/p256-native";
+import type { ArcElement, ArcMultiplier } from "./arc/group.js";
+
+const Point = p256.Point;
+
+const points = new Uint8Array(64 * P256_NATIVE_MAX_TERMS);
+const scalars = new Uint8Array(32 * P256_NATIVE_MAX_TERMS);
+const result = new Uint8Array(64);
+const pointView = new DataView(points.buffer);
+const scalarView = new DataView(scalars.buffer);
+const resultView = new DataView(result.buffer);
+const affine = new WeakMap<ArcElement, { readonly x: bigint; readonly y: bigint }>();
+
+/** 32 bytes big-endian at `offset` (setBigUint64 keeps the low 64 bits of each shifted value). */
+function put(view: DataView, offset: number, v: bigint): void {
+  view.setBigUint64(offset, v >> 192n);
+  view.setBigUint64(offset + 8, v >> 128n);
+  view.setBigUint64(offset + 16, v >> 64n);
+  view.setBigUint64(offset + 24, v);
+}
+
+function get(view: DataView, offset: number): bigint {
+  return (view.getBigUint64(offset) << 192n) | (view.getBigUint64(offset + 8) << 128n) | (view.getBigUint64(offset + 16) << 64n) | view.getBigUint64(offset + 24);
+}
+
+function putPoint(i: number, a: ArcElement): void {
+  const offset = 64 * i;
+  if (a === Point.BASE) {
+    points.fill(0, offset, offset + 64); // the addon's name for the generator (its own table)
+    return;
+  }
+  let xy: { readonly x: bigint; readonly y: bigint };
+  if (a.Z === 1n) xy = { x: a.X, y: a.Y };
+  else {
+    const known = affine.get(a);
+    xy = known ?? a.toAffine();
+    if (known === undefined) affine.set(a, xy);
+  }
+  put(pointView, offset, xy.x);
+  put(pointView, offset + 32, xy.y);
+}
+
+function resultPoint(): ArcElement {
+  return Point.fromAffine({ x: get(resultView, 0), y: get(resultView, 32) });
+}
+
+function makeMultiplier(addon: P256Native): ArcMultiplier {
+  function multiplySum(ps: readonly ArcElement[], ss: readonly bigint[], publicScalars: boolean): ArcElement {
+    const n = ps.length;
+    ps.forEach((a, i) => {
+      putPoint(i, a);
+      put(scalarView, 32 * i, ss[i] as bigint);
+    });
+    let status: MulSumStatus;
+    try {
+      status = addon.mulSum(result, points.subarray(0, 64 * n), scalars.subarray(0, 32 * n), !publicScalars);
+    } finally {
+      scalars.fill(0, 0, 32 * n);
+    }
+    if (status === MulSumStatus.Identity) return Point.ZERO;
+    // Every input is a valid point (decoded with checks, or computed): this is a bug, not bad input.
+    if (status !== MulSumStatus.Point) throw new Error("p256-native: a point the group made was refused");
+    return resultPoint();
+  }
+  return {
+    outrunsTables: true,
+    multiplyBase: (s) => multiplySum([Point.BASE], [s], false),
+    multiply: (a, s) => multiplySum([a], [s], false),
+    multiplySum,
+    decompress(bytes) {
+      return addon.decode(result, bytes) ? resultPoint() : undefined;
+    },
+  };
+}
+
+const addon = loadP256Native();
+/** The addon-backed multiplier, or undefined when the addon is unavailable (`p256NativeUnavailable()` says why). */
+export const addonArcMultiplier: ArcMultiplier | undefined = addon === undefined ? undefined : makeMultiplier(addon);
