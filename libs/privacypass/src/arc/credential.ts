@@ -5,7 +5,7 @@
  *   credential = (m1, U, UPrime, X1)
  */
 import { ArcError, ArcErrorCode } from "./errors.js";
-import { mul, type ArcElement } from "./group.js";
+import { mulSum, type ArcElement } from "./group.js";
 import type { ServerPublicKey } from "./keys.js";
 import type { ClientSecrets, CredentialRequest } from "./request.js";
 import { verifyCredentialResponse, type CredentialResponse } from "./response.js";
@@ -21,6 +21,6 @@ export interface Credential {
 /** Throws `verify-failed` (opaque) if the response's proof does not hold for this request and key. */
 export function finalizeCredential(secrets: ClientSecrets, publicKey: ServerPublicKey, request: CredentialRequest, response: CredentialResponse): Credential {
   if (!verifyCredentialResponse(publicKey, response, request)) throw new ArcError(ArcErrorCode.VerifyFailed);
-  const UPrime = response.encUPrime.subtract(response.X0Aux).subtract(mul(response.X1Aux, secrets.r1)).subtract(mul(response.X2Aux, secrets.r2));
+  const UPrime = mulSum([response.encUPrime, response.X0Aux, response.X1Aux, response.X2Aux], [1n, -1n, -secrets.r1, -secrets.r2]);
   return { m1: secrets.m1, U: response.U, UPrime, X1: publicKey.X1 };
 }

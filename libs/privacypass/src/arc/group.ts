@@ -41,7 +41,7 @@ export const P256: SigmaGroup<ArcElement> = {
     return multiplier?.multiplySum === undefined ? undefined : sumWith;
   },
   equals: (a, b) => a.equals(b),
-  serializeElement: (a) => a.toBytes(true),
+  serializeElement,
   deserializeElement,
 };
 
@@ -64,8 +64,32 @@ export function deserializeElement(bytes: Uint8Array): ArcElement {
   return point;
 }
 
+const encodings = new WeakMap<ArcElement, Uint8Array>();
+
+/**
+ * SEC1 compressed. A point with Z = 1 (decoded, or a native multiplier's result) is written from
+ * its coordinates; any other is encoded by @noble/curves (an inversion) once per point object and
+ * remembered (generatorT, sums, the key's points recur in every label). Points reach here only
+ * from this group's own operations and checked decodings, so they are valid by construction.
+ */
 export function serializeElement(a: ArcElement): Uint8Array {
-  return a.toBytes(true);
+  if (a.Z === 1n) {
+    const out = new Uint8Array(NE);
+    out[0] = (a.Y & 1n) === 1n ? 0x03 : 0x02;
+    const view = new DataView(out.buffer);
+    const x = a.X;
+    view.setBigUint64(1, x >> 192n);
+    view.setBigUint64(9, x >> 128n);
+    view.setBigUint64(17, x >> 64n);
+    view.setBigUint64(25, x);
+    return out;
+  }
+  let known = encodings.get(a);
+  if (known === undefined) {
+    known = a.toBytes(true);
+    encodings.set(a, known);
+  }
+  return known.slice();
 }
 
 export function serializeScalar(s: bigint): Uint8Array {
@@ -138,6 +162,8 @@ export function arcMultiplier(): ArcMultiplier | undefined {
   return multiplier;
 }
 
+const SHORT_SCALAR = 1n << 40n;
+
 function multiplyWith(a: ArcElement, scalar: bigint, publicScalar: boolean): ArcElement {
   const s = mod(scalar, ORDER);
   if (s === 0n || a.is0()) return Point.ZERO;
@@ -146,6 +172,8 @@ function multiplyWith(a: ArcElement, scalar: bigint, publicScalar: boolean): Arc
   // A public scalar on a point with a table: @noble/curves' table walk (additions only) beats two
   // ECDH and a square root (docs/decisions/0030-arc-speed.md).
   if (publicScalar && tabled.has(a) && multiplier?.outrunsTables !== true) return a.multiplyUnsafe(s);
+  // A short public scalar (the range proof's bases): noble's walk over its few bits beats a call.
+  if (publicScalar && s < SHORT_SCALAR) return a.multiplyUnsafe(s);
   if (multiplier !== undefined) return a === Point.BASE ? multiplier.multiplyBase(s) : multiplier.multiply(a, s);
   return publicScalar ? a.multiplyUnsafe(s) : a.multiply(s);
 }
@@ -199,11 +227,18 @@ const tabled = new WeakSet<ArcElement>();
  * (measurements: docs/decisions/0022-arc-p256-library.md). Returns the same point.
  */
 export function withTable(point: ArcElement): ArcElement {
+  // A multiplier faster than the table walk makes the table's cost a loss.
+  if (multiplier?.outrunsTables === true) return point;
   if (!tabled.has(point)) {
     point.precompute(8, false);
     tabled.add(point);
   }
   return point;
+}
+
+/** The same point with Z = 1 (one inversion now rather than one per encoding or native call). */
+export function normalized(a: ArcElement): ArcElement {
+  return a.is0() || a.Z === 1n ? a : Point.fromAffine(a.toAffine());
 }
 
 export function hashToGroup(x: Uint8Array, info: string): ArcElement {
@@ -220,4 +255,4 @@ export const GENERATOR_G: ArcElement = Point.BASE;
  * commitment and proof multiplies it, so the one-time table (a few milliseconds at load) pays
  * for itself after a handful of operations.
  */
-export const GENERATOR_H: ArcElement = withTable(hashToGroup(serializeElement(Point.BASE), "generatorH"));
+export const GENERATOR_H: ArcElement = withTable(normalized(hashToGroup(serializeElement(Point.BASE), "generatorH")));

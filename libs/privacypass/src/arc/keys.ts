@@ -6,7 +6,7 @@
  *
  * ARC is privately verifiable: the private key both issues credentials and verifies presentations.
  */
-import { GENERATOR_H, mul, mulG, ORDER, type ArcElement } from "./group.js";
+import { GENERATOR_G, GENERATOR_H, mul, mulSum, ORDER, type ArcElement } from "./group.js";
 import { randomScalar, type ArcRandom } from "./random.js";
 
 export interface ServerPrivateKey {
@@ -30,7 +30,7 @@ export interface ServerKeyPair {
 /** The public key of `privateKey`. */
 export function serverPublicKey(privateKey: ServerPrivateKey): ServerPublicKey {
   return {
-    X0: mulG(privateKey.x0).add(mul(GENERATOR_H, privateKey.x0Blinding)),
+    X0: mulSum([GENERATOR_G, GENERATOR_H], [privateKey.x0, privateKey.x0Blinding]),
     X1: mul(GENERATOR_H, privateKey.x1),
     X2: mul(GENERATOR_H, privateKey.x2),
   };

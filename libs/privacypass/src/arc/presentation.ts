@@ -16,7 +16,7 @@
  */
 import type { Credential } from "./credential.js";
 import { ArcError, ArcErrorCode } from "./errors.js";
-import { GENERATOR_H, hashToGroup, mul, mulG, ORDER, scalarAdd, scalarInverse, scalarNeg, type ArcElement } from "./group.js";
+import { GENERATOR_G, GENERATOR_H, hashToGroup, mul, mulSum, normalized, ORDER, scalarAdd, scalarInverse, scalarNeg, type ArcElement } from "./group.js";
 import { presentationRelation, PRESENTATION_SESSION } from "./presentation-relation.js";
 import { randomScalar, type ArcRandom } from "./random.js";
 import { makeRangeWitness, requirePresentationLimit } from "./range-proof.js";
@@ -41,8 +41,17 @@ export interface PresentResult {
 }
 
 /** T = HashToGroup(presentationContext, "Tag"). */
+let lastTagGenerator: { readonly context: string; readonly T: ArcElement } | undefined;
+
+/**
+ * T = HashToGroup(presentationContext, "Tag"), with Z = 1. The last context's T is kept: an origin
+ * verifies every presentation of a period against one context (hash-to-curve is about a tenth of
+ * a verification). The context is public.
+ */
 export function tagGenerator(presentationContext: Uint8Array): ArcElement {
-  return hashToGroup(presentationContext, "Tag");
+  const context = Array.from(presentationContext, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (lastTagGenerator?.context !== context) lastTagGenerator = { context, T: normalized(hashToGroup(presentationContext, "Tag")) };
+  return lastTagGenerator.T;
 }
 
 export class PresentationState {
@@ -84,14 +93,14 @@ export class PresentationState {
     const r = randomScalar(rng, ORDER);
     const z = randomScalar(rng, ORDER);
     const U = mul(this.credential.U, a);
-    const UPrimeCommit = mul(this.credential.UPrime, a).add(mulG(r));
-    const m1Commit = mul(U, m1).add(mul(GENERATOR_H, z));
+    const UPrimeCommit = mulSum([this.credential.UPrime, GENERATOR_G], [a, r]);
+    const m1Commit = mulSum([U, GENERATOR_H], [m1, z]);
     const nonceBlinding = randomScalar(rng, ORDER);
     const nonceScalar = BigInt(nonce);
-    const nonceCommit = mulG(nonceScalar).add(mul(GENERATOR_H, nonceBlinding));
+    const nonceCommit = mulSum([GENERATOR_G, GENERATOR_H], [nonceScalar, nonceBlinding]);
     const generatorT = tagGenerator(this.presentationContext);
     const tag = mul(generatorT, scalarInverse(scalarAdd(m1, nonceScalar)));
-    const V = mul(X1, z).subtract(mulG(r));
+    const V = mulSum([X1, GENERATOR_G], [z, -r]);
 
     const range = makeRangeWitness(nonce, nonceBlinding, this.presentationLimit, rng);
     const relation = presentationRelation({ U, UPrimeCommit, m1Commit, V, X1, tag, generatorT, nonceCommit, D: range.D });

@@ -7,7 +7,7 @@
  * outside it.
  */
 import { ArcError, ArcErrorCode } from "./errors.js";
-import { GENERATOR_H, mul, mulG, ORDER, scalarAdd, scalarInverse, scalarMul, scalarSub, type ArcElement } from "./group.js";
+import { GENERATOR_G, GENERATOR_H, mulSum, mulSumPublic, ORDER, scalarAdd, scalarInverse, scalarMul, scalarSub, type ArcElement } from "./group.js";
 import { randomScalar, type ArcRandom } from "./random.js";
 
 /** The largest presentation limit this library accepts (nonces are 32-bit; proofs grow with log2 of it). */
@@ -70,7 +70,7 @@ export function makeRangeWitness(nonce: number, nonceBlinding: bigint, limit: nu
   }
   s.push(scalarMul(scalarInverse(bases[bases.length - 1] as bigint), scalarSub(nonceBlinding, partial)));
   const s2 = s.map((si, i) => scalarMul(1n - (b[i] as bigint), si));
-  const D = s.map((si, i) => mulG(b[i] as bigint).add(mul(GENERATOR_H, si)));
+  const D = s.map((si, i) => mulSum([GENERATOR_G, GENERATOR_H], [b[i] as bigint, si]));
   return { D, witness: [...b, ...s, ...s2] };
 }
 
@@ -78,10 +78,5 @@ export function makeRangeWitness(nonce: number, nonceBlinding: bigint, limit: nu
 export function rangeSumHolds(D: readonly ArcElement[], nonceCommit: ArcElement, limit: number): boolean {
   const bases = computeBases(limit);
   if (D.length !== bases.length) return false;
-  let sum: ArcElement | undefined;
-  D.forEach((d, i) => {
-    const term = d.multiplyUnsafe(bases[i] as bigint);
-    sum = sum === undefined ? term : sum.add(term);
-  });
-  return sum !== undefined && sum.equals(nonceCommit);
+  return D.length > 0 && mulSumPublic(D, bases).equals(nonceCommit);
 }

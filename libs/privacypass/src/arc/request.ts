@@ -7,7 +7,7 @@
  *   m1Enc = m1 * G + r1 * H;  m2Enc = m2 * G + r2 * H
  *   proof of knowledge of (m1, m2, r1, r2), session "ARCV1-P256CredentialRequest"
  */
-import { GENERATOR_G, GENERATOR_H, hashToScalar, mul, mulG, ORDER, P256, type ArcElement } from "./group.js";
+import { GENERATOR_G, GENERATOR_H, hashToScalar, mulSum, ORDER, P256, type ArcElement } from "./group.js";
 import { LinearRelation } from "./linear-relation.js";
 import { randomScalar, type ArcRandom } from "./random.js";
 import { PROTOCOL_ID_SHAKE128_P256, prove, verify } from "./schnorr-proof.js";
@@ -55,8 +55,8 @@ export function createCredentialRequest(requestContext: Uint8Array, rng: ArcRand
   const m2 = requestContextScalar(requestContext);
   const r1 = randomScalar(rng, ORDER);
   const r2 = randomScalar(rng, ORDER);
-  const m1Enc = mulG(m1).add(mul(GENERATOR_H, r1));
-  const m2Enc = mulG(m2).add(mul(GENERATOR_H, r2));
+  const m1Enc = mulSum([GENERATOR_G, GENERATOR_H], [m1, r1]);
+  const m2Enc = mulSum([GENERATOR_G, GENERATOR_H], [m2, r2]);
   const proof = prove(PROTOCOL_ID_SHAKE128_P256, REQUEST_SESSION, requestRelation(m1Enc, m2Enc), [m1, m2, r1, r2], rng);
   return { secrets: { m1, m2, r1, r2 }, request: { m1Enc, m2Enc, proof } };
 }

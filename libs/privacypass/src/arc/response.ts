@@ -9,7 +9,7 @@
  *   session "ARCV1-P256CredentialResponse"
  */
 import { ArcError, ArcErrorCode } from "./errors.js";
-import { GENERATOR_G, GENERATOR_H, mul, mulG, ORDER, P256, scalarMul, withTable, type ArcElement } from "./group.js";
+import { GENERATOR_G, GENERATOR_H, mul, mulG, mulSum, ORDER, P256, scalarMul, withTable, type ArcElement } from "./group.js";
 import type { ServerPrivateKey, ServerPublicKey } from "./keys.js";
 import { LinearRelation } from "./linear-relation.js";
 import { randomScalar, type ArcRandom } from "./random.js";
@@ -67,7 +67,7 @@ export function createCredentialResponse(privateKey: ServerPrivateKey, publicKey
   const b = randomScalar(rng, ORDER);
   const U = mulG(b);
   // b * (X0 + x1 * m1Enc + x2 * m2Enc), computed as b*X0 + (b*x1)*m1Enc + (b*x2)*m2Enc (equal; X0 has a table).
-  const encUPrime = mul(publicKey.X0, b).add(mul(request.m1Enc, scalarMul(b, privateKey.x1))).add(mul(request.m2Enc, scalarMul(b, privateKey.x2)));
+  const encUPrime = mulSum([publicKey.X0, request.m1Enc, request.m2Enc], [b, scalarMul(b, privateKey.x1), scalarMul(b, privateKey.x2)]);
   const X0Aux = mul(GENERATOR_H, scalarMul(b, privateKey.x0Blinding));
   const X1Aux = mul(publicKey.X1, b);
   const X2Aux = mul(publicKey.X2, b);

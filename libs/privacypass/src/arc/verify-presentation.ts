@@ -13,7 +13,7 @@
  * context, and store every tag it accepts for as long as the context lasts.
  */
 import { ArcError, ArcErrorCode } from "./errors.js";
-import { mul, scalarAdd, scalarMul, serializeElement, withTable } from "./group.js";
+import { mulSum, scalarAdd, scalarMul, serializeElement, withTable } from "./group.js";
 import type { ServerPrivateKey, ServerPublicKey } from "./keys.js";
 import { tagGenerator, type Presentation } from "./presentation.js";
 import { presentationRelation, PRESENTATION_SESSION } from "./presentation-relation.js";
@@ -40,7 +40,7 @@ export function verifyPresentation(
     const m2 = requestContextScalar(requestContext);
     const { U, m1Commit, UPrimeCommit } = presentation;
     // x0*U + x1*m1Commit + x2*m2*U - UPrimeCommit, with x0*U + x2*m2*U as one multiplication.
-    const V = mul(U, scalarAdd(privateKey.x0, scalarMul(privateKey.x2, m2))).add(mul(m1Commit, privateKey.x1)).subtract(UPrimeCommit);
+    const V = mulSum([U, m1Commit, UPrimeCommit], [scalarAdd(privateKey.x0, scalarMul(privateKey.x2, m2)), privateKey.x1, -1n]);
     const relation = presentationRelation({ ...presentation, V, X1: withTable(publicKey.X1), generatorT: tagGenerator(presentationContext) });
     valid = verify(PROTOCOL_ID_SHAKE128_P256, PRESENTATION_SESSION, relation, presentation.proof);
   }
