@@ -10,7 +10,7 @@
  * that is zeroed after each call. Measurements: docs/decisions/0055-arc-native-p256.md.
  */
 import { p256 } from "@noble/curves/nist.js";
-import { loadP256Native, MulSumStatus, P256_NATIVE_MAX_TERMS, type P256Native } from "@oblivious/p256-native";
+import { loadP256Native, MulSumStatus, P256_NATIVE_MAX_TERMS, p256NativeUnavailable, type P256Native } from "@oblivious/p256-native";
 import type { ArcElement, ArcMultiplier } from "./arc/group.js";
 
 const Point = p256.Point;
@@ -88,3 +88,8 @@ function makeMultiplier(addon: P256Native): ArcMultiplier {
 const addon = loadP256Native();
 /** The addon-backed multiplier, or undefined when the addon is unavailable (`p256NativeUnavailable()` says why). */
 export const addonArcMultiplier: ArcMultiplier | undefined = addon === undefined ? undefined : makeMultiplier(addon);
+
+/** Why `addonArcMultiplier` is undefined (not built, switched off, failed to load); undefined when it loaded. */
+export function arcAddonUnavailable(): string | undefined {
+  return p256NativeUnavailable();
+}

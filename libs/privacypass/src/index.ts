@@ -50,7 +50,7 @@ export { ArcError, ArcErrorCode } from "./arc/errors.js";
 import { useNativeArcMultiplier } from "./arc-native.js";
 useNativeArcMultiplier();
 export { useNativeArcMultiplier, nativeArcMultiplier } from "./arc-native.js";
-export { addonArcMultiplier } from "./arc-addon.js";
+export { addonArcMultiplier, arcAddonUnavailable } from "./arc-addon.js";
 export { setArcMultiplier } from "./arc/group.js";
 export type { ArcMultiplier } from "./arc/group.js";
 export type { ArcElement } from "./arc/group.js";

@@ -9,10 +9,12 @@
  *   included), Present with presentation limits 2 and 100, VerifyPresentation for both;
  * - RSA-2048 blind signing through NativeBlindSigner (the type-2 issuer's operation), as the
  *   reference ratio for the issuer's side, and type-2 token verification (the type-2 origin's);
- * - every ARC line twice, back to back: on @noble/curves alone and with the OpenSSL multiplier
- *   (src/arc-native.ts) the package installs in Node (docs/decisions/0030-arc-speed.md);
+ * - every ARC line once per backend, back to back: @noble/curves alone, the node:crypto ECDH
+ *   multiplier (src/arc-native.ts, docs/decisions/0030-arc-speed.md) and the p256-native addon
+ *   (src/arc-addon.ts, docs/decisions/0055-arc-native-p256.md; the package installs it in Node when
+ *   it is built, else ECDH; the addon column is left out, and said so, when it is not built);
  * - a summary: issuer CPU per 1,000 searches (type 2: 1,000 signatures; ARC: 1,000 / limit
- *   responses) and verifications per CPU-second for each type.
+ *   responses) and how many times less ARC's is, and verifications per CPU-second for each type.
  *
  * Rates are operations per CPU-second of this process (process.cpuUsage over the timed loop), so
  * other processes sharing the core do not lower them; wall-clock rates and the CPU share are
@@ -21,6 +23,8 @@
  */
 import { constants, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import {
+  addonArcMultiplier,
+  arcAddonUnavailable,
   ArcPresentationState,
   NativeBlindSigner,
   arcPresentationLength,
@@ -68,11 +72,12 @@ function measure(name: string, cpuSeconds: number, op: (i: number) => void): Rat
   return { name, operations, perCpuSecond: operations / cpuS, perWallSecond: operations / wallS, msPerOp: (cpuS * 1000) / operations, cpuShare: cpuS / wallS };
 }
 
-type Backend = "noble" | "OpenSSL";
-const backends: readonly Backend[] = ["noble", "OpenSSL"];
+type Backend = "noble" | "ECDH" | "addon";
+const backends: readonly Backend[] = addonArcMultiplier === undefined ? ["noble", "ECDH"] : ["noble", "ECDH", "addon"];
+const fastest: Backend = backends[backends.length - 1] as Backend;
 
 function useBackend(b: Backend): void {
-  setArcMultiplier(b === "OpenSSL" ? nativeArcMultiplier : undefined);
+  setArcMultiplier(b === "addon" ? addonArcMultiplier : b === "ECDH" ? nativeArcMultiplier : undefined);
 }
 
 /** Measures `op` once per backend, back to back (interleaved: the load is the same for both). */
@@ -81,7 +86,7 @@ function measureBoth(rates: Rate[], name: string, seconds: number, op: (i: numbe
     useBackend(b);
     rates.push(measure(`${name} [${b}]`, seconds, op));
   }
-  useBackend("OpenSSL");
+  useBackend(fastest);
 }
 
 function rate(rates: readonly Rate[], prefix: string): Rate {
@@ -168,8 +173,11 @@ function main(): void {
   const rsaMs = rate(rates, "RSA-2048 blind sign").msPerOp;
   const summary = {
     dailyLimit,
+    addon: addonArcMultiplier === undefined ? `not built: ${arcAddonUnavailable() ?? "?"}` : "loaded",
     issuerMsPer1000SearchesType2: 1000 * rsaMs,
     ...Object.fromEntries(backends.map((b) => [`issuerMsPer1000SearchesArc_${b}`, (1000 / dailyLimit) * rate(rates, `ARC CreateCredentialResponse (issuer) [${b}]`).msPerOp])),
+    // The issue's goal: type 2's issuer CPU per 1,000 searches divided by ARC's (goal >= 10).
+    issuerTimesLessArc: Object.fromEntries(backends.map((b) => [b, (1000 * rsaMs) / ((1000 / dailyLimit) * rate(rates, `ARC CreateCredentialResponse (issuer) [${b}]`).msPerOp)])),
     arcResponseInRsaSignatures: Object.fromEntries(backends.map((b) => [b, rate(rates, `ARC CreateCredentialResponse (issuer) [${b}]`).msPerOp / rsaMs])),
     verificationsPerCpuSecond: {
       type2: rate(rates, "type-2 token verification").perCpuSecond,
