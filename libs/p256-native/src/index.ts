@@ -39,6 +39,12 @@ export interface P256Native {
    * x is not below the field prime, or no point has that x.
    */
   decode(out: Uint8Array, compressed: Uint8Array): boolean;
+  /**
+   * OpenSSL's implementation of the group: "nistz256" (the x86-64 and ARMv8 assembly, whose
+   * single-scalar multiplications are constant time) or "other" (then EC_POINT_mul with a
+   * BN_FLG_CONSTTIME scalar takes OpenSSL's generic Montgomery ladder, also constant time).
+   */
+  readonly method: "nistz256" | "other";
 }
 
 const ADDON_PATH = new URL("../../build/p256.node", import.meta.url).pathname;
