@@ -7,6 +7,8 @@
  * as 32 bytes big-endian. Results go into a caller's buffer.
  *
  *   mulSum(out, points, scalars, constantTime)   sum of scalars[i] * points[i]; see js_mul_sum.
+ *   setBase(k, point)                            fixed base k (1..15) with a precomputed table;
+ *                                                mulSum takes it as 63 zero bytes || k.
  *   decode(out, compressed33)                    SEC1 compressed (02/03 || x) to x || y; false if x
  *                                                is not below the field prime or not on the curve.
  */
@@ -21,17 +23,22 @@
 #include <string.h>
 
 #define MAX_POINTS 64
+/* Fixed bases with their own precomputed tables: slots 1 .. MAX_BASES - 1 (0 is the generator). */
+#define MAX_BASES 16
 
 typedef struct {
   EC_GROUP *group;
   BN_CTX *ctx;
   BIGNUM *order_minus_one;
+  /* bases[k]: a copy of the group with generator = fixed base k and a precomputed table for it. */
+  EC_GROUP *bases[MAX_BASES];
 } State;
 
 static void state_free(napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
   State *st = data;
   if (st == NULL) return;
+  for (int k = 0; k < MAX_BASES; k++) EC_GROUP_free(st->bases[k]);
   BN_free(st->order_minus_one);
   BN_CTX_free(st->ctx);
   EC_GROUP_free(st->group);
@@ -79,17 +86,24 @@ static bool point_to(const State *st, const EC_POINT *p, unsigned char *out, BIG
   return BN_bn2binpad(x, out, 32) == 32 && BN_bn2binpad(y, out + 32, 32) == 32;
 }
 
-/* The generator: an all-zero 64-byte entry ((0, 0) is not on P-256). */
-static bool is_generator_entry(const unsigned char *xy) {
+/*
+ * A fixed base: 63 zero bytes and k (x = 0 has no point with a small y on P-256, since b is not a
+ * small square): k = 0 is the generator, 1 .. MAX_BASES - 1 a base set with setBase. -1 otherwise.
+ */
+static int base_entry(const unsigned char *xy) {
   unsigned char acc = 0;
-  for (int i = 0; i < 64; i++) acc |= xy[i];
-  return acc == 0;
+  for (int i = 0; i < 63; i++) acc |= xy[i];
+  return acc == 0 && xy[63] < MAX_BASES ? xy[63] : -1;
+}
+
+static bool is_generator_entry(const unsigned char *xy) {
+  return base_entry(xy) == 0;
 }
 
 /*
  * mulSum(out, points, scalars, constantTime) -> 0 (out = the sum, x || y), 1 (the sum is the
  * identity; out untouched), 2 (an input point is not on the curve, or arguments out of range).
- * points: n * 64 bytes (an all-zero entry is the generator), scalars: n * 32 bytes, 1 <= n <= 64.
+ * points: n * 64 bytes (63 zero bytes and k: fixed base k, 0 the generator), scalars: n * 32 bytes, 1 <= n <= 64.
  * constantTime: each term is its own single-scalar EC_POINT_mul with BN_FLG_CONSTTIME (OpenSSL's
  * constant-time paths), the terms added afterwards; otherwise one EC_POINTs_mul, which may take a
  * variable-time path (public scalars only).
@@ -112,6 +126,7 @@ static napi_value js_mul_sum(napi_env env, napi_callback_info info) {
   }
   EC_POINT *points[MAX_POINTS] = {0};
   BIGNUM *scalars[MAX_POINTS] = {0};
+  int kinds[MAX_POINTS] = {0};
   int status = 2;
   BN_CTX_start(st->ctx);
   BIGNUM *x = BN_CTX_get(st->ctx), *y = BN_CTX_get(st->ctx);
@@ -131,10 +146,12 @@ static napi_value js_mul_sum(napi_env env, napi_callback_info info) {
       g = s;
       continue;
     }
+    int k = base_entry(pts + 64 * i);
     points[m] = EC_POINT_new(st->group);
     scalars[m] = s;
-    ok = points[m] != NULL;
-    if (ok && is_generator_entry(pts + 64 * i)) ok = EC_POINT_copy(points[m], EC_GROUP_get0_generator(st->group)) == 1;
+    kinds[m] = k;
+    ok = points[m] != NULL && (k < 1 || st->bases[k] != NULL);
+    if (ok && k >= 0) ok = EC_POINT_copy(points[m], EC_GROUP_get0_generator(k == 0 ? st->group : st->bases[k])) == 1;
     else if (ok) ok = point_from(st, points[m], pts + 64 * i, x, y);
     m++;
   }
@@ -145,6 +162,8 @@ static napi_value js_mul_sum(napi_env env, napi_callback_info info) {
       /* A term with scalar 1 or p - 1 (public coefficients of a sum: P - Q) is an addition. */
       if (BN_is_one(scalars[i])) ok = EC_POINT_copy(t, points[i]) == 1;
       else if (BN_cmp(scalars[i], st->order_minus_one) == 0) ok = EC_POINT_copy(t, points[i]) == 1 && EC_POINT_invert(st->group, t, st->ctx) == 1;
+      /* A fixed base: its own group's precomputed table (the same constant-time table walk as G). */
+      else if (kinds[i] >= 1) ok = EC_POINT_mul(st->bases[kinds[i]], t, scalars[i], NULL, NULL, st->ctx) == 1;
       else ok = EC_POINT_mul(st->group, t, NULL, points[i], scalars[i], st->ctx) == 1;
       ok = ok && EC_POINT_add(st->group, r, r, t, st->ctx) == 1;
     }
@@ -166,6 +185,36 @@ static napi_value js_mul_sum(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_create_int32(env, status, &result);
   return result;
+}
+
+/* setBase(k, point) -> boolean: fixed base k (1 .. 15) = point, with a precomputed table. */
+static napi_value js_set_base(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  const char *usage = "setBase(k, point)";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return type_error(env, usage);
+  State *st = state_of(env);
+  int32_t k = 0;
+  size_t p_len = 0;
+  const unsigned char *pt = bytes_of(env, argv[1], &p_len);
+  if (st == NULL || napi_get_value_int32(env, argv[0], &k) != napi_ok || k < 1 || k >= MAX_BASES || pt == NULL || p_len != 64) return type_error(env, usage);
+  bool ok = false;
+  BN_CTX_start(st->ctx);
+  BIGNUM *x = BN_CTX_get(st->ctx), *y = BN_CTX_get(st->ctx);
+  EC_GROUP *g = EC_GROUP_dup(st->group);
+  EC_POINT *p = EC_POINT_new(st->group);
+  if (x != NULL && y != NULL && g != NULL && p != NULL && point_from(st, p, pt, x, y)) {
+    ok = EC_GROUP_set_generator(g, p, EC_GROUP_get0_order(st->group), EC_GROUP_get0_cofactor(st->group)) == 1 && EC_GROUP_precompute_mult(g, st->ctx) == 1;
+  }
+  EC_POINT_free(p);
+  BN_CTX_end(st->ctx);
+  if (ok) {
+    EC_GROUP_free(st->bases[k]);
+    st->bases[k] = g;
+  } else {
+    EC_GROUP_free(g);
+  }
+  return boolean(env, ok);
 }
 
 static napi_value js_decode(napi_env env, napi_callback_info info) {
@@ -210,6 +259,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
     {"method", NULL, NULL, NULL, NULL, method_value, napi_enumerable, NULL},
     {"mulSum", NULL, js_mul_sum, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setBase", NULL, js_set_base, NULL, NULL, NULL, napi_enumerable, NULL},
     {"decode", NULL, js_decode, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

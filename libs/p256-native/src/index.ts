@@ -5,13 +5,15 @@
  * and its users keep their portable path. Setting OBLIVIOUS_P256_NATIVE=off switches it off.
  *
  * The interface is bytes only (no curve library here): a point is 64 bytes x || y, big-endian,
- * affine, never the identity; a scalar 32 bytes big-endian. In `points` an all-zero entry stands
- * for the generator. Why and measurements: docs/decisions/0055-arc-native-p256.md.
+ * affine, never the identity; a scalar 32 bytes big-endian. In `points` an entry of 63 zero bytes
+ * and k stands for fixed base k: 0 is the generator, 1 to 15 the points given to `setBase`. Why and measurements: docs/decisions/0055-arc-native-p256.md.
  */
 import { createRequire } from "node:module";
 
 /** The most terms one `mulSum` takes. */
 export const P256_NATIVE_MAX_TERMS = 64;
+/** Fixed-base slots for `setBase`: 1 to this. */
+export const P256_NATIVE_LAST_BASE = 15;
 export const P256_POINT_LENGTH = 64;
 export const P256_SCALAR_LENGTH = 32;
 
@@ -39,6 +41,12 @@ export interface P256Native {
    * x is not below the field prime, or no point has that x.
    */
   decode(out: Uint8Array, compressed: Uint8Array): boolean;
+  /**
+   * Makes `point` fixed base k (1 to 15, replacing what was there) with a precomputed table: a
+   * secret-scalar term naming it in `mulSum` then costs about as much as one on the generator.
+   * About 26 ms. False when the point is not on the curve; TypeError on a wrong k or length.
+   */
+  setBase(k: number, point: Uint8Array): boolean;
   /**
    * OpenSSL's implementation of the group: "nistz256" (the x86-64 and ARMv8 assembly, whose
    * single-scalar multiplications are constant time) or "other" (then EC_POINT_mul with a
@@ -73,6 +81,7 @@ function tryLoad(): void {
     two[31] = 2;
     const status = addon.mulSum(out, new Uint8Array(P256_POINT_LENGTH), two, true);
     if (status !== MulSumStatus.Point || hex(out) !== TWO_G_X + TWO_G_Y) throw new Error("2 * G came out wrong");
+    if (typeof addon.setBase !== "function" || typeof addon.decode !== "function") throw new Error("an older build: run npm run build");
     loaded = addon;
   } catch (error) {
     failure = error instanceof Error ? error.message.split("\n")[0] : String(error);

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import { loadP256Native, MulSumStatus, p256NativeUnavailable, P256_NATIVE_MAX_TERMS, type P256Native } from "../src/index.js";
+import { loadP256Native, MulSumStatus, p256NativeUnavailable, P256_NATIVE_LAST_BASE, P256_NATIVE_MAX_TERMS, type P256Native } from "../src/index.js";
 
 const Point = p256.Point;
 const ORDER = Point.Fn.ORDER;
@@ -76,6 +76,41 @@ test("mulSum refuses wrong lengths and more than 64 terms with a TypeError", () 
   const many = P256_NATIVE_MAX_TERMS + 1;
   assert.throws(() => n.mulSum(new Uint8Array(64), new Uint8Array(64 * many), new Uint8Array(32 * many), false), TypeError);
   assert.throws(() => (n.mulSum as (...args: unknown[]) => number)(new Uint8Array(64), p, s), TypeError);
+});
+
+test("setBase: fixed bases give the same sums in both modes, a replaced base the new one; wrong slots refused", () => {
+  const n = native();
+  const out = new Uint8Array(64);
+  const base = (k: number): Uint8Array => {
+    const entry = new Uint8Array(64);
+    entry[63] = k;
+    return entry;
+  };
+  const h = Point.BASE.multiply(randomScalar() || 1n);
+  const x = Point.BASE.multiply(randomScalar() || 1n);
+  assert.equal(n.setBase(1, xy(h)), true);
+  assert.equal(n.setBase(P256_NATIVE_LAST_BASE, xy(x)), true);
+  for (let i = 0; i < 100; i++) {
+    const [s, t, u] = [randomScalar() || 1n, randomScalar() || 1n, randomScalar() || 1n];
+    const a = Point.BASE.multiply(randomScalar() || 1n);
+    const expected = h.multiply(s).add(a.multiply(t)).add(x.multiply(u)).add(Point.BASE.multiply(s));
+    const ps = Buffer.concat([base(1), xy(a), base(P256_NATIVE_LAST_BASE), base(0)]);
+    const ss = Buffer.concat([scalar(s), scalar(t), scalar(u), scalar(s)]);
+    for (const constantTime of [true, false]) {
+      assert.equal(n.mulSum(out, ps, ss, constantTime), MulSumStatus.Point);
+      assert.deepEqual(out, xy(expected), `sum ${i}, constant time ${constantTime}`);
+    }
+  }
+  assert.equal(n.setBase(1, xy(x)), true);
+  assert.equal(n.mulSum(out, base(1), scalar(3n), true), MulSumStatus.Point);
+  assert.deepEqual(out, xy(x.multiply(3n)));
+  const off = xy(h);
+  off[63] = (off[63] as number) ^ 1;
+  assert.equal(n.setBase(2, off), false);
+  assert.throws(() => n.setBase(0, xy(h)), TypeError);
+  assert.throws(() => n.setBase(P256_NATIVE_LAST_BASE + 1, xy(h)), TypeError);
+  // A slot never set is refused like a point off the curve.
+  assert.equal(n.mulSum(out, base(7), scalar(3n), true), MulSumStatus.Invalid);
 });
 
 test("decode: compressed points of both parities; wrong prefix, x >= p and x off the curve refused", () => {

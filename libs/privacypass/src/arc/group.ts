@@ -148,6 +148,8 @@ export interface ArcMultiplier {
   decompress?(bytes: Uint8Array): ArcElement | undefined;
   /** True when `multiply` is cheaper than a walk of a precomputed @noble/curves table (then tables are not used). */
   readonly outrunsTables?: boolean;
+  /** Optional: a point multiplied often (generatorH, the server key's points) gets the multiplier's own table (`withTable`). */
+  precompute?(a: ArcElement): void;
 }
 
 let multiplier: ArcMultiplier | undefined;
@@ -227,8 +229,11 @@ const tabled = new WeakSet<ArcElement>();
  * (measurements: docs/decisions/0022-arc-p256-library.md). Returns the same point.
  */
 export function withTable(point: ArcElement): ArcElement {
-  // A multiplier faster than the table walk makes the table's cost a loss.
-  if (multiplier?.outrunsTables === true) return point;
+  // A multiplier faster than the table walk makes noble's table a loss; it may keep its own.
+  if (multiplier?.outrunsTables === true) {
+    multiplier.precompute?.(point);
+    return point;
+  }
   if (!tabled.has(point)) {
     point.precompute(8, false);
     tabled.add(point);
