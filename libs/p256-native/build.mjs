@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds build/p256.node (native/p256.c, a Node-API addon) with the machine's C compiler against
+// Builds dist/src/p256.node (native/p256.c, a Node-API addon; beside the compiled loader, so
+// whatever carries a package's dist/src, such as the service images, carries it too) with the machine's C compiler against
 // the running node's headers; the OpenSSL it calls is the one inside the node binary, resolved when
 // the addon loads. Run by the root `npm run build` and `npm test` (an explicit step rather than an
 // install script, which npm may hold back). Without a compiler or headers it prints why and exits 0:
@@ -14,7 +15,7 @@ import { dirname, join } from "node:path";
 
 const here = dirname(new URL(import.meta.url).pathname);
 const source = join(here, "native", "p256.c");
-const outDir = join(here, "build");
+const outDir = join(here, "dist", "src");
 const target = join(outDir, "p256.node");
 const required = process.env.P256_NATIVE_REQUIRED === "1";
 

@@ -1,6 +1,6 @@
 /**
  * @oblivious/p256-native: P-256 point arithmetic on the OpenSSL inside the node binary, through a
- * small Node-API addon (native/p256.c, built by build.mjs into build/p256.node). Node only, and
+ * small Node-API addon (native/p256.c, built by build.mjs into dist/src/p256.node). Node only, and
  * optional: `loadP256Native()` returns undefined when the addon was not built or does not load,
  * and its users keep their portable path. Setting OBLIVIOUS_P256_NATIVE=off switches it off.
  *
@@ -55,7 +55,8 @@ export interface P256Native {
   readonly method: "nistz256" | "other";
 }
 
-const ADDON_PATH = new URL("../../build/p256.node", import.meta.url).pathname;
+// build.mjs writes it beside this file's compiled form (dist/src), so a copy of dist/src carries it.
+const ADDON_PATH = new URL("./p256.node", import.meta.url).pathname;
 // 2 * G: a known answer the addon must give before anything uses it.
 const TWO_G_X = "7cf27b188d034f7e8a52380304b51ac3c08969e277f21b35a60b48fc47669978";
 const TWO_G_Y = "07775510db8ed040293d9ac69f7430dbba7dade63ce982299e04b79d227873d1";
