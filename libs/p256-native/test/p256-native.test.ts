@@ -37,10 +37,10 @@ test("mulSum against @noble/curves: 300 random sums of 1 to 6 terms, both modes,
   const out = new Uint8Array(64);
   for (let i = 0; i < 300; i++) {
     const terms = 1 + (i % 6);
-    const ps = Array.from({ length: terms }, () => Point.BASE.multiply(randomScalar() || 1n));
+    const ps = Array.from({ length: terms }, () => Point.BASE.multiplyUnsafe(randomScalar() || 1n));
     const ss = ps.map(() => randomScalar() || 2n);
     const withG = i % 2 === 0;
-    const expected = ps.reduce((acc, p, j) => acc.add(p.multiply(ss[j] as bigint)), withG ? Point.BASE.multiply(ss[0] as bigint) : Point.ZERO);
+    const expected = ps.reduce((acc, p, j) => acc.add(p.multiplyUnsafe(ss[j] as bigint)), withG ? Point.BASE.multiplyUnsafe(ss[0] as bigint) : Point.ZERO);
     const pointBytes = Buffer.concat([...(withG ? [new Uint8Array(64)] : []), ...ps.map(xy)]);
     const scalarBytes = Buffer.concat([...(withG ? [scalar(ss[0] as bigint)] : []), ...ss.map(scalar)]);
     for (const constantTime of [true, false]) {
@@ -54,7 +54,7 @@ test("mulSum against @noble/curves: 300 random sums of 1 to 6 terms, both modes,
 test("mulSum statuses: the identity (scalar 0, the order, P - P), a point off the curve", () => {
   const n = native();
   const out = new Uint8Array(64);
-  const p = Point.BASE.multiply(12345n);
+  const p = Point.BASE.multiplyUnsafe(12345n);
   for (const constantTime of [true, false]) {
     assert.equal(n.mulSum(out, xy(p), scalar(0n), constantTime), MulSumStatus.Identity);
     assert.equal(n.mulSum(out, xy(p), scalar(ORDER), constantTime), MulSumStatus.Identity);
@@ -67,7 +67,7 @@ test("mulSum statuses: the identity (scalar 0, the order, P - P), a point off th
 
 test("mulSum refuses wrong lengths and more than 64 terms with a TypeError", () => {
   const n = native();
-  const p = xy(Point.BASE.multiply(3n));
+  const p = xy(Point.BASE.multiplyUnsafe(3n));
   const s = scalar(9n);
   assert.throws(() => n.mulSum(new Uint8Array(63), p, s, true), TypeError);
   assert.throws(() => n.mulSum(new Uint8Array(64), p.subarray(1), s, true), TypeError);
@@ -86,14 +86,14 @@ test("setBase: fixed bases give the same sums in both modes, a replaced base the
     entry[63] = k;
     return entry;
   };
-  const h = Point.BASE.multiply(randomScalar() || 1n);
-  const x = Point.BASE.multiply(randomScalar() || 1n);
+  const h = Point.BASE.multiplyUnsafe(randomScalar() || 1n);
+  const x = Point.BASE.multiplyUnsafe(randomScalar() || 1n);
   assert.equal(n.setBase(1, xy(h)), true);
   assert.equal(n.setBase(P256_NATIVE_LAST_BASE, xy(x)), true);
   for (let i = 0; i < 100; i++) {
     const [s, t, u] = [randomScalar() || 1n, randomScalar() || 1n, randomScalar() || 1n];
-    const a = Point.BASE.multiply(randomScalar() || 1n);
-    const expected = h.multiply(s).add(a.multiply(t)).add(x.multiply(u)).add(Point.BASE.multiply(s));
+    const a = Point.BASE.multiplyUnsafe(randomScalar() || 1n);
+    const expected = h.multiplyUnsafe(s).add(a.multiplyUnsafe(t)).add(x.multiplyUnsafe(u)).add(Point.BASE.multiplyUnsafe(s));
     const ps = Buffer.concat([base(1), xy(a), base(P256_NATIVE_LAST_BASE), base(0)]);
     const ss = Buffer.concat([scalar(s), scalar(t), scalar(u), scalar(s)]);
     for (const constantTime of [true, false]) {
@@ -103,7 +103,7 @@ test("setBase: fixed bases give the same sums in both modes, a replaced base the
   }
   assert.equal(n.setBase(1, xy(x)), true);
   assert.equal(n.mulSum(out, base(1), scalar(3n), true), MulSumStatus.Point);
-  assert.deepEqual(out, xy(x.multiply(3n)));
+  assert.deepEqual(out, xy(x.multiplyUnsafe(3n)));
   const off = xy(h);
   off[63] = (off[63] as number) ^ 1;
   assert.equal(n.setBase(2, off), false);
@@ -117,11 +117,11 @@ test("decode: compressed points of both parities; wrong prefix, x >= p and x off
   const n = native();
   const out = new Uint8Array(64);
   for (let i = 0; i < 100; i++) {
-    const p = Point.BASE.multiply(randomScalar() || 1n);
+    const p = Point.BASE.multiplyUnsafe(randomScalar() || 1n);
     assert.equal(n.decode(out, p.toBytes(true)), true);
     assert.deepEqual(out, xy(p));
   }
-  const p = Point.BASE.multiply(7n).toBytes(true);
+  const p = Point.BASE.multiplyUnsafe(7n).toBytes(true);
   assert.equal(n.decode(out, Uint8Array.from([4, ...p.subarray(1)])), false);
   assert.equal(n.decode(out, bytes(`02${hex32(Point.Fp.ORDER)}`)), false);
   assert.equal(n.decode(out, bytes(`03${"ff".repeat(32)}`)), false);
