@@ -8,7 +8,8 @@
  * of the addon) is written as is; others (sums made with noble) are normalised once per point
  * object and remembered. generatorH and the points `withTable` names (the server key's) are fixed
  * bases with the addon's own precomputed tables (OpenSSL's, as for G: about 17 µs a multiplication
- * instead of 55-70; 26 ms to build one). Secret scalars pass through one scratch buffer
+ * instead of 55-70; 26 ms to build one), built when such a point first meets a secret scalar and
+ * shared by every point object with the same coordinates. Secret scalars pass through one scratch buffer
  * that is zeroed after each call. Measurements: docs/decisions/0055-arc-native-p256.md.
  */
 import { p256 } from "@noble/curves/nist.js";
@@ -30,7 +31,11 @@ const FIRST_SLOT = 2;
 const LAST_SLOT = 15;
 const slotOf = new WeakMap<ArcElement, number>();
 const slotHolder: (ArcElement | undefined)[] = [];
+const slotByCoordinates = new Map<string, number>();
 let nextSlot = FIRST_SLOT;
+// Points `withTable` named: each gets a slot when it first meets a secret scalar (an origin's X1,
+// only ever in public sums, never costs a table).
+const wanted = new WeakSet<ArcElement>();
 
 /** 32 bytes big-endian at `offset` (setBigUint64 keeps the low 64 bits of each shifted value). */
 function put(view: DataView, offset: number, v: bigint): void {
@@ -68,19 +73,43 @@ function resultPoint(): ArcElement {
   return Point.fromAffine({ x: get(resultView, 0), y: get(resultView, 32) });
 }
 
+function coordinates(a: ArcElement): string {
+  const { x, y } = a.toAffine();
+  return `${x.toString(16)}:${y.toString(16)}`;
+}
+
+/** Puts `a` in `slot` (the scratch buffer's first entry is overwritten: call before filling it). */
 function setBase(addon: P256Native, slot: number, a: ArcElement): void {
   putPoint(0, a);
   if (!addon.setBase(slot, points.subarray(0, 64))) throw new Error("p256-native: a point the group made was refused");
   const previous = slotHolder[slot];
-  if (previous !== undefined) slotOf.delete(previous);
+  if (previous !== undefined) {
+    slotOf.delete(previous);
+    slotByCoordinates.delete(coordinates(previous));
+  }
   slotHolder[slot] = a;
   slotOf.set(a, slot);
+  slotByCoordinates.set(coordinates(a), slot);
+}
+
+/** A slot for a wanted point: the one its coordinates already have (another object, same key), else the next in turn. */
+function assignSlot(addon: P256Native, a: ArcElement): void {
+  const known = slotByCoordinates.get(coordinates(a));
+  if (known !== undefined) {
+    slotOf.set(a, known);
+    return;
+  }
+  setBase(addon, nextSlot, a);
+  nextSlot = nextSlot === LAST_SLOT ? FIRST_SLOT : nextSlot + 1;
 }
 
 function makeMultiplier(addon: P256Native): ArcMultiplier {
   setBase(addon, 1, GENERATOR_H);
   function multiplySum(ps: readonly ArcElement[], ss: readonly bigint[], publicScalars: boolean): ArcElement {
     const n = ps.length;
+    if (!publicScalars) {
+      for (const a of ps) if (wanted.has(a) && !slotOf.has(a)) assignSlot(addon, a);
+    }
     ps.forEach((a, i) => {
       putPoint(i, a);
       put(scalarView, 32 * i, ss[i] as bigint);
@@ -102,9 +131,7 @@ function makeMultiplier(addon: P256Native): ArcMultiplier {
     multiply: (a, s) => multiplySum([a], [s], false),
     multiplySum,
     precompute(a) {
-      if (slotOf.has(a) || a.is0()) return;
-      setBase(addon, nextSlot, a);
-      nextSlot = nextSlot === LAST_SLOT ? FIRST_SLOT : nextSlot + 1;
+      if (!slotOf.has(a) && !a.is0()) wanted.add(a);
     },
     decompress(bytes) {
       return addon.decode(result, bytes) ? resultPoint() : undefined;
