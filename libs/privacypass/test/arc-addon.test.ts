@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { p256NativeUnavailable } from "@oblivious/p256-native";
 import { addonArcMultiplier } from "../src/arc-addon.js";
-import { deserializeElement, GENERATOR_H, mul, mulG, mulSum, mulSumPublic, P256, setArcMultiplier, type ArcElement } from "../src/arc/group.js";
+import { deserializeElement, GENERATOR_H, mul, mulG, mulSum, mulSumPublic, P256, setArcMultiplier, withTable, type ArcElement } from "../src/arc/group.js";
 import { ArcError } from "../src/arc/errors.js";
 
 const Point = p256.Point;
@@ -78,6 +78,28 @@ test("the group's sums and edges with the addon installed: 0, 1, -1, identity, m
     assert.ok(mulSumPublic(ps, ss).equals(expected));
     assert.ok(mulSum(ps, ss).equals(expected));
     assert.ok(P256.multiplySum !== undefined);
+  } finally {
+    setArcMultiplier(undefined);
+  }
+});
+
+test("fixed bases (withTable): 20 key points in 14 slots, the same coordinates in another object, results unchanged", { skip: m === undefined }, () => {
+  setArcMultiplier(m);
+  try {
+    const keyPoints = Array.from({ length: 20 }, () => randomPoint());
+    for (let round = 0; round < 2; round++) {
+      keyPoints.forEach((a, i) => {
+        const s = randomScalar() || 3n;
+        // A second object with the same coordinates (a key decoded again) shares the first's table.
+        const twin = Point.fromAffine(a.toAffine());
+        withTable(a);
+        withTable(twin);
+        assert.ok(mul(a, s).equals(a.multiplyUnsafe(s)), `key point ${i}, round ${round}`);
+        assert.ok(mul(twin, s).equals(a.multiplyUnsafe(s)), `twin ${i}, round ${round}`);
+        assert.ok(mulSum([a, GENERATOR_H, Point.BASE], [s, s, s]).equals(a.add(GENERATOR_H).add(Point.BASE).multiplyUnsafe(s)));
+        assert.ok(mulSumPublic([a, GENERATOR_H], [s, 2n]).equals(a.multiplyUnsafe(s).add(GENERATOR_H.double())));
+      });
+    }
   } finally {
     setArcMultiplier(undefined);
   }
