@@ -11,6 +11,7 @@
  * has no publishFrom). States and their meaning: key-lifecycle.ts.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { CodedError } from "@oblivious/wire";
 import { evaluateKeys, type KeyEvaluation, type KeyTimes } from "./key-lifecycle.js";
 import { FileWatcher, loadSecretSource, writeFileAtomic, type ReloadResult, type SecretSource } from "./file-watch.js";
 
@@ -20,13 +21,11 @@ export const KeyFileErrorCode = { Malformed: "malformed", Exists: "exists", NoFr
 export type KeyFileErrorCode = (typeof KeyFileErrorCode)[keyof typeof KeyFileErrorCode];
 
 /** A key file that cannot be used. The message names the item, never a value. */
-export class KeyFileError extends Error {
+export class KeyFileError extends CodedError<KeyFileErrorCode> {
   override readonly name = "KeyFileError";
-  readonly code: KeyFileErrorCode;
 
   constructor(message: string, code: KeyFileErrorCode = KeyFileErrorCode.Malformed) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 

@@ -16,6 +16,7 @@
  * permissions. Nothing ever prints a private key.
  */
 import { parseArgs } from "node:util";
+import { CodedError } from "@oblivious/wire";
 import { parseDuration } from "./config.js";
 import { KeyFileError, formatTime, generateKeyFile, readKeyFile, rotateKeys, writeKeyFile, type KeyFileSpec } from "./key-file.js";
 import { keyStates } from "./key-lifecycle.js";
@@ -50,9 +51,15 @@ export interface KeysCliSpec<E> {
 const LEAD_DEFAULT_MS = 24 * 3_600_000;
 const GRACE_DEFAULT_MS = 7 * 86_400_000;
 
-class UsageError extends Error {
+const UsageErrorCode = { Usage: "usage" } as const;
+type UsageErrorCode = (typeof UsageErrorCode)[keyof typeof UsageErrorCode];
+
+/** A command line the CLI cannot run; the message says which argument. */
+class UsageError extends CodedError<UsageErrorCode> {
   override readonly name = "UsageError";
-  readonly code = "usage";
+  constructor(message: string) {
+    super(UsageErrorCode.Usage, message);
+  }
 }
 
 function usage<E>(spec: KeysCliSpec<E>): string {

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { GatewayKey, type KemId, type SymmetricAlgorithm } from "@oblivious/ohttp";
-import { FileWatcher, loadSecretSource, writeFileAtomic, type ReloadResult, type SecretSource } from "@oblivious/service-kit";
+import { FileWatcher, KeyFileErrorCode, loadSecretSource, writeFileAtomic, type ReloadResult, type SecretSource } from "@oblivious/service-kit";
 import { DEFAULT_KEM } from "./key-kems.js";
 import { DEFAULT_SYMMETRIC, KeyFileError, parseKeyFile, serializeKeyFile, snapshot, type KeyEntry, type KeyStore } from "./keys.js";
 
@@ -75,7 +75,7 @@ export function createKeyEntry(
 /** A key identifier no entry uses, after `after`; a KeyFileError when all 256 are taken. */
 function freeKeyId(entries: readonly KeyEntry[], after: number): number {
   const used = new Set(entries.map((e) => e.key.keyId));
-  if (used.size >= 256) throw new KeyFileError("has no free key identifier");
+  if (used.size >= 256) throw new KeyFileError("has no free key identifier", KeyFileErrorCode.NoFreeId);
   let keyId = (after + 1) % 256;
   while (used.has(keyId)) keyId = (keyId + 1) % 256;
   return keyId;
@@ -102,7 +102,7 @@ export function writeKeyFile(path: string, entries: readonly KeyEntry[]): void {
  * overwrite an existing file.
  */
 export function generateKeyFile(path: string, now: Date = new Date(), kems: readonly KemId[] = [DEFAULT_KEM]): void {
-  if (existsSync(path)) throw new KeyFileError("already exists; refusing to overwrite it");
+  if (existsSync(path)) throw new KeyFileError("already exists; refusing to overwrite it", KeyFileErrorCode.Exists);
   if (kems.length === 0 || new Set(kems).size !== kems.length) throw new KeyFileError("needs distinct KEMs");
   const at = now.getTime();
   const entries: KeyEntry[] = [];

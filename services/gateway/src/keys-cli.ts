@@ -24,6 +24,7 @@ import { parseArgs } from "node:util";
 import { RotationTimingError, checkRotationTimes, parseDuration, timingTerm, type TimingTerm } from "@oblivious/service-kit";
 import { KEYS_MAX_AGE_DEFAULT_MS, RELAY_KEYS_TTL_DEFAULT_MS } from "./config.js";
 import type { KemId } from "@oblivious/ohttp";
+import { CodedError } from "@oblivious/wire";
 import { generateKeyFile, readKeyFile, rotateKeyEntries, writeKeyFile } from "./key-file.js";
 import { DEFAULT_GENERATED_KEMS, GATEWAY_KEMS, gatewayKem, kemByCliName } from "./key-kems.js";
 import { KeyFileError, keyStates, snapshot, type KeyEntry } from "./keys.js";
@@ -36,7 +37,15 @@ const USAGE = `usage:
   gateway-keys show --file FILE
 options: --now <UTC time, e.g. 2026-01-01T00:00:00Z> replaces the clock`;
 
-class UsageError extends Error {}
+const UsageErrorCode = { Usage: "usage" } as const;
+type UsageErrorCode = (typeof UsageErrorCode)[keyof typeof UsageErrorCode];
+
+class UsageError extends CodedError<UsageErrorCode> {
+  override readonly name = "UsageError";
+  constructor(message: string) {
+    super(UsageErrorCode.Usage, message);
+  }
+}
 
 function term(what: string, option: string, value: string | undefined, variable: string, defaultMs: number): TimingTerm {
   const t = timingTerm(what, { name: `--${option}`, value }, { name: variable, env: process.env, defaultMs });

@@ -34,6 +34,7 @@
  */
 import { inspect } from "node:util";
 import { AeadId, GatewayKey, KdfId, encodeKeyConfigs, type KemId, type SymmetricAlgorithm } from "@oblivious/ohttp";
+import { KeyFileError } from "@oblivious/service-kit";
 import { DEFAULT_KEM, GATEWAY_KEMS, gatewayKem, kemByFileName } from "./key-kems.js";
 
 export const KEY_FILE_VERSION = 1;
@@ -61,10 +62,8 @@ export interface KeyEntry {
   readonly retireAt: number | undefined;
 }
 
-/** A key file that cannot be used. The message names the item, never a value. */
-export class KeyFileError extends Error {
-  override readonly name = "KeyFileError";
-}
+/** A key file that cannot be used: service-kit's error, shared with the issuer's key file. */
+export { KeyFileError };
 
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
