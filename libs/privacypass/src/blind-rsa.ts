@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes, verify as verifySignature, constants } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { asBuffer, concat } from "@oblivious/wire";
+import { concat, fromHex, toHex } from "@oblivious/wire";
 import { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
 import { rsaPublicComponents } from "./rsa-key.js";
 
@@ -35,7 +35,7 @@ export function blindRsaPublicKey(keyObject: KeyObject): BlindRsaPublicKey {
 
 /** OS2IP (RFC 8017 Section 4.2), "bytes_to_int" in RFC 9474. */
 export function os2ip(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${asBuffer(bytes).toString("hex")}`);
+  return bytes.length === 0 ? 0n : BigInt(`0x${toHex(bytes)}`);
 }
 
 /** I2OSP (RFC 8017 Section 4.1), "int_to_bytes" in RFC 9474. */
@@ -43,7 +43,7 @@ export function i2osp(x: bigint, length: number): Uint8Array {
   if (x < 0n) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "integer too large");
   const hex = x.toString(16).padStart(length * 2, "0");
   if (hex.length > length * 2) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "integer too large");
-  return new Uint8Array(Buffer.from(hex, "hex"));
+  return fromHex(hex);
 }
 
 function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
