@@ -1,3 +1,5 @@
+import type { AeadCipher } from "./primitives.js";
+
 /**
  * The HPKE algorithms this library implements, as registries (RFC 9180 Section 7, IANA "HPKE"
  * registries) with the constants the RFC gives for each. Only these identifiers are accepted
@@ -54,7 +56,7 @@ export interface KemParameters {
 export interface KdfParameters {
   /** Output length of the hash. */
   readonly Nh: number;
-  /** node:crypto digest name. */
+  /** The hash (HMAC-SHA256 is the one primitives.ts offers). */
   readonly hash: "sha256";
 }
 
@@ -65,8 +67,8 @@ export interface AeadParameters {
   readonly Nn: number;
   /** Tag length. */
   readonly Nt: number;
-  /** node:crypto cipher name. */
-  readonly cipher: "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305";
+  /** The cipher's name in primitives.ts. */
+  readonly cipher: AeadCipher;
 }
 
 export const KEM_PARAMETERS: Readonly<Record<KemId, KemParameters>> = Object.freeze({
