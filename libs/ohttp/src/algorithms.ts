@@ -1,5 +1,3 @@
-import type { AeadCipher } from "./primitives.js";
-
 /**
  * The HPKE algorithms this library implements, as registries (RFC 9180 Section 7, IANA "HPKE"
  * registries) with the constants the RFC gives for each. Only these identifiers are accepted
@@ -59,6 +57,9 @@ export interface KdfParameters {
   /** The hash (HMAC-SHA256 is the one primitives.ts offers). */
   readonly hash: "sha256";
 }
+
+/** The AEADs of RFC 9180 Section 7.3 by their names in primitives.ts. */
+export type AeadCipher = "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305";
 
 export interface AeadParameters {
   /** Key length. */

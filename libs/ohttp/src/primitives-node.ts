@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivate
 import type { CipherGCMTypes, JsonWebKey, KeyObject } from "node:crypto";
 import { nodeMlKem768 } from "./ml-kem-768-node.js";
 import { INSPECT } from "./primitives.js";
-import type { AeadCipher, Primitives, X25519Key } from "./primitives.js";
+import type { AeadCipher } from "./algorithms.js";
+import type { Primitives, X25519Key } from "./primitives.js";
 
 /**
  * The primitives on node:crypto (OpenSSL): what the library runs on in Node, where the gateway's

@@ -5,7 +5,8 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { sha3_256, shake256 } from "@noble/hashes/sha3.js";
 import { INSPECT } from "./primitives.js";
-import type { AeadCipher, Primitives, X25519Key } from "./primitives.js";
+import type { AeadCipher } from "./algorithms.js";
+import type { Primitives, X25519Key } from "./primitives.js";
 
 /**
  * The primitives on @noble's pure JavaScript (pinned exactly; audited) and Web Crypto's

@@ -1,3 +1,4 @@
+import type { AeadCipher } from "./algorithms.js";
 import type { MlKem768Backend } from "./ml-kem-768-backend.js";
 
 /**
@@ -31,9 +32,6 @@ export interface X25519Primitives {
    */
   dh(key: X25519Key, pkXm: Uint8Array): Uint8Array;
 }
-
-/** The AEADs of RFC 9180 Section 7.3 by their names here. */
-export type AeadCipher = "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305";
 
 export interface Primitives {
   /** Which implementation this is: "node" (node:crypto) or "web" (@noble, Web Crypto's random). */

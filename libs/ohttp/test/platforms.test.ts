@@ -15,7 +15,7 @@ import { KemId } from "../src/algorithms.js";
 import { kemFor } from "../src/kem-registry.js";
 import { primitives as nodePrimitives } from "../src/primitives-node.js";
 import { primitives as webPrimitives } from "../src/primitives-web.js";
-import type { AeadCipher } from "../src/primitives.js";
+import type { AeadCipher } from "../src/algorithms.js";
 
 const run = promisify(execFile);
 /** Set by the browser-condition run below; a plain run is Node's. */
