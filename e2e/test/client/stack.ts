@@ -17,6 +17,7 @@ import { loadIssuerConfig, startIssuer } from "@oblivious/issuer";
 import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer/dev";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
 import { DirectoryKeySource, MemorySpentTokenStore, createTokenGate } from "@oblivious/token-gate";
+import type { KemId } from "@oblivious/ohttp";
 
 /** What the origin received: every header of every request, and the PrivateToken credentials presented. */
 export interface OriginLog {
@@ -46,7 +47,8 @@ export const STICKERS = [
   { id: "st-2", emoji: "🐶", pack: "dogs", keywords: ["dog"] },
 ];
 
-export async function startStack(options: { readonly quota?: number } = {}): Promise<Stack> {
+/** `kems`: the gateway's keys, one per KEM (X25519 alone unless told; the browser tests list X-Wing too). */
+export async function startStack(options: { readonly quota?: number; readonly kems?: readonly KemId[] } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "client-stack-"));
   const logs = { relay: new LineCapture(), gateway: new LineCapture(), issuer: new LineCapture() };
   const dev = await prepareDevIssuer(dir);
@@ -92,7 +94,7 @@ export async function startStack(options: { readonly quota?: number } = {}): Pro
   const originUrl = await listen(originServer);
 
   const keysFile = join(dir, "gateway-keys.json");
-  generateKeyFile(keysFile, new Date(Date.now() - 60_000));
+  generateKeyFile(keysFile, new Date(Date.now() - 60_000), options.kems);
   const gateway = await startGateway(
     loadGatewayConfig({
       GATEWAY_PORT: "0",
