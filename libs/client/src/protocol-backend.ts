@@ -15,6 +15,7 @@ import {
   parseWwwAuthenticate,
 } from "@oblivious/privacypass";
 import type { ClientBackend, KemName, OhttpSealer, PendingBatch } from "./backend.js";
+import { nodeArc } from "./node-arc.js";
 
 const KEM_IDS: Readonly<Record<KemName, KemId>> = {
   "x-wing": KemId.MlKem768X25519,
@@ -46,6 +47,7 @@ export function chooseKeyConfig(configs: readonly KeyConfig[], kem?: KemName): {
 export function protocolBackend(options: ProtocolBackendOptions = {}): ClientBackend {
   return {
     name: "protocol-libraries",
+    arc: nodeArc,
     async importKeys(keys: Uint8Array): Promise<OhttpSealer> {
       const chosen = chooseKeyConfig(decodeKeyConfigs(keys), options.kem);
       if (chosen === undefined) throw new TypeError("no usable key configuration");
@@ -66,7 +68,7 @@ export function protocolBackend(options: ProtocolBackendOptions = {}): ClientBac
       return { status, headers, content };
     },
     parseChallenges(header) {
-      return parseWwwAuthenticate(header).map(({ challenge, tokenKey }) => ({ challenge, tokenKey }));
+      return parseWwwAuthenticate(header).map(({ challenge, tokenKey, rateLimit }) => ({ challenge, tokenKey, ...(rateLimit === undefined ? {} : { rateLimit }) }));
     },
     decodeDirectory(json) {
       return decodeIssuerDirectory(json);

@@ -9,6 +9,7 @@ import type { Redis } from "ioredis";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Shedder, createHttpObserver, createLogger, createRedis, redisOptions, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
 import {
+  arcGateOption,
   createTokenGate,
   DirectoryKeySource,
   MemorySpentTokenStore,
@@ -115,6 +116,7 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
     maxAgeSeconds: config.tokenGate.challengeMaxAgeS,
     registry,
     log,
+    ...arcGateOption(config.tokenGate, store),
   });
 
   // The engine loads while the listeners come up; a Meilisearch that cannot be set up yet is
