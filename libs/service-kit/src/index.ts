@@ -10,6 +10,8 @@ export { pathOf } from "./path.js";
 export { EXCHANGE_TIMEOUT, exchangeWithin } from "./exchange.js";
 export type { TimedExchangeResult } from "./exchange.js";
 export { runService } from "./lifecycle.js";
+export { serviceRegistry, startListeners } from "./start.js";
+export type { ListenerSettings, ServiceParts } from "./start.js";
 export type { Listener, AdminListener, RunOptions, RunningService, Server as DrainableServer } from "./lifecycle.js";
 export { BoundHistogram } from "./bound-histogram.js";
 export type { BoundHistogramOptions, Observe } from "./bound-histogram.js";
