@@ -6,17 +6,8 @@
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { runService, type RunningService, type Server } from "./lifecycle.js";
+import type { ListenerSettings } from "./listener-settings.js";
 import type { EventCatalog, Logger, lifecycleEvents } from "./log.js";
-
-/** The listener settings every service's config holds. */
-export interface ListenerSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly adminHost: string;
-  readonly adminPort: number;
-  readonly drainTimeoutMs: number;
-  readonly shutdownGraceMs: number;
-}
 
 export interface ServiceParts {
   readonly server: Server;

@@ -9,5 +9,5 @@ export { startRedisServer, type RedisServer } from "./redis-server.js";
 export { redisCli, startRedisNode, startRedisSentinelSet, type RedisNode, type RedisNodeOptions, type RedisSentinelOptions, type RedisSentinelSet } from "./redis-sentinel.js";
 export { SHARED_REDIS_URL, pingSharedRedis, redisConnected, type ConnectingRedis } from "./shared-redis.js";
 export { TEST_ISSUER_NAME, makeIssuer, mintToken, tokenChallenge, type ChallengeOptions, type MintedToken, type TestIssuer } from "./tokens.js";
-export { MB, heldAfterClose, heldBytes, nonReaders, slowReader, slowloris, type NonReadersFigures, type SlowReaderFigures, type SlowlorisFigures } from "./hostile-clients.js";
+export { MB, heldAfterClose, heldBytes, nonReaders, slowReader, slowloris, withProbed, type NonReadersFigures, type SlowReaderFigures, type SlowlorisFigures } from "./hostile-clients.js";
 export { pipelineWithoutReading, spawnProbed, type NonReader, type ProbedMemory, type ProbedProcess } from "./slow-reader.js";

@@ -8,7 +8,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { MB, heldAfterClose, nonReaders, slowReader, slowloris, spawnProbed } from "@oblivious/test-kit";
+import { MB, heldAfterClose, nonReaders, slowReader, slowloris, withProbed } from "@oblivious/test-kit";
 import { oneKeyFile, tempDir } from "./helpers.js";
 
 const MAIN = fileURLToPath(new URL("../src/main.js", import.meta.url));
@@ -25,50 +25,28 @@ const HELD = 8 * MB;
 // The three run at once (each against its own gateway process): the deadlines they wait for are
 // the gateway's defaults, 10 and 30 s.
 describe("gateway under hostile clients", { concurrency: 3 }, () => {
-  test("slow reader: 15 MB of pipelined POST /gateway never read; the gateway's memory stays bounded, and comes back after close", async () => {
-    const gateway = await spawnProbed(MAIN, env());
-    try {
+  test("slow reader: 15 MB of pipelined POST /gateway never read; the gateway's memory stays bounded, and comes back after close", () =>
+    withProbed(MAIN, env(), async (gateway) => {
       const f = await slowReader(gateway, REQUEST, 15 * MB);
       console.log(`gateway slow reader: ${(f.accepted / MB).toFixed(1)} MB of requests taken, RSS +${(f.peakGrowth / MB).toFixed(1)} MB at peak, held after GC +${(f.heldGrowth / MB).toFixed(1)} MB`);
-      assert.ok(f.accepted < 15 * MB, "the gateway stopped reading");
-      assert.ok(f.peakGrowth < PEAK_GROWTH, `RSS grew by ${f.peakGrowth / MB} MB`);
-      assert.ok(f.heldGrowth < HELD, `held ${f.heldGrowth / MB} MB`);
+      assert.ok(f.accepted < 15 * MB && f.peakGrowth < PEAK_GROWTH && f.heldGrowth < HELD, `the gateway stopped reading, RSS grew by ${f.peakGrowth / MB} MB, held ${f.heldGrowth / MB} MB`);
       const after = await heldAfterClose(gateway, f.base, [f.client]);
       assert.ok(after < HELD / 4, `held after close: ${after / MB} MB`);
-    } finally {
-      await gateway.stop();
-    }
-  });
+    }));
 
-  test("slowloris: a head or a body dribbled byte by byte is closed by the deadlines, with bounded memory", async () => {
-    const gateway = await spawnProbed(MAIN, env());
-    try {
-      const f = await slowloris(
-        gateway,
-        "POST /gateway HTTP/1.1\r\nHost: gateway\r\nContent-Type: message/ohttp-req\r\nX-Pad: " + "p".repeat(200),
-        "POST /gateway HTTP/1.1\r\nHost: gateway\r\nContent-Type: message/ohttp-req\r\nContent-Length: 60000\r\n\r\n",
-        40_000,
-      );
+  test("slowloris: a head or a body dribbled byte by byte is closed by the deadlines, with bounded memory", () =>
+    withProbed(MAIN, env(), async (gateway) => {
+      const f = await slowloris(gateway, "/gateway", 40_000);
       assert.ok(f.headClosed, "the head is cut by the head deadline (10 s)");
-      assert.ok(f.bodyClosed, "the body is cut by the request deadline (30 s)");
-      assert.ok(f.elapsedMs < 35_000);
-      const after = await heldAfterClose(gateway, f.base);
-      assert.ok(after < HELD / 4, `held ${after / MB} MB`);
-    } finally {
-      await gateway.stop();
-    }
-  });
+      assert.ok(f.bodyClosed && f.elapsedMs < 35_000, "the body is cut by the request deadline (30 s)");
+      assert.ok((await heldAfterClose(gateway, f.base)) < HELD / 4);
+    }));
 
-  test("many connections that never read: memory bounded per connection, and back after they close", async () => {
-    const gateway = await spawnProbed(MAIN, env());
-    try {
+  test("many connections that never read: memory bounded per connection, and back after they close", () =>
+    withProbed(MAIN, env(), async (gateway) => {
       const f = await nonReaders(gateway, REQUEST, 20);
       console.log(`gateway, 20 connections never reading: held after GC ${(f.perConnection / 1024).toFixed(0)} KiB per connection`);
       assert.ok(f.perConnection < 256 * 1024, `${f.perConnection} bytes per connection`);
-      const after = await heldAfterClose(gateway, f.base, f.clients);
-      assert.ok(after < HELD / 4, `held after close: ${after / MB} MB`);
-    } finally {
-      await gateway.stop();
-    }
-  });
+      assert.ok((await heldAfterClose(gateway, f.base, f.clients)) < HELD / 4, "held after close");
+    }));
 });

@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { MB, heldAfterClose, nonReaders, slowReader, slowloris, spawnProbed } from "@oblivious/test-kit";
+import { MB, heldAfterClose, nonReaders, slowReader, slowloris, withProbed } from "@oblivious/test-kit";
 
 const MAIN = fileURLToPath(new URL("../src/main.js", import.meta.url));
 // RELAY_TIMEOUT=1s: head deadline 3 s, body deadline 1 s, answers not taken cut after 3 s.
@@ -20,9 +20,8 @@ const PEAK_GROWTH = 80 * MB;
 /** Memory still held after a full collection (heap and buffers), while attacked and after close. */
 const HELD = 8 * MB;
 
-test("slow reader: 15 MB of pipelined POST /relay never read; the relay's memory stays bounded, the connection is cut, memory comes back", async () => {
-  const relay = await spawnProbed(MAIN, ENV);
-  try {
+test("slow reader: 15 MB of pipelined POST /relay never read; the relay's memory stays bounded, the connection is cut, memory comes back", () =>
+  withProbed(MAIN, ENV, async (relay) => {
     const f = await slowReader(relay, REQUEST, 15 * MB);
     console.log(`relay slow reader: ${(f.accepted / MB).toFixed(1)} MB of requests taken, RSS +${(f.peakGrowth / MB).toFixed(1)} MB at peak, held after GC +${(f.heldGrowth / MB).toFixed(1)} MB`);
     assert.ok(f.accepted < 15 * MB, "the relay stopped reading");
@@ -32,33 +31,19 @@ test("slow reader: 15 MB of pipelined POST /relay never read; the relay's memory
     assert.ok(await f.client.cutWithin(15_000), "cut by the send deadline");
     const after = await heldAfterClose(relay, f.base);
     assert.ok(after < HELD / 4, `held after close: ${after / MB} MB`);
-  } finally {
-    await relay.stop();
-  }
-});
+  }));
 
-test("slowloris: a head or a body dribbled byte by byte is closed by the deadlines, with bounded memory", async () => {
-  const relay = await spawnProbed(MAIN, ENV);
-  try {
-    const f = await slowloris(
-      relay,
-      "POST /relay HTTP/1.1\r\nHost: relay\r\nContent-Type: message/ohttp-req\r\nX-Pad: " + "p".repeat(200),
-      "POST /relay HTTP/1.1\r\nHost: relay\r\nContent-Type: message/ohttp-req\r\nContent-Length: 60000\r\n\r\n",
-      8000,
-    );
+test("slowloris: a head or a body dribbled byte by byte is closed by the deadlines, with bounded memory", () =>
+  withProbed(MAIN, ENV, async (relay) => {
+    const f = await slowloris(relay, "/relay", 8000);
     assert.ok(f.bodyClosed, "the body is cut by RELAY_TIMEOUT");
-    assert.ok(f.headClosed, "the head is cut by the head deadline");
-    assert.ok(f.elapsedMs < 6000);
+    assert.ok(f.headClosed && f.elapsedMs < 6000, "the head is cut by the head deadline");
     const after = await heldAfterClose(relay, f.base);
     assert.ok(after < HELD / 4, `held ${after / MB} MB`);
-  } finally {
-    await relay.stop();
-  }
-});
+  }));
 
-test("many connections that never read: memory bounded per connection, and back after they close", async () => {
-  const relay = await spawnProbed(MAIN, ENV);
-  try {
+test("many connections that never read: memory bounded per connection, and back after they close", () =>
+  withProbed(MAIN, ENV, async (relay) => {
     // The relay logs each request (about 12 000 lines a connection here): nonReaders measures once
     // those lines have drained.
     const f = await nonReaders(relay, REQUEST, 20);
@@ -66,7 +51,4 @@ test("many connections that never read: memory bounded per connection, and back 
     assert.ok(f.perConnection < 256 * 1024, `${f.perConnection} bytes per connection`);
     const after = await heldAfterClose(relay, f.base, f.clients);
     assert.ok(after < HELD / 4, `held after close: ${after / MB} MB`);
-  } finally {
-    await relay.stop();
-  }
-});
+  }));
