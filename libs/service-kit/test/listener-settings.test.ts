@@ -1,7 +1,8 @@
 /** Every service reads its listener and shedding settings the same way, under its registry prefix. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, EnvReader, SERVICES, SERVICE_NAMES, readListenerSettings, readShedSettings } from "../src/index.js";
+import { ConfigError, EnvReader, SERVICES, readListenerSettings, readShedSettings } from "../src/index.js";
+import { SERVICE_NAMES } from "../src/services.js";
 
 test("listener and shed settings: defaults from the registry, every variable read under each service's prefix", () => {
   for (const name of SERVICE_NAMES) {
