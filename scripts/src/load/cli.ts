@@ -13,7 +13,8 @@ import { SYNTHETIC_SEARCH_QUERIES } from "./scenarios.js";
 import { progressLine } from "./progress.js";
 import { writeReport, textTable, type LoadReport } from "./report.js";
 import { DEFAULT_SATURATION, findSaturation, type SaturationResult } from "./saturation.js";
-import { LoadSession, type RunResult } from "./session.js";
+import type { RunResult } from "./result.js";
+import { LoadSession } from "./session.js";
 
 const HELP = `npm run load -- [options]
 
