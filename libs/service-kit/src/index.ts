@@ -27,7 +27,7 @@ export type { KeyTimes } from "./key-lifecycle.js";
 export { KEY_FILE_VERSION, KeyFileError, KeyFileErrorCode, KeyFileWatcher, addMissingGroups, checkKeys, generateKeyFile, watchKeyFile, loadKeyFile, parseKeyFile, readKeyFile, rotateKeys, serializeKeyFile, writeKeyFile } from "./key-file.js";
 export type { KeyFileSpec, RotateOptions, Rotation } from "./key-file.js";
 export { runKeysCli } from "./keys-cli.js";
-export { SERVICES, localUrl, originHost } from "./services.js";
+export { SERVICES, SERVICE_NAMES, localUrl, originHost } from "./services.js";
 export type { ServiceName } from "./services.js";
 export { closedCounter, keyStateGauge, logDroppedCounter, reloadCounter, scrapeGauge } from "./metrics.js";
 export { waitFor } from "./wait.js";
