@@ -22,8 +22,8 @@ import {
   serializeKeyFile,
   type KeyFileSpec,
   type KeyTimes,
-  type KeysCliSpec,
 } from "../src/index.js";
+import type { KeysCliSpec } from "../src/keys-cli.js";
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");
 const HOUR = 3_600_000;

@@ -19,16 +19,9 @@ import {
   parseWwwAuthenticate,
 } from "@oblivious/privacypass";
 import { closeServer, listen, makeIssuer, mintToken } from "@oblivious/test-kit";
-import {
-  MemorySpentTokenStore,
-  SpentStoreError,
-  SpentStoreErrorCode,
-  StaticKeySource,
-  TokenGateProblems,
-  createTokenGate,
-  tokenKeyFromSpki,
-  type SpentTokenStore,
-} from "../src/index.js";
+import { MemorySpentTokenStore, StaticKeySource, TokenGateProblems, createTokenGate, type SpentTokenStore } from "../src/index.js";
+import { SpentStoreError, SpentStoreErrorCode } from "../src/spent-store.js";
+import { tokenKeyFromSpki } from "../src/token-key.js";
 import { ISSUER_NAME, ORIGIN, gatedApp, originChallenge } from "./helpers.js";
 import { Registry } from "prom-client";
 

@@ -13,7 +13,7 @@ import {
   createLogger,
   createRedis,
   redisOptions,
-  runService,
+  startListeners,
   waitFor,
   type EventCatalog,
   type LoggerOptions,
@@ -197,27 +197,14 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
   };
   if (config.redis) await waitFor(() => quota.ready(), 2000);
 
-  let service: RunningService;
-  try {
-    service = await runService({
-      public: { server, host: config.host, port: config.port },
-      admin: {
-        host: config.adminHost,
-        port: config.adminPort,
-        registry,
-        isReady: () => quota.ready() && signers.size > 0 && keys.current().current !== undefined,
-      },
-      log,
-      drainTimeoutMs: config.drainTimeoutMs,
-      shutdownGraceMs: config.shutdownGraceMs,
-      onClosed: closeDependencies,
-      handleSignals: options.handleSignals ?? false,
-    });
-  } catch (e) {
-    server.close();
-    await closeDependencies();
-    throw e;
-  }
+  const service = await startListeners(config, {
+    server,
+    registry,
+    log,
+    isReady: () => quota.ready() && signers.size > 0 && keys.current().current !== undefined,
+    closeDependencies,
+    handleSignals: options.handleSignals,
+  });
   watcher?.start(config.keyReloadMs);
   for (const w of arc?.watchers ?? []) w.start(config.keyReloadMs);
   return {

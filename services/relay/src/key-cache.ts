@@ -23,15 +23,13 @@
  */
 import { mediaType } from "@oblivious/service-kit";
 import { CodedError } from "@oblivious/wire";
-import { GatewayError, type GatewayAnswer } from "./forward.js";
+import { GatewayError, GatewayErrorCode, type GatewayAnswer } from "./forward.js";
 
 export const KEYS_MEDIA_TYPE = "application/ohttp-keys";
 
+/** A failed key fetch: the forward's own failures (GatewayErrorCode), or an answer that is no key configuration. */
 export const KeyFetchFailure = {
-  Timeout: "timeout",
-  Unreachable: "unreachable",
-  TooLarge: "too-large",
-  Protocol: "protocol",
+  ...GatewayErrorCode,
   BadStatus: "bad-status",
   BadMediaType: "bad-media-type",
   Empty: "empty",
@@ -105,18 +103,7 @@ export function sharedMaxAgeMs(cacheControl: string | undefined): number | undef
 
 function failureOf(error: unknown): KeyFetchFailure {
   if (error instanceof KeyFetchError) return error.code;
-  if (error instanceof GatewayError) {
-    switch (error.code) {
-      case "timeout":
-        return KeyFetchFailure.Timeout;
-      case "too-large":
-        return KeyFetchFailure.TooLarge;
-      case "protocol":
-        return KeyFetchFailure.Protocol;
-      case "unreachable":
-        return KeyFetchFailure.Unreachable;
-    }
-  }
+  if (error instanceof GatewayError) return error.code;
   return KeyFetchFailure.Unreachable;
 }
 

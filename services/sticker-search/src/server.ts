@@ -6,8 +6,8 @@
  */
 import { createServer } from "node:http";
 import type { Redis } from "ioredis";
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { Shedder, createHttpObserver, createLogger, createRedis, redisOptions, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import type { Registry } from "prom-client";
+import { Shedder, createHttpObserver, createLogger, createRedis, redisOptions, type LoggerOptions, type RunningService, serviceRegistry, startListeners } from "@oblivious/service-kit";
 import {
   arcGateOption,
   createTokenGate,
@@ -58,11 +58,7 @@ export async function loadConfiguredCatalogue(config: StickerSearchConfig): Prom
 }
 
 export async function startStickerSearch(config: StickerSearchConfig, options: StartStickerSearchOptions = {}): Promise<RunningStickerSearch> {
-  let registry = options.registry;
-  if (registry === undefined) {
-    registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-  }
+  const registry = serviceRegistry(options.registry);
   const log: StickerSearchLogger = createLogger({
     service: "sticker-search",
     events: stickerSearchEvents,
@@ -166,19 +162,18 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
   };
   try {
     await directoryStarted;
-    const service = await runService({
-      public: { server, host: config.host, port: config.port },
-      admin: { host: config.adminHost, port: config.adminPort, registry, isReady: () => engine.ready() && gate.ready() },
-      log,
-      drainTimeoutMs: config.drainTimeoutMs,
-      shutdownGraceMs: config.shutdownGraceMs,
-      onClosed: closeDependencies,
-      ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
-    });
-    return { ...service, registry, log, engine, catalogue, loaded };
   } catch (error) {
     server.close();
     await closeDependencies();
     throw error;
   }
+  const service = await startListeners(config, {
+    server,
+    registry,
+    log,
+    isReady: () => engine.ready() && gate.ready(),
+    closeDependencies,
+    handleSignals: options.handleSignals,
+  });
+  return { ...service, registry, log, engine, catalogue, loaded };
 }
