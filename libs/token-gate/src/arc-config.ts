@@ -12,7 +12,6 @@ import { readFileSync } from "node:fs";
 import { ARC_SERVER_PRIVATE_KEY_LENGTH, type ArcServerKeyPair } from "@oblivious/privacypass";
 import { ConfigError, type EnvReader } from "@oblivious/service-kit";
 import { DEFAULT_ARC_MAX_QUEUED, DEFAULT_ARC_PERIOD_MS, DEFAULT_ARC_PRESENTATION_LIMIT, arcKeyPairFromPrivateKey, createArcGate, type ArcGate } from "./arc-gate.js";
-import type { TokenGateConfig } from "./config.js";
 import type { SpentTokenStore } from "./spent-store.js";
 
 export const ARC_KEY_FILE_VARIABLE = "TOKEN_ARC_KEY_FILE";
@@ -55,7 +54,10 @@ export function readArcKeyFile(path: string): ArcServerKeyPair {
  * The gate's `arc` option from the configuration (spread into createTokenGate's options): none
  * without TOKEN_ARC_KEY_FILE. Reads the key file now (start-up).
  */
-export function arcGateOption(config: TokenGateConfig, store: SpentTokenStore): { readonly arc?: ArcGate } {
+export function arcGateOption(
+  config: { readonly issuerName: string; readonly originInfo: readonly string[]; readonly challengeMaxAgeS: number; readonly arc: ArcGateConfig | undefined },
+  store: SpentTokenStore,
+): { readonly arc?: ArcGate } {
   const arc = config.arc;
   if (arc === undefined) return {};
   return {

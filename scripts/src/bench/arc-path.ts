@@ -202,7 +202,7 @@ async function pathLatency(relayUrl: string, issuerUrl: string, searchUrl: strin
     await clients[type].searchStickers({ q: "cat", locale: "en", limit: 5 });
     return performance.now() - started;
   };
-  const direct = async (type: "2" | "arc", authorization: string): Promise<number> => {
+  const direct = async (authorization: string): Promise<number> => {
     const started = performance.now();
     const res = await fetch(`${searchUrl}/v1/search`, { method: "POST", headers: { "content-type": "application/json", authorization }, body });
     if (res.status !== 200) throw new Error(`direct search answered ${res.status}`);
@@ -212,13 +212,13 @@ async function pathLatency(relayUrl: string, issuerUrl: string, searchUrl: strin
   const series = async (mode: "full" | "direct", type: "2" | "arc"): Promise<number> => {
     const made = mode === "direct" ? await tokens(type, SEARCHES) : [];
     const times: number[] = [];
-    for (let i = 0; i < SEARCHES; i++) times.push(mode === "full" ? await full(type) : await direct(type, made[i] ?? ""));
+    for (let i = 0; i < SEARCHES; i++) times.push(mode === "full" ? await full(type) : await direct(made[i] ?? ""));
     return median(times);
   };
   // Warm-up: keys, directory, a credential and a batch for each.
   for (const type of ["2", "arc"] as const) {
     for (let i = 0; i < 3; i++) await full(type);
-    for (const t of await tokens(type, 3)) await direct(type, t);
+    for (const t of await tokens(type, 3)) await direct(t);
   }
   const pairs: Record<"2" | "arc", { full: number; direct: number; added: number }[]> = { "2": [], arc: [] };
   for (let round = 0; round < ROUNDS; round++) {
