@@ -86,6 +86,7 @@ test("arc: an attested credential request gets a credential response the client 
       assert.ok(credential.m1 > 0n);
     }
     assert.match(await metricsText(t.issuer), /issuer_arc_credentials_issued_total 2/);
+    assert.match(await metricsText(t.issuer), /issuer_arc_keys\{state="current"\} 2/, "one current ARC key per origin file");
     assert.match(await metricsText(t.issuer), /issuer_token_requests_total\{outcome="ok"\} 2/);
   } finally {
     await t.stop();
