@@ -6,7 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import {
@@ -19,12 +23,15 @@ import {
   decodeArcServerPublicKey,
   encodeArcCredentialRequestMessage,
   finalizeArcCredential,
+  arcServerPublicKey,
+  decodeArcServerPrivateKey,
+  encodeArcServerPublicKey,
   type ArcPendingCredentialRequest,
 } from "@oblivious/privacypass";
 import { SHARED_REDIS_URL, startRedisServer, status } from "@oblivious/test-kit";
 import { ArcKeys, ArcKeyStore, arcKeyFileSpec, importArcKey, newArcKey, type ArcIssuerKey } from "../src/arc-keys.js";
 import { PROBLEMS } from "../src/errors.js";
-import { writeKeyFile as writeKitKeyFile } from "@oblivious/service-kit";
+import { readKeyFile as readKitKeyFile, writeKeyFile as writeKitKeyFile } from "@oblivious/service-kit";
 import { DAY, HOUR, T0, bearer, fetchDirectory, fixture, metricsText, post, problemOf, startTestIssuer, type Fixture, type TestIssuer } from "./helpers.js";
 
 /** Two origins' keys with distinct truncated ids. */
@@ -215,4 +222,26 @@ test("arc: key files: a live truncated id shared by two origins' files is refuse
     assert.equal(keys.issuer(published.truncatedIssuerKeyId), undefined);
   }
   assert.equal(keys.snapshots()[0]?.listed.length, 3);
+});
+
+test("arc: issuer-keys arc generate / rotate / origin-key: the origin's copy is the key current at --at, 0600; it never prints a private key", async () => {
+  const cli = fileURLToPath(new URL("../src/keys-cli.js", import.meta.url));
+  const dir = (await fixture()).dir;
+  const file = join(dir, "arc-origin.json");
+  const run = (args: string[]) => promisify(execFile)(process.execPath, [cli, ...args]);
+  const generated = await run(["arc", "generate", "--out", file]);
+  const rotated = await run(["arc", "rotate", "--file", file]);
+  const [first, second] = readKitKeyFile(arcKeyFileSpec(), file, Date.now());
+  assert.ok(first !== undefined && second !== undefined);
+  for (const out of [generated.stdout, rotated.stdout]) {
+    for (const k of [first, second]) assert.ok(!out.includes(String(arcKeyFileSpec().serializeKey(k)["privateKey"])), "no private key printed");
+  }
+  const keyOut = join(dir, "origin.key");
+  const copyOf = async (at: number): Promise<Uint8Array> => {
+    await run(["arc", "origin-key", "--file", file, "--out", keyOut, "--at", new Date(at).toISOString()]);
+    assert.equal(statSync(keyOut).mode & 0o777, 0o600);
+    return encodeArcServerPublicKey(arcServerPublicKey(decodeArcServerPrivateKey(new Uint8Array(Buffer.from(readFileSync(keyOut, "utf8").trim(), "base64url")))));
+  };
+  assert.deepEqual(await copyOf(Date.now()), first.tokenKey, "before the new key's notBefore: the first key");
+  assert.deepEqual(await copyOf(second.notBefore + 1000), second.tokenKey, "after it: the new key");
 });
