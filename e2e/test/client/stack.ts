@@ -17,6 +17,7 @@ import { loadIssuerConfig, startIssuer } from "@oblivious/issuer";
 import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer/dev";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
 import { DirectoryKeySource, MemorySpentTokenStore, createArcGate, createTokenGate, readArcKeyFile } from "@oblivious/token-gate";
+import type { KemId } from "@oblivious/ohttp";
 
 /** What the origin received: every header of every request, and the PrivateToken credentials presented. */
 export interface OriginLog {
@@ -48,6 +49,8 @@ export const STICKERS = [
 
 export interface StackOptions {
   readonly quota?: number;
+  /** The gateway's keys, one per KEM (X25519 alone unless told; the browser tests list X-Wing too). */
+  readonly kems?: readonly KemId[];
   /** ARC at the sticker-search origin (telemetry stays type 2 only): its rate-limit and the issuer's ARC quota (default 1000). */
   readonly arc?: { readonly limit: number; readonly quota?: number };
 }
@@ -111,7 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const originUrl = await listen(originServer);
 
   const keysFile = join(dir, "gateway-keys.json");
-  generateKeyFile(keysFile, new Date(Date.now() - 60_000));
+  generateKeyFile(keysFile, new Date(Date.now() - 60_000), options.kems);
   const gateway = await startGateway(
     loadGatewayConfig({
       GATEWAY_PORT: "0",

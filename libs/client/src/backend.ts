@@ -1,9 +1,8 @@
 /**
- * What the client needs from cryptography and codecs, behind one small interface so the same
- * client logic runs on two backends: Node (`@oblivious/ohttp`, `@oblivious/privacypass`,
- * `@oblivious/bhttp` on node:crypto) and the browser (WebCrypto, `@hpke/core`,
- * `@cloudflare/blindrsa-ts`). Nothing here may import a node builtin: the browser entry imports
- * this file.
+ * What the client needs from the protocol libraries, as one small interface: the client logic
+ * is written against it, `protocolBackend()` implements it on `@oblivious/ohttp`,
+ * `@oblivious/bhttp` and `@oblivious/privacypass` (on every platform), and a test may pass its
+ * own. Nothing here may import a node builtin: the browser entry imports this file.
  */
 
 /** A field line, in wire order, duplicates kept (RFC 9292 Section 3.6). */

@@ -1,9 +1,10 @@
-import { randomBytes } from "node:crypto";
+import { primitives } from "#primitives";
 import { KEM_PARAMETERS, KemId } from "./algorithms.js";
 import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
 import type { Kem, KemPrivateKey } from "./kem.js";
 import { kemSuiteId, labeledDeriveShake256 } from "./labeled-derive.js";
 import type { MlKem768Backend } from "./ml-kem-768-backend.js";
+import { INSPECT } from "./primitives.js";
 import { encapsDeterministic } from "./ml-kem-768-pure-js.js";
 
 /**
@@ -60,8 +61,7 @@ class MlKem768PrivateKey<D> implements KemPrivateKey {
     return { redacted: true };
   }
 
-  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }
@@ -80,7 +80,7 @@ export function mlKem768Kem<D>(backend: MlKem768Backend<D>): Kem {
     name: "ML-KEM-768",
     backend: backend.backend,
     ...PARAMS,
-    generateKeyPair: () => fromSeed(randomBytes(PARAMS.Nsk)),
+    generateKeyPair: () => fromSeed(primitives.randomBytes(PARAMS.Nsk)),
     deriveKeyPair: (ikm: Uint8Array) => fromSeed(labeledDeriveShake256(SUITE_ID, ikm, "DeriveKeyPair", EMPTY, PARAMS.Nsk)),
     deserializePrivateKey: fromSeed,
     serializePrivateKey: (sk: KemPrivateKey) => {

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js";
+import { primitives } from "#primitives";
 import { KEM_PARAMETERS, KemId } from "./algorithms.js";
 import { deserializePrivateKey, generateKeyPair, x25519 } from "./dhkem-x25519.js";
 import type { KemKeyPair } from "./dhkem-x25519.js";
@@ -9,6 +9,7 @@ import { kemSuiteId, labeledDeriveShake256, shake256 } from "./labeled-derive.js
 import { ML_KEM_768 } from "./ml-kem-768-backend.js";
 import type { MlKem768Backend } from "./ml-kem-768-backend.js";
 import { encapsDeterministic } from "./ml-kem-768-pure-js.js";
+import { INSPECT } from "./primitives.js";
 
 /**
  * MLKEM768-X25519, which is X-Wing, as an HPKE KEM, 0x647A (draft-ietf-hpke-pq-04 Section 4):
@@ -22,7 +23,7 @@ import { encapsDeterministic } from "./ml-kem-768-pure-js.js";
  *
  * - `xWingPureJs`: @noble/post-quantum's ml_kem768_x25519 as it is.
  * - `xWingOn(backend)`: X-Wing written here on an ML-KEM-768 backend (node:crypto's, for the
- *   gateway), node:crypto's X25519 and SHA3-256:
+ *   gateway) and the platform's X25519 and SHA3-256 (primitives.ts):
  *
  *   expanded = SHAKE256(sk, 96)
  *   (pk_M, sk_M) = ML-KEM-768.KeyGen_internal(expanded[0:32], expanded[32:64])
@@ -76,8 +77,7 @@ class XWingPrivateKey<H> implements KemPrivateKey {
     return { redacted: true };
   }
 
-  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }
@@ -103,7 +103,7 @@ function xWingKem<H>(core: XWingCore<H>): Kem {
     name: "MLKEM768-X25519 (X-Wing)",
     backend: core.backend,
     ...PARAMS,
-    generateKeyPair: () => fromSeed(randomBytes(PARAMS.Nsk)),
+    generateKeyPair: () => fromSeed(primitives.randomBytes(PARAMS.Nsk)),
     deriveKeyPair: (ikm: Uint8Array) => fromSeed(labeledDeriveShake256(SUITE_ID, ikm, "DeriveKeyPair", EMPTY, PARAMS.Nsk)),
     deserializePrivateKey: fromSeed,
     serializePrivateKey: (sk: KemPrivateKey) => {
@@ -147,8 +147,7 @@ export const xWingPureJs: Kem = xWingKem<Uint8Array>({
 });
 
 function combiner(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Uint8Array {
-  const out = createHash("sha3-256").update(ssM).update(ssX).update(ctX).update(pkX).update(X_WING_LABEL).digest();
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return primitives.sha3_256([ssM, ssX, ctX, pkX, X_WING_LABEL]);
 }
 
 interface ExpandedKey<D> {
@@ -156,7 +155,7 @@ interface ExpandedKey<D> {
   readonly skX: KemKeyPair;
 }
 
-/** X-Wing on an ML-KEM-768 backend with node:crypto's X25519 and SHA3-256. */
+/** X-Wing on an ML-KEM-768 backend with the platform's X25519 and SHA3-256. */
 export function xWingOn<D>(mlKem: MlKem768Backend<D>): Kem {
   return xWingKem<ExpandedKey<D>>({
     backend: mlKem.backend,

@@ -29,10 +29,10 @@ export { RotationTimingError, RotationTimingErrorCode, checkRotationTimes, forma
 export type { ListingCaching, TimingTerm } from "./rotation-timing.js";
 export { KEY_STATES, KeyState, TimedKeyStore, entriesIn, evaluateKeys, keyStates, nextTransition } from "./key-lifecycle.js";
 export type { KeyEvaluation, KeyTimes, TimedKeyStoreOptions, TimedSnapshot } from "./key-lifecycle.js";
-export { KEY_FILE_VERSION, KeyFileError, KeyFileErrorCode, KeyFileWatcher, checkKeys, formatTime, generateKeyFile, watchKeyFile, loadKeyFile, parseKeyFile, readKeyFile, rotateKeys, serializeKeyFile, writeKeyFile } from "./key-file.js";
+export { KEY_FILE_VERSION, KeyFileError, KeyFileErrorCode, KeyFileWatcher, addMissingGroups, checkKeys, formatTime, generateKeyFile, watchKeyFile, loadKeyFile, parseKeyFile, readKeyFile, rotateKeys, serializeKeyFile, writeKeyFile } from "./key-file.js";
 export type { KeyFileSpec, RotateOptions, Rotation } from "./key-file.js";
 export { runKeysCli } from "./keys-cli.js";
-export type { CliTimingTerm, KeysCliSpec } from "./keys-cli.js";
+export type { CliGroupOption, CliTimingTerm, KeysCliSpec } from "./keys-cli.js";
 export { SERVICES, SERVICE_NAMES, localUrl, originHost } from "./services.js";
 export type { ServiceEntry, ServiceName } from "./services.js";
 export { closedCounter, keyStateGauge, logDroppedCounter, reloadCounter, scrapeGauge } from "./metrics.js";

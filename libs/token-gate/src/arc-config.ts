@@ -55,7 +55,7 @@ export function readArcKeyFile(path: string): ArcServerKeyPair {
  * without TOKEN_ARC_KEY_FILE. Reads the key file now (start-up).
  */
 export function arcGateOption(
-  config: { readonly issuerName: string; readonly originInfo: readonly string[]; readonly challengeMaxAgeS: number; readonly arc: ArcGateConfig | undefined },
+  config: { readonly arc: ArcGateConfig | undefined; readonly issuerName: string; readonly originInfo: readonly string[]; readonly challengeMaxAgeS: number },
   store: SpentTokenStore,
 ): { readonly arc?: ArcGate } {
   const arc = config.arc;

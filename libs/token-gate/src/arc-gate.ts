@@ -42,7 +42,7 @@ import {
   arcTokenLength,
 } from "@oblivious/privacypass";
 import { SerialQueue } from "./arc-queue.js";
-import { SpentStoreUnavailable, type SpentTokenStore } from "./spent-store.js";
+import { SpentStoreError, type SpentTokenStore } from "./spent-store.js";
 
 /** The outcomes of an ARC token's checks; the gate's outcome names (./metrics.ts). */
 export type ArcCheckOutcome = "accepted" | "malformed" | "unknown_key" | "bad_challenge" | "bad_signature" | "spent" | "store_unavailable" | "overloaded";
@@ -204,7 +204,7 @@ export function createArcGate(options: ArcGateOptions): ArcGate {
       const first = await options.store.spend(new Uint8Array(spentKey), p.end + graceMs + ARC_TAG_TTL_MARGIN_MS - at);
       return first ? "accepted" : "spent";
     } catch (e) {
-      if (e instanceof SpentStoreUnavailable) return "store_unavailable";
+      if (e instanceof SpentStoreError) return "store_unavailable";
       throw e;
     }
   };

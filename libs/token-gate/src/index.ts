@@ -2,7 +2,7 @@ export { createTokenGate, sendGateResult, stripAuthorization, SPEND_TTL_MARGIN_M
 export type { TokenGate, TokenGateOptions, PrivacyPassLocals } from "./gate.js";
 export { TokenGateProblems } from "./errors.js";
 export type { GateResult, GateRejection } from "./errors.js";
-export { MemorySpentTokenStore, RedisSpentTokenStore, SpentStoreUnavailable, spentTokenKey, DEFAULT_MEMORY_MAX_ENTRIES } from "./spent-store.js";
+export { MemorySpentTokenStore, RedisSpentTokenStore, SpentStoreError, SpentStoreErrorCode, spentTokenKey, DEFAULT_MEMORY_MAX_ENTRIES } from "./spent-store.js";
 export type { SpentTokenStore, MemorySpentStoreOptions, RedisSpentStoreOptions } from "./spent-store.js";
 export { DirectoryKeySource, cacheLifetimeMs } from "./key-source.js";
 export type { DirectoryKeySourceOptions } from "./key-source.js";

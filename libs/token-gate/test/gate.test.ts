@@ -21,7 +21,8 @@ import {
 import { closeServer, listen, makeIssuer, mintToken } from "@oblivious/test-kit";
 import {
   MemorySpentTokenStore,
-  SpentStoreUnavailable,
+  SpentStoreError,
+  SpentStoreErrorCode,
   StaticKeySource,
   TokenGateProblems,
   createTokenGate,
@@ -264,7 +265,7 @@ test("store_unavailable: a store that cannot answer → 503 with Retry-After, ne
   let up = false;
   const store: SpentTokenStore = {
     spend: async () => {
-      if (!up) throw new SpentStoreUnavailable();
+      if (!up) throw new SpentStoreError(SpentStoreErrorCode.Unavailable);
       return true;
     },
     ready: () => up,
@@ -287,7 +288,7 @@ test("store_unavailable: a store that cannot answer → 503 with Retry-After, ne
   );
 });
 
-test("store_unavailable: a store error that is not SpentStoreUnavailable is a 500 (a bug), never a pass", async () => {
+test("store_unavailable: a store error that is not SpentStoreError is a 500 (a bug), never a pass", async () => {
   const store: SpentTokenStore = { spend: () => Promise.reject(new Error("bug")), ready: () => true };
   const t = setup({ store });
   const { header } = await mintToken(issuer, originChallenge());

@@ -46,8 +46,8 @@ import type { IssuerLogger, RouteName } from "./events.js";
 import type { KeyStore } from "./keys.js";
 import type { IssuerMetrics, RequestKind } from "./metrics.js";
 import type { Pseudonyms } from "./pseudonym.js";
-import { QuotaUnavailable, type QuotaStore } from "./quota.js";
-import { SignerFailed, SignerErrorCode, SignerOverloaded, type Signers } from "./signer.js";
+import { QuotaError, type QuotaStore } from "./quota.js";
+import { SignerError, SignerErrorCode, type Signers } from "./signer.js";
 import { bodyLimit, kindOf, validateBatch, validateSingle } from "./token-request.js";
 
 export const TOKEN_REQUEST_PATH = "/token-request";
@@ -180,7 +180,7 @@ export function createIssuerApp(deps: IssuerAppDeps): RequestListener {
     try {
       decision = await store.consume(name, n);
     } catch (e) {
-      if (!(e instanceof QuotaUnavailable)) throw e;
+      if (!(e instanceof QuotaError)) throw e;
       log.event("quota.unavailable");
       throw new Refusal(IssuerError.QuotaUnavailable, { "retry-after": "1" });
     }
@@ -239,9 +239,9 @@ export function createIssuerApp(deps: IssuerAppDeps): RequestListener {
       sigs = await deps.signers.sign(key.id, msgs);
     } catch (e) {
       await deps.quota.refund(pseudonym, msgs.length);
-      if (e instanceof SignerOverloaded) throw new Refusal(IssuerError.Overloaded, { "retry-after": "1" });
-      if (e instanceof SignerFailed && e.code === SignerErrorCode.UnknownKey) throw new Refusal(IssuerError.UnknownKey);
-      if (e instanceof SignerFailed && e.code === SignerErrorCode.InvalidInput) throw new Refusal(IssuerError.InvalidBlindedMessage);
+      if (e instanceof SignerError && e.code === SignerErrorCode.Overloaded) throw new Refusal(IssuerError.Overloaded, { "retry-after": "1" });
+      if (e instanceof SignerError && e.code === SignerErrorCode.UnknownKey) throw new Refusal(IssuerError.UnknownKey);
+      if (e instanceof SignerError && e.code === SignerErrorCode.InvalidInput) throw new Refusal(IssuerError.InvalidBlindedMessage);
       throw e;
     }
     metrics.signingDuration(kind, (performance.now() - started) / 1000);

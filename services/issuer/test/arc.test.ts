@@ -212,15 +212,20 @@ test("arc: key files: a live truncated id shared by two origins' files is refuse
 
   // A rotation in the file: keyA in grace, a newer key current, a third only published.
   const now = T0;
-  const current = newArcKey({ notBefore: now - HOUR });
-  const published = newArcKey({ notBefore: now + HOUR });
+  // Distinct truncated ids (a file with a collision among live keys is refused anyway).
+  const distinct = (notBefore: number, others: readonly ArcIssuerKey[]): ArcIssuerKey => {
+    for (;;) {
+      const k = newArcKey({ notBefore });
+      if (!others.some((o) => o.truncatedIssuerKeyId === k.truncatedIssuerKeyId)) return k;
+    }
+  };
+  const current = distinct(now - HOUR, [keyA]);
+  const published = distinct(now + HOUR, [keyA, current]);
   const grace = importArcKey(keyA.privateKey, { notBefore: keyA.notBefore, retireAt: now + DAY });
   const keys = new ArcKeys([new ArcKeyStore([grace, current, published], () => now)]);
   assert.equal(keys.issuer(keyA.truncatedIssuerKeyId)?.id, keyA.id);
   assert.equal(keys.issuer(current.truncatedIssuerKeyId)?.id, current.id);
-  if (published.truncatedIssuerKeyId !== keyA.truncatedIssuerKeyId && published.truncatedIssuerKeyId !== current.truncatedIssuerKeyId) {
-    assert.equal(keys.issuer(published.truncatedIssuerKeyId), undefined);
-  }
+  assert.equal(keys.issuer(published.truncatedIssuerKeyId), undefined);
   assert.equal(keys.snapshots()[0]?.listed.length, 3);
 });
 

@@ -21,7 +21,7 @@ import { SEARCH_PATH, createStickerSearchApp } from "./app.js";
 import { readCatalogueFile, selectLocales, type Catalogue } from "./catalogue.js";
 import { buildEmojiCatalogue, DEFAULT_LOCALES } from "./catalogue-emojibase.js";
 import type { StickerSearchConfig } from "./config.js";
-import { EngineUnavailable, type SearchEngine } from "./engine.js";
+import { EngineUnavailableError, type SearchEngine } from "./engine.js";
 import { EmbeddedSearchEngine } from "./engine-embedded.js";
 import { MeiliSearchEngine } from "./engine-meilisearch.js";
 import { STICKER_SEARCH_ROUTES, stickerSearchEvents, type StickerSearchEvents, type StickerSearchLogger } from "./events.js";
@@ -134,7 +134,7 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
         },
         (error: unknown) => {
           const retryMs = options.engineRetryMs ?? 2000;
-          log.event("engine.load_failed", { engine: engine.name, reason: error instanceof EngineUnavailable ? error.reason : "rejected", retryS: Math.ceil(retryMs / 1000) });
+          log.event("engine.load_failed", { engine: engine.name, reason: error instanceof EngineUnavailableError ? error.code : "rejected", retryS: Math.ceil(retryMs / 1000) });
           if (!stopped) retryTimer = setTimeout(attempt, retryMs);
         },
       );
