@@ -98,4 +98,8 @@ export const SECRET_HOLDERS: Readonly<Record<string, readonly string[]>> = {
   "redis-auth": ["redis", "gateway", "issuer", "sticker-search", "telemetry"],
   "meilisearch-auth": ["meilisearch", "sticker-catalogue-import"],
   "meilisearch-search-key": ["sticker-search"],
+  // ARC (decision 0031): the issuer holds every origin's key; each origin only its own.
+  "issuer-arc-keys": ["issuer"],
+  "sticker-search-arc-key": ["sticker-search"],
+  "telemetry-arc-key": ["telemetry"],
 };

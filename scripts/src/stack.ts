@@ -54,6 +54,8 @@ export interface DevMaterial {
   readonly issuerEnv: Readonly<Record<string, string>>;
   /** Each token-gated origin's ARC private key file (TOKEN_ARC_KEY_FILE). */
   readonly arcOriginKeyFiles: Readonly<Record<"sticker-search" | "telemetry", string>>;
+  /** The issuer's ARC key file of each token-gated origin (ISSUER_ARC_KEYS_FILES). */
+  readonly arcIssuerKeyFiles: Readonly<Record<"sticker-search" | "telemetry", string>>;
   /** True when this call created the directory's key material. */
   readonly created: boolean;
   /** The KEMs (`x-wing`, ...) whose gateway key this call added to an existing key file. */
@@ -74,7 +76,7 @@ export async function ensureDevMaterial(devDir: string, now: Date = new Date()):
   if (created) generateKeyFile(gatewayKeysFile, now, DEFAULT_GENERATED_KEMS);
   const addedKems = created ? [] : addMissingKems(gatewayKeysFile, DEFAULT_GENERATED_KEMS, now).map((k) => gatewayKem(k).cliName);
   const issuer = await prepareDevIssuer(devDir, now);
-  return { gatewayKeysFile, issuerEnv: issuer.env, arcOriginKeyFiles: issuer.arcOriginKeyFiles, created, addedKems };
+  return { gatewayKeysFile, issuerEnv: issuer.env, arcOriginKeyFiles: issuer.arcOriginKeyFiles, arcIssuerKeyFiles: issuer.arcIssuerKeyFiles, created, addedKems };
 }
 
 export async function describeStack(options: StackOptions): Promise<ServiceSpec[]> {

@@ -17,6 +17,8 @@ export interface DevIssuerFiles {
   readonly jwksFile: string;
   /** Each token-gated origin's ARC private key file, for its TOKEN_ARC_KEY_FILE (dev-arc.ts). */
   readonly arcOriginKeyFiles: Readonly<Record<DevArcOrigin, string>>;
+  /** The issuer's ARC key file of each token-gated origin (ISSUER_ARC_KEYS_FILES, dev-arc.ts). */
+  readonly arcIssuerKeyFiles: Readonly<Record<DevArcOrigin, string>>;
   /**
    * ISSUER_KEYS_FILE, ISSUER_PSEUDONYM_KEY_FILE, ATTESTER_JWKS_FILE, ATTESTER_ISSUER,
    * ATTESTER_AUDIENCE, ISSUER_ARC_KEYS_FILES, and ISSUER_ARC_QUOTA (1000: every run of the search
@@ -38,6 +40,7 @@ export async function prepareDevIssuer(devDir: string, now: Date = new Date()): 
     pseudonymKeyFile,
     jwksFile: attester.jwksFile,
     arcOriginKeyFiles: arc.originKeyFiles,
+    arcIssuerKeyFiles: arc.issuerFiles,
     env: {
       ISSUER_KEYS_FILE: keysFile,
       ISSUER_PSEUDONYM_KEY_FILE: pseudonymKeyFile,
