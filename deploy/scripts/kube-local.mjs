@@ -159,9 +159,6 @@ export function toKubePlay(objects, ctx) {
       c.envFrom = (c.envFrom ?? []).filter((f) => !sentinelConfig(f));
       if (redisClient) {
         env.push({ name: "REDIS_URL", value: `redis://:${ctx.secrets["redis-auth"].password}@redis:6379` });
-        // No replica here to acknowledge a spend (literal env wins over envFrom).
-        const ack = (c.envFrom ?? []).some((f) => configMaps.get(f.configMapRef?.name ?? "")?.data?.REDIS_MIN_REPLICAS_ACK !== undefined);
-        if (ack) env.push({ name: "REDIS_MIN_REPLICAS_ACK", value: "0" });
       }
       for (const f of c.envFrom) if (f.configMapRef !== undefined) usedConfigMaps.add(f.configMapRef.name);
       if (env.length > 0) c.env = env;
@@ -186,7 +183,12 @@ export function toKubePlay(objects, ctx) {
   const playedConfigMaps = [...usedConfigMaps].map((n) => {
     const cm = configMaps.get(n);
     if (cm === undefined) throw new Error(`deploy:local: ConfigMap ${n} is not in the overlay`);
-    return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: n }, data: cm.data ?? {} };
+    const data = { ...(cm.data ?? {}) };
+    // One Redis here, no replica to acknowledge a spend: a wait for one would time out and every
+    // token check would fail closed (503). Rewritten in the ConfigMap itself: podman 4.3's kube
+    // play lets a ConfigMap's value win over a container's literal env of the same name.
+    if (data.REDIS_MIN_REPLICAS_ACK !== undefined) data.REDIS_MIN_REPLICAS_ACK = "0";
+    return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: n }, data };
   });
   return { pods, configMaps: playedConfigMaps, claims, skipped };
 }

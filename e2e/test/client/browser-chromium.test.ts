@@ -1,7 +1,8 @@
 /**
  * The browser entry in a real browser: headless Chromium loads a page that runs the bundled
- * `@oblivious/client/browser` (WebCrypto, @hpke/core, blindrsa-ts) and searches through the real
- * relay, gateway, issuer and a token-gated origin. The page's server is one origin for the page,
+ * `@oblivious/client/browser` (the SDK on the project's own protocol libraries, with their @noble
+ * primitives) and searches through the real relay, gateway, issuer and a token-gated origin. The
+ * gateway lists an X-Wing and an X25519 key; the browser must seal to the X-Wing one. The page's server is one origin for the page,
  * the relay and the issuer (it passes their requests through unchanged), as an app's own origin
  * or the relay's CORS would be in production.
  *
@@ -18,6 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
+import { KemId } from "@oblivious/ohttp";
 import { closeServer, listen } from "@oblivious/test-kit";
 import { STICKERS, startStack, type Stack } from "./stack.js";
 
@@ -30,7 +32,7 @@ let pageUrl: string;
 let bundle: string;
 
 before(async () => {
-  stack = await startStack();
+  stack = await startStack({ kems: [KemId.MlKem768X25519, KemId.DhkemX25519HkdfSha256] });
   const built = await build({ entryPoints: [ENTRY], bundle: true, platform: "browser", format: "iife", globalName: "ObliviousClient", write: false, logLevel: "silent" });
   bundle = built.outputFiles[0]?.text ?? "";
   const credential = await stack.mint(`chromium-device-${randomBytes(4).toString("hex")}`);
@@ -40,7 +42,7 @@ before(async () => {
       try {
         const client = ObliviousClient.createClient({ relayUrl: location.origin + "/relay-hop", issuerUrl: location.origin + "/issuer-hop", credential: () => ${JSON.stringify(credential)}, batchSize: 2, lowWater: 0 });
         const result = await client.searchStickers({ q: "cat" });
-        out.textContent = "RESULT " + JSON.stringify({ hits: result.hits, stats: client.stats(), node: typeof process + typeof Buffer });
+        out.textContent = "RESULT " + JSON.stringify({ hits: result.hits, stats: client.stats(), kem: client.kem, node: typeof process + typeof Buffer });
       } catch (e) {
         out.textContent = "ERROR " + (e && e.code ? e.code : String(e));
       }
@@ -92,11 +94,12 @@ test("headless Chromium runs the browser bundle: a search through relay and gate
     );
     const out = /<pre id="out">([^<]*)<\/pre>/.exec(stdout)?.[1] ?? "";
     assert.match(out, /^RESULT /, out);
-    const result = JSON.parse(out.slice("RESULT ".length).replace(/&quot;/g, '"').replace(/&amp;/g, "&")) as { hits: unknown[]; stats: { issuanceRequests: number; tokensSent: number }; node: string };
+    const result = JSON.parse(out.slice("RESULT ".length).replace(/&quot;/g, '"').replace(/&amp;/g, "&")) as { hits: unknown[]; stats: { issuanceRequests: number; tokensSent: number }; kem: string; node: string };
     assert.deepEqual(result.hits, [STICKERS[0]]);
     assert.equal(result.stats.issuanceRequests, 1, "tokens issued to the browser in one batch");
     assert.equal(result.stats.tokensSent, 1);
     assert.equal(result.node, "undefinedundefined", "a browser: no process, no Buffer");
+    assert.equal(result.kem, "x-wing", "the browser sealed its requests to the gateway's X-Wing key");
     assert.equal(stack.origin.tokens.length > 0, true, "the origin received the browser's token");
   } finally {
     rmSync(profile, { recursive: true, force: true });

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js";
+import { primitives } from "#primitives";
 import { KEM_PARAMETERS, KemId } from "./algorithms.js";
 import { deserializePrivateKey, generateKeyPair, x25519 } from "./dhkem-x25519.js";
 import type { KemKeyPair } from "./dhkem-x25519.js";
@@ -22,7 +22,7 @@ import { encapsDeterministic } from "./ml-kem-768-pure-js.js";
  *
  * - `xWingPureJs`: @noble/post-quantum's ml_kem768_x25519 as it is.
  * - `xWingOn(backend)`: X-Wing written here on an ML-KEM-768 backend (node:crypto's, for the
- *   gateway), node:crypto's X25519 and SHA3-256:
+ *   gateway) and the platform's X25519 and SHA3-256 (primitives.ts):
  *
  *   expanded = SHAKE256(sk, 96)
  *   (pk_M, sk_M) = ML-KEM-768.KeyGen_internal(expanded[0:32], expanded[32:64])
@@ -60,8 +60,7 @@ export const xWingPureJs: Kem = xWingKem<Uint8Array>({
 });
 
 function combiner(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Uint8Array {
-  const out = createHash("sha3-256").update(ssM).update(ssX).update(ctX).update(pkX).update(X_WING_LABEL).digest();
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return primitives.sha3_256([ssM, ssX, ctX, pkX, X_WING_LABEL]);
 }
 
 interface ExpandedKey<D> {
@@ -69,7 +68,7 @@ interface ExpandedKey<D> {
   readonly skX: KemKeyPair;
 }
 
-/** X-Wing on an ML-KEM-768 backend with node:crypto's X25519 and SHA3-256. */
+/** X-Wing on an ML-KEM-768 backend with the platform's X25519 and SHA3-256. */
 export function xWingOn<D>(mlKem: MlKem768Backend<D>): Kem {
   return xWingKem<ExpandedKey<D>>({
     backend: mlKem.backend,

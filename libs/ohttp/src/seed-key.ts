@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { primitives } from "#primitives";
 import { KEM_PARAMETERS, type KemId } from "./algorithms.js";
 import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
 import type { Kem, KemBackend, KemPrivateKey } from "./kem.js";
 import { kemSuiteId, labeledDeriveShake256 } from "./labeled-derive.js";
+import { INSPECT } from "./primitives.js";
 
 /**
  * The private key of a KEM whose private key is a seed (ML-KEM-768 and X-Wing,
@@ -44,8 +45,7 @@ export class SeedPrivateKey<H> implements KemPrivateKey {
     return { redacted: true };
   }
 
-  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }
@@ -92,7 +92,7 @@ export function seedKem<H>(core: SeedKemCore<H>): Kem {
     name: core.name,
     backend: core.backend,
     ...params,
-    generateKeyPair: () => fromSeed(randomBytes(params.Nsk)),
+    generateKeyPair: () => fromSeed(primitives.randomBytes(params.Nsk)),
     deriveKeyPair: (ikm: Uint8Array) => fromSeed(labeledDeriveShake256(suiteId, ikm, "DeriveKeyPair", EMPTY, params.Nsk)),
     deserializePrivateKey: fromSeed,
     serializePrivateKey: (sk: KemPrivateKey) => {

@@ -19,7 +19,7 @@ export type { RedisConfig } from "./redis.js";
 export { ReplicaAck } from "./redis-replica-ack.js";
 export type { ReplicaAckOptions } from "./redis-replica-ack.js";
 export { Secret } from "./secret.js";
-export { FileWatcher, ReloadResult, RELOAD_RESULTS } from "./file-watch.js";
+export { FileWatcher, ReloadResult, RELOAD_RESULTS, writeFileAtomic } from "./file-watch.js";
 export type { SecretSource } from "./file-watch.js";
 export { runProcess } from "./process.js";
 export { KEY_STATES, KeyState, TimedKeyStore, entriesIn, evaluateKeys, keyStates } from "./key-lifecycle.js";

@@ -9,5 +9,7 @@ export type { TokenKey, TokenKeySource } from "./token-key.js";
 export { tokenGateEvents } from "./events.js";
 export { readTokenGateConfig } from "./config.js";
 export type { TokenGateConfig } from "./config.js";
-export { createArcGate, arcKeyPairFromPrivateKey, DEFAULT_ARC_PRESENTATION_LIMIT, DEFAULT_ARC_PERIOD_MS, DEFAULT_ARC_GRACE_MS, ARC_TAG_TTL_MARGIN_MS } from "./arc-gate.js";
+export { arcGateOption, readArcKeyFile, ARC_KEY_FILE_VARIABLE } from "./arc-config.js";
+export type { ArcGateConfig } from "./arc-config.js";
+export { createArcGate, arcKeyPairFromPrivateKey, DEFAULT_ARC_MAX_QUEUED, DEFAULT_ARC_PRESENTATION_LIMIT, DEFAULT_ARC_PERIOD_MS, DEFAULT_ARC_GRACE_MS, ARC_TAG_TTL_MARGIN_MS } from "./arc-gate.js";
 export type { ArcGate, ArcGateOptions, ArcCheckOutcome } from "./arc-gate.js";

@@ -67,6 +67,12 @@ export interface IssuerConfig {
   /** Latency above which, for a whole window, the in-flight limit shrinks (0: the limit stays fixed). */
   readonly shedTargetMs: number;
   readonly redis: RedisConfig | undefined;
+  /** ISSUER_ARC_KEYS_FILES: one ARC key file per token-gated origin (arc-keys.ts); empty: no ARC issuance. */
+  readonly arcKeysFiles: readonly string[];
+  /** ISSUER_ARC_QUOTA: ARC credentials per device per origin key per ARC period. */
+  readonly arcQuota: number;
+  /** ISSUER_ARC_PERIOD: the origins' credential period (TOKEN_ARC_PERIOD), aligned on the Unix epoch. */
+  readonly arcPeriodMs: number;
 }
 
 export const KEYS_FILE_VARIABLE = "ISSUER_KEYS_FILE";
@@ -136,6 +142,15 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
 
   const redis = readRedisConfig(env, "issuer:");
 
+  const arcKeysFiles = env
+    .string("ISSUER_ARC_KEYS_FILES", "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  if (new Set(arcKeysFiles).size !== arcKeysFiles.length) env.invalid("ISSUER_ARC_KEYS_FILES", "names a file twice");
+  const arcQuota = env.int("ISSUER_ARC_QUOTA", 1, { min: 1, max: 1_000_000 });
+  const arcPeriodMs = env.duration("ISSUER_ARC_PERIOD", 86_400_000, { minMs: 60_000, maxMs: 366 * 86_400_000 });
+
   env.done();
   return deepFreeze({
     ...listeners,
@@ -154,5 +169,8 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
     maxQueue,
     ...shed,
     redis,
+    arcKeysFiles,
+    arcQuota,
+    arcPeriodMs,
   });
 }

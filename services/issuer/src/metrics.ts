@@ -11,13 +11,16 @@ import { OUTCOMES, type Outcome } from "./errors.js";
 import type { ReloadResult } from "./key-file.js";
 import type { KeySnapshot } from "./keys.js";
 
-export const REQUEST_KINDS = ["single", "batch"] as const;
+/** "arc": an ARC credential request (arc-issuance.ts). */
+export const REQUEST_KINDS = ["single", "batch", "arc"] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 export interface IssuerMetrics {
   /** Counts one token request (single or batched) by outcome. */
   outcome(o: Outcome): void;
   issued(n: number): void;
+  /** Counts one ARC credential response. */
+  arcIssued(): void;
   signingDuration(kind: RequestKind, seconds: number): void;
   credentialRejected(reason: CredentialFailure): void;
   keyReload(r: ReloadResult): void;
@@ -45,9 +48,10 @@ export function createIssuerMetrics(options: MetricsOptions): IssuerMetrics {
   });
 
   const issued = new Counter({ name: "issuer_tokens_issued_total", help: "Blind signatures returned to clients.", registers });
+  const arcIssued = new Counter({ name: "issuer_arc_credentials_issued_total", help: "ARC credential responses returned to clients.", registers });
   const signing = new Histogram({
     name: "issuer_signing_duration_seconds",
-    help: "Time to sign one request's blinded messages on the worker pool, queue wait included, by request kind.",
+    help: "Time to sign one request's blinded messages on the worker pool, queue wait included, or to make one ARC credential response, by request kind.",
     labelNames: ["kind"] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
@@ -60,6 +64,7 @@ export function createIssuerMetrics(options: MetricsOptions): IssuerMetrics {
   return {
     outcome,
     issued: (n) => issued.inc(n),
+    arcIssued: () => arcIssued.inc(),
     signingDuration: (kind, seconds) => signing.observe({ kind }, seconds),
     credentialRejected: closedCounter(registry, { name: "issuer_credential_rejections_total", help: "Device credentials refused, by reason.", label: "reason", values: CREDENTIAL_FAILURES }),
     keyReload: reloadCounter(registry, "issuer_key_reloads_total", "Key file"),

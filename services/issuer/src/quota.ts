@@ -161,6 +161,11 @@ export class RedisQuotaStore implements QuotaStore {
     this.#limits = limits;
   }
 
+  /** A store with other limits on the same connection (ARC credentials); close only one of them. */
+  withLimits(limits: QuotaLimits): RedisQuotaStore {
+    return new RedisQuotaStore(this.#redis, limits);
+  }
+
   static key(pseudonym: string): string {
     return `quota:${pseudonym}`;
   }

@@ -9,6 +9,7 @@ import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { Shedder, createHttpObserver, createLogger, createRedis, redisOptions, type LoggerOptions, type RunningService, serviceRegistry, startListeners } from "@oblivious/service-kit";
 import {
+  arcGateOption,
   createTokenGate,
   DirectoryKeySource,
   MemorySpentTokenStore,
@@ -111,6 +112,7 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
     maxAgeSeconds: config.tokenGate.challengeMaxAgeS,
     registry,
     log,
+    ...arcGateOption(config.tokenGate, store),
   });
 
   // The engine loads while the listeners come up; a Meilisearch that cannot be set up yet is

@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { createHttpObserver, createLogger, createRedis, redisOptions, type LoggerOptions, type RunningService, serviceRegistry, startListeners } from "@oblivious/service-kit";
-import { createTokenGate, DirectoryKeySource, MemorySpentTokenStore, RedisSpentTokenStore, type TokenGate } from "@oblivious/token-gate";
+import { arcGateOption, createTokenGate, DirectoryKeySource, MemorySpentTokenStore, RedisSpentTokenStore, type TokenGate } from "@oblivious/token-gate";
 import { createTelemetryApp } from "./app.js";
 import type { TelemetryConfig } from "./config.js";
 import { TELEMETRY_ROUTES, telemetryEvents, type TelemetryEvents, type TelemetryLogger } from "./events.js";
@@ -72,6 +72,7 @@ export async function startTelemetry(config: TelemetryConfig, options: StartTele
     spendTtlMs: gc.spendTtlMs,
     registry,
     log,
+    ...arcGateOption(gc, store),
   });
   const app = createTelemetryApp({
     gate,
