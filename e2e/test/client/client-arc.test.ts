@@ -2,7 +2,8 @@
  * The Node SDK with ARC (token type 0xE5AC) against the real relay, gateway, issuer (ARC keys
  * from the development material) and an origin whose sticker search offers ARC beside type 2
  * (telemetry: type 2 only): one credential, then one presentation per call with a fresh nonce;
- * a used-up credential is replaced, or the call fails cleanly when the issuer's quota says no;
+ * a used-up credential is replaced; when the issuer's quota says no, type 2 instead (or, with
+ * `tokenType: "arc"`, the call fails cleanly);
  * `tokenType` "2" and "arc"; and the fallback to type 2 at an origin without ARC.
  */
 import { test, before, after } from "node:test";
@@ -77,12 +78,20 @@ test("arc: by default the client fetches one credential and presents a fresh ARC
   assert.equal(client.tokenCount("https://sticker-search.internal"), 0, "the credential is used up");
 });
 
-test("arc: a used-up credential is replaced by a new one; when the issuer's ARC quota says no, the call fails with rate-limited and sends nothing", async () => {
-  const client = createClient(await options("arc-exhaust"));
-  for (let i = 0; i < 2 * LIMIT; i++) assert.equal((await client.searchStickers({ q: "cat" })).total, 1);
-  assert.equal(client.stats().credentialsIssued, 2, "a second credential after the first's presentations ran out");
-  const before = stack.origin.tokens.length;
-  const error = await rejection(client.searchStickers({ q: "cat" }));
+test("arc: a used-up credential is replaced by a new one; when the issuer's ARC quota says no, the client falls back to type 2 (default) or fails with rate-limited and sends nothing (tokenType 'arc')", async () => {
+  const auto = createClient(await options("arc-exhaust"));
+  for (let i = 0; i < 2 * LIMIT; i++) assert.equal((await auto.searchStickers({ q: "cat" })).total, 1);
+  assert.equal(auto.stats().credentialsIssued, 2, "a second credential after the first's presentations ran out");
+  let before = stack.origin.tokens.length;
+  assert.equal((await auto.searchStickers({ q: "cat" })).total, 1, "the third credential is refused: type 2 instead");
+  assert.equal(typeOf(stack.origin.tokens[before] ?? ""), 2);
+  assert.equal(auto.stats().credentialsIssued, 2);
+  assert.ok(auto.stats().tokensIssued > 0);
+
+  const arcOnly = createClient(await options("arc-exhaust-only", { tokenType: "arc" }));
+  for (let i = 0; i < 2 * LIMIT; i++) assert.equal((await arcOnly.searchStickers({ q: "cat" })).total, 1);
+  before = stack.origin.tokens.length;
+  const error = await rejection(arcOnly.searchStickers({ q: "cat" }));
   assert.equal(error.code, "rate-limited");
   assert.ok((error.retryAfterSeconds ?? 0) >= 1);
   assert.equal(stack.origin.tokens.length, before, "no token presented");

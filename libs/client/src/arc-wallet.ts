@@ -6,9 +6,11 @@
  * - A presentation's nonce is consumed before the token leaves the wallet (ArcPresenter.present),
  *   and the state is held in memory only: no path (retry, concurrent call, failure) presents the
  *   same nonce twice, and nothing can restore an older state.
- * - When the presentations run out, the wallet fetches a new credential; if the issuer refuses
- *   (its quota of credentials per device per origin per period, 429), the call fails with
- *   `rate-limited` and its `retryAfterSeconds`.
+ * - When the presentations run out, the wallet fetches a new credential. If the issuer refuses
+ *   (its quota of credentials per device per origin per period, 429, e.g. after the app lost its
+ *   credential in a restart), the wallet falls back to type-2 tokens for the origin's type-2
+ *   challenge until the challenge changes (the next period), when the origin offers one and the
+ *   choice allows it; otherwise the call fails with `rate-limited` and its `retryAfterSeconds`.
  * - Choice of token type (`ClientOptions.tokenType`): by default ARC when the origin offers an ARC
  *   challenge whose key the pinned issuer directory lists as an ARC key and the backend has ARC,
  *   else type 2; "2" never uses ARC; "arc" refuses an origin that offers no ARC challenge.
@@ -16,6 +18,7 @@
 import type { ArcPresenter, ChallengeOffer, Directory } from "./backend.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
 import { bytesEqual } from "./http.js";
+import type { Wallet } from "./wallet.js";
 
 /** ARC(P-256)'s token type. */
 export const ARC_TOKEN_TYPE = 0xe5ac;
@@ -34,26 +37,40 @@ export function listsArcKey(directory: Directory, tokenKey: Uint8Array, nowMs: n
 
 export class ArcWallet {
   readonly #fetch: () => Promise<ArcPresenter>;
+  readonly #makeFallback: (() => Wallet) | undefined;
+  #fallback: Wallet | undefined;
   #presenter: ArcPresenter | undefined;
   #refill: Promise<void> | undefined;
 
-  /** `fetch` asks the issuer for a credential and finalizes it. */
-  constructor(fetch: () => Promise<ArcPresenter>) {
+  /** `fetch` asks the issuer for a credential and finalizes it; `fallback` makes the origin's type-2 wallet. */
+  constructor(fetch: () => Promise<ArcPresenter>, fallback?: () => Wallet) {
     this.#fetch = fetch;
+    this.#makeFallback = fallback;
   }
 
-  /** Presentations left on the current credential. */
+  /** Presentations left on the current credential (or type-2 tokens held, after a fallback). */
   get size(): number {
-    return this.#presenter?.remaining ?? 0;
+    return this.#fallback?.size ?? this.#presenter?.remaining ?? 0;
+  }
+
+  /** Whether the issuer refused a credential and the wallet hands out type-2 tokens. */
+  get fellBack(): boolean {
+    return this.#fallback !== undefined;
   }
 
   /** One presentation, fetching a credential first when there is none or it is used up. */
   async take(): Promise<Uint8Array> {
     for (let fetched = false; ; fetched = true) {
+      if (this.#fallback !== undefined) return this.#fallback.take();
       const presenter = this.#presenter;
       if (presenter !== undefined && presenter.remaining > 0) return presenter.present();
       if (fetched) throw new ClientError(ClientErrorCode.IssuanceFailed, "credential used up");
-      await this.refill();
+      try {
+        await this.refill();
+      } catch (e) {
+        if (!(e instanceof ClientError) || e.code !== ClientErrorCode.RateLimited || this.#makeFallback === undefined) throw e;
+        this.#fallback ??= this.#makeFallback();
+      }
     }
   }
 
@@ -71,10 +88,13 @@ export class ArcWallet {
 
   async idle(): Promise<void> {
     await this.#refill?.catch(() => undefined);
+    await this.#fallback?.idle();
   }
 
-  /** Forgets the credential (the challenge or key changed). */
+  /** Forgets the credential and any fallback tokens (the challenge or key changed). */
   clear(): void {
     this.#presenter = undefined;
+    this.#fallback?.clear();
+    this.#fallback = undefined;
   }
 }

@@ -10,6 +10,16 @@ export type { Client, ClientOptions, ClientResponse, ClientStats, FetchInit } fr
 export { STICKER_SEARCH_ORIGIN, TELEMETRY_ORIGIN } from "./features.js";
 export type { StickerHit, StickerQuery, StickerSearchResult, TelemetryEvent, TelemetryResult } from "./features.js";
 export type { ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, KemName, OhttpSealer, PendingBatch, SealedRequest } from "./backend.js";
+import { createClientWith, type Client, type ClientOptions } from "./client.js";
+import { protocolBackend, type ProtocolBackendOptions } from "./protocol-backend.js";
 export { protocolBackend } from "./protocol-backend.js";
 export type { ProtocolBackendOptions } from "./protocol-backend.js";
-export { createClient } from "./index.js";
+
+/**
+ * A client: X-Wing when the gateway lists it, X25519 otherwise; `kem` insists on one. Type-2
+ * tokens only: ARC is in @oblivious/privacypass's Node entry only (decision 0040), so the Node
+ * entry's createClient passes it and this one does not.
+ */
+export function createClient(options: ClientOptions & Omit<ProtocolBackendOptions, "arc">): Client {
+  return createClientWith(protocolBackend(options.kem === undefined ? {} : { kem: options.kem }), options);
+}

@@ -267,8 +267,11 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
       let make: () => Wallet | ArcWallet;
       if (arcChoice !== undefined && listsArcKey(dir, arcChoice.tokenKey, now())) {
         const chosen = arcChoice;
+        // The origin's type-2 offer under the current key: the fallback when the issuer refuses a credential.
+        const key = tokenType === "arc" ? undefined : currentKey(dir, now());
+        const type2 = key === undefined ? undefined : offers.find((o) => bytesEqual(o.tokenKey, key.tokenKey));
         offer = chosen;
-        make = () => new ArcWallet(() => issueCredential(chosen, chosen.rateLimit ?? 0));
+        make = () => new ArcWallet(() => issueCredential(chosen, chosen.rateLimit ?? 0), type2 === undefined ? undefined : () => new Wallet(() => issue(target, type2), lowWater));
       } else {
         if (tokenType === "arc") continue;
         const key = currentKey(dir, now());

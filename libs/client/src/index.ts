@@ -2,6 +2,7 @@
 // libraries underneath resolve to other primitives).
 import { createClientWith } from "./client.js";
 import type { Client, ClientOptions } from "./client.js";
+import { nodeArc } from "./node-arc.js";
 import { protocolBackend, type ProtocolBackendOptions } from "./protocol-backend.js";
 
 export { ClientError, ClientErrorCode } from "./errors.js";
@@ -27,7 +28,10 @@ export type {
 export { chooseKeyConfig, protocolBackend } from "./protocol-backend.js";
 export type { ProtocolBackendOptions } from "./protocol-backend.js";
 
-/** A client: X-Wing when the gateway lists it, X25519 otherwise; `kem` insists on one. */
-export function createClient(options: ClientOptions & ProtocolBackendOptions): Client {
-  return createClientWith(protocolBackend(options.kem === undefined ? {} : { kem: options.kem }), options);
+/**
+ * A client: X-Wing when the gateway lists it, X25519 otherwise; `kem` insists on one. ARC where
+ * an origin offers it (Node only: the browser entry has type 2 only).
+ */
+export function createClient(options: ClientOptions & Omit<ProtocolBackendOptions, "arc">): Client {
+  return createClientWith(protocolBackend({ arc: nodeArc, ...(options.kem === undefined ? {} : { kem: options.kem }) }), options);
 }

@@ -14,8 +14,7 @@ import {
   formatAuthorization,
   parseWwwAuthenticate,
 } from "@oblivious/privacypass";
-import type { ClientBackend, KemName, OhttpSealer, PendingBatch } from "./backend.js";
-import { nodeArc } from "./node-arc.js";
+import type { ArcBackend, ClientBackend, KemName, OhttpSealer, PendingBatch } from "./backend.js";
 
 const KEM_IDS: Readonly<Record<KemName, KemId>> = {
   "x-wing": KemId.MlKem768X25519,
@@ -29,6 +28,11 @@ const DEFAULT_PREFERENCE: readonly KemName[] = ["x-wing", "x25519"];
 export interface ProtocolBackendOptions {
   /** Use only this KEM's configuration (the key fetch fails when the listing has none). */
   readonly kem?: KemName;
+  /**
+   * ARC, where the platform's entry has it: the Node entry passes node-arc.ts (ARC is in
+   * @oblivious/privacypass's Node entry only, decision 0040); without it, type 2 only.
+   */
+  readonly arc?: ArcBackend;
 }
 
 /**
@@ -47,7 +51,7 @@ export function chooseKeyConfig(configs: readonly KeyConfig[], kem?: KemName): {
 export function protocolBackend(options: ProtocolBackendOptions = {}): ClientBackend {
   return {
     name: "protocol-libraries",
-    arc: nodeArc,
+    ...(options.arc === undefined ? {} : { arc: options.arc }),
     async importKeys(keys: Uint8Array): Promise<OhttpSealer> {
       const chosen = chooseKeyConfig(decodeKeyConfigs(keys), options.kem);
       if (chosen === undefined) throw new TypeError("no usable key configuration");

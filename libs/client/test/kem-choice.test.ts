@@ -6,7 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { GatewayKey, KdfId, AeadId, KemId, decapsulateRequest, decodeKeyConfigs, encodeKeyConfigs } from "@oblivious/ohttp";
-import { chooseKeyConfig, protocolBackend } from "../src/index.js";
+// The shared backend itself (the Node entry, index.js, also loads node-arc.js, which needs privacypass's Node entry).
+import { chooseKeyConfig, protocolBackend } from "../src/protocol-backend.js";
 
 const SUITES = [{ kdfId: KdfId.HkdfSha256, aeadId: AeadId.Aes128Gcm }];
 const xwing = GatewayKey.generate(20, SUITES, KemId.MlKem768X25519);

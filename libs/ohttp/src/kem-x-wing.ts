@@ -68,7 +68,7 @@ interface ExpandedKey<D> {
   readonly skX: KemKeyPair;
 }
 
-/** X-Wing on an ML-KEM-768 backend with the platform's X25519 and SHA3-256. */
+/** X-Wing on an ML-KEM-768 backend with the platform's X25519 and SHA3-256 (#primitives). */
 export function xWingOn<D>(mlKem: MlKem768Backend<D>): Kem {
   return xWingKem<ExpandedKey<D>>({
     backend: mlKem.backend,

@@ -215,3 +215,12 @@ export class ArcKeys {
     return this.stores.flatMap((s, i) => (i === except ? [] : s.entries.filter((k) => live(k, now))));
   }
 }
+
+/**
+ * What the origin mounts as TOKEN_ARC_KEY_FILE: the key current at `at`, its serialized private
+ * key in base64url on one line; undefined when no key is current.
+ */
+export function originKeyText(keys: readonly ArcIssuerKey[], at: number): string | undefined {
+  const current = arcSnapshot(keys, at).current;
+  return current === undefined ? undefined : `${Buffer.from(encodeArcServerPrivateKey(current.privateKey)).toString("base64url")}\n`;
+}

@@ -10,9 +10,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { encodeArcServerPrivateKey } from "@oblivious/privacypass";
 import { generateKeyFile, readKeyFile, writeFileAtomic } from "@oblivious/service-kit";
-import { arcKeyFileSpec, arcSnapshot, type ArcIssuerKey } from "./arc-keys.js";
+import { arcKeyFileSpec, originKeyText, type ArcIssuerKey } from "./arc-keys.js";
 
 /** The token-gated origins of the local stack. */
 export const DEV_ARC_ORIGINS = ["sticker-search", "telemetry"] as const;
@@ -35,12 +34,9 @@ export function prepareDevArcKeys(devDir: string, now: Date): DevArcFiles {
     if (!existsSync(file)) generateKeyFile(spec, file, now);
     const keys = readKeyFile(spec, file, now.getTime());
     loaded.push(...keys);
-    const current = arcSnapshot(keys, now.getTime()).current ?? keys[keys.length - 1];
     const originFile = join(devDir, `arc-key-${origin}.DEVELOPMENT-ONLY.txt`);
-    if (current !== undefined) {
-      const text = `${Buffer.from(encodeArcServerPrivateKey(current.privateKey)).toString("base64url")}\n`;
-      if (!existsSync(originFile) || readFileSync(originFile, "utf8") !== text) writeFileAtomic(originFile, text);
-    }
+    const text = originKeyText(keys, now.getTime());
+    if (text !== undefined && (!existsSync(originFile) || readFileSync(originFile, "utf8") !== text)) writeFileAtomic(originFile, text);
     issuerFiles[origin] = file;
     originKeyFiles[origin] = originFile;
   }

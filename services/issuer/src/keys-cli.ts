@@ -9,6 +9,9 @@
  *                                          src/arc-keys.ts); a new key's truncated issuer key id
  *                                          differs from those of the file's keys; the issuer refuses
  *                                          a file that collides with another origin's (rotate again)
+ *   arc origin-key --file FILE --out OUT [--at 2026-01-01T00:00:00Z]
+ *                                          the origin's TOKEN_ARC_KEY_FILE: the key current at --at
+ *                                          (default now), base64url, written atomically with 0600
  *
  * `rotate` refuses a lead or a grace shorter than the directory's max-age cap plus the origins'
  * directory refresh bound, from the options, else ISSUER_DIRECTORY_MAX_AGE and
@@ -16,10 +19,11 @@
  * from those of the keys kept. `show` prints public information only, and the directory served now.
  */
 import { encodeIssuerDirectory } from "@oblivious/privacypass";
-import { localUrl, runKeysCli } from "@oblivious/service-kit";
+import { parseArgs } from "node:util";
+import { KeyFileError, localUrl, readKeyFile, runKeysCli, writeFileAtomic } from "@oblivious/service-kit";
 import { DIRECTORY_MAX_AGE_DEFAULT_MS, TOKEN_DIRECTORY_REFRESH_DEFAULT_MS, directoryOf } from "./directory.js";
 import { ISSUER_KEY_FILE } from "./key-file.js";
-import { arcKeyFileSpec, arcSnapshot } from "./arc-keys.js";
+import { arcKeyFileSpec, arcSnapshot, originKeyText } from "./arc-keys.js";
 import { directoryFromSnapshot } from "./directory.js";
 import { snapshot } from "./keys.js";
 
@@ -37,8 +41,38 @@ const timing = {
 const io = { env: process.env, out: (line: string) => console.log(line), err: (line: string) => console.error(line) };
 const args = process.argv.slice(2);
 
+/** `arc origin-key`: the origin's copy of its current ARC key (never printed). */
+function originKey(argv: readonly string[]): number {
+  let values;
+  try {
+    values = parseArgs({ args: [...argv], options: { file: { type: "string" }, out: { type: "string" }, at: { type: "string" } } }).values;
+  } catch {
+    values = undefined;
+  }
+  const at = values?.at === undefined ? Date.now() : Date.parse(values.at);
+  if (values?.file === undefined || values.out === undefined || !Number.isFinite(at)) {
+    io.err("usage: issuer-keys arc origin-key --file FILE --out OUT [--at 2026-01-01T00:00:00Z]");
+    return 2;
+  }
+  try {
+    const text = originKeyText(readKeyFile(arcKeyFileSpec(), values.file, at), at);
+    if (text === undefined) {
+      io.err("issuer-keys arc origin-key: no key is current at that time");
+      return 1;
+    }
+    writeFileAtomic(values.out, text);
+    io.out(JSON.stringify({ wrote: values.out, at: new Date(at).toISOString() }));
+    return 0;
+  } catch (e) {
+    io.err(`issuer-keys arc origin-key: ${e instanceof KeyFileError ? `key file ${e.message}` : "cannot read or write the files"}`);
+    return 1;
+  }
+}
+
 process.exitCode =
-  args[0] === "arc"
+  args[0] === "arc" && args[1] === "origin-key"
+    ? originKey(args.slice(2))
+    : args[0] === "arc"
     ? runKeysCli(
         {
           program: "issuer-keys arc",

@@ -5,7 +5,7 @@
  * sent) ever becomes a label.
  */
 import { Counter, Histogram, type Registry } from "prom-client";
-import { closedCounter, keyStateGauge, logDroppedCounter, reloadCounter, scrapeGauge, type DropReason } from "@oblivious/service-kit";
+import { closedCounter, keyStateGauge, type KeyState, logDroppedCounter, reloadCounter, scrapeGauge, type DropReason } from "@oblivious/service-kit";
 import { CREDENTIAL_FAILURES, type CredentialFailure } from "./attestation.js";
 import { OUTCOMES, type Outcome } from "./errors.js";
 import type { ReloadResult } from "./key-file.js";
@@ -33,6 +33,8 @@ export interface MetricsOptions {
   readonly registry: Registry;
   /** Read at scrape time. */
   readonly keys: () => KeySnapshot;
+  /** Every ARC key file's keys by state, summed (all zero without ISSUER_ARC_KEYS_FILES). */
+  readonly arcKeys?: () => Readonly<Record<KeyState, number>>;
   readonly queueDepth: () => number;
   readonly quotaReady: () => boolean;
 }
@@ -58,6 +60,8 @@ export function createIssuerMetrics(options: MetricsOptions): IssuerMetrics {
   });
   scrapeGauge(registry, { name: "issuer_signer_queue_depth", help: "Blinded messages waiting for a signing worker." }, options.queueDepth);
   keyStateGauge(registry, "issuer_keys", () => options.keys().counts);
+  const noKeys: Record<KeyState, number> = { pending: 0, published: 0, current: 0, grace: 0, retired: 0 };
+  keyStateGauge(registry, "issuer_arc_keys", () => options.arcKeys?.() ?? noKeys);
   scrapeGauge(registry, { name: "issuer_quota_store_ready", help: "1 when the quota store can answer (always, in memory; Redis connected, with REDIS_URL)." }, options.quotaReady);
   const crashes = new Counter({ name: "issuer_signer_restarts_total", help: "Signing workers that died and were replaced.", registers });
 

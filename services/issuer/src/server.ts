@@ -76,6 +76,11 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
   const metrics = createIssuerMetrics({
     registry,
     keys: () => keys.current(),
+    arcKeys: () => {
+      const sum = { pending: 0, published: 0, current: 0, grace: 0, retired: 0 };
+      for (const s of arc?.keys.snapshots() ?? []) for (const state of Object.keys(sum) as (keyof typeof sum)[]) sum[state] += s.counts[state];
+      return sum;
+    },
     queueDepth: () => signers.queued,
     quotaReady: () => quota.ready(),
   });

@@ -6,7 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import {
@@ -19,12 +23,15 @@ import {
   decodeArcServerPublicKey,
   encodeArcCredentialRequestMessage,
   finalizeArcCredential,
+  arcServerPublicKey,
+  decodeArcServerPrivateKey,
+  encodeArcServerPublicKey,
   type ArcPendingCredentialRequest,
 } from "@oblivious/privacypass";
 import { SHARED_REDIS_URL, startRedisServer, status } from "@oblivious/test-kit";
 import { ArcKeys, ArcKeyStore, arcKeyFileSpec, importArcKey, newArcKey, type ArcIssuerKey } from "../src/arc-keys.js";
 import { PROBLEMS } from "../src/errors.js";
-import { writeKeyFile as writeKitKeyFile } from "@oblivious/service-kit";
+import { readKeyFile as readKitKeyFile, writeKeyFile as writeKitKeyFile } from "@oblivious/service-kit";
 import { DAY, HOUR, T0, bearer, fetchDirectory, fixture, metricsText, post, problemOf, startTestIssuer, type Fixture, type TestIssuer } from "./helpers.js";
 
 /** Two origins' keys with distinct truncated ids. */
@@ -86,6 +93,7 @@ test("arc: an attested credential request gets a credential response the client 
       assert.ok(credential.m1 > 0n);
     }
     assert.match(await metricsText(t.issuer), /issuer_arc_credentials_issued_total 2/);
+    assert.match(await metricsText(t.issuer), /issuer_arc_keys\{state="current"\} 2/, "one current ARC key per origin file");
     assert.match(await metricsText(t.issuer), /issuer_token_requests_total\{outcome="ok"\} 2/);
   } finally {
     await t.stop();
@@ -204,14 +212,41 @@ test("arc: key files: a live truncated id shared by two origins' files is refuse
 
   // A rotation in the file: keyA in grace, a newer key current, a third only published.
   const now = T0;
-  const current = newArcKey({ notBefore: now - HOUR });
-  const published = newArcKey({ notBefore: now + HOUR });
+  // Distinct truncated ids (a file with a collision among live keys is refused anyway).
+  const distinct = (notBefore: number, others: readonly ArcIssuerKey[]): ArcIssuerKey => {
+    for (;;) {
+      const k = newArcKey({ notBefore });
+      if (!others.some((o) => o.truncatedIssuerKeyId === k.truncatedIssuerKeyId)) return k;
+    }
+  };
+  const current = distinct(now - HOUR, [keyA]);
+  const published = distinct(now + HOUR, [keyA, current]);
   const grace = importArcKey(keyA.privateKey, { notBefore: keyA.notBefore, retireAt: now + DAY });
   const keys = new ArcKeys([new ArcKeyStore([grace, current, published], () => now)]);
   assert.equal(keys.issuer(keyA.truncatedIssuerKeyId)?.id, keyA.id);
   assert.equal(keys.issuer(current.truncatedIssuerKeyId)?.id, current.id);
-  if (published.truncatedIssuerKeyId !== keyA.truncatedIssuerKeyId && published.truncatedIssuerKeyId !== current.truncatedIssuerKeyId) {
-    assert.equal(keys.issuer(published.truncatedIssuerKeyId), undefined);
-  }
+  assert.equal(keys.issuer(published.truncatedIssuerKeyId), undefined);
   assert.equal(keys.snapshots()[0]?.listed.length, 3);
+});
+
+test("arc: issuer-keys arc generate / rotate / origin-key: the origin's copy is the key current at --at, 0600; it never prints a private key", async () => {
+  const cli = fileURLToPath(new URL("../src/keys-cli.js", import.meta.url));
+  const dir = (await fixture()).dir;
+  const file = join(dir, "arc-origin.json");
+  const run = (args: string[]) => promisify(execFile)(process.execPath, [cli, ...args]);
+  const generated = await run(["arc", "generate", "--out", file]);
+  const rotated = await run(["arc", "rotate", "--file", file]);
+  const [first, second] = readKitKeyFile(arcKeyFileSpec(), file, Date.now());
+  assert.ok(first !== undefined && second !== undefined);
+  for (const out of [generated.stdout, rotated.stdout]) {
+    for (const k of [first, second]) assert.ok(!out.includes(String(arcKeyFileSpec().serializeKey(k)["privateKey"])), "no private key printed");
+  }
+  const keyOut = join(dir, "origin.key");
+  const copyOf = async (at: number): Promise<Uint8Array> => {
+    await run(["arc", "origin-key", "--file", file, "--out", keyOut, "--at", new Date(at).toISOString()]);
+    assert.equal(statSync(keyOut).mode & 0o777, 0o600);
+    return encodeArcServerPublicKey(arcServerPublicKey(decodeArcServerPrivateKey(new Uint8Array(Buffer.from(readFileSync(keyOut, "utf8").trim(), "base64url")))));
+  };
+  assert.deepEqual(await copyOf(Date.now()), first.tokenKey, "before the new key's notBefore: the first key");
+  assert.deepEqual(await copyOf(second.notBefore + 1000), second.tokenKey, "after it: the new key");
 });
