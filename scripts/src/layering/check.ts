@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { stripComments } from "./source.js";
 
-export { errorClassGaps, SKIPPED_BY_ERROR_RULE } from "./error-classes.js";
+export { errorClassGaps } from "./error-classes.js";
 
 export type PackageKind = "lib" | "service" | "other";
 
