@@ -12,14 +12,15 @@ export type { StickerHit, StickerQuery, StickerSearchResult, TelemetryEvent, Tel
 export type { ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, KemName, OhttpSealer, PendingBatch, SealedRequest } from "./backend.js";
 import { createClientWith, type Client, type ClientOptions } from "./client.js";
 import { protocolBackend, type ProtocolBackendOptions } from "./protocol-backend.js";
+import { arcClient } from "./arc-client.js";
 export { protocolBackend } from "./protocol-backend.js";
 export type { ProtocolBackendOptions } from "./protocol-backend.js";
 
 /**
- * A client: X-Wing when the gateway lists it, X25519 otherwise; `kem` insists on one. Type-2
- * tokens only: ARC is in @oblivious/privacypass's Node entry only (decision 0040), so the Node
- * entry's createClient passes it and this one does not.
+ * A client: X-Wing when the gateway lists it, X25519 otherwise; `kem` insists on one. ARC where
+ * an origin offers it, type 2 otherwise (`tokenType` insists on one), as on Node: ARC's client
+ * half comes from @oblivious/privacypass's browser entry, on @noble/curves.
  */
 export function createClient(options: ClientOptions & Omit<ProtocolBackendOptions, "arc">): Client {
-  return createClientWith(protocolBackend(options.kem === undefined ? {} : { kem: options.kem }), options);
+  return createClientWith(protocolBackend({ arc: arcClient, ...(options.kem === undefined ? {} : { kem: options.kem }) }), options);
 }

@@ -2,7 +2,7 @@
 // libraries underneath resolve to other primitives).
 import { createClientWith } from "./client.js";
 import type { Client, ClientOptions } from "./client.js";
-import { nodeArc } from "./node-arc.js";
+import { arcClient } from "./arc-client.js";
 import { protocolBackend, type ProtocolBackendOptions } from "./protocol-backend.js";
 
 export { ClientError, ClientErrorCode } from "./errors.js";
@@ -30,8 +30,8 @@ export type { ProtocolBackendOptions } from "./protocol-backend.js";
 
 /**
  * A client: X-Wing when the gateway lists it, X25519 otherwise; `kem` insists on one. ARC where
- * an origin offers it (Node only: the browser entry has type 2 only).
+ * an origin offers it, type 2 otherwise (`tokenType` insists on one).
  */
 export function createClient(options: ClientOptions & Omit<ProtocolBackendOptions, "arc">): Client {
-  return createClientWith(protocolBackend({ arc: nodeArc, ...(options.kem === undefined ? {} : { kem: options.kem }) }), options);
+  return createClientWith(protocolBackend({ arc: arcClient, ...(options.kem === undefined ? {} : { kem: options.kem }) }), options);
 }

@@ -29,8 +29,8 @@ export interface ProtocolBackendOptions {
   /** Use only this KEM's configuration (the key fetch fails when the listing has none). */
   readonly kem?: KemName;
   /**
-   * ARC, where the platform's entry has it: the Node entry passes node-arc.ts (ARC is in
-   * @oblivious/privacypass's Node entry only, decision 0040); without it, type 2 only.
+   * ARC: both package entries pass arc-client.ts (ARC's client half is in both of
+   * @oblivious/privacypass's entries, decision 0040); without it, type 2 only.
    */
   readonly arc?: ArcBackend;
 }

@@ -2,7 +2,9 @@
  * The browser entry is the same SDK on the same protocol libraries: bundled by esbuild for the
  * browser platform it takes @oblivious/ohttp, bhttp, privacypass and wire with their @noble
  * primitives, and contains no node builtin, no reference to Buffer and none of the Node-only
- * files. The KEM choice test passes again with the libraries resolved as in a browser.
+ * files. ARC's client half (request, finalization, presentation, the protocol's messages) is in
+ * it, on @noble/curves; ARC's server half (key generation, presentation verification) and its
+ * OpenSSL multiplier are not. The KEM choice test passes again with the libraries resolved as in a browser.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,9 +23,14 @@ test("esbuild bundles the browser entry from the protocol libraries, with no nod
   const inputs = Object.keys(result.metafile.inputs);
   for (const lib of ["ohttp", "bhttp", "privacypass", "wire"]) assert.ok(inputs.some((i) => i.includes(`libs/${lib}/dist/src/`)), lib);
   for (const file of ["ohttp/dist/src/primitives-web.js", "privacypass/dist/src/primitives-web.js", "privacypass/dist/src/web.js"]) assert.ok(inputs.some((i) => i.endsWith(file)), file);
+  const arcClient = ["arc/request.js", "arc/credential.js", "arc/presentation.js", "arc/range-proof.js", "arc/protocol-challenge.js", "arc/protocol-messages.js"];
+  for (const file of [...arcClient.map((f) => `privacypass/dist/src/${f}`), "client/dist/src/arc-client.js", "client/dist/src/arc-wallet.js"]) {
+    assert.ok(inputs.some((i) => i.endsWith(file)), file);
+  }
+  assert.ok(inputs.some((i) => i.includes("@noble/curves")), "@noble/curves");
   for (const input of inputs) {
-    // ARC's cryptography (privacypass's src/arc, Node entry only); the SDK's platform-neutral ARC wallet may be bundled.
-    assert.doesNotMatch(input, /^node:|primitives-node|ml-kem-768-node|native-signer|library-signer|verify\.js|rsa-key|privacypass\/dist\/src\/arc|node-arc|@hpke|blindrsa/, input);
+    // Node-only files, ARC's server half (keys, verify-presentation) and its OpenSSL multiplier or any native addon.
+    assert.doesNotMatch(input, /^node:|primitives-node|ml-kem-768-node|native-signer|library-signer|src\/verify\.js|verify-presentation|arc\/keys\.js|arc-native|addon|\.node$|rsa-key|@hpke|blindrsa/, input);
   }
   assert.doesNotMatch(code, /from\s*["']node:|require\(\s*["']|import\(\s*["']node:/);
   assert.doesNotMatch(code, /\bBuffer\b/);

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { GatewayKey, KdfId, AeadId, KemId, decapsulateRequest, decodeKeyConfigs, encodeKeyConfigs } from "@oblivious/ohttp";
-// The shared backend itself (the Node entry, index.js, also loads node-arc.js, which needs privacypass's Node entry).
+// The shared backend itself, without ARC (the package entries pass arc-client.js to it).
 import { chooseKeyConfig, protocolBackend } from "../src/protocol-backend.js";
 
 const SUITES = [{ kdfId: KdfId.HkdfSha256, aeadId: AeadId.Aes128Gcm }];

@@ -1,7 +1,10 @@
 // The package as browsers and other non-Node platforms resolve it (package.json "browser"
 // condition): every codec, the authentication headers, the directory and the client's issuance,
-// on the platform-neutral primitives. The issuer's signer, token verification on KeyObjects and
-// ARC are Node's entry only (index.ts). docs/decisions/0040-one-implementation-per-platform.md.
+// on the platform-neutral primitives, and ARC's client half (credential request, finalization,
+// presentation, the protocol's challenge, messages and token) on @noble/curves. The issuer's
+// signer, token verification on KeyObjects, ARC's server half (key generation, response,
+// presentation verification) and its OpenSSL multiplier are Node's entry only (index.ts).
+// docs/decisions/0040-one-implementation-per-platform.md.
 export { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
 export { TokenType, NK, NID } from "./token-types.js";
 export { MediaType, ISSUER_DIRECTORY_PATH } from "./media-types.js";
@@ -42,3 +45,61 @@ export type {
   BeginBatchedTokenRequestOptions,
   PendingBatchedTokenRequest,
 } from "./client.js";
+// ARC's client half (token type 0xE5AC, suite ARCV1-P256), under the names index.ts gives it.
+export { ArcError, ArcErrorCode } from "./arc/errors.js";
+export { systemRandom as arcSystemRandom } from "./arc/random.js";
+export type { ArcRandom } from "./arc/random.js";
+export { createCredentialRequest as createArcCredentialRequest } from "./arc/request.js";
+export type {
+  CredentialRequest as ArcCredentialRequest,
+  ClientSecrets as ArcClientSecrets,
+  PendingCredentialRequest as ArcPendingCredentialRequest,
+} from "./arc/request.js";
+export type { CredentialResponse as ArcCredentialResponse } from "./arc/response.js";
+export { finalizeCredential as finalizeArcCredential } from "./arc/credential.js";
+export type { Credential as ArcCredential } from "./arc/credential.js";
+export { PresentationState as ArcPresentationState } from "./arc/presentation.js";
+export type { Presentation as ArcPresentation, PresentResult as ArcPresentResult } from "./arc/presentation.js";
+export type { ServerPublicKey as ArcServerPublicKey } from "./arc/keys.js";
+export { MAX_PRESENTATION_LIMIT as ARC_MAX_PRESENTATION_LIMIT } from "./arc/range-proof.js";
+export {
+  encodeServerPublicKey as encodeArcServerPublicKey,
+  decodeServerPublicKey as decodeArcServerPublicKey,
+  encodeCredentialRequest as encodeArcCredentialRequest,
+  decodeCredentialRequest as decodeArcCredentialRequest,
+  encodeCredentialResponse as encodeArcCredentialResponse,
+  decodeCredentialResponse as decodeArcCredentialResponse,
+  encodeCredential as encodeArcCredential,
+  decodeCredential as decodeArcCredential,
+  encodePresentation as encodeArcPresentation,
+  decodePresentation as decodeArcPresentation,
+  presentationLength as arcPresentationLength,
+  SERVER_PUBLIC_KEY_LENGTH as ARC_SERVER_PUBLIC_KEY_LENGTH,
+  CREDENTIAL_REQUEST_LENGTH as ARC_CREDENTIAL_REQUEST_LENGTH,
+  CREDENTIAL_RESPONSE_LENGTH as ARC_CREDENTIAL_RESPONSE_LENGTH,
+  CREDENTIAL_LENGTH as ARC_CREDENTIAL_LENGTH,
+} from "./arc/codec.js";
+export {
+  ARC_TOKEN_TYPE,
+  ARC_ISSUER_KEY_ID_LENGTH,
+  encodeArcTokenChallenge,
+  decodeArcTokenChallenge,
+  arcChallengeDigest,
+  arcIssuerKeyId,
+  arcTruncatedIssuerKeyId,
+  arcRequestContext,
+  arcPresentationContext,
+} from "./arc/protocol-challenge.js";
+export type { ArcTokenChallenge } from "./arc/protocol-challenge.js";
+export {
+  ArcMediaType,
+  ARC_CREDENTIAL_REQUEST_MESSAGE_LENGTH,
+  encodeArcCredentialRequestMessage,
+  decodeArcCredentialRequestMessage,
+  encodeArcCredentialResponseMessage,
+  decodeArcCredentialResponseMessage,
+  encodeArcToken,
+  decodeArcToken,
+  arcTokenLength,
+} from "./arc/protocol-messages.js";
+export type { ArcCredentialRequestMessage, ArcToken } from "./arc/protocol-messages.js";

@@ -1,9 +1,11 @@
 /**
- * ARC (token type 0xE5AC) on Node, for the client (draft-ietf-privacypass-arc-protocol,
+ * ARC (token type 0xE5AC) for the client, on every platform (draft-ietf-privacypass-arc-protocol,
  * "Client-to-Issuer Request", "Credential Finalization", "Token Creation"): the credential
  * request for an origin's challenge, its finalization, and presentations from it. The
  * presentation state is held here and only moves forward; it is never serialized, so it cannot
- * be restored to an older nonce.
+ * be restored to an older nonce. Both package entries pass it to the backend: @oblivious/privacypass
+ * resolves to its Node entry under Node (scalar multiplications on OpenSSL) and to its browser
+ * entry in a bundle (@noble/curves), with the same results.
  */
 import {
   ARC_TOKEN_TYPE,
@@ -34,7 +36,7 @@ function decode(challenge: Uint8Array): ArcTokenChallenge | undefined {
   }
 }
 
-export const nodeArc: ArcBackend = {
+export const arcClient: ArcBackend = {
   accepts(challenge, originName) {
     const decoded = decode(challenge);
     return decoded !== undefined && (decoded.originInfo.length === 0 || decoded.originInfo.includes(originName));
