@@ -52,6 +52,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /src/node_modules node_modules
 COPY --from=build /src/package.json ./
+COPY --from=build /src/libs/wire/package.json libs/wire/
+COPY --from=build /src/libs/wire/dist/src libs/wire/dist/src
 COPY --from=build /src/libs/http1/package.json libs/http1/
 COPY --from=build /src/libs/http1/dist/src libs/http1/dist/src
 COPY --from=build /src/libs/service-kit/package.json libs/service-kit/

@@ -90,6 +90,12 @@ async function developmentSecrets() {
     "issuer-keys": { "keys.json": read(dev.issuerEnv.ISSUER_KEYS_FILE) },
     "issuer-pseudonym-key": { "pseudonym.key": read(dev.issuerEnv.ISSUER_PSEUDONYM_KEY_FILE) },
     "attester-jwks": { "jwks.json": read(dev.issuerEnv.ATTESTER_JWKS_FILE) },
+    // ARC (decision 0031): the issuer's key file of each origin, and each origin's own key.
+    "issuer-arc-keys": Object.fromEntries(
+      Object.entries(dev.arcIssuerKeyFiles).map(([origin, path]) => [`${origin}.json`, read(path)]),
+    ),
+    "sticker-search-arc-key": { "arc.key": read(dev.arcOriginKeyFiles["sticker-search"]) },
+    "telemetry-arc-key": { "arc.key": read(dev.arcOriginKeyFiles.telemetry) },
     "redis-auth": { password: pw.redis, "sentinel-password": pw.sentinel, url: `redis://:${pw.redis}@redis:6379` },
     "meilisearch-auth": { "master-key": pw.meili },
   };

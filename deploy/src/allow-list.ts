@@ -7,17 +7,18 @@
  * below. `stranger@<namespace>` is any other pod (a debug pod, a compromised workload) and
  * `internet` anything outside the cluster; neither is ever allowed.
  */
+import { SERVICES as REGISTRY, SERVICE_NAMES, type ServiceName } from "@oblivious/service-kit";
 import type { Labels } from "./objects.js";
 
-/** The project's own services: their public and admin ports (docs/design.md, default interfaces). */
-export const SERVICES = {
-  relay: { public: 8080, admin: 9080 },
-  gateway: { public: 8081, admin: 9081 },
-  issuer: { public: 8082, admin: 9082 },
-  "sticker-search": { public: 8083, admin: 9083 },
-  telemetry: { public: 8084, admin: 9084 },
-} as const;
-export type ServiceName = keyof typeof SERVICES;
+export type { ServiceName };
+
+/** The project's own services: their public and admin ports, from service-kit's service registry. */
+export const SERVICES: Readonly<Record<ServiceName, { readonly public: number; readonly admin: number }>> = Object.freeze(
+  Object.fromEntries(SERVICE_NAMES.map((name) => [name, Object.freeze({ public: REGISTRY[name].port, admin: REGISTRY[name].adminPort })])) as Record<
+    ServiceName,
+    { readonly public: number; readonly admin: number }
+  >,
+);
 
 export function isServiceName(name: string): name is ServiceName {
   return Object.hasOwn(SERVICES, name);
@@ -46,15 +47,17 @@ export const CLUSTER_COMPONENTS = {
 type Allowed = readonly string[];
 
 const admin = (s: ServiceName): string => `prometheus:${SERVICES[s].admin}`;
+/** `from:port`, `from` reaching a service's public port (the service itself when no caller is named, for egress). */
+const to = (s: ServiceName, from: string = s): string => `${from}:${SERVICES[s].public}`;
 const dns = ["dns:53"];
 
 /** Who may open a connection to each workload. */
 export const INGRESS_ALLOWED: Readonly<Record<string, Allowed>> = {
-  relay: ["relay-edge:8080", admin("relay")],
-  gateway: ["relay:8081", admin("gateway")],
-  issuer: ["services-edge:8082", "gateway:8082", "sticker-search:8082", "telemetry:8082", admin("issuer")],
-  "sticker-search": ["gateway:8083", admin("sticker-search")],
-  telemetry: ["gateway:8084", admin("telemetry")],
+  relay: [to("relay", "relay-edge"), admin("relay")],
+  gateway: [to("gateway", "relay"), admin("gateway")],
+  issuer: (["services-edge", "gateway", "sticker-search", "telemetry"] as const).map((from) => to("issuer", from)).concat(admin("issuer")),
+  "sticker-search": [to("sticker-search", "gateway"), admin("sticker-search")],
+  telemetry: [to("telemetry", "gateway"), admin("telemetry")],
   // Clients reach the primary (6379) and ask the Sentinels (26379) which pod that is; the Redis
   // pods replicate and gossip among themselves.
   redis: ["gateway:6379", "gateway:26379", "issuer:6379", "issuer:26379", "sticker-search:6379", "sticker-search:26379", "telemetry:6379", "telemetry:26379", "redis:6379", "redis:26379"],
@@ -68,18 +71,18 @@ export const INGRESS_ALLOWED: Readonly<Record<string, Allowed>> = {
  * pods only (replication, Sentinel), by their DNS names.
  */
 export const EGRESS_ALLOWED: Readonly<Record<string, Allowed>> = {
-  relay: ["gateway:8081", ...dns],
-  gateway: ["sticker-search:8083", "telemetry:8084", "issuer:8082", "redis:6379", "redis:26379", ...dns],
+  relay: [to("gateway"), ...dns],
+  gateway: [to("sticker-search"), to("telemetry"), to("issuer"), "redis:6379", "redis:26379", ...dns],
   issuer: ["redis:6379", "redis:26379", ...dns],
-  "sticker-search": ["redis:6379", "redis:26379", "meilisearch:7700", "issuer:8082", ...dns],
-  telemetry: ["redis:6379", "redis:26379", "issuer:8082", ...dns],
+  "sticker-search": ["redis:6379", "redis:26379", "meilisearch:7700", to("issuer"), ...dns],
+  telemetry: ["redis:6379", "redis:26379", to("issuer"), ...dns],
   redis: ["redis:6379", "redis:26379", ...dns],
   meilisearch: [],
   "sticker-catalogue-import": ["meilisearch:7700", ...dns],
 };
 
 /** The only workloads an Ingress may route to, and on which Service port. */
-export const PUBLIC_ENTRY_POINTS: Readonly<Record<string, number>> = { relay: 8080, issuer: 8082 };
+export const PUBLIC_ENTRY_POINTS: Readonly<Record<string, number>> = { relay: SERVICES.relay.public, issuer: SERVICES.issuer.public };
 
 /**
  * Which workloads may reference each Secret (a volume, a projected source, `env` or `envFrom`).
@@ -95,4 +98,8 @@ export const SECRET_HOLDERS: Readonly<Record<string, readonly string[]>> = {
   "redis-auth": ["redis", "gateway", "issuer", "sticker-search", "telemetry"],
   "meilisearch-auth": ["meilisearch", "sticker-catalogue-import"],
   "meilisearch-search-key": ["sticker-search"],
+  // ARC (decision 0031): the issuer holds every origin's key; each origin only its own.
+  "issuer-arc-keys": ["issuer"],
+  "sticker-search-arc-key": ["sticker-search"],
+  "telemetry-arc-key": ["telemetry"],
 };

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Deployment } from "kubernetes-models/apps/v1";
-import { checkManifests, MANIFEST_POLICIES, OVERLAYS, renderOverlay, validateAll, workloads, type KubeObject, type Overlay } from "../src/index.js";
+import { checkManifests, MANIFEST_POLICIES, OVERLAYS, renderOverlay, SERVICES, validateAll, workloads, type KubeObject, type Overlay } from "../src/index.js";
 import { at, configData, container, copy, find, pod, remove, type Objects } from "./mutate.js";
 
 const rendered = new Map(OVERLAYS.map((o) => [o, renderOverlay(o)]));
@@ -34,7 +34,7 @@ const FIXTURES: readonly Fixture[] = [
   { name: "the relay without its /tmp emptyDir", overlay: "dev", caughtBy: ["pod-read-only-root"], mutate: (o) => { container(o, "relay").volumeMounts = []; } },
   { name: "Meilisearch without a memory limit", overlay: "prod", caughtBy: ["pod-resources"], mutate: (o) => { delete container(o, "meilisearch").resources?.limits?.["memory"]; } },
   { name: "the relay's readiness probes /healthz", overlay: "prod", caughtBy: ["pod-probes"], mutate: (o) => { container(o, "relay").readinessProbe = { httpGet: { path: "/healthz", port: "admin" } }; } },
-  { name: "the gateway's liveness probe on the public port", overlay: "prod", caughtBy: ["pod-probes"], mutate: (o) => { container(o, "gateway").livenessProbe = { httpGet: { path: "/healthz", port: 8081 } }; } },
+  { name: "the gateway's liveness probe on the public port", overlay: "prod", caughtBy: ["pod-probes"], mutate: (o) => { container(o, "gateway").livenessProbe = { httpGet: { path: "/healthz", port: SERVICES.gateway.public } }; } },
   { name: "Redis without a liveness probe", overlay: "dev", caughtBy: ["pod-probes"], mutate: (o) => { delete container(o, "redis").livenessProbe; } },
   { name: "the catalogue import Job may escalate privileges", overlay: "prod", caughtBy: ["pod-no-privilege-escalation"], mutate: (o) => { container(o, "sticker-catalogue-import").securityContext = { ...container(o, "sticker-catalogue-import").securityContext, allowPrivilegeEscalation: true }; } },
   { name: "the catalogue import Job without a deadline (no probes to end a hung run)", overlay: "prod", caughtBy: ["pod-probes"], mutate: (o) => { delete at(find(o, "Job", "sticker-catalogue-import"), "spec")["activeDeadlineSeconds"]; } },
@@ -50,7 +50,7 @@ const FIXTURES: readonly Fixture[] = [
   { name: "Meilisearch does not admit the catalogue import Job (an outage)", overlay: "dev", caughtBy: ["ingress-allow-list"], mutate: (o) => { (at(find(o, "NetworkPolicy", "meilisearch"), "spec", "ingress", 0)["from"] as unknown[]).pop(); } },
   { name: "the catalogue import Job, holding the master key, may reach Redis", overlay: "prod", caughtBy: ["egress-allow-list"], mutate: (o) => { (at(find(o, "NetworkPolicy", "sticker-catalogue-import"), "spec")["egress"] as unknown[]).push({ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "redis" } } }], ports: [{ port: 6379 }] }); } },
   { name: "the relay may also reach the internet", overlay: "prod", caughtBy: ["egress-allow-list"], mutate: (o) => { (at(find(o, "NetworkPolicy", "relay"), "spec")["egress"] as unknown[]).push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] }); } },
-  { name: "the relay may reach the issuer", overlay: "dev", caughtBy: ["egress-allow-list"], mutate: (o) => { (at(find(o, "NetworkPolicy", "relay"), "spec")["egress"] as unknown[]).push({ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "issuer" } } }], ports: [{ port: 8082 }] }); } },
+  { name: "the relay may reach the issuer", overlay: "dev", caughtBy: ["egress-allow-list"], mutate: (o) => { (at(find(o, "NetworkPolicy", "relay"), "spec")["egress"] as unknown[]).push({ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "issuer" } } }], ports: [{ port: SERVICES.issuer.public }] }); } },
   { name: "the relay may reach the gateway's admin port", overlay: "prod", caughtBy: ["egress-allow-list"], mutate: (o) => { at(find(o, "NetworkPolicy", "relay"), "spec", "egress", 0)["ports"] = []; } },
   { name: "Meilisearch may send anywhere", overlay: "prod", caughtBy: ["egress-allow-list"], mutate: (o) => { at(find(o, "NetworkPolicy", "meilisearch"), "spec")["egress"] = [{}]; } },
   { name: "dev relay egress still names the production namespace (an outage)", overlay: "dev", caughtBy: ["egress-allow-list"], mutate: (o) => { at(find(o, "NetworkPolicy", "relay"), "spec", "egress", 0, "to", 0, "namespaceSelector", "matchLabels")["kubernetes.io/metadata.name"] = "oblivious-services"; } },

@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { kustomizeBinary, OVERLAYS, parseManifests, renderOverlay, validateAll, validateObject, workloads, type KubeObject } from "../src/index.js";
+import { kustomizeBinary, OVERLAYS, parseManifests, renderOverlay, SERVICES, validateAll, validateObject, workloads, type KubeObject } from "../src/index.js";
 import { at, copy, find } from "./mutate.js";
 
 const rendered = new Map(OVERLAYS.map((o) => [o, renderOverlay(o)]));
@@ -86,14 +86,14 @@ describe("rendering", () => {
 
   it("the dev overlay points the relay at its own namespace's gateway", () => {
     const config = get("dev").find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("relay-config-"));
-    assert.equal(at(config, "data")["RELAY_GATEWAY_URL"], "http://gateway.oblivious-dev.svc.cluster.local:8081/gateway");
+    assert.equal(at(config, "data")["RELAY_GATEWAY_URL"], `http://gateway.oblivious-dev.svc.cluster.local:${SERVICES.gateway.public}/gateway`);
   });
 });
 
 describe("schema validation catches what kustomize lets through", () => {
   const base = get("prod");
   const cases: [string, (objects: KubeObject[]) => KubeObject, RegExp][] = [
-    ["a port written as a string", (o) => { const s = find(o, "Service", "gateway"); at(s, "spec", "ports", 0)["port"] = "8081"; return s as KubeObject; }, /port must be integer/],
+    ["a port written as a string", (o) => { const s = find(o, "Service", "gateway"); at(s, "spec", "ports", 0)["port"] = String(SERVICES.gateway.public); return s as KubeObject; }, /port must be integer/],
     ["a Deployment without a selector", (o) => { const d = find(o, "Deployment", "relay"); delete at(d, "spec")["selector"]; return d as KubeObject; }, /must have required property selector/],
     ["a malformed memory quantity", (o) => { const d = find(o, "Deployment", "issuer"); at(d, "spec", "template", "spec", "containers", 0, "resources", "limits")["memory"] = "lots"; return d as KubeObject; }, /quantity/],
     ["an unknown Service type", (o) => { const s = find(o, "Service", "relay"); at(s, "spec")["type"] = "Public"; return s as KubeObject; }, /allowed values/],

@@ -2,7 +2,7 @@
 // ignore the policy).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { secretLikeReason } from "../src/index.js";
+import { SERVICES, secretLikeReason } from "../src/index.js";
 
 describe("secret scan", () => {
   const secret: [string, string][] = [
@@ -23,9 +23,9 @@ describe("secret scan", () => {
     ["GATEWAY_KEYS_FILE", "/var/run/secrets/oblivious/gateway-keys/keys.json"],
     ["MEILI_API_KEY_FILE", "/var/run/secrets/oblivious/meilisearch/master-key"],
     ["GATEWAY_KEY_RELOAD", "10s"],
-    ["RELAY_GATEWAY_URL", "http://gateway.oblivious-services.svc.cluster.local:8081/gateway"],
-    ["GATEWAY_TARGETS", "https://sticker-search.internal=http://sticker-search:8083,https://telemetry.internal=http://telemetry:8084"],
-    ["ISSUER_DIRECTORY_URL", "http://issuer:8082/.well-known/private-token-issuer-directory"],
+    ["RELAY_GATEWAY_URL", `http://gateway.oblivious-services.svc.cluster.local:${SERVICES.gateway.public}/gateway`],
+    ["GATEWAY_TARGETS", `https://sticker-search.internal=http://sticker-search:${SERVICES["sticker-search"].public},https://telemetry.internal=http://telemetry:${SERVICES.telemetry.public}`],
+    ["ISSUER_DIRECTORY_URL", `http://issuer:${SERVICES.issuer.public}/.well-known/private-token-issuer-directory`],
     ["redis.conf", "include /etc/redis/auth/auth.conf\nmaxmemory-policy noeviction\n"],
     ["redis-start.sh", 'password=$(cat /etc/redis/auth/password)\necho "requirepass ${password}"\n'],
     ["sentinel-start.sh", "cat > s.conf <<CONF\nrequirepass ${sentinel_password}\nmasterauth $password\nCONF\n"],

@@ -1,7 +1,8 @@
 /**
  * The workspace's layering (issue 16), from the sources themselves: no library references a
  * service; no import cycle, type-only imports included; no main index reaches test, bench or
- * development code; every service has the same skeleton. The rules live in
+ * development code; every service has the same skeleton; every error class has the Error suffix
+ * and a code from a closed set. The rules live in
  * scripts/src/layering/check.ts (`npm run layering` prints the numbers); the first tests below
  * show that each check finds what it looks for, so a green run means something.
  */
@@ -13,6 +14,7 @@ import { dirname, join } from "node:path";
 import {
   SERVICE_SKELETON,
   benchInSrc,
+  errorClassGaps,
   findCycles,
   importsOf,
   indexLeaks,
@@ -116,4 +118,43 @@ test(`every service keeps one file per role: ${SERVICE_SKELETON.join(", ")}`, ()
   assert.equal(packages.filter((p) => p.kind === "service").length, 5);
   assert.deepEqual(skeletonGaps(ROOT, packages), []);
   assert.deepEqual(roleLeaks(ROOT, packages), [], "problem types in errors.ts, metrics in metrics.ts, log events in events.ts");
+});
+
+test("the error-class check finds a class without the Error suffix, one without a code and one with an open code", () => {
+  const root = workspace({
+    "libs/sdk/package.json": JSON.stringify({ name: "@x/sdk" }),
+    "services/README.md": "no service\n",
+    "libs/sdk/src/errors.ts": [
+      'import { CodedError } from "@x/wire";',
+      "export const SdkErrorCode = { Bad: \"bad\" } as const;",
+      "export type SdkErrorCode = (typeof SdkErrorCode)[keyof typeof SdkErrorCode];",
+      "export class SdkError extends CodedError<SdkErrorCode> {}",
+      "export class NarrowError extends SdkError {}",
+      'export class LiteralError extends CodedError<"a" | "b"> {}',
+      "export class StoreUnavailable extends CodedError<SdkErrorCode> {}",
+      "export class PlainError extends Error {}",
+      "export class Failure extends TypeError {}",
+      "export class OpenError extends CodedError<string> {}",
+      "export class WrappedError extends PlainError {}",
+      "// export class CommentedError extends Error {}",
+      "class NotAnError extends Map<string, number> {}",
+    ].join("\n"),
+  });
+  try {
+    const f = "libs/sdk/src/errors.ts";
+    assert.deepEqual(errorClassGaps(root, readWorkspace(root)), [
+      `${f}: StoreUnavailable has no Error suffix`,
+      `${f}: PlainError has no code from a closed set (extend CodedError<Code>)`,
+      `${f}: Failure has no Error suffix`,
+      `${f}: Failure has no code from a closed set (extend CodedError<Code>)`,
+      `${f}: OpenError has no code from a closed set (extend CodedError<Code>)`,
+      `${f}: WrappedError has no code from a closed set (extend CodedError<Code>)`,
+    ]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("every error class is named …Error and carries a code from a closed set (wire's CodedError)", () => {
+  assert.deepEqual(errorClassGaps(ROOT, packages), []);
 });

@@ -78,31 +78,23 @@ test("fixed concurrency: served and verified, latency ordered (on the X25519 key
   }
 });
 
-test("a wrong answer is an error, not a served request", async () => {
-  const s = await session("search");
-  stack.wrong.search = true;
-  try {
-    const r = await s.run({ shape: { mode: "rate", rate: 20 }, durationMs: 1000 });
-    assert.equal(r.served, 0);
-    assert.deepEqual(r.errorsByOutcome, { "wrong answer": 20 });
-  } finally {
-    stack.wrong.search = false;
-    await s.close();
-  }
-});
-
-test("a telemetry answer that accepts fewer events than were sent is an error", async () => {
-  const s = await session("telemetry");
-  stack.wrong.telemetry = true;
-  try {
-    const r = await s.run({ shape: { mode: "rate", rate: 20 }, durationMs: 500 });
-    assert.equal(r.served, 0);
-    assert.deepEqual(r.errorsByOutcome, { "wrong answer": 10 });
-  } finally {
-    stack.wrong.telemetry = false;
-    await s.close();
-  }
-});
+for (const [scenario, what, durationMs] of [
+  ["search", "a search answer naming a sticker with the wrong emoji", 1000],
+  ["telemetry", "a telemetry answer that accepts fewer events than were sent", 500],
+] as const) {
+  test(`a wrong answer is an error, not a served request: ${what}`, async () => {
+    const s = await session(scenario);
+    stack.wrong[scenario] = true;
+    try {
+      const r = await s.run({ shape: { mode: "rate", rate: 20 }, durationMs });
+      assert.equal(r.served, 0);
+      assert.deepEqual(r.errorsByOutcome, { "wrong answer": (20 * durationMs) / 1000 });
+    } finally {
+      stack.wrong[scenario] = false;
+      await s.close();
+    }
+  });
+}
 
 test("direct mode: the same calls and tokens, straight to the origin, each served and verified", async () => {
   const s = await load.LoadSession.open({

@@ -22,6 +22,11 @@ test("privacy audit: every flow runs and no cell breaks the contract", { timeout
   assert.equal(seen("sticker-search", "query"), "R");
   assert.equal(seen("sticker-search", "token"), "R", "tokens were read from what sticker-search received and searched for");
   assert.equal(seen("telemetry", "token"), "R");
+  // ARC (npm start gives each token-gated origin an ARC key; the client presents ARC there): the
+  // issuer received the credential exchange and never a presentation, and no one else saw either.
+  assert.equal(seen("issuer", "arc_credential"), "R", "the credential exchange was read from what the issuer received and searched for");
+  assert.equal(seen("issuer", "token"), "", "the issuer never sees a presentation");
+  for (const component of ["gateway", "sticker-search", "telemetry", "redis"]) assert.equal(seen(component, "arc_credential"), "", component);
   assert.ok(result.searched.logLines > 20 && result.searched.redisKeys > 0 && result.searched.metricsPages === 5, JSON.stringify(result.searched));
   // The relay passed on no header of the client's: the gateway got only the relay's own.
   const relayHop = result.hops.find((h) => h.hop === "relay → gateway");

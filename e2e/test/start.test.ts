@@ -47,12 +47,13 @@ test("npm start, then npm run -s search in three languages, then Ctrl-C", { time
     const searchEnv = { ...env, RELAY_URL: relayUrl, ISSUER_URL: `http://127.0.0.1:${ports["ISSUER_PORT"]}` };
     for (const [locale, query, emoji] of [["en", "cat", "🐱"], ["de", "Katze", "🐱"], ["ja", "猫", "🐱"], ["de", "Hund", "🐶"]] as const) {
       const { stdout } = await run(process.execPath, [join(ROOT, "scripts/dist/search.js"), "--locale", locale, query], { env: searchEnv });
-      assert.match(stdout, /through relay and gateway with a token/, stdout);
+      assert.match(stdout, /through relay and gateway with an ARC token/, stdout);
       assert.ok(stdout.includes(emoji), `${locale} "${query}" finds ${emoji}:\n${stdout}`);
     }
     const { stdout: json } = await run(process.execPath, [join(ROOT, "scripts/dist/search.js"), "--json", "--limit", "3", "elephnat"], { env: searchEnv });
-    const parsed = JSON.parse(json) as { hits: { emoji: string }[]; limit: number; kem: string };
+    const parsed = JSON.parse(json) as { hits: { emoji: string }[]; limit: number; kem: string; tokenType: string };
     assert.equal(parsed.limit, 3);
+    assert.equal(parsed.tokenType, "arc", "npm start gives sticker-search an ARC key and the CLI presents ARC where offered");
     assert.equal(parsed.kem, "x-wing", "npm start lists an X-Wing key and the CLI seals to it");
 
     // `search -- cat` as the README gives it, with --verbose saying which key it sealed to; and

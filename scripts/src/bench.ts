@@ -25,8 +25,13 @@
  *  - The post-quantum key (bench/kem-rows.ts): raw open+seal and the gateway's requests per
  *    second with an X25519 key and with an X-Wing key, each ratio, the full path's p50 added by
  *    X-Wing, and the bytes on the wire per search with each.
+ *  - ARC beside type 2 on the stack's real services (bench/arc-path.ts, issue 19): the issuer's
+ *    CPU per 1,000 searches with type-2 batches of 8 and with ARC credentials (goal: ARC at least
+ *    10 times less), an origin's token checks per CPU-second for each type, the full path's p50
+ *    added over a direct call with each (ABBA pairs, median), and the sizes on the wire. Not
+ *    pinned: the services run as `npm start` runs them.
  *
- * BENCH_ONLY (a comma list of gateway, issuer, search, path, kem) runs some sections only.
+ * BENCH_ONLY (a comma list of gateway, issuer, search, path, kem, arc) runs some sections only.
  *
  * Results are printed as a table and written to bench-results/bench.json.
  */
@@ -213,15 +218,108 @@ async function benchSearchPath(): Promise<{ row: Row; detail: Record<string, unk
   ];
 }
 
+interface ArcPathResult {
+  readonly limit: number;
+  readonly requests: number;
+  readonly issuer: { readonly type2BatchMs: number; readonly arcCredentialMs: number; readonly msPer1000SearchesType2: number; readonly msPer1000SearchesArc: number; readonly ratio: number };
+  readonly verificationsPerCpuSecond: { readonly type2: number; readonly arc: number };
+  readonly path: {
+    readonly addedP50Ms: { readonly type2: number; readonly arc: number };
+    readonly presentP50Ms: number;
+    readonly pairs: Record<string, readonly { full: number; direct: number; added: number }[]>;
+  };
+  readonly sizes: Readonly<Record<string, number>>;
+}
+
+function medianOf(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
+
+async function benchArc(): Promise<{ row: Row; detail: Record<string, unknown> }[]> {
+  const r = (await runUnpinned(join(HERE, "bench/arc-path.js"), [String(Math.max(20, SECONDS * 5)), String(ROUNDS), String(Math.max(30, SECONDS * 8))])) as unknown as ArcPathResult;
+  const detail = { arc: r };
+  const pairs = (type: string): string => (r.path.pairs[type] ?? []).map((p) => `${p.full.toFixed(1)}-${p.direct.toFixed(1)}`).join(" / ");
+  return [
+    {
+      row: {
+        name: `Issuer CPU per 1,000 searches: ARC (${(1000 / r.limit).toFixed(0)} credentials, rate-limit ${r.limit}) vs type 2 (125 batches of 8)`,
+        measured: `${r.issuer.msPer1000SearchesArc.toFixed(0)} ms ARC (${r.issuer.arcCredentialMs.toFixed(1)} ms per credential)`,
+        limit: `${r.issuer.msPer1000SearchesType2.toFixed(0)} ms type 2 (${r.issuer.type2BatchMs.toFixed(1)} ms per batch)`,
+        ratio: r.issuer.ratio,
+        goal: 10,
+      },
+      detail,
+    },
+    {
+      row: {
+        name: "Origin token checks per CPU-second (token-gate, spend in memory): ARC vs type 2",
+        measured: `${r.verificationsPerCpuSecond.arc.toFixed(0)}/s ARC`,
+        limit: `${r.verificationsPerCpuSecond.type2.toFixed(0)}/s type 2`,
+        ratio: r.verificationsPerCpuSecond.arc / r.verificationsPerCpuSecond.type2,
+        goal: 0,
+        reference: true,
+      },
+      detail,
+    },
+    {
+      row: {
+        name: "Full path p50 added over a direct call, one search at a time: type 2",
+        measured: `+${r.path.addedP50Ms.type2.toFixed(2)} ms (full-direct p50 per pair: ${pairs("2")})`,
+        limit: `${ADDED_P50_BUDGET_MS} ms budget`,
+        ratio: ADDED_P50_BUDGET_MS / Math.max(r.path.addedP50Ms.type2, 0.001),
+        goal: 0,
+        reference: true,
+      },
+      detail,
+    },
+    {
+      row: {
+        name: "Full path p50 added over a direct call, one search at a time: ARC (the client's Present taken off)",
+        measured: `+${r.path.addedP50Ms.arc.toFixed(2)} ms (full-direct p50 per pair: ${pairs("arc")}; Present p50 ${r.path.presentP50Ms.toFixed(1)} ms)`,
+        limit: `${ADDED_P50_BUDGET_MS} ms budget`,
+        ratio: ADDED_P50_BUDGET_MS / Math.max(r.path.addedP50Ms.arc, 0.001),
+        goal: 0,
+        reference: true,
+      },
+      detail,
+    },
+    {
+      row: {
+        name: "Full path p50, one search at a time, as the app sees it (SDK, token made in the call): ARC vs type 2",
+        measured: `${medianOf((r.path.pairs["arc"] ?? []).map((p) => p.full)).toFixed(1)} ms ARC`,
+        limit: `${medianOf((r.path.pairs["2"] ?? []).map((p) => p.full)).toFixed(1)} ms type 2`,
+        ratio: medianOf((r.path.pairs["arc"] ?? []).map((p) => p.full)) / Math.max(0.001, medianOf((r.path.pairs["2"] ?? []).map((p) => p.full))),
+        goal: 0,
+        reference: true,
+      },
+      detail,
+    },
+    {
+      row: {
+        name: "Bytes on the wire: issuance per credential or batch, token, encapsulated search",
+        measured: `ARC ${r.sizes["arcCredentialRequest"]}+${r.sizes["arcCredentialResponse"]} B, token ${r.sizes["arcToken"]} B, search ${r.sizes["encapsulatedRequest_arc"]} B`,
+        limit: `type 2 ${r.sizes["type2BatchOf8Request"]}+${r.sizes["type2BatchOf8Response"]} B per 8, token ${r.sizes["type2Token"]} B, search ${r.sizes["encapsulatedRequest_2"]} B`,
+        ratio: (r.sizes["encapsulatedRequest_arc"] ?? 0) / Math.max(1, r.sizes["encapsulatedRequest_2"] ?? 0),
+        goal: 0,
+        reference: true,
+      },
+      detail,
+    },
+  ];
+}
+
 async function main(): Promise<void> {
   const results: { row: Row; detail: Record<string, unknown> }[] = [];
   console.log(`npm run bench: ${SECONDS}s per measurement; subjects pinned to core 0, load generators to core 1.\n`);
-  const only = new Set((process.env["BENCH_ONLY"] ?? "gateway,issuer,search,path,kem").split(",").map((s) => s.trim()));
+  const only = new Set((process.env["BENCH_ONLY"] ?? "gateway,issuer,search,path,kem,arc").split(",").map((s) => s.trim()));
   if (only.has("gateway")) results.push(...(await benchGateway()));
   if (only.has("kem")) results.push(...(await benchKems(HERE, ROOT, SECONDS, ROUNDS)));
   if (only.has("issuer")) results.push(...(await benchIssuer(SECONDS, ROUNDS)));
   if (only.has("search")) results.push(...(await benchSearchEngines()));
   if (only.has("path")) results.push(...(await benchSearchPath()));
+  if (only.has("arc")) results.push(...(await benchArc()));
 
   const rows = results.map((r) => r.row);
   const table = [

@@ -1,12 +1,12 @@
 /**
  * `npm run layering`: the numbers behind the layering rules (scripts/src/layering/check.ts):
  * library → service references, import cycles, test/bench/dev code reachable from a main index,
- * service skeleton gaps, the names each main index exports and the source files over 300 lines.
+ * service skeleton gaps, error classes without a suffix or code, the names each main index exports and the source files over 300 lines.
  * Exits 1 when a rule is broken; e2e/test/layering.test.ts checks the same rules.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { benchInSrc, exportedNames, findCycles, indexLeaks, libraryServiceReferences, longFiles, moduleGraph, readWorkspace, roleLeaks, skeletonGaps } from "./layering/check.js";
+import { benchInSrc, errorClassGaps, exportedNames, findCycles, indexLeaks, libraryServiceReferences, longFiles, moduleGraph, readWorkspace, roleLeaks, skeletonGaps } from "./layering/check.js";
 import { ROOT } from "./stack.js";
 
 const packages = readWorkspace(ROOT);
@@ -18,6 +18,7 @@ const broken = {
   "bench/test code in src or a bench/test entry into src": benchInSrc(packages),
   "service skeleton gaps": skeletonGaps(ROOT, packages),
   "service roles outside their file": roleLeaks(ROOT, packages),
+  "error classes without the Error suffix or a coded closed set": errorClassGaps(ROOT, packages),
 };
 for (const [rule, found] of Object.entries(broken)) {
   console.log(`${rule}: ${found.length}`);

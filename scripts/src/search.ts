@@ -1,10 +1,15 @@
 /**
- * `npm run -s search -- [--locale xx] [--limit n] [--json] [--kem x-wing|x25519] [--verbose] QUERY`:
+ * `npm run -s search -- [--locale xx] [--limit n] [--json] [--kem x-wing|x25519] [--token-type arc|2] [--verbose] QUERY`:
  * a sticker search as a client makes it, through the client SDK: the gateway's keys and the
  * issuer directory through the relay, tokens from the issuer with a device credential, the search
  * through relay and gateway. The request is sealed to the gateway's X-Wing key when it lists
  * one, else to its X25519 key; `--kem` insists on one. `--verbose` says which on stderr; the
  * JSON output carries it as `kem`.
+ *
+ * `--token-type`: by default the SDK's choice, ARC (one credential, then unlinkable presentations)
+ * when the origin offers an ARC challenge whose key the issuer directory lists, type 2 otherwise;
+ * `arc` insists on ARC (an origin without it is an error), `2` uses type 2 only. The JSON output
+ * carries the type used as `tokenType`; `--verbose` says it on stderr.
  *
  * Against the local stack (`npm start`) by default, with a DEVELOPMENT credential minted for a
  * throwaway device id; SEARCH_CREDENTIAL gives a real one. RELAY_URL and ISSUER_URL point
@@ -19,7 +24,7 @@ import { localUrl } from "@oblivious/service-kit";
 import { explainFailure } from "./explain.js";
 import { ROOT } from "./stack.js";
 
-const USAGE = "usage: npm run -s search -- [--locale xx] [--limit n] [--json] [--kem x-wing|x25519] [--verbose] QUERY";
+const USAGE = "usage: npm run -s search -- [--locale xx] [--limit n] [--json] [--kem x-wing|x25519] [--token-type arc|2] [--verbose] QUERY";
 const KEMS: readonly KemName[] = ["x-wing", "x25519"];
 const KEM_TITLES: Readonly<Record<KemName, string>> = {
   "x-wing": "X-Wing (MLKEM768-X25519, post-quantum hybrid)",
@@ -43,6 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
         limit: { type: "string", default: "10" },
         json: { type: "boolean", default: false },
         kem: { type: "string" },
+        "token-type": { type: "string" },
         verbose: { type: "boolean", default: false },
       },
     });
@@ -53,7 +59,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const query = parsed.positionals.join(" ").trim();
   const limit = Number(parsed.values.limit);
   const kem = KEMS.find((k) => k === parsed.values.kem);
-  if (query === "" || !Number.isInteger(limit) || limit < 1 || limit > 50 || (parsed.values.kem !== undefined && kem === undefined)) {
+  const tokenTypeArg = parsed.values["token-type"];
+  const tokenType = tokenTypeArg === "arc" || tokenTypeArg === "2" ? tokenTypeArg : undefined;
+  if (query === "" || !Number.isInteger(limit) || limit < 1 || limit > 50 || (parsed.values.kem !== undefined && kem === undefined) || (tokenTypeArg !== undefined && tokenType === undefined)) {
     console.error(USAGE);
     return 2;
   }
@@ -70,20 +78,23 @@ async function main(argv: readonly string[]): Promise<number> {
     batchSize: 1,
     lowWater: 0,
     ...(kem === undefined ? {} : { kem }),
+    ...(tokenType === undefined ? {} : { tokenType }),
   });
   const locale = parsed.values.locale;
   const result = await client.searchStickers({ q: query, locale, limit });
   const used = client.kem;
+  const usedTokenType = client.stats().credentialsIssued > 0 ? "arc" : "2";
   if (parsed.values.verbose && used !== undefined) console.error(`search: sealed to the gateway's ${KEM_TITLES[used]} key, through ${endpoints.relayUrl}`);
+  if (parsed.values.verbose) console.error(`search: token type ${usedTokenType === "arc" ? "ARC (0xE5AC), one presentation of a credential" : "2 (blind RSA)"}`);
   if (parsed.values.json) {
-    console.log(JSON.stringify({ ...result, kem: used }, null, 2));
+    console.log(JSON.stringify({ ...result, kem: used, tokenType: usedTokenType }, null, 2));
     return 0;
   }
   if (result.hits.length === 0) {
     console.log(`No stickers for "${query}" (${locale}).`);
     return 0;
   }
-  console.log(`${result.total} sticker(s) for "${query}" (${locale}), through relay and gateway with a token:`);
+  console.log(`${result.total} sticker(s) for "${query}" (${locale}), through relay and gateway with ${usedTokenType === "arc" ? "an ARC" : "a type-2"} token:`);
   for (const hit of result.hits) console.log(`  ${hit.emoji}  ${hit.keywords.slice(0, 4).join(", ")}   [${hit.pack}, ${hit.id}]`);
   return 0;
 }

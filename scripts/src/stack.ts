@@ -52,6 +52,10 @@ export interface DevMaterial {
   readonly gatewayKeysFile: string;
   /** ISSUER_KEYS_FILE, ISSUER_PSEUDONYM_KEY_FILE, ATTESTER_JWKS_FILE, ATTESTER_ISSUER, ATTESTER_AUDIENCE. */
   readonly issuerEnv: Readonly<Record<string, string>>;
+  /** Each token-gated origin's ARC private key file (TOKEN_ARC_KEY_FILE). */
+  readonly arcOriginKeyFiles: Readonly<Record<"sticker-search" | "telemetry", string>>;
+  /** The issuer's ARC key file of each token-gated origin (ISSUER_ARC_KEYS_FILES). */
+  readonly arcIssuerKeyFiles: Readonly<Record<"sticker-search" | "telemetry", string>>;
   /** True when this call created the directory's key material. */
   readonly created: boolean;
   /** The KEMs (`x-wing`, ...) whose gateway key this call added to an existing key file. */
@@ -72,7 +76,7 @@ export async function ensureDevMaterial(devDir: string, now: Date = new Date()):
   if (created) generateKeyFile(gatewayKeysFile, now, DEFAULT_GENERATED_KEMS);
   const addedKems = created ? [] : addMissingKems(gatewayKeysFile, DEFAULT_GENERATED_KEMS, now).map((k) => gatewayKem(k).cliName);
   const issuer = await prepareDevIssuer(devDir, now);
-  return { gatewayKeysFile, issuerEnv: issuer.env, created, addedKems };
+  return { gatewayKeysFile, issuerEnv: issuer.env, arcOriginKeyFiles: issuer.arcOriginKeyFiles, arcIssuerKeyFiles: issuer.arcIssuerKeyFiles, created, addedKems };
 }
 
 export async function describeStack(options: StackOptions): Promise<ServiceSpec[]> {
@@ -92,7 +96,7 @@ export async function describeStack(options: StackOptions): Promise<ServiceSpec[
   const issuer = ports("issuer");
   const search = ports("sticker-search");
   const telemetry = ports("telemetry");
-  const { gatewayKeysFile, issuerEnv } = await ensureDevMaterial(options.devDir);
+  const { gatewayKeysFile, issuerEnv, arcOriginKeyFiles } = await ensureDevMaterial(options.devDir);
   // Variables the person starting the stack set win over the development defaults.
   const issuerDefaults = Object.fromEntries(Object.entries(issuerEnv).map(([k, v]) => [k, pick(env, k, v)]));
   const directoryUrl = pick(env, "ISSUER_DIRECTORY_URL", `${issuer.pub.url}${ISSUER_DIRECTORY_PATH}`);
@@ -110,7 +114,13 @@ export async function describeStack(options: StackOptions): Promise<ServiceSpec[
     {
       name: "sticker-search",
       entry: join(ROOT, "services/sticker-search/dist/src/main.js"),
-      env: { STICKER_SEARCH_PORT: search.pub.port, STICKER_SEARCH_ADMIN_PORT: search.admin.port, ISSUER_DIRECTORY_URL: directoryUrl },
+      // Each token-gated origin its own ARC key (decision 0031); TOKEN_ARC_KEY_FILE="" turns ARC off.
+      env: {
+        STICKER_SEARCH_PORT: search.pub.port,
+        STICKER_SEARCH_ADMIN_PORT: search.admin.port,
+        ISSUER_DIRECTORY_URL: directoryUrl,
+        TOKEN_ARC_KEY_FILE: env["TOKEN_ARC_KEY_FILE"] ?? arcOriginKeyFiles["sticker-search"],
+      },
       url: search.pub.url,
       adminUrl: search.admin.url,
       endpoints: [`POST /v1/search (through the gateway, as ${STACK_ORIGINS.stickerSearch})`],
@@ -118,7 +128,12 @@ export async function describeStack(options: StackOptions): Promise<ServiceSpec[
     {
       name: "telemetry",
       entry: join(ROOT, "services/telemetry/dist/src/main.js"),
-      env: { TELEMETRY_PORT: telemetry.pub.port, TELEMETRY_ADMIN_PORT: telemetry.admin.port, ISSUER_DIRECTORY_URL: directoryUrl },
+      env: {
+        TELEMETRY_PORT: telemetry.pub.port,
+        TELEMETRY_ADMIN_PORT: telemetry.admin.port,
+        ISSUER_DIRECTORY_URL: directoryUrl,
+        TOKEN_ARC_KEY_FILE: env["TOKEN_ARC_KEY_FILE"] ?? arcOriginKeyFiles.telemetry,
+      },
       url: telemetry.pub.url,
       adminUrl: telemetry.admin.url,
       endpoints: [`POST /v1/events (through the gateway, as ${STACK_ORIGINS.telemetry})`],

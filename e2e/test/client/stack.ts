@@ -16,7 +16,8 @@ import { createKeyEntry, generateKeyFile, loadGatewayConfig, readKeyFile, startG
 import { loadIssuerConfig, startIssuer } from "@oblivious/issuer";
 import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer/dev";
 import { loadRelayConfig, startRelay } from "@oblivious/relay";
-import { DirectoryKeySource, MemorySpentTokenStore, createTokenGate } from "@oblivious/token-gate";
+import { DirectoryKeySource, MemorySpentTokenStore, createArcGate, createTokenGate, readArcKeyFile } from "@oblivious/token-gate";
+import type { KemId } from "@oblivious/ohttp";
 
 /** What the origin received: every header of every request, and the PrivateToken credentials presented. */
 export interface OriginLog {
@@ -46,12 +47,27 @@ export const STICKERS = [
   { id: "st-2", emoji: "🐶", pack: "dogs", keywords: ["dog"] },
 ];
 
-export async function startStack(options: { readonly quota?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  readonly quota?: number;
+  /** The gateway's keys, one per KEM (X25519 alone unless told; the browser tests list X-Wing too). */
+  readonly kems?: readonly KemId[];
+  /** ARC at the sticker-search origin (telemetry stays type 2 only): its rate-limit and the issuer's ARC quota (default 1000). */
+  readonly arc?: { readonly limit: number; readonly quota?: number };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "client-stack-"));
   const logs = { relay: new LineCapture(), gateway: new LineCapture(), issuer: new LineCapture() };
   const dev = await prepareDevIssuer(dir);
   const issuer = await startIssuer(
-    loadIssuerConfig({ ...dev.env, ISSUER_PORT: "0", ISSUER_ADMIN_PORT: "0", ISSUER_QUOTA: String(options.quota ?? 40), ISSUER_SIGNERS: "1" }),
+    loadIssuerConfig({
+      ...dev.env,
+      ISSUER_PORT: "0",
+      ISSUER_ADMIN_PORT: "0",
+      ISSUER_QUOTA: String(options.quota ?? 40),
+      ISSUER_SIGNERS: "1",
+      ...(options.arc?.quota === undefined ? {} : { ISSUER_ARC_QUOTA: String(options.arc.quota) }),
+    }),
     { logDestination: logs.issuer, registry: new Registry() },
   );
   const attester = await createDevAttester(dir);
@@ -59,9 +75,15 @@ export async function startStack(options: { readonly quota?: number } = {}): Pro
   const keys = new DirectoryKeySource({ url: `${issuer.url}/.well-known/private-token-issuer-directory` });
   if (!(await keys.start())) throw new Error("the origin could not load the issuer directory");
   const registries = { sticker: new Registry(), telemetry: new Registry() };
-  const gate = (name: string, registry: Registry) =>
-    createTokenGate({ issuerName: "issuer.internal", originInfo: [name], keys, store: new MemorySpentTokenStore(), spendTtlMs: 86_400_000, registry });
-  const stickerGate = gate("sticker-search.internal", registries.sticker);
+  const gate = (name: string, registry: Registry, arcKeyFile?: string) => {
+    const store = new MemorySpentTokenStore();
+    const arc =
+      arcKeyFile === undefined || options.arc === undefined
+        ? {}
+        : { arc: createArcGate({ issuerName: "issuer.internal", originInfo: [name], key: readArcKeyFile(arcKeyFile), store, presentationLimit: options.arc.limit }) };
+    return createTokenGate({ issuerName: "issuer.internal", originInfo: [name], keys, store, spendTtlMs: 86_400_000, registry, ...arc });
+  };
+  const stickerGate = gate("sticker-search.internal", registries.sticker, dev.arcOriginKeyFiles["sticker-search"]);
   const telemetryGate = gate("telemetry.internal", registries.telemetry);
   const origin: OriginLog = { headers: [], bodies: [], tokens: [] };
   const app = express();
@@ -92,7 +114,7 @@ export async function startStack(options: { readonly quota?: number } = {}): Pro
   const originUrl = await listen(originServer);
 
   const keysFile = join(dir, "gateway-keys.json");
-  generateKeyFile(keysFile, new Date(Date.now() - 60_000));
+  generateKeyFile(keysFile, new Date(Date.now() - 60_000), options.kems);
   const gateway = await startGateway(
     loadGatewayConfig({
       GATEWAY_PORT: "0",

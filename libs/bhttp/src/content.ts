@@ -41,7 +41,7 @@ export function readContent(cursor: Cursor, framing: Framing, budget: Budget): U
     const at = cursor.offset;
     const length = cursor.varint();
     budget.content(length, at);
-    // Not `.slice()`: on a Buffer input that is a view, not a copy.
+    // A copy, not `.slice()`: on a Buffer input (Node callers) `.slice()` is a view.
     return new Uint8Array(cursor.bytes(length));
   }
   const chunks: Uint8Array[] = [];

@@ -20,6 +20,12 @@ export interface ClientOptions {
   readonly batchSize?: number;
   /** A background top-up starts when a wallet holds fewer tokens than this. Default 2; 0 tops up only when empty. */
   readonly lowWater?: number;
+  /**
+   * Which token type to present (arc-wallet.ts): by default ARC when the origin offers it (and the
+   * directory lists its key), else type 2; "2": type 2 only; "arc": ARC only (an origin without an
+   * ARC challenge is refused with `untrusted-challenge`).
+   */
+  readonly tokenType?: "arc" | "2";
   /** WWW-Authenticate values known in advance, by origin; otherwise learnt from the first 401. */
   readonly challenges?: Readonly<Record<string, string>>;
 }
@@ -36,6 +42,8 @@ export interface ClientStats {
   readonly challengeProbes: number;
   readonly issuanceRequests: number;
   readonly tokensIssued: number;
+  /** ARC credentials received (each good for the origin's rate-limit presentations). */
+  readonly credentialsIssued: number;
   readonly tokensSent: number;
 }
 
@@ -48,7 +56,7 @@ export interface Client {
   sendTelemetry(events: readonly TelemetryEvent[]): Promise<TelemetryResult>;
   /** The pinned issuer directory, fetched through the relay on first use. */
   directory(): Promise<Directory>;
-  /** Tokens held for an origin's current challenge. */
+  /** Tokens held for an origin's current challenge (for ARC: presentations left on its credential). */
   tokenCount(origin: string): number;
   /** Resolves when no background top-up is in flight. */
   idle(): Promise<void>;

@@ -1,9 +1,8 @@
 /**
- * What the client needs from cryptography and codecs, behind one small interface so the same
- * client logic runs on two backends: Node (`@oblivious/ohttp`, `@oblivious/privacypass`,
- * `@oblivious/bhttp` on node:crypto) and the browser (WebCrypto, `@hpke/core`,
- * `@cloudflare/blindrsa-ts`). Nothing here may import a node builtin: the browser entry imports
- * this file.
+ * What the client needs from the protocol libraries, as one small interface: the client logic
+ * is written against it, `protocolBackend()` implements it on `@oblivious/ohttp`,
+ * `@oblivious/bhttp` and `@oblivious/privacypass` (on every platform), and a test may pass its
+ * own. Nothing here may import a node builtin: the browser entry imports this file.
  */
 
 /** A field line, in wire order, duplicates kept (RFC 9292 Section 3.6). */
@@ -47,8 +46,10 @@ export interface OhttpSealer {
 export interface ChallengeOffer {
   /** The encoded TokenChallenge, exactly as sent. */
   readonly challenge: Uint8Array;
-  /** The issuer's token key (SPKI), exactly as sent. */
+  /** The issuer's token key (SPKI; for ARC the serialized ARC public key), exactly as sent. */
   readonly tokenKey: Uint8Array;
+  /** ARC's "rate-limit" parameter: presentations per credential. */
+  readonly rateLimit?: number;
 }
 
 export interface DirectoryKey {
@@ -72,8 +73,34 @@ export interface PendingBatch {
   finalize(responseBody: Uint8Array): Promise<Uint8Array[]>;
 }
 
+/** One ARC credential and its presentation state (never reused: the nonce only moves forward). */
+export interface ArcPresenter {
+  /** Presentations left. */
+  readonly remaining: number;
+  /** One encoded ARC Token for the challenge; consumes a nonce before anything else. Throws when none is left. */
+  present(): Uint8Array;
+}
+
+/** An ARC credential request waiting for the issuer. */
+export interface PendingArcCredential {
+  /** The CredentialRequest (application/private-credential-request). */
+  readonly body: Uint8Array;
+  /** Finalizes (verifying the issuer's proof); throws on anything invalid. */
+  finalize(responseBody: Uint8Array): ArcPresenter;
+}
+
+/** ARC (token type 0xE5AC) on a backend that has it (docs: arc-wallet.ts). */
+export interface ArcBackend {
+  /** Whether `challenge` is an ARC TokenChallenge this client may answer for `originName` (origin_info). */
+  accepts(challenge: Uint8Array, originName: string): boolean;
+  /** A credential request for the challenge under `tokenKey`, for `presentationLimit` presentations. */
+  beginCredential(challenge: Uint8Array, tokenKey: Uint8Array, presentationLimit: number): Promise<PendingArcCredential>;
+}
+
 export interface ClientBackend {
   readonly name: string;
+  /** ARC, when the backend has it; without it the client uses type 2 only. */
+  readonly arc?: ArcBackend;
   /** Decodes an application/ohttp-keys list and pins the first usable configuration; throws when none. */
   importKeys(keys: Uint8Array): Promise<OhttpSealer>;
   /** Encodes a known-length Binary HTTP request (the client appends the padding, RFC 9292 Section 3.8). */

@@ -10,7 +10,7 @@
  * and a new token after a 401 carrying a PrivateToken challenge (RFC 9577 Section 2.1). Every
  * attempt takes its own token: a token that has left the device is never sent again.
  */
-import type { ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, KemName, OhttpSealer } from "./backend.js";
+import type { ArcPresenter, ChallengeOffer, ClientBackend, Directory, DirectoryKey, Field, InnerRequest, InnerResponse, KemName, OhttpSealer } from "./backend.js";
 import { ClientError, ClientErrorCode, withProblem } from "./errors.js";
 import {
   DATE_PROBLEM_TYPE,
@@ -31,11 +31,14 @@ import type { Client, ClientOptions } from "./api.js";
 import { checkInit, invalid, parseOrigin, response, type ClientResponse, type FetchInit, type Target } from "./call.js";
 import { searchStickers, sendTelemetry } from "./features.js";
 import { Wallet } from "./wallet.js";
+import { ArcWallet, arcOffer, listsArcKey } from "./arc-wallet.js";
 
 export type { Client, ClientOptions, ClientStats } from "./api.js";
 export type { ClientResponse, FetchInit } from "./call.js";
 
 const DEFAULT_DIRECTORY_ORIGIN = "https://issuer.internal";
+/** draft-ietf-privacypass-arc-protocol, "Media Types". */
+const ARC_MEDIA_TYPES = { request: "application/private-credential-request", response: "application/private-credential-response" } as const;
 const EMPTY = new Uint8Array(0);
 
 interface OriginState {
@@ -60,13 +63,15 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) throw invalid("batchSize");
   if (!Number.isInteger(lowWater) || lowWater < 0) throw invalid("lowWater");
 
-  const stats = { keyFetches: 0, directoryFetches: 0, relayRequests: 0, dateRetries: 0, keyRetries: 0, challengeRetries: 0, challengeProbes: 0, issuanceRequests: 0, tokensIssued: 0, tokensSent: 0 };
+  const stats = { keyFetches: 0, directoryFetches: 0, relayRequests: 0, dateRetries: 0, keyRetries: 0, challengeRetries: 0, challengeProbes: 0, issuanceRequests: 0, tokensIssued: 0, credentialsIssued: 0, tokensSent: 0 };
   let clockOffsetMs = 0;
   let sealer: Promise<OhttpSealer> | undefined;
   let kem: KemName | undefined;
   let directory: Promise<Directory> | undefined;
   const origins = new Map<string, OriginState>();
-  const wallets = new Map<string, Wallet>();
+  const wallets = new Map<string, Wallet | ArcWallet>();
+  const tokenType = options.tokenType;
+  if (tokenType !== undefined && tokenType !== "arc" && tokenType !== "2") throw invalid("tokenType");
   const now = (): number => deviceNow() + clockOffsetMs;
 
   async function send(url: string, init: RequestInit): Promise<Response> {
@@ -189,19 +194,14 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
     return once(directory, fetchDirectory, (p) => (directory = p));
   }
 
-  async function issue(target: Target, offer: ChallengeOffer): Promise<Uint8Array[]> {
-    let pending;
-    try {
-      pending = await backend.beginBatch(offer.challenge, offer.tokenKey, target.originName, batchSize);
-    } catch (cause) {
-      throw new ClientError(ClientErrorCode.UntrustedChallenge, undefined, { cause });
-    }
+  /** One issuance request with the device credential; the answer's body, or the ClientError for its status. */
+  async function postIssuer(contentType: string, accept: string, requestBody: Uint8Array): Promise<Uint8Array> {
     const credential = await options.credential();
     stats.issuanceRequests++;
     const answer = await send(`${issuerUrl}/token-request`, {
       method: "POST",
-      headers: { "content-type": MediaType.BatchedTokenRequest, accept: MediaType.BatchedTokenResponse, authorization: `Bearer ${credential}` },
-      body: pending.body,
+      headers: { "content-type": contentType, accept, authorization: `Bearer ${credential}` },
+      body: requestBody,
     });
     const body = new Uint8Array(await answer.arrayBuffer());
     if (answer.status === 429) {
@@ -209,11 +209,42 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
       const details = withProblem(429, answer.headers.get("content-type"), body);
       throw new ClientError(ClientErrorCode.RateLimited, undefined, retryAfter === undefined ? details : { ...details, retryAfterSeconds: retryAfter });
     }
-    const contentType = answer.headers.get("content-type");
-    if (answer.status === 401) throw new ClientError(ClientErrorCode.CredentialRejected, undefined, withProblem(401, contentType, body));
-    if (answer.status !== 200 || essence(contentType) !== MediaType.BatchedTokenResponse) {
-      throw new ClientError(ClientErrorCode.IssuanceFailed, undefined, withProblem(answer.status, contentType, body));
+    const answerType = answer.headers.get("content-type");
+    if (answer.status === 401) throw new ClientError(ClientErrorCode.CredentialRejected, undefined, withProblem(401, answerType, body));
+    if (answer.status !== 200 || essence(answerType) !== accept) {
+      throw new ClientError(ClientErrorCode.IssuanceFailed, undefined, withProblem(answer.status, answerType, body));
     }
+    return body;
+  }
+
+  /** One ARC credential for an offer (arc-wallet.ts). */
+  async function issueCredential(offer: ChallengeOffer, limit: number): Promise<ArcPresenter> {
+    const arc = backend.arc;
+    if (arc === undefined) throw new ClientError(ClientErrorCode.UntrustedChallenge, "no ARC");
+    let pending;
+    try {
+      pending = await arc.beginCredential(offer.challenge, offer.tokenKey, limit);
+    } catch (cause) {
+      throw new ClientError(ClientErrorCode.UntrustedChallenge, undefined, { cause });
+    }
+    const body = await postIssuer(ARC_MEDIA_TYPES.request, ARC_MEDIA_TYPES.response, pending.body);
+    try {
+      const presenter = pending.finalize(body);
+      stats.credentialsIssued++;
+      return presenter;
+    } catch (cause) {
+      throw new ClientError(ClientErrorCode.IssuanceFailed, "finalize", { cause });
+    }
+  }
+
+  async function issue(target: Target, offer: ChallengeOffer): Promise<Uint8Array[]> {
+    let pending;
+    try {
+      pending = await backend.beginBatch(offer.challenge, offer.tokenKey, target.originName, batchSize);
+    } catch (cause) {
+      throw new ClientError(ClientErrorCode.UntrustedChallenge, undefined, { cause });
+    }
+    const body = await postIssuer(MediaType.BatchedTokenRequest, MediaType.BatchedTokenResponse, pending.body);
     let tokens: Uint8Array[];
     try {
       tokens = await pending.finalize(body);
@@ -227,12 +258,30 @@ export function createClientWith(backend: ClientBackend, options: ClientOptions)
 
   /** Picks the offer under the directory's current key (refreshing the pin once) and its wallet. */
   async function adopt(target: Target, offers: readonly ChallengeOffer[]): Promise<OriginState> {
+    const arc = backend.arc;
+    const arcChoice = tokenType === "2" || arc === undefined ? undefined : arcOffer(offers, (c) => arc.accepts(c, target.originName));
+    if (tokenType === "arc" && arcChoice === undefined) throw new ClientError(ClientErrorCode.UntrustedChallenge, "no ARC challenge");
     for (const refresh of [false, true]) {
-      const key = currentKey(await pinnedDirectory(refresh), now());
-      const offer = key === undefined ? undefined : offers.find((o) => bytesEqual(o.tokenKey, key.tokenKey));
+      const dir = await pinnedDirectory(refresh);
+      let offer: ChallengeOffer | undefined;
+      let make: () => Wallet | ArcWallet;
+      if (arcChoice !== undefined && listsArcKey(dir, arcChoice.tokenKey, now())) {
+        const chosen = arcChoice;
+        // The origin's type-2 offer under the current key: the fallback when the issuer refuses a credential.
+        const key = tokenType === "arc" ? undefined : currentKey(dir, now());
+        const type2 = key === undefined ? undefined : offers.find((o) => bytesEqual(o.tokenKey, key.tokenKey));
+        offer = chosen;
+        make = () => new ArcWallet(() => issueCredential(chosen, chosen.rateLimit ?? 0), type2 === undefined ? undefined : () => new Wallet(() => issue(target, type2), lowWater));
+      } else {
+        if (tokenType === "arc") continue;
+        const key = currentKey(dir, now());
+        const found = key === undefined ? undefined : offers.find((o) => bytesEqual(o.tokenKey, key.tokenKey));
+        offer = found;
+        make = () => new Wallet(() => issue(target, found as ChallengeOffer), lowWater);
+      }
       if (offer === undefined) continue;
       const walletKey = `${hex(offer.challenge)}.${hex(offer.tokenKey)}`;
-      if (!wallets.has(walletKey)) wallets.set(walletKey, new Wallet(() => issue(target, offer), lowWater));
+      if (!wallets.has(walletKey)) wallets.set(walletKey, make());
       const previous = origins.get(target.key);
       const state = { offer, walletKey };
       origins.set(target.key, state);

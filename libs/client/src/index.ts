@@ -1,7 +1,9 @@
-// The client SDK on Node: the Node backend (node:crypto through the project's own libraries).
+// The client SDK on Node (the browser entry, browser.ts, is the same SDK: only the protocol
+// libraries underneath resolve to other primitives).
 import { createClientWith } from "./client.js";
 import type { Client, ClientOptions } from "./client.js";
-import { nodeBackend, type NodeBackendOptions } from "./node-backend.js";
+import { arcClient } from "./arc-client.js";
+import { protocolBackend, type ProtocolBackendOptions } from "./protocol-backend.js";
 
 export { ClientError, ClientErrorCode } from "./errors.js";
 export type { ClientErrorDetails } from "./errors.js";
@@ -23,13 +25,13 @@ export type {
   PendingBatch,
   SealedRequest,
 } from "./backend.js";
-export { chooseKeyConfig, nodeBackend } from "./node-backend.js";
-export type { NodeBackendOptions } from "./node-backend.js";
+export { chooseKeyConfig, protocolBackend } from "./protocol-backend.js";
+export type { ProtocolBackendOptions } from "./protocol-backend.js";
 
 /**
- * A client on the Node backend: X-Wing when the gateway lists it, X25519 otherwise; `kem`
- * insists on one.
+ * A client: X-Wing when the gateway lists it, X25519 otherwise; `kem` insists on one. ARC where
+ * an origin offers it, type 2 otherwise (`tokenType` insists on one).
  */
-export function createClient(options: ClientOptions & NodeBackendOptions): Client {
-  return createClientWith(nodeBackend(options.kem === undefined ? {} : { kem: options.kem }), options);
+export function createClient(options: ClientOptions & Omit<ProtocolBackendOptions, "arc">): Client {
+  return createClientWith(protocolBackend({ arc: arcClient, ...(options.kem === undefined ? {} : { kem: options.kem }) }), options);
 }

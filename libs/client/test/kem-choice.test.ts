@@ -1,13 +1,13 @@
 /**
- * Which gateway key a client pins from a listing that mixes KEMs (issue 17): the Node backend
- * takes X-Wing when offered and X25519 otherwise (or the KEM it is told); the browser backend,
- * X25519 only for now, finds the X25519 configuration behind the post-quantum ones.
+ * Which gateway key a client pins from a listing that mixes KEMs (issue 17): X-Wing when offered
+ * and X25519 otherwise (or the KEM it is told). The SDK is one on both platforms; the browser
+ * bundle test (browser-bundle.test.ts) reruns this file under the browser condition.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { GatewayKey, KdfId, AeadId, KemId, decapsulateRequest, decodeKeyConfigs, encodeKeyConfigs } from "@oblivious/ohttp";
-import { browserSealer, firstUsableKeyConfig } from "../src/browser/ohttp.js";
-import { chooseKeyConfig, nodeBackend } from "../src/index.js";
+// The shared backend itself, without ARC (the package entries pass arc-client.js to it).
+import { chooseKeyConfig, protocolBackend } from "../src/protocol-backend.js";
 
 const SUITES = [{ kdfId: KdfId.HkdfSha256, aeadId: AeadId.Aes128Gcm }];
 const xwing = GatewayKey.generate(20, SUITES, KemId.MlKem768X25519);
@@ -17,7 +17,7 @@ const keys = [xwing, mlkem, x25519];
 const lookup = (id: number): GatewayKey | undefined => keys.find((k) => k.keyId === id);
 const te = new TextEncoder();
 
-test("Node backend: X-Wing from a mixed listing, X25519 when there is no X-Wing, the KEM asked for, none when it is missing", async () => {
+test("X-Wing from a mixed listing, X25519 when there is no X-Wing, the KEM asked for, none when it is missing", async () => {
   const mixed = decodeKeyConfigs(encodeKeyConfigs([x25519.config, mlkem.config, xwing.config]));
   assert.deepEqual(chooseKeyConfig(mixed)?.config.keyId, 20, "X-Wing wherever it is in the list");
   assert.equal(chooseKeyConfig(mixed)?.kem, "x-wing");
@@ -28,23 +28,12 @@ test("Node backend: X-Wing from a mixed listing, X25519 when there is no X-Wing,
   assert.equal(chooseKeyConfig(classic, "x-wing"), undefined);
 
   for (const [kem, keyId] of [[undefined, 20], ["x25519", 10]] as const) {
-    const sealer = await nodeBackend(kem === undefined ? {} : { kem }).importKeys(encodeKeyConfigs(keys.map((k) => k.config)));
+    const sealer = await protocolBackend(kem === undefined ? {} : { kem }).importKeys(encodeKeyConfigs(keys.map((k) => k.config)));
     assert.equal(sealer.kem, kem ?? "x-wing");
     const sealed = await sealer.seal(te.encode("q"));
     assert.equal(sealed.encapsulatedRequest[0], keyId);
     const opened = decapsulateRequest(lookup, sealed.encapsulatedRequest);
     assert.equal(new TextDecoder().decode(await sealed.open(opened.context.encapsulateResponse(te.encode("a")))), "a");
   }
-  await assert.rejects(nodeBackend({ kem: "x-wing" }).importKeys(encodeKeyConfigs([x25519.config])), /no usable key configuration/);
-});
-
-test("browser backend: picks the X25519 configuration from a listing with X-Wing and ML-KEM-768 first, and the gateway opens its request", async () => {
-  const config = firstUsableKeyConfig(encodeKeyConfigs([xwing.config, mlkem.config, x25519.config]));
-  assert.equal(config.keyId, 10);
-  const sealer = browserSealer(config);
-  assert.equal(sealer.kem, "x25519");
-  const sealed = await sealer.seal(te.encode("from the browser"));
-  const opened = decapsulateRequest(lookup, sealed.encapsulatedRequest);
-  assert.equal(new TextDecoder().decode(opened.request), "from the browser");
-  assert.equal(new TextDecoder().decode(await sealed.open(opened.context.encapsulateResponse(te.encode("answer")))), "answer");
+  await assert.rejects(protocolBackend({ kem: "x-wing" }).importKeys(encodeKeyConfigs([x25519.config])), /no usable key configuration/);
 });

@@ -22,15 +22,18 @@
  * other than what was asked, so nothing it sent on this connection can be trusted as this
  * exchange's answer.
  */
+import { CodedError } from "@oblivious/wire";
 import { fieldLine, type Http1Field } from "./fields.js";
 
-export class MalformedAnswerError extends Error {
-  override readonly name = "MalformedAnswerError";
-  readonly code = "malformed";
-}
-export class AnswerTooLargeError extends Error {
-  override readonly name = "AnswerTooLargeError";
-  readonly code = "too_large";
+export const AnswerErrorCode = { Malformed: "malformed", TooLarge: "too_large" } as const;
+export type AnswerErrorCode = (typeof AnswerErrorCode)[keyof typeof AnswerErrorCode];
+
+/** An answer that cannot be read: not HTTP/1.1 as asked (`malformed`), or over the size bound. */
+export class AnswerError extends CodedError<AnswerErrorCode> {
+  override readonly name = "AnswerError";
+  constructor(code: AnswerErrorCode) {
+    super(code, `answer: ${code}`);
+  }
 }
 
 export interface Http1Answer {
@@ -55,7 +58,7 @@ function parseFieldLines(text: string, into: Http1Field[]): void {
   if (text === "") return;
   for (const line of text.split("\r\n")) {
     const field = fieldLine(line);
-    if (field === undefined) throw new MalformedAnswerError();
+    if (field === undefined) throw new AnswerError(AnswerErrorCode.Malformed);
     into.push(field);
   }
 }
@@ -192,40 +195,40 @@ export class AnswerReader {
     const max = this.limits.maxHeadBytes;
     const end = this.#pending.indexOf(CRLFCRLF);
     if (end < 0) {
-      if (this.#pending.length > max + 3) throw new MalformedAnswerError();
+      if (this.#pending.length > max + 3) throw new AnswerError(AnswerErrorCode.Malformed);
       return false;
     }
-    if (end + 4 > max) throw new MalformedAnswerError();
+    if (end + 4 > max) throw new AnswerError(AnswerErrorCode.Malformed);
     const head = this.#pending.toString("latin1", 0, end);
     this.#pending = this.#pending.subarray(end + 4);
     const lineEnd = head.indexOf("\r\n");
     const match = STATUS_LINE.exec(lineEnd < 0 ? head : head.slice(0, lineEnd));
-    if (match === null) throw new MalformedAnswerError();
+    if (match === null) throw new AnswerError(AnswerErrorCode.Malformed);
     const status = Number(match[2]);
     const fields: Http1Field[] = [];
     parseFieldLines(lineEnd < 0 ? "" : head.slice(lineEnd + 2), fields);
     if (status < 200) {
-      if (status === 101) throw new MalformedAnswerError();
+      if (status === 101) throw new AnswerError(AnswerErrorCode.Malformed);
       this.#interimBytes += end + 4;
-      if (this.#interimBytes > max) throw new MalformedAnswerError();
+      if (this.#interimBytes > max) throw new AnswerError(AnswerErrorCode.Malformed);
       return true; // interim (RFC 9110 §15.2): read and dropped
     }
     this.#status = status;
     this.#minor = Number(match[1]);
     this.#headers = fields;
     this.#framing = this.#frame(fields);
-    if (this.#framing === Framing.Length && this.#remaining > this.limits.maxBodyBytes) throw new AnswerTooLargeError();
+    if (this.#framing === Framing.Length && this.#remaining > this.limits.maxBodyBytes) throw new AnswerError(AnswerErrorCode.TooLarge);
     return true;
   }
 
   #content(bytes: Buffer): void {
     this.#size += bytes.length;
-    if (this.#size > this.limits.maxBodyBytes) throw new AnswerTooLargeError();
+    if (this.#size > this.limits.maxBodyBytes) throw new AnswerError(AnswerErrorCode.TooLarge);
     if (bytes.length > 0) this.#chunks.push(bytes);
   }
 
   #done(): boolean {
-    if (this.#pending.length > 0) throw new MalformedAnswerError();
+    if (this.#pending.length > 0) throw new AnswerError(AnswerErrorCode.Malformed);
     return true;
   }
 
@@ -246,8 +249,8 @@ export class AnswerReader {
     }
     // The framing fields must be well formed even where the rule says there is no content: an
     // answer whose fields cannot be framed is refused, whatever it is an answer to.
-    if (codings > 0 && (codings !== 1 || lengths > 0 || coding === undefined || coding.toLowerCase() !== "chunked")) throw new MalformedAnswerError();
-    if (lengths > 0 && (lengths !== 1 || length === undefined || !DIGITS.test(length))) throw new MalformedAnswerError();
+    if (codings > 0 && (codings !== 1 || lengths > 0 || coding === undefined || coding.toLowerCase() !== "chunked")) throw new AnswerError(AnswerErrorCode.Malformed);
+    if (lengths > 0 && (lengths !== 1 || length === undefined || !DIGITS.test(length))) throw new AnswerError(AnswerErrorCode.Malformed);
     if (this.head || this.#status === 204 || this.#status === 304) return Framing.None;
     if (codings > 0) return Framing.Chunked;
     if (length !== undefined) {
@@ -270,24 +273,24 @@ export class AnswerReader {
       }
       if (this.#chunkState === ChunkState.DataEnd) {
         if (this.#pending.length < 2) {
-          if (this.#pending.length === 1 && this.#pending[0] !== 0x0d) throw new MalformedAnswerError();
+          if (this.#pending.length === 1 && this.#pending[0] !== 0x0d) throw new AnswerError(AnswerErrorCode.Malformed);
           return false;
         }
-        if (this.#pending[0] !== 0x0d || this.#pending[1] !== 0x0a) throw new MalformedAnswerError();
+        if (this.#pending[0] !== 0x0d || this.#pending[1] !== 0x0a) throw new AnswerError(AnswerErrorCode.Malformed);
         this.#pending = this.#pending.subarray(2);
         this.#chunkState = ChunkState.Size;
       }
       if (this.#chunkState === ChunkState.Size) {
         const end = this.#pending.indexOf(CRLF);
         if (end < 0) {
-          if (this.#pending.length > MAX_CHUNK_LINE) throw new MalformedAnswerError();
+          if (this.#pending.length > MAX_CHUNK_LINE) throw new AnswerError(AnswerErrorCode.Malformed);
           return false;
         }
         const match = CHUNK_SIZE.exec(this.#pending.toString("latin1", 0, end));
-        if (match === null) throw new MalformedAnswerError();
+        if (match === null) throw new AnswerError(AnswerErrorCode.Malformed);
         this.#pending = this.#pending.subarray(end + 2);
         this.#remaining = parseInt(match[1] as string, 16);
-        if (this.#size + this.#remaining > this.limits.maxBodyBytes) throw new AnswerTooLargeError();
+        if (this.#size + this.#remaining > this.limits.maxBodyBytes) throw new AnswerError(AnswerErrorCode.TooLarge);
         this.#chunkState = this.#remaining === 0 ? ChunkState.Trailers : ChunkState.Data;
         continue;
       }
@@ -298,13 +301,13 @@ export class AnswerReader {
       }
       const end = this.#pending.indexOf(CRLFCRLF);
       if (end < 0) {
-        if (this.#pending.length > this.limits.maxHeadBytes) throw new MalformedAnswerError();
+        if (this.#pending.length > this.limits.maxHeadBytes) throw new AnswerError(AnswerErrorCode.Malformed);
         return false;
       }
-      if (end + 4 > this.limits.maxHeadBytes) throw new MalformedAnswerError();
+      if (end + 4 > this.limits.maxHeadBytes) throw new AnswerError(AnswerErrorCode.Malformed);
       parseFieldLines(this.#pending.toString("latin1", 0, end), this.#trailers);
       // Framing fields are never trailers (RFC 9110 §6.5.1); node:http's parser refuses them too.
-      if (this.#trailers.some(([n]) => named(n, "content-length") || named(n, "transfer-encoding"))) throw new MalformedAnswerError();
+      if (this.#trailers.some(([n]) => named(n, "content-length") || named(n, "transfer-encoding"))) throw new AnswerError(AnswerErrorCode.Malformed);
       this.#pending = this.#pending.subarray(end + 4);
       return this.#done();
     }

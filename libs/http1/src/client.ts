@@ -31,7 +31,7 @@
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { FIELD_VALUE, TOKEN } from "./fields.js";
-import { AnswerReader, AnswerTooLargeError, MalformedAnswerError, type Http1Answer } from "./client-answer.js";
+import { AnswerError, AnswerErrorCode, AnswerReader, type Http1Answer } from "./client-answer.js";
 import { atNextCheck, currentTurn } from "./client-turn.js";
 
 export type { Http1Answer } from "./client-answer.js";
@@ -264,8 +264,9 @@ export class Http1Client {
     try {
       complete = reader.feed(chunk);
     } catch (e) {
-      if (e instanceof MalformedAnswerError) this.#distrust();
-      this.#fail(c, e instanceof AnswerTooLargeError ? ExchangeFailure.TooLarge : e instanceof MalformedAnswerError ? ExchangeFailure.Malformed : ExchangeFailure.Error);
+      const code = e instanceof AnswerError ? e.code : undefined;
+      if (code === AnswerErrorCode.Malformed) this.#distrust();
+      this.#fail(c, code === AnswerErrorCode.TooLarge ? ExchangeFailure.TooLarge : code === AnswerErrorCode.Malformed ? ExchangeFailure.Malformed : ExchangeFailure.Error);
       return;
     }
     if (complete) this.#finish(c, reader, reader.reusable());

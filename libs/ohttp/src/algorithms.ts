@@ -54,9 +54,12 @@ export interface KemParameters {
 export interface KdfParameters {
   /** Output length of the hash. */
   readonly Nh: number;
-  /** node:crypto digest name. */
+  /** The hash (HMAC-SHA256 is the one primitives.ts offers). */
   readonly hash: "sha256";
 }
+
+/** The AEADs of RFC 9180 Section 7.3 by their names in primitives.ts. */
+export type AeadCipher = "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305";
 
 export interface AeadParameters {
   /** Key length. */
@@ -65,8 +68,8 @@ export interface AeadParameters {
   readonly Nn: number;
   /** Tag length. */
   readonly Nt: number;
-  /** node:crypto cipher name. */
-  readonly cipher: "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305";
+  /** The cipher's name in primitives.ts. */
+  readonly cipher: AeadCipher;
 }
 
 export const KEM_PARAMETERS: Readonly<Record<KemId, KemParameters>> = Object.freeze({

@@ -1,4 +1,4 @@
-import { inspect } from "node:util";
+import { concat } from "@oblivious/wire";
 import { KEM_PARAMETERS, isAeadId, isKdfId, isKemId } from "./algorithms.js";
 import type { CipherSuite, SymmetricAlgorithm } from "./algorithms.js";
 import {
@@ -17,6 +17,7 @@ import { OhttpError, OhttpErrorCode } from "./errors.js";
 import { Hpke } from "./hpke.js";
 import type { SenderContext } from "./hpke.js";
 import type { KeyConfig } from "./key-config.js";
+import { INSPECT } from "./primitives.js";
 
 /** The client's side of RFC 9458 Sections 4.3 and 4.4. */
 
@@ -67,7 +68,7 @@ export function encapsulateRequest(config: KeyConfig, request: Uint8Array, optio
   const setupOptions = options.ephemeralPrivateKey === undefined ? {} : { ephemeralPrivateKey: options.ephemeralPrivateKey };
   const { enc, context: sctxt } = hpke.setupBaseS(config.publicKey, info, setupOptions);
   const ct = sctxt.seal(EMPTY, request);
-  const encapsulatedRequest = plain(Buffer.concat([hdr, enc, ct]));
+  const encapsulatedRequest = concat(hdr, enc, ct);
   return { encapsulatedRequest, context: new ClientResponseContext(hpke, sctxt, Uint8Array.from(enc), labels.response) };
 }
 
@@ -121,7 +122,7 @@ export class ClientResponseContext {
     return { redacted: true };
   }
 
-  [inspect.custom](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }

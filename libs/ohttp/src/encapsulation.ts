@@ -1,3 +1,4 @@
+import { concat, latin1ToBytes } from "@oblivious/wire";
 import { AEAD_PARAMETERS, KEM_PARAMETERS, KemId, isKemId } from "./algorithms.js";
 import type { AeadParameters, CipherSuite } from "./algorithms.js";
 import * as aead from "./aead.js";
@@ -63,7 +64,7 @@ export function encodeLabel(label: string): Uint8Array {
   let bytes = encodedLabels.get(label);
   if (bytes === undefined) {
     if (!/^[\x20-\x7e]*$/.test(label)) throw new OhttpError(OhttpErrorCode.InvalidArgument, "label must be printable ASCII");
-    bytes = Uint8Array.from(Buffer.from(label, "latin1"));
+    bytes = latin1ToBytes(label);
     if (encodedLabels.size < 64) encodedLabels.set(label, bytes);
   }
   return bytes;
@@ -85,7 +86,7 @@ export function encodeHeader(keyId: number, suite: CipherSuite): Uint8Array {
  *   info = concat(encode_str("message/bhttp request"), encode(1, 0), hdr)
  */
 export function buildInfo(requestLabel: string, hdr: Uint8Array): Uint8Array {
-  return Buffer.concat([encodeLabel(requestLabel), Uint8Array.of(0), hdr]);
+  return concat(encodeLabel(requestLabel), Uint8Array.of(0), hdr);
 }
 
 /** max(Nn, Nk): the length of the response nonce and of the exported secret. */
@@ -113,14 +114,14 @@ export interface ResponseKeys {
  */
 export function deriveResponseKeys(
   hpke: Hpke,
-  context: { export(exporterContext: Uint8Array, L: number): Buffer },
+  context: { export(exporterContext: Uint8Array, L: number): Uint8Array },
   enc: Uint8Array,
   responseNonce: Uint8Array,
   responseLabel: string,
 ): ResponseKeys {
   const params = hpke.aead;
   const secret = context.export(encodeLabel(responseLabel), responseNonceLength(params));
-  const salt = Buffer.concat([enc, responseNonce]);
+  const salt = concat(enc, responseNonce);
   const prk = extract(hpke.kdf.kdf, salt, secret);
   const aeadKey = expand(hpke.kdf.kdf, prk, [KEY_LABEL], params.Nk);
   const aeadNonce = expand(hpke.kdf.kdf, prk, [NONCE_LABEL], params.Nn);
@@ -133,11 +134,11 @@ export function deriveResponseKeys(
  */
 export function sealResponse(hpke: Hpke, keys: ResponseKeys, responseNonce: Uint8Array, response: Uint8Array): Uint8Array {
   const ct = aead.seal(hpke.aead, keys.aeadKey, keys.aeadNonce, EMPTY, response);
-  return Buffer.concat([responseNonce, ct]);
+  return concat(responseNonce, ct);
 }
 
 /** response, error = Open(aead_key, aead_nonce, "", ct) */
-export function openResponse(hpke: Hpke, keys: ResponseKeys, ct: Uint8Array): Buffer {
+export function openResponse(hpke: Hpke, keys: ResponseKeys, ct: Uint8Array): Uint8Array {
   return aead.open(hpke.aead, keys.aeadKey, keys.aeadNonce, EMPTY, ct);
 }
 
@@ -147,7 +148,7 @@ export function minEncapsulatedResponseLength(aeadId: CipherSuite["aeadId"]): nu
   return responseNonceLength(params) + params.Nt;
 }
 
-/** A plain Uint8Array over the same memory as a Buffer (callers compare and copy Uint8Arrays). */
+/** A plain Uint8Array over the same memory (a Node platform may return Buffers; callers compare and copy Uint8Arrays). */
 export function plain(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,4 +1,3 @@
-import { inspect } from "node:util";
 import { AeadId, KdfId, KemId, isAeadId, isKdfId, isKemId } from "./algorithms.js";
 import type { SymmetricAlgorithm } from "./algorithms.js";
 import { buildInfo, encodeHeader } from "./encapsulation.js";
@@ -7,6 +6,7 @@ import type { Hpke, PreparedInfo } from "./hpke.js";
 import type { KemPrivateKey } from "./kem.js";
 import { kemFor } from "./kem-registry.js";
 import type { KeyConfig } from "./key-config.js";
+import { INSPECT } from "./primitives.js";
 
 /** Every KDF and AEAD pair this library implements, in a sensible order of preference. */
 export const SUPPORTED_SYMMETRIC_ALGORITHMS: readonly SymmetricAlgorithm[] = Object.freeze([
@@ -50,7 +50,7 @@ function checkArguments(keyId: number, symmetricAlgorithms: readonly SymmetricAl
 /**
  * A gateway's HPKE key for one KEM (DHKEM(X25519, HKDF-SHA256) by default, ML-KEM-768 or X-Wing)
  * with its key identifier and the KDF and AEAD pairs it accepts. The private key is loaded once
- * into its KEM's handle (a node:crypto KeyObject, or an expanded key); printing
+ * into its KEM's handle (a node:crypto KeyObject, the key bytes, or an expanded key); printing
  * the object (toString, JSON, util.inspect) shows no key bytes. `exportPrivateKey()` is the one
  * way to get the private key out, for key files.
  */
@@ -128,7 +128,7 @@ export class GatewayKey {
     return { keyId: this.keyId, kemId: this.kemId, symmetricAlgorithms: this.symmetricAlgorithms, privateKey: "[redacted]" };
   }
 
-  [inspect.custom](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }

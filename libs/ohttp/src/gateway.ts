@@ -1,6 +1,5 @@
-import { randomFillSync } from "node:crypto";
-import { inspect } from "node:util";
 import { ByteReader } from "@oblivious/wire";
+import { primitives } from "#primitives";
 import { AeadId, KdfId, KemId, isAeadId, isKemId } from "./algorithms.js";
 import type { CipherSuite } from "./algorithms.js";
 import {
@@ -19,6 +18,7 @@ import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
 import { GatewayKey, SUPPORTED_SYMMETRIC_ALGORITHMS, gatewayKeyInternals } from "./gateway-key.js";
 import { Hpke } from "./hpke.js";
 import type { RecipientContext } from "./hpke.js";
+import { INSPECT } from "./primitives.js";
 
 /** The gateway's side of RFC 9458 Sections 4.3 and 4.4. */
 
@@ -47,12 +47,13 @@ export interface EncapsulateResponseOptions {
  * filled 4 KiB at a time rather than drawn with one OpenSSL call each (the cost measured in
  * docs/decisions/0001-node-crypto-hpke.md). Each byte is handed out once.
  */
-const noncePool = Buffer.alloc(4096);
-let noncePoolOffset = noncePool.length;
+const NONCE_POOL_SIZE = 4096;
+let noncePool: Uint8Array = new Uint8Array(0);
+let noncePoolOffset = 0;
 
 function randomNonce(length: number): Uint8Array {
   if (noncePoolOffset + length > noncePool.length) {
-    randomFillSync(noncePool);
+    noncePool = primitives.randomBytes(NONCE_POOL_SIZE);
     noncePoolOffset = 0;
   }
   const nonce = Uint8Array.from(noncePool.subarray(noncePoolOffset, noncePoolOffset + length));
@@ -189,7 +190,7 @@ export class ServerResponseContext {
     return { redacted: true };
   }
 
-  [inspect.custom](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }

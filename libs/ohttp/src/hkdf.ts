@@ -1,9 +1,10 @@
-import { createHmac } from "node:crypto";
+import { concat, latin1ToBytes } from "@oblivious/wire";
+import { primitives } from "#primitives";
 import type { KdfParameters } from "./algorithms.js";
 import { OhttpError, OhttpErrorCode } from "./errors.js";
 
 /**
- * HKDF (RFC 5869) on node:crypto HMAC, and the labelled forms HPKE builds on it (RFC 9180
+ * HKDF (RFC 5869) on the platform's HMAC-SHA256 (primitives.ts), and the labelled forms HPKE builds on it (RFC 9180
  * Section 4). Inputs are never copied: the parts of a labelled input are fed to the HMAC one
  * after the other, which is the same as hashing their concatenation.
  */
@@ -14,29 +15,25 @@ const COUNTER: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uin
 const MAX_CACHED_PREFIXES = 64;
 
 /** RFC 5869 Section 2.2: PRK = HMAC-Hash(salt, IKM). */
-export function extract(kdf: KdfParameters, salt: Uint8Array, ikm: Uint8Array): Buffer {
-  return createHmac(kdf.hash, salt).update(ikm).digest();
+export function extract(_kdf: KdfParameters, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  return primitives.hmacSha256(salt, [ikm]);
 }
 
 /**
  * RFC 5869 Section 2.3: T(0) = "", T(i) = HMAC-Hash(PRK, T(i-1) | info | i), OKM = the first L
  * bytes of T(1) | T(2) | ... `info` is given as parts, hashed as their concatenation.
  */
-export function expand(kdf: KdfParameters, prk: Uint8Array, info: readonly Uint8Array[], L: number): Buffer {
+export function expand(kdf: KdfParameters, prk: Uint8Array, info: readonly Uint8Array[], L: number): Uint8Array {
   if (!Number.isInteger(L) || L < 0 || L > 255 * kdf.Nh) throw new OhttpError(OhttpErrorCode.InvalidArgument, "HKDF-Expand length");
   const blocks = Math.ceil(L / kdf.Nh);
   if (blocks <= 1) {
-    const hmac = createHmac(kdf.hash, prk);
-    for (const part of info) hmac.update(part);
-    const t1 = hmac.update(COUNTER[1] as Uint8Array).digest();
+    const t1 = primitives.hmacSha256(prk, [...info, COUNTER[1] as Uint8Array]);
     return L === kdf.Nh ? t1 : t1.subarray(0, L);
   }
-  const okm = Buffer.alloc(blocks * kdf.Nh);
+  const okm = new Uint8Array(blocks * kdf.Nh);
   let previous: Uint8Array = new Uint8Array(0);
   for (let i = 1; i <= blocks; i++) {
-    const hmac = createHmac(kdf.hash, prk).update(previous);
-    for (const part of info) hmac.update(part);
-    previous = hmac.update(COUNTER[i] as Uint8Array).digest();
+    previous = primitives.hmacSha256(prk, [previous, ...info, COUNTER[i] as Uint8Array]);
     okm.set(previous, (i - 1) * kdf.Nh);
   }
   return okm.subarray(0, L);
@@ -67,21 +64,21 @@ export class LabeledKdf {
     this.#suiteId = Uint8Array.from(suiteId);
   }
 
-  labeledExtract(salt: Uint8Array, label: string, ikm: Uint8Array): Buffer {
+  labeledExtract(salt: Uint8Array, label: string, ikm: Uint8Array): Uint8Array {
     let prefix = this.#extractPrefixes.get(label);
     if (prefix === undefined) {
-      prefix = Buffer.concat([HPKE_V1, this.#suiteId, Buffer.from(label, "latin1")]);
+      prefix = concat(HPKE_V1, this.#suiteId, latin1ToBytes(label));
       if (this.#extractPrefixes.size < MAX_CACHED_PREFIXES) this.#extractPrefixes.set(label, prefix);
     }
-    return createHmac(this.kdf.hash, salt).update(prefix).update(ikm).digest();
+    return primitives.hmacSha256(salt, [prefix, ikm]);
   }
 
-  labeledExpand(prk: Uint8Array, label: string, info: Uint8Array, L: number): Buffer {
+  labeledExpand(prk: Uint8Array, label: string, info: Uint8Array, L: number): Uint8Array {
     if (!Number.isInteger(L) || L < 0 || L > 0xffff) throw new OhttpError(OhttpErrorCode.InvalidArgument, "LabeledExpand length");
     const cacheKey = `${L} ${label}`;
     let prefix = this.#expandPrefixes.get(cacheKey);
     if (prefix === undefined) {
-      prefix = Buffer.concat([Uint8Array.of(L >>> 8, L & 0xff), HPKE_V1, this.#suiteId, Buffer.from(label, "latin1")]);
+      prefix = concat(Uint8Array.of(L >>> 8, L & 0xff), HPKE_V1, this.#suiteId, latin1ToBytes(label));
       if (this.#expandPrefixes.size < MAX_CACHED_PREFIXES) this.#expandPrefixes.set(cacheKey, prefix);
     }
     return expand(this.kdf, prk, [prefix, info], L);

@@ -1,4 +1,4 @@
-import { inspect } from "node:util";
+import { concat } from "@oblivious/wire";
 import { AEAD_PARAMETERS, KDF_PARAMETERS, isAeadId, isKdfId, isKemId } from "./algorithms.js";
 import type { AeadParameters, CipherSuite } from "./algorithms.js";
 import * as aead from "./aead.js";
@@ -6,6 +6,7 @@ import { OhttpError, OhttpErrorCode } from "./errors.js";
 import { LabeledKdf } from "./hkdf.js";
 import type { Kem, KemPrivateKey } from "./kem.js";
 import { kemFor } from "./kem-registry.js";
+import { INSPECT } from "./primitives.js";
 
 /**
  * HPKE (RFC 9180), base mode only, for the suites in algorithms.ts; Encap and Decap are those of
@@ -23,9 +24,9 @@ const EMPTY = new Uint8Array(0);
 
 /** The key schedule's output: the fields of an encryption context (RFC 9180 Section 5.1). */
 export interface KeyScheduleOutput {
-  readonly key: Buffer;
-  readonly baseNonce: Buffer;
-  readonly exporterSecret: Buffer;
+  readonly key: Uint8Array;
+  readonly baseNonce: Uint8Array;
+  readonly exporterSecret: Uint8Array;
 }
 
 /** `info` with key_schedule_context = concat(mode, psk_id_hash, info_hash) computed once. */
@@ -43,7 +44,7 @@ export class Hpke {
   readonly kem: Kem;
   readonly aead: AeadParameters;
   readonly kdf: LabeledKdf;
-  readonly #pskIdHash: Buffer;
+  readonly #pskIdHash: Uint8Array;
 
   private constructor(suite: CipherSuite, kem: Kem) {
     this.kem = kem;
@@ -98,7 +99,7 @@ export class Hpke {
    */
   prepareInfo(info: Uint8Array): PreparedInfo {
     const infoHash = this.kdf.labeledExtract(EMPTY, "info_hash", info);
-    const keyScheduleContext = Buffer.concat([Uint8Array.of(MODE_BASE), this.#pskIdHash, infoHash]);
+    const keyScheduleContext = concat(Uint8Array.of(MODE_BASE), this.#pskIdHash, infoHash);
     return Object.freeze({ info: Uint8Array.from(info), keyScheduleContext });
   }
 
@@ -150,9 +151,9 @@ const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 /** The encryption context of RFC 9180 Section 5.2, shared by sender and recipient. */
 abstract class Context {
   readonly #hpke: Hpke;
-  readonly #key: Buffer;
-  readonly #baseNonce: Buffer;
-  readonly #exporterSecret: Buffer;
+  readonly #key: Uint8Array;
+  readonly #baseNonce: Uint8Array;
+  readonly #exporterSecret: Uint8Array;
   #seq = 0;
 
   constructor(hpke: Hpke, keys: KeyScheduleOutput) {
@@ -176,8 +177,8 @@ abstract class Context {
    *     seq_bytes = I2OSP(seq, Nn)
    *     return xor(self.base_nonce, seq_bytes)
    */
-  protected computeNonce(seq: number): Buffer {
-    const nonce = Buffer.from(this.#baseNonce);
+  protected computeNonce(seq: number): Uint8Array {
+    const nonce = Uint8Array.from(this.#baseNonce);
     let rest = seq;
     for (let i = nonce.length - 1; rest > 0 && i >= 0; i--) {
       nonce[i] = (nonce[i] as number) ^ rest % 256;
@@ -197,13 +198,13 @@ abstract class Context {
     this.#seq += 1;
   }
 
-  protected aeadSeal(aad: Uint8Array, pt: Uint8Array): Buffer {
+  protected aeadSeal(aad: Uint8Array, pt: Uint8Array): Uint8Array {
     const ct = aead.seal(this.#hpke.aead, this.#key, this.computeNonce(this.#seq), aad, pt);
     this.incrementSeq();
     return ct;
   }
 
-  protected aeadOpen(aad: Uint8Array, ct: Uint8Array): Buffer {
+  protected aeadOpen(aad: Uint8Array, ct: Uint8Array): Uint8Array {
     const pt = aead.open(this.#hpke.aead, this.#key, this.computeNonce(this.#seq), aad, ct);
     this.incrementSeq();
     return pt;
@@ -213,7 +214,7 @@ abstract class Context {
    *   def Context.Export(exporter_context, L):
    *     return LabeledExpand(self.exporter_secret, "sec", exporter_context, L)
    */
-  export(exporterContext: Uint8Array, L: number): Buffer {
+  export(exporterContext: Uint8Array, L: number): Uint8Array {
     if (!Number.isInteger(L) || L < 0 || L > 255 * this.#hpke.kdf.kdf.Nh) throw new OhttpError(OhttpErrorCode.InvalidArgument, "Export length");
     return this.#hpke.kdf.labeledExpand(this.#exporterSecret, "sec", exporterContext, L);
   }
@@ -226,7 +227,7 @@ abstract class Context {
     return { redacted: true };
   }
 
-  [inspect.custom](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }
@@ -239,7 +240,7 @@ export class SenderContext extends Context {
    *     self.IncrementSeq()
    *     return ct
    */
-  seal(aad: Uint8Array, pt: Uint8Array): Buffer {
+  seal(aad: Uint8Array, pt: Uint8Array): Uint8Array {
     return this.aeadSeal(aad, pt);
   }
 }
@@ -256,7 +257,7 @@ export class RecipientContext extends Context {
    *
    * A failed Open leaves the sequence number where it was.
    */
-  open(aad: Uint8Array, ct: Uint8Array): Buffer {
+  open(aad: Uint8Array, ct: Uint8Array): Uint8Array {
     return this.aeadOpen(aad, ct);
   }
 }

@@ -1,8 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { KEM_PARAMETERS, KemId } from "./algorithms.js";
-import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
-import type { Kem, KemPrivateKey } from "./kem.js";
-import { kemSuiteId, labeledDeriveShake256 } from "./labeled-derive.js";
+import { KemId } from "./algorithms.js";
+import type { Kem } from "./kem.js";
+import { seedKem } from "./seed-key.js";
 import type { MlKem768Backend } from "./ml-kem-768-backend.js";
 import { encapsDeterministic } from "./ml-kem-768-pure-js.js";
 
@@ -25,89 +23,20 @@ import { encapsDeterministic } from "./ml-kem-768-pure-js.js";
  * `decrypt-failed`.
  */
 
-const PARAMS = KEM_PARAMETERS[KemId.MlKem768];
-const SUITE_ID = kemSuiteId(KemId.MlKem768);
-const EMPTY = new Uint8Array(0);
-
-class MlKem768PrivateKey<D> implements KemPrivateKey {
-  readonly kemId = KemId.MlKem768;
-  readonly publicKey: Uint8Array;
-  readonly dk: D;
-  readonly #seed: Uint8Array;
-  readonly #owner: Kem;
-
-  constructor(owner: Kem, seed: Uint8Array, dk: D, ek: Uint8Array) {
-    this.#owner = owner;
-    this.#seed = seed;
-    this.dk = dk;
-    this.publicKey = ek;
-  }
-
-  ownedBy(kem: Kem): boolean {
-    return this.#owner === kem;
-  }
-
-  /** @internal */
-  seed(): Uint8Array {
-    return Uint8Array.from(this.#seed);
-  }
-
-  toString(): string {
-    return "MlKem768PrivateKey { [redacted] }";
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
-}
-
 /** The KEM on one ML-KEM-768 backend (node:crypto or pure JavaScript). */
 export function mlKem768Kem<D>(backend: MlKem768Backend<D>): Kem {
-  const fromSeed = (seed: Uint8Array): MlKem768PrivateKey<D> => {
-    if (seed.length !== PARAMS.Nsk) throw new OhttpError(OhttpErrorCode.InvalidArgument, "ML-KEM-768 private key length");
-    const copy = Uint8Array.from(seed);
-    const { dk, ek } = backend.keyGen(copy);
-    return new MlKem768PrivateKey(kem, copy, dk, ek);
-  };
-  const own = (sk: KemPrivateKey): MlKem768PrivateKey<D> | undefined => (sk instanceof MlKem768PrivateKey && sk.ownedBy(kem) ? (sk as MlKem768PrivateKey<D>) : undefined);
-  const kem: Kem = Object.freeze({
+  return seedKem<D>({
     id: KemId.MlKem768,
     name: "ML-KEM-768",
+    shortName: "ML-KEM-768",
+    keyName: "MlKem768PrivateKey",
     backend: backend.backend,
-    ...PARAMS,
-    generateKeyPair: () => fromSeed(randomBytes(PARAMS.Nsk)),
-    deriveKeyPair: (ikm: Uint8Array) => fromSeed(labeledDeriveShake256(SUITE_ID, ikm, "DeriveKeyPair", EMPTY, PARAMS.Nsk)),
-    deserializePrivateKey: fromSeed,
-    serializePrivateKey: (sk: KemPrivateKey) => {
-      const key = own(sk);
-      if (key === undefined) throw new OhttpError(OhttpErrorCode.InvalidArgument, "not an ML-KEM-768 private key of this backend");
-      return key.seed();
+    randomnessLength: 32,
+    expand: (seed) => {
+      const { dk, ek } = backend.keyGen(seed);
+      return { handle: dk, publicKey: ek };
     },
-    encap: (pkRm: Uint8Array, randomness?: Uint8Array) => {
-      if (pkRm.length !== PARAMS.Npk) throw new OhttpError(OhttpErrorCode.InvalidArgument, "ML-KEM-768 public key length");
-      if (randomness !== undefined && randomness.length !== 32) throw new OhttpError(OhttpErrorCode.InvalidArgument, "ML-KEM-768 encapsulation randomness length");
-      let out: { readonly sharedSecret: Uint8Array; readonly ciphertext: Uint8Array };
-      try {
-        out = randomness === undefined ? backend.encaps(pkRm) : encapsDeterministic(pkRm, randomness);
-      } catch {
-        throw new OhttpError(OhttpErrorCode.InvalidArgument, "ML-KEM-768 public key");
-      }
-      return { sharedSecret: out.sharedSecret, enc: out.ciphertext };
-    },
-    decap: (enc: Uint8Array, skR: KemPrivateKey) => {
-      const key = own(skR);
-      if (key === undefined || enc.length !== PARAMS.Nenc) throw decryptFailed();
-      try {
-        return backend.decaps(key.dk, enc);
-      } catch {
-        throw decryptFailed();
-      }
-    },
+    encaps: (pk, randomness) => (randomness === undefined ? backend.encaps(pk) : encapsDeterministic(pk, randomness)),
+    decaps: (dk, ct) => backend.decaps(dk, ct),
   });
-  return kem;
 }

@@ -1,18 +1,19 @@
+import { primitives } from "#primitives";
 import { KemId } from "./algorithms.js";
 import type { Kem } from "./kem.js";
 import { mlKem768Kem } from "./kem-ml-kem-768.js";
 import { kemX25519 } from "./kem-x25519.js";
 import { xWingOn, xWingPureJs } from "./kem-x-wing.js";
-import { nodeMlKem768 } from "./ml-kem-768-node.js";
 import { pureJsMlKem768 } from "./ml-kem-768-pure-js.js";
 
 /**
- * The KEMs by identifier. The post-quantum ones run on node:crypto where the runtime has ML-KEM
- * (Node.js 24.7 and later) and on pure JavaScript elsewhere: the native code decapsulates many
- * times faster (docs/decisions/0021-post-quantum-kem-backends.md), and both give the same bytes.
+ * The KEMs by identifier. The post-quantum ones run on the platform's native ML-KEM-768 where it
+ * has one (primitives.ts: node:crypto from Node.js 24.7) and on pure JavaScript elsewhere (older
+ * Node, browsers): the native code decapsulates many times faster
+ * (docs/decisions/0021-post-quantum-kem-backends.md), and both give the same bytes.
  */
 
-const nativeMlKem = nodeMlKem768();
+const nativeMlKem = primitives.mlKem768;
 
 /** Every implementation this runtime has, per KEM, the preferred one first. */
 const IMPLEMENTATIONS: Readonly<Record<KemId, readonly Kem[]>> = Object.freeze({

@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from "node:crypto";
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js";
+import { primitives } from "#primitives";
 import { KEM_PARAMETERS, KemId } from "./algorithms.js";
 import { deserializePrivateKey, generateKeyPair, x25519 } from "./dhkem-x25519.js";
 import type { KemKeyPair } from "./dhkem-x25519.js";
-import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
-import type { Kem, KemBackend, KemPrivateKey } from "./kem.js";
-import { kemSuiteId, labeledDeriveShake256, shake256 } from "./labeled-derive.js";
+import type { Kem } from "./kem.js";
+import { shake256 } from "./labeled-derive.js";
+import { seedKem, type SeedKemCore } from "./seed-key.js";
 import { ML_KEM_768 } from "./ml-kem-768-backend.js";
 import type { MlKem768Backend } from "./ml-kem-768-backend.js";
 import { encapsDeterministic } from "./ml-kem-768-pure-js.js";
@@ -22,7 +22,7 @@ import { encapsDeterministic } from "./ml-kem-768-pure-js.js";
  *
  * - `xWingPureJs`: @noble/post-quantum's ml_kem768_x25519 as it is.
  * - `xWingOn(backend)`: X-Wing written here on an ML-KEM-768 backend (node:crypto's, for the
- *   gateway), node:crypto's X25519 and SHA3-256:
+ *   gateway) and the platform's X25519 and SHA3-256 (primitives.ts):
  *
  *   expanded = SHAKE256(sk, 96)
  *   (pk_M, sk_M) = ML-KEM-768.KeyGen_internal(expanded[0:32], expanded[32:64])
@@ -39,100 +39,13 @@ import { encapsDeterministic } from "./ml-kem-768-pure-js.js";
  */
 
 const PARAMS = KEM_PARAMETERS[KemId.MlKem768X25519];
-const SUITE_ID = kemSuiteId(KemId.MlKem768X25519);
-const EMPTY = new Uint8Array(0);
 const X_WING_LABEL = Uint8Array.of(0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c);
 const EK_M = ML_KEM_768.ekLength;
 const CT_M = ML_KEM_768.ctLength;
 
-class XWingPrivateKey<H> implements KemPrivateKey {
-  readonly kemId = KemId.MlKem768X25519;
-  readonly publicKey: Uint8Array;
-  readonly handle: H;
-  readonly #seed: Uint8Array;
-  readonly #owner: Kem;
-
-  constructor(owner: Kem, seed: Uint8Array, handle: H, publicKey: Uint8Array) {
-    this.#owner = owner;
-    this.#seed = seed;
-    this.handle = handle;
-    this.publicKey = publicKey;
-  }
-
-  ownedBy(kem: Kem): boolean {
-    return this.#owner === kem;
-  }
-
-  /** @internal */
-  seed(): Uint8Array {
-    return Uint8Array.from(this.#seed);
-  }
-
-  toString(): string {
-    return "XWingPrivateKey { [redacted] }";
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
-}
-
-/** What a backend does; the shared parts (lengths, seeds, errors) are in `xWingKem`. */
-interface XWingCore<H> {
-  readonly backend: KemBackend;
-  expand(seed: Uint8Array): { readonly handle: H; readonly publicKey: Uint8Array };
-  encaps(pk: Uint8Array, eseed: Uint8Array | undefined): { readonly sharedSecret: Uint8Array; readonly ciphertext: Uint8Array };
-  decaps(handle: H, ct: Uint8Array): Uint8Array;
-}
-
-function xWingKem<H>(core: XWingCore<H>): Kem {
-  const fromSeed = (seed: Uint8Array): XWingPrivateKey<H> => {
-    if (seed.length !== PARAMS.Nsk) throw new OhttpError(OhttpErrorCode.InvalidArgument, "X-Wing private key length");
-    const copy = Uint8Array.from(seed);
-    const { handle, publicKey } = core.expand(copy);
-    return new XWingPrivateKey(kem, copy, handle, publicKey);
-  };
-  const own = (sk: KemPrivateKey): XWingPrivateKey<H> | undefined => (sk instanceof XWingPrivateKey && sk.ownedBy(kem) ? (sk as XWingPrivateKey<H>) : undefined);
-  const kem: Kem = Object.freeze({
-    id: KemId.MlKem768X25519,
-    name: "MLKEM768-X25519 (X-Wing)",
-    backend: core.backend,
-    ...PARAMS,
-    generateKeyPair: () => fromSeed(randomBytes(PARAMS.Nsk)),
-    deriveKeyPair: (ikm: Uint8Array) => fromSeed(labeledDeriveShake256(SUITE_ID, ikm, "DeriveKeyPair", EMPTY, PARAMS.Nsk)),
-    deserializePrivateKey: fromSeed,
-    serializePrivateKey: (sk: KemPrivateKey) => {
-      const key = own(sk);
-      if (key === undefined) throw new OhttpError(OhttpErrorCode.InvalidArgument, "not an X-Wing private key of this backend");
-      return key.seed();
-    },
-    encap: (pkRm: Uint8Array, randomness?: Uint8Array) => {
-      if (pkRm.length !== PARAMS.Npk) throw new OhttpError(OhttpErrorCode.InvalidArgument, "X-Wing public key length");
-      if (randomness !== undefined && randomness.length !== 64) throw new OhttpError(OhttpErrorCode.InvalidArgument, "X-Wing encapsulation randomness length");
-      let out: { readonly sharedSecret: Uint8Array; readonly ciphertext: Uint8Array };
-      try {
-        out = core.encaps(pkRm, randomness);
-      } catch {
-        throw new OhttpError(OhttpErrorCode.InvalidArgument, "X-Wing public key");
-      }
-      return { sharedSecret: out.sharedSecret, enc: out.ciphertext };
-    },
-    decap: (enc: Uint8Array, skR: KemPrivateKey) => {
-      const key = own(skR);
-      if (key === undefined || enc.length !== PARAMS.Nenc) throw decryptFailed();
-      try {
-        return core.decaps(key.handle, enc);
-      } catch {
-        throw decryptFailed();
-      }
-    },
-  });
-  return kem;
+/** X-Wing on one backend: what a backend does (the lengths, seeds and errors are seedKem's). */
+function xWingKem<H>(core: Pick<SeedKemCore<H>, "backend" | "expand" | "encaps" | "decaps">): Kem {
+  return seedKem<H>({ id: KemId.MlKem768X25519, name: "MLKEM768-X25519 (X-Wing)", shortName: "X-Wing", keyName: "XWingPrivateKey", randomnessLength: 64, ...core });
 }
 
 /** X-Wing in pure JavaScript: @noble/post-quantum's ml_kem768_x25519, which keeps the seed. */
@@ -147,8 +60,7 @@ export const xWingPureJs: Kem = xWingKem<Uint8Array>({
 });
 
 function combiner(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Uint8Array {
-  const out = createHash("sha3-256").update(ssM).update(ssX).update(ctX).update(pkX).update(X_WING_LABEL).digest();
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return primitives.sha3_256([ssM, ssX, ctX, pkX, X_WING_LABEL]);
 }
 
 interface ExpandedKey<D> {
@@ -156,7 +68,7 @@ interface ExpandedKey<D> {
   readonly skX: KemKeyPair;
 }
 
-/** X-Wing on an ML-KEM-768 backend with node:crypto's X25519 and SHA3-256. */
+/** X-Wing on an ML-KEM-768 backend with the platform's X25519 and SHA3-256 (#primitives). */
 export function xWingOn<D>(mlKem: MlKem768Backend<D>): Kem {
   return xWingKem<ExpandedKey<D>>({
     backend: mlKem.backend,

@@ -1,8 +1,10 @@
+import { primitives } from "#primitives";
 import { KEM_PARAMETERS, KemId } from "./algorithms.js";
 import { decap, deriveKeyPair, deserializePrivateKey, encap, generateKeyPair, serializePrivateKey } from "./dhkem-x25519.js";
 import type { KemKeyPair } from "./dhkem-x25519.js";
 import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
 import type { Kem, KemPrivateKey } from "./kem.js";
+import { INSPECT } from "./primitives.js";
 
 /**
  * DHKEM(X25519, HKDF-SHA256), KEM 0x0020 (RFC 9180 Section 7.1), as a `Kem`: the functions of
@@ -10,7 +12,7 @@ import type { Kem, KemPrivateKey } from "./kem.js";
  * nothing per request but the one `instanceof`.
  */
 
-/** The private key handle: the node:crypto key pair, never shown. */
+/** The private key handle: the platform's key pair (primitives.ts), never shown. */
 export class X25519PrivateKey implements KemPrivateKey {
   readonly kemId = KemId.DhkemX25519HkdfSha256;
   readonly publicKey: Uint8Array;
@@ -29,8 +31,7 @@ export class X25519PrivateKey implements KemPrivateKey {
     return { redacted: true };
   }
 
-  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }
@@ -43,7 +44,7 @@ function own(sk: KemPrivateKey): X25519PrivateKey {
 export const kemX25519: Kem = Object.freeze({
   id: KemId.DhkemX25519HkdfSha256,
   name: "DHKEM(X25519, HKDF-SHA256)",
-  backend: "node",
+  backend: primitives.platform === "node" ? "node" : "pure-js",
   ...KEM_PARAMETERS[KemId.DhkemX25519HkdfSha256],
   generateKeyPair: () => new X25519PrivateKey(generateKeyPair()),
   deriveKeyPair: (ikm: Uint8Array) => new X25519PrivateKey(deriveKeyPair(ikm)),

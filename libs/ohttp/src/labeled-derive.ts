@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { primitives } from "#primitives";
 
 /**
  * LabeledDerive for the single-stage KDF SHAKE256 (draft-ietf-hpke-pq-04 Section 5), which the
@@ -19,10 +19,7 @@ const HPKE_V1 = new TextEncoder().encode("HPKE-v1");
 
 /** SHAKE256(M, 8*L) as a plain Uint8Array. */
 export function shake256(message: readonly Uint8Array[], L: number): Uint8Array {
-  const hash = createHash("shake256", { outputLength: L });
-  for (const part of message) hash.update(part);
-  const out = hash.digest();
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return primitives.shake256(message, L);
 }
 
 /** The KEM suite_id of RFC 9180 Section 4.1: concat("KEM", I2OSP(kem_id, 2)). */

@@ -1,5 +1,6 @@
 import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import type { MlKem768Backend } from "./ml-kem-768-backend.js";
+import { INSPECT } from "./primitives.js";
 
 /**
  * ML-KEM-768 in pure JavaScript (@noble/post-quantum, pinned exactly): for runtimes without
@@ -28,8 +29,7 @@ export class PureJsDecapsulationKey {
     return { redacted: true };
   }
 
-  /** util.inspect's hook, by its registered symbol (no node:util import: the class stays platform-neutral). */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }

@@ -28,6 +28,8 @@ export interface PrivateTokenChallenge {
   readonly tokenKey: Uint8Array;
   /** Seconds for which the origin accepts the challenge. */
   readonly maxAge?: number;
+  /** ARC (draft-ietf-privacypass-arc-protocol): the presentation limit, from "rate-limit". */
+  readonly rateLimit?: number;
 }
 
 interface AuthItem {
@@ -178,15 +180,20 @@ export function parseWwwAuthenticate(header: string): PrivateTokenChallenge[] {
     if (challenge === undefined) throw malformed();
     const tokenKey = params.get("token-key");
     const maxAge = params.get("max-age");
+    const rateLimit = params.get("rate-limit");
     const parsed = { challenge: nonEmptyBase64Url(challenge) };
     if (tokenKey === undefined) continue;
-    if (maxAge === undefined) {
-      out.push({ ...parsed, tokenKey: nonEmptyBase64Url(tokenKey) });
-    } else {
-      const seconds = Number(maxAge);
-      if (!DIGITS.test(maxAge) || !Number.isSafeInteger(seconds)) throw malformed();
-      out.push({ ...parsed, tokenKey: nonEmptyBase64Url(tokenKey), maxAge: seconds });
-    }
+    const integer = (text: string): number => {
+      const n = Number(text);
+      if (!DIGITS.test(text) || !Number.isSafeInteger(n)) throw malformed();
+      return n;
+    };
+    out.push({
+      ...parsed,
+      tokenKey: nonEmptyBase64Url(tokenKey),
+      ...(maxAge === undefined ? {} : { maxAge: integer(maxAge) }),
+      ...(rateLimit === undefined ? {} : { rateLimit: integer(rateLimit) }),
+    });
   }
   return out;
 }

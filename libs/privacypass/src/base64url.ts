@@ -5,13 +5,13 @@
  * no whitespace, no misplaced or excess "=", and no non-zero bits after the last byte, so every
  * byte string has exactly two accepted spellings.
  */
-import { asBuffer } from "@oblivious/wire";
+import { fromBase64Url, toBase64Url } from "@oblivious/wire";
 import { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
 
 const SHAPE = /^[A-Za-z0-9_-]*={0,2}$/;
 
 export function encodeBase64Url(bytes: Uint8Array, options: { readonly padding?: boolean } = {}): string {
-  const unpadded = asBuffer(bytes).toString("base64url");
+  const unpadded = toBase64Url(bytes);
   if (options.padding === false) return unpadded;
   return unpadded + "=".repeat((4 - (unpadded.length % 4)) % 4);
 }
@@ -23,8 +23,10 @@ export function decodeBase64Url(text: string): Uint8Array {
   const padding = text.length - body.length;
   if (body.length % 4 === 1) throw malformed();
   if (padding > 0 && (body.length + padding) % 4 !== 0) throw malformed();
-  const bytes = Uint8Array.from(Buffer.from(body, "base64url"));
-  // Canonical form: re-encoding gives the same characters (rejects set bits past the last byte).
-  if (asBuffer(bytes).toString("base64url") !== body) throw malformed();
-  return bytes;
+  // Canonical form only: fromBase64Url rejects set bits past the last byte.
+  try {
+    return fromBase64Url(body);
+  } catch {
+    throw malformed();
+  }
 }

@@ -6,13 +6,12 @@
  *
  * Integers are native bigint. They do not run in constant time; what they handle on the client
  * (the blind r and its inverse) protects unlinkability, not a key, and never leaves the device.
- * Hashes and the final RSASSA-PSS-VERIFY run on node:crypto.
+ * Hashes and randomness are the platform's (primitives.ts); the arithmetic, and so the final
+ * RSASSA-PSS-VERIFY, is bigint on every platform.
  */
-import { createHash, randomBytes, verify as verifySignature, constants } from "node:crypto";
-import type { KeyObject } from "node:crypto";
-import { asBuffer, concat } from "@oblivious/wire";
+import { concat, equal, fromHex, toHex } from "@oblivious/wire";
+import { primitives } from "#primitives";
 import { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
-import { rsaPublicComponents } from "./rsa-key.js";
 
 /** hLen of SHA-384. */
 const H_LEN = 48;
@@ -23,19 +22,17 @@ export interface BlindRsaPublicKey {
   readonly e: bigint;
   readonly modulusBits: number;
   readonly modulusLength: number;
-  /** The same key, for RSASSA-PSS-VERIFY on node:crypto. */
-  readonly keyObject: KeyObject;
 }
 
-export function blindRsaPublicKey(keyObject: KeyObject): BlindRsaPublicKey {
-  const { n, e } = rsaPublicComponents(keyObject);
-  const modulus = os2ip(n);
-  return { n: modulus, e: os2ip(e), modulusBits: modulus.toString(2).length, modulusLength: n.length, keyObject };
+/** The key from its big-endian n (without leading zero bytes) and e. */
+export function blindRsaPublicKey(components: { readonly n: Uint8Array; readonly e: Uint8Array }): BlindRsaPublicKey {
+  const modulus = os2ip(components.n);
+  return { n: modulus, e: os2ip(components.e), modulusBits: modulus.toString(2).length, modulusLength: components.n.length };
 }
 
 /** OS2IP (RFC 8017 Section 4.2), "bytes_to_int" in RFC 9474. */
 export function os2ip(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${asBuffer(bytes).toString("hex")}`);
+  return bytes.length === 0 ? 0n : BigInt(`0x${toHex(bytes)}`);
 }
 
 /** I2OSP (RFC 8017 Section 4.1), "int_to_bytes" in RFC 9474. */
@@ -43,7 +40,7 @@ export function i2osp(x: bigint, length: number): Uint8Array {
   if (x < 0n) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "integer too large");
   const hex = x.toString(16).padStart(length * 2, "0");
   if (hex.length > length * 2) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "integer too large");
-  return new Uint8Array(Buffer.from(hex, "hex"));
+  return fromHex(hex);
 }
 
 function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
@@ -86,7 +83,7 @@ export function isCoprime(x: bigint, n: bigint): boolean {
 export function randomIntegerUniform(n: bigint, modulusLength: number): bigint {
   const excessBits = BigInt(modulusLength * 8 - n.toString(2).length);
   for (;;) {
-    const r = os2ip(new Uint8Array(randomBytes(modulusLength))) >> excessBits;
+    const r = os2ip(primitives.randomBytes(modulusLength)) >> excessBits;
     if (r >= 1n && r < n) return r;
   }
 }
@@ -97,7 +94,7 @@ export function mgf1(seed: Uint8Array, maskLen: number): Uint8Array {
   const counter = new Uint8Array(4);
   for (let i = 0, at = 0; at < maskLen; i++, at += H_LEN) {
     new DataView(counter.buffer, counter.byteOffset, counter.byteLength).setUint32(0, i);
-    mask.set(createHash("sha384").update(seed).update(counter).digest(), at);
+    mask.set(primitives.sha384([seed, counter]), at);
   }
   return mask.subarray(0, maskLen);
 }
@@ -110,14 +107,14 @@ export function mgf1(seed: Uint8Array, maskLen: number): Uint8Array {
 export function emsaPssEncode(msg: Uint8Array, emBits: number, saltLength: number, salt?: Uint8Array): Uint8Array {
   const emLen = Math.ceil(emBits / 8);
   // 2. mHash = Hash(M)
-  const mHash = createHash("sha384").update(msg).digest();
+  const mHash = primitives.sha384([msg]);
   // 3. If emLen < hLen + sLen + 2, output "encoding error"
   if (emLen < H_LEN + saltLength + 2) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "encoding error");
   // 4. salt = random(sLen)
-  const s = salt ?? new Uint8Array(randomBytes(saltLength));
+  const s = salt ?? primitives.randomBytes(saltLength);
   if (s.length !== saltLength) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, `salt must be ${saltLength} bytes`);
   // 5., 6. M' = 0x00 * 8 || mHash || salt; H = Hash(M')
-  const h = createHash("sha384").update(new Uint8Array(8)).update(mHash).update(s).digest();
+  const h = primitives.sha384([new Uint8Array(8), mHash, s]);
   // 7., 8. DB = PS || 0x01 || salt
   const db = new Uint8Array(emLen - H_LEN - 1);
   db[emLen - saltLength - H_LEN - 2] = 0x01;
@@ -137,7 +134,7 @@ export function prepareIdentity(msg: Uint8Array): Uint8Array {
 }
 
 /** Section 4.1: PrepareRandomize(msg) = random(32) || msg (the Randomized variants). */
-export function prepareRandomize(msg: Uint8Array, msgPrefix: Uint8Array = new Uint8Array(randomBytes(32))): Uint8Array {
+export function prepareRandomize(msg: Uint8Array, msgPrefix: Uint8Array = primitives.randomBytes(32)): Uint8Array {
   if (msgPrefix.length !== 32) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "msg_prefix must be 32 bytes");
   return concat(msgPrefix, msg);
 }
@@ -183,13 +180,50 @@ export function blind(pk: BlindRsaPublicKey, msg: Uint8Array, options: BlindOpti
   return { blindedMsg: i2osp(z, pk.modulusLength), inv };
 }
 
-/** RSASSA-PSS-VERIFY (RFC 8017 Section 8.1.2) with SHA-384, MGF1-SHA-384 and `saltLength`, on node:crypto. */
-export function rsassaPssVerify(keyObject: KeyObject, msg: Uint8Array, sig: Uint8Array, saltLength: number): boolean {
-  try {
-    return verifySignature("sha384", msg, { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, sig);
-  } catch {
-    return false;
-  }
+/**
+ * EMSA-PSS-VERIFY (RFC 8017 Section 9.1.2) with SHA-384 and MGF1-SHA-384: whether `em` is a
+ * PSS encoding of `msg` with a salt of `saltLength` bytes.
+ */
+export function emsaPssVerify(msg: Uint8Array, em: Uint8Array, emBits: number, saltLength: number): boolean {
+  const emLen = Math.ceil(emBits / 8);
+  // 2. mHash = Hash(M)
+  const mHash = primitives.sha384([msg]);
+  // 3. If emLen < hLen + sLen + 2, output "inconsistent"
+  if (em.length !== emLen || emLen < H_LEN + saltLength + 2) return false;
+  // 4. The rightmost octet of EM must be 0xbc.
+  if (em[emLen - 1] !== 0xbc) return false;
+  // 5. maskedDB = the leftmost emLen - hLen - 1 octets; H = the next hLen octets.
+  const maskedDb = em.subarray(0, emLen - H_LEN - 1);
+  const h = em.subarray(emLen - H_LEN - 1, emLen - 1);
+  // 6. The leftmost 8emLen - emBits bits of maskedDB must be zero.
+  const topMask = 0xff >> (8 * emLen - emBits);
+  if (((maskedDb[0] as number) & ~topMask & 0xff) !== 0) return false;
+  // 7., 8., 9. DB = maskedDB xor MGF(H, emLen - hLen - 1), its leftmost bits cleared.
+  const dbMask = mgf1(h, emLen - H_LEN - 1);
+  const db = maskedDb.map((byte, i) => byte ^ (dbMask[i] as number));
+  db[0] = (db[0] as number) & topMask;
+  // 10. PS is zeros, then 0x01.
+  const separator = emLen - H_LEN - saltLength - 2;
+  for (let i = 0; i < separator; i++) if (db[i] !== 0) return false;
+  if (db[separator] !== 0x01) return false;
+  // 11. - 14. salt = the last sLen octets of DB; H' = Hash(0x00 * 8 || mHash || salt); H == H'.
+  return equal(h, primitives.sha384([new Uint8Array(8), mHash, db.subarray(db.length - saltLength)]));
+}
+
+/**
+ * RSASSA-PSS-VERIFY (RFC 8017 Section 8.1.2) with SHA-384, MGF1-SHA-384 and `saltLength`, in
+ * bigint: s = OS2IP(S), m = RSAVP1(pk, s), EM = I2OSP(m, emLen), EMSA-PSS-VERIFY(M, EM, modBits - 1).
+ */
+export function rsassaPssVerify(pk: BlindRsaPublicKey, msg: Uint8Array, sig: Uint8Array, saltLength: number): boolean {
+  // 1. Length checking.
+  if (sig.length !== pk.modulusLength) return false;
+  const s = os2ip(sig);
+  if (s >= pk.n) return false;
+  const m = rsavp1(pk, s);
+  const emBits = pk.modulusBits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  if (m >= 1n << BigInt(8 * emLen)) return false;
+  return emsaPssVerify(msg, i2osp(m, emLen), emBits, saltLength);
 }
 
 /** Finalize(pk, msg, blind_sig, inv), RFC 9474 Section 4.4. */
@@ -203,6 +237,6 @@ export function finalize(pk: BlindRsaPublicKey, msg: Uint8Array, blindSig: Uint8
   // 4. sig = int_to_bytes(s, modulus_len)
   const sig = i2osp(s, pk.modulusLength);
   // 5., 6. result = RSASSA-PSS-VERIFY(pk, msg, sig); output sig if valid, else raise "invalid signature"
-  if (!rsassaPssVerify(pk.keyObject, msg, sig, saltLength)) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidSignature);
+  if (!rsassaPssVerify(pk, msg, sig, saltLength)) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidSignature);
   return sig;
 }

@@ -13,8 +13,8 @@
  * names "delimited with commas without any whitespace". challenge_digest = SHA-256 of the
  * encoded challenge (RFC 9577 Section 2.2).
  */
-import { createHash } from "node:crypto";
-import { ByteWriter, asBuffer } from "@oblivious/wire";
+import { ByteWriter, bytesToLatin1, latin1ToBytes } from "@oblivious/wire";
+import { primitives } from "#primitives";
 import { copyBytes, decodeWhole } from "./decode.js";
 import { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
 
@@ -36,12 +36,13 @@ export const REDEMPTION_CONTEXT_LENGTH = 32;
  */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+/** The callers have checked that `text` is printable ASCII. */
 function asciiBytes(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, "latin1"));
+  return latin1ToBytes(text);
 }
 
 function asciiText(bytes: Uint8Array): string {
-  return asBuffer(bytes).toString("latin1");
+  return bytesToLatin1(bytes);
 }
 
 export function encodeTokenChallenge(challenge: TokenChallenge): Uint8Array {
@@ -86,5 +87,5 @@ export function decodeTokenChallenge(bytes: Uint8Array): TokenChallenge {
 
 /** challenge_digest = SHA-256(TokenChallenge), over the encoded bytes exactly as received. */
 export function challengeDigest(challengeBytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(challengeBytes).digest());
+  return primitives.sha256([challengeBytes]);
 }

@@ -13,16 +13,17 @@
  * checked byte for byte against RFC 9474 and RFC 9578 vectors and against blindrsa-ts; they take
  * an injected nonce, salt and blind for known-answer tests, which nothing else should pass.
  * Finalize verifies the signature: an issuer cannot hand out a token that would fail at an origin.
+ * Nothing here needs node:crypto: it runs in browsers as it is (primitives.ts).
  */
-import { randomBytes } from "node:crypto";
 import { ByteWriter } from "@oblivious/wire";
+import { primitives } from "#primitives";
 import { blind, blindRsaPublicKey, finalize, prepareIdentity } from "./blind-rsa.js";
 import type { BlindRsaPublicKey } from "./blind-rsa.js";
 import type { BatchedTokenRequest, BatchedTokenResponse } from "./batched.js";
 import { challengeDigest, decodeTokenChallenge } from "./challenge.js";
 import { requireLength } from "./decode.js";
 import { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
-import { PSS_SALT_LENGTH, decodeTokenKey, tokenKeyId } from "./token-key.js";
+import { PSS_SALT_LENGTH, tokenKeyComponents, tokenKeyId } from "./token-key-spki.js";
 import type { TokenRequest, TokenResponse } from "./token-request.js";
 import type { Token } from "./token.js";
 import { CHALLENGE_DIGEST_LENGTH, NID, NONCE_LENGTH, TokenType } from "./token-types.js";
@@ -93,12 +94,12 @@ function context(challenge: Uint8Array, tokenKey: Uint8Array, origin: string | u
   return {
     challengeDigest: challengeDigest(challenge),
     tokenKeyId: tokenKeyId(tokenKey),
-    publicKey: blindRsaPublicKey(decodeTokenKey(tokenKey)),
+    publicKey: blindRsaPublicKey(tokenKeyComponents(tokenKey)),
   };
 }
 
 function blindOne(ctx: IssuanceContext, nonce: Uint8Array | undefined, salt: Uint8Array | undefined, r: Uint8Array | undefined): Blinded {
-  const n = nonce ?? new Uint8Array(randomBytes(NONCE_LENGTH));
+  const n = nonce ?? primitives.randomBytes(NONCE_LENGTH);
   requireLength(n, NONCE_LENGTH, "nonce");
   const tokenInput = new ByteWriter(2 + NONCE_LENGTH + CHALLENGE_DIGEST_LENGTH + NID)
     .uint16(TokenType.BlindRsa2048)

@@ -1,5 +1,5 @@
 export { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
-export { TokenType, NK, NID } from "./token-types.js";
+export { TokenType, NK } from "./token-types.js";
 export { MediaType, ISSUER_DIRECTORY_PATH } from "./media-types.js";
 export { encodeBase64Url, decodeBase64Url } from "./base64url.js";
 export { encodeTokenChallenge, decodeTokenChallenge, challengeDigest } from "./challenge.js";
@@ -7,7 +7,7 @@ export type { TokenChallenge } from "./challenge.js";
 export { encodeToken, decodeToken, tokenAuthenticatorInput, TOKEN_LENGTH } from "./token.js";
 export type { Token } from "./token.js";
 export { encodeTokenRequest, decodeTokenRequest, encodeTokenResponse, decodeTokenResponse } from "./token-request.js";
-export type { TokenRequest, TokenResponse } from "./token-request.js";
+export type { TokenRequest } from "./token-request.js";
 export {
   encodeBatchedTokenRequest,
   decodeBatchedTokenRequest,
@@ -19,23 +19,16 @@ export {
   decodeGenericBatchTokenResponse,
 } from "./batched.js";
 export type {
-  BatchedTokenRequest,
-  BatchedTokenResponse,
-  GenericTokenRequest,
-  GenericTokenResponse,
   GenericBatchTokenRequest,
   GenericBatchTokenResponse,
 } from "./batched.js";
-export { AUTH_SCHEME, formatWwwAuthenticate, parseWwwAuthenticate, formatAuthorization, parseAuthorization } from "./auth-header.js";
+export { formatWwwAuthenticate, parseWwwAuthenticate, formatAuthorization, parseAuthorization } from "./auth-header.js";
 export type { PrivateTokenChallenge } from "./auth-header.js";
 export { encodeIssuerDirectory, decodeIssuerDirectory } from "./directory.js";
-export type { IssuerDirectory, IssuerDirectoryKey } from "./directory.js";
+export type { IssuerDirectory } from "./directory.js";
 export { encodeTokenKey, decodeTokenKey, tokenKeyId, truncatedTokenKeyId } from "./token-key.js";
 export { beginTokenRequest, beginBatchedTokenRequest } from "./client.js";
 export type {
-  BeginTokenRequestOptions,
-  PendingTokenRequest,
-  BeginBatchedTokenRequestOptions,
   PendingBatchedTokenRequest,
 } from "./client.js";
 export { NativeBlindSigner } from "./native-signer.js";

@@ -24,9 +24,13 @@
  */
 import { constants, createPublicKey, privateDecrypt, publicEncrypt, timingSafeEqual } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { asBuffer } from "@oblivious/wire";
 import { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
 import { asRsaPrivateKey, asRsaPublicKey, isRsaKey, rsaPublicComponents } from "./rsa-key.js";
+
+/** A Buffer over the same memory (no copy): node:crypto's calls take Buffers. This file is Node's only. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 export class NativeBlindSigner {
   /** modulus_len: the length in bytes of n, of every blinded message and blind signature. */

@@ -13,25 +13,20 @@
  *
  * The encoder writes exactly the bytes of the RFC 9578 Appendix A.2 pkS (OpenSSL itself would
  * write NULL hash parameters, which changes token_key_id). The decoder accepts any DER that
- * node:crypto reads as RSASSA-PSS with SHA-384, MGF1-SHA-384, salt 48 and a 2048-bit modulus;
+ * node:crypto reads as RSASSA-PSS with SHA-384, MGF1-SHA-384, salt 48 and a 2048-bit modulus (the
+ * client reads keys without node:crypto, token-key-spki.ts, and accepts two spellings of them);
  * key ids are always computed over the bytes as published, never over a re-encoding.
  */
-import { createHash, createPublicKey } from "node:crypto";
+import { createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { concat, fromHex } from "@oblivious/wire";
+import { concat } from "@oblivious/wire";
 import { DerTag, readTlv, writeSequence, writeTlv } from "./der.js";
 import { decodeWhole } from "./decode.js";
 import { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
 import { isRsaKey, rsaPublicComponents } from "./rsa-key.js";
-import { NK } from "./token-types.js";
+import { PSS_SALT_LENGTH, RSASSA_PSS_SHA384_ALGORITHM, TOKEN_KEY_MODULUS_BITS } from "./token-key-spki.js";
 
-/** AlgorithmIdentifier { id-RSASSA-PSS, { sha384, mgf1(sha384), 48 } }, as in RFC 9578 A.2. */
-const RSASSA_PSS_SHA384_ALGORITHM = fromHex(
-  "303d06092a864886f70d01010a3030a00d300b0609608648016503040202a11a301806092a864886f70d010108300b0609608648016503040202a203020130",
-);
-
-export const TOKEN_KEY_MODULUS_BITS = NK * 8;
-export const PSS_SALT_LENGTH = 48;
+export { PSS_SALT_LENGTH, TOKEN_KEY_MODULUS_BITS, tokenKeyId, truncatedTokenKeyId } from "./token-key-spki.js";
 
 function invalidKey(detail: string): PrivacyPassError {
   return new PrivacyPassError(PrivacyPassErrorCode.InvalidKey, detail);
@@ -70,15 +65,4 @@ export function decodeTokenKey(spki: Uint8Array): KeyObject {
   if (key.asymmetricKeyDetails?.hashAlgorithm === undefined) throw invalidKey("RSASSA-PSS parameters are required");
   requireTokenKeyShape(key);
   return key;
-}
-
-/** token_key_id = SHA-256 over the encoded key, exactly as published. */
-export function tokenKeyId(spki: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(spki).digest());
-}
-
-/** truncated_token_key_id: the least significant byte of token_key_id. */
-export function truncatedTokenKeyId(spki: Uint8Array): number {
-  const id = tokenKeyId(spki);
-  return id[id.length - 1] as number;
 }

@@ -9,13 +9,22 @@
  * the caller picks `publicKey` by Token.token_key_id, compares Token.challenge_digest with the
  * digest of a challenge it issued, and spends the nonce once (RFC 9577 Section 2.2).
  */
+import { constants, verify as verifySignature } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { rsassaPssVerify } from "./blind-rsa.js";
 import { isRsaKey } from "./rsa-key.js";
 import { PSS_SALT_LENGTH, TOKEN_KEY_MODULUS_BITS } from "./token-key.js";
 import { tokenAuthenticatorInput } from "./token.js";
 import type { Token } from "./token.js";
 import { CHALLENGE_DIGEST_LENGTH, NID, NK, NONCE_LENGTH, TokenType } from "./token-types.js";
+
+/** RSASSA-PSS-VERIFY (RFC 8017 Section 8.1.2) with SHA-384, MGF1-SHA-384 and `saltLength`, on OpenSSL. */
+function rsassaPssVerify(keyObject: KeyObject, msg: Uint8Array, sig: Uint8Array, saltLength: number): boolean {
+  try {
+    return verifySignature("sha384", msg, { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, sig);
+  } catch {
+    return false;
+  }
+}
 
 function wellFormed(token: Token): boolean {
   return (

@@ -27,6 +27,7 @@ import {
 } from "../src/index.js";
 import type { GenericBatchTokenRequest, GenericBatchTokenResponse } from "../src/index.js";
 import { blindRsaPublicKey, i2osp, mgf1, os2ip, rsavp1 } from "../src/blind-rsa.js";
+import { tokenKeyComponents } from "../src/token-key-spki.js";
 import { atOffset, field, freshKey, fromHex, list, ppError, prefixes, readVectors, rfc9578Key, toHex } from "./helpers.js";
 
 const file = readVectors("batched-tokens-generic.json");
@@ -36,7 +37,7 @@ const signer = new NativeBlindSigner(rfc.privateKey);
 
 /** EMSA-PSS decoding of a valid signature's message representative: the salt (RFC 8017 Section 9.1.2 steps 7-12). */
 function recoverSalt(spki: Uint8Array, sig: Uint8Array): Uint8Array {
-  const pk = blindRsaPublicKey(decodeTokenKey(spki));
+  const pk = blindRsaPublicKey(tokenKeyComponents(spki));
   const em = i2osp(rsavp1(pk, os2ip(sig)), pk.modulusLength);
   const maskedDb = em.subarray(0, em.length - 48 - 1);
   const h = em.subarray(em.length - 48 - 1, em.length - 1);

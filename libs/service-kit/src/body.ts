@@ -3,16 +3,15 @@
  * express's body parsers. A declared Content-Length over the limit is refused before reading.
  */
 import type { IncomingMessage } from "node:http";
+import { CodedError } from "@oblivious/wire";
 
 export const BodyErrorCode = { TooLarge: "too-large", Aborted: "aborted", Timeout: "timeout" } as const;
 export type BodyErrorCode = (typeof BodyErrorCode)[keyof typeof BodyErrorCode];
 
-export class BodyError extends Error {
+export class BodyError extends CodedError<BodyErrorCode> {
   override readonly name = "BodyError";
-  readonly code: BodyErrorCode;
   constructor(code: BodyErrorCode) {
-    super(code);
-    this.code = code;
+    super(code, code);
   }
 }
 

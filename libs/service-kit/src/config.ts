@@ -3,13 +3,20 @@
  * with an error that names the variable (never its value: it may be a secret). There are no
  * silent defaults for secrets; callers decide what has a default.
  */
+import { CodedError } from "@oblivious/wire";
 
-export class ConfigError extends Error {
+export const ConfigErrorCode = {
+  /** One or more variables are missing or hold no usable value; `variables` names them. */
+  Invalid: "invalid",
+} as const;
+export type ConfigErrorCode = (typeof ConfigErrorCode)[keyof typeof ConfigErrorCode];
+
+export class ConfigError extends CodedError<ConfigErrorCode> {
   override readonly name = "ConfigError";
   readonly variables: readonly string[];
 
   constructor(problems: readonly { variable: string; reason: string }[]) {
-    super(`invalid configuration: ${problems.map((p) => `${p.variable}: ${p.reason}`).join("; ")}`);
+    super(ConfigErrorCode.Invalid, `invalid configuration: ${problems.map((p) => `${p.variable}: ${p.reason}`).join("; ")}`);
     this.variables = problems.map((p) => p.variable);
   }
 }

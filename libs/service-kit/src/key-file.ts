@@ -8,9 +8,11 @@
  *   { "version": 1, "keys": [ { <the key's fields>, <publishFrom>, <activeFrom>, <retireAt> } ] }
  *
  * The time fields keep each service's names (the issuer's file names activeFrom `notBefore` and
- * has no publishFrom). States and their meaning: key-lifecycle.ts.
+ * has no publishFrom). Keys may fall in groups that rotate apart, each with its own current key
+ * (the gateway's KEMs). States and their meaning: key-lifecycle.ts.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { CodedError } from "@oblivious/wire";
 import { evaluateKeys, type KeyEvaluation, type KeyTimes } from "./key-lifecycle.js";
 import { FileWatcher, loadSecretSource, writeFileAtomic, type ReloadResult, type SecretSource } from "./file-watch.js";
 
@@ -20,13 +22,11 @@ export const KeyFileErrorCode = { Malformed: "malformed", Exists: "exists", NoFr
 export type KeyFileErrorCode = (typeof KeyFileErrorCode)[keyof typeof KeyFileErrorCode];
 
 /** A key file that cannot be used. The message names the item, never a value. */
-export class KeyFileError extends Error {
+export class KeyFileError extends CodedError<KeyFileErrorCode> {
   override readonly name = "KeyFileError";
-  readonly code: KeyFileErrorCode;
 
   constructor(message: string, code: KeyFileErrorCode = KeyFileErrorCode.Malformed) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 
@@ -48,8 +48,16 @@ export interface KeyFileSpec<E> {
   readonly idName: string;
   /** Unique among all keys in the file (retired ones too), or among keys not retired. */
   readonly idsUnique: "in-file" | "among-live";
-  /** A new key with an identifier not in `used`; `newest` is the key with the latest activeFrom. */
-  readonly create: (times: KeyTimes, used: ReadonlySet<number>, newest: E | undefined) => E;
+  /**
+   * Groups of keys that each have their own current key and rotate on their own schedule (the
+   * gateway's KEMs); `name` names a group in messages ("KEM"). None: one group.
+   */
+  readonly groups?: { readonly of: (entry: E) => string; readonly name: string };
+  /**
+   * A new key with an identifier not in `used`, of `group` (undefined: the spec's default);
+   * `newest` is the key with the latest activeFrom, or the key just made before it.
+   */
+  readonly create: (times: KeyTimes, used: ReadonlySet<number>, newest: E | undefined, group: string | undefined) => E;
   /** Further rules for the whole file; throws KeyFileError. */
   readonly check?: (entries: readonly E[], now: number) => void;
   /** Whether the service can run with these keys now, and what to say when it cannot. */
@@ -149,7 +157,7 @@ export function writeKeyFile<E>(spec: KeyFileSpec<E>, path: string, entries: rea
 }
 
 function usable<E>(spec: KeyFileSpec<E>, entries: readonly E[], now: number): boolean {
-  return spec.usable(evaluateKeys(entries, spec.times, now));
+  return spec.usable(evaluateKeys(entries, spec.times, now, spec.groups?.of));
 }
 
 /** Loads the keys at start-up: a ConfigError naming the variable for any problem, never a random key. */
@@ -202,15 +210,43 @@ function round(precision: "ms" | "s", ms: number): number {
   return precision === "s" ? Math.floor(ms / 1000) * 1000 : ms;
 }
 
+/** New keys current from `at`, one per group, identifiers after the previous one's. */
+function addKeys<E>(spec: KeyFileSpec<E>, entries: E[], groups: readonly (string | undefined)[], at: number): void {
+  const times = { publishFrom: spec.timeFields.publishFrom === undefined ? undefined : at, activeFrom: at, retireAt: undefined };
+  for (const group of groups) {
+    const used = new Set(entries.map(spec.id));
+    if (used.size >= 256) throw new KeyFileError(`has no free ${spec.idName}`, KeyFileErrorCode.NoFreeId);
+    entries.push(spec.create(times, used, entries.at(-1), group));
+  }
+}
+
 /**
- * Creates a key file with one key, current from `now`. Development uses this (`npm start`);
- * production mounts a file made with the key CLI's `generate` and rotated with its `rotate`.
- * It refuses to overwrite an existing file.
+ * Creates a key file with one key, current from `now`: one of each group in `groups` when the
+ * spec has groups (the spec's default group when none is named). Development uses this (`npm
+ * start`); production mounts a file made with the key CLI's `generate` and rotated with its
+ * `rotate`. It refuses to overwrite an existing file.
  */
-export function generateKeyFile<E>(spec: KeyFileSpec<E>, path: string, now: Date = new Date()): void {
+export function generateKeyFile<E>(spec: KeyFileSpec<E>, path: string, now: Date = new Date(), groups: readonly string[] = []): void {
   if (existsSync(path)) throw new KeyFileError("already exists; refusing to overwrite it", KeyFileErrorCode.Exists);
-  const at = round(spec.precision, now.getTime());
-  writeKeyFile(spec, path, [spec.create({ publishFrom: spec.timeFields.publishFrom === undefined ? undefined : at, activeFrom: at, retireAt: undefined }, new Set(), undefined)]);
+  if (new Set(groups).size !== groups.length) throw new KeyFileError(`needs distinct ${spec.groups?.name ?? "group"}s`);
+  const entries: E[] = [];
+  addKeys(spec, entries, groups.length === 0 ? [undefined] : groups, round(spec.precision, now.getTime()));
+  writeKeyFile(spec, path, entries);
+}
+
+/**
+ * Adds to an existing key file a key of each group in `groups` that no key has, current from
+ * `now`: a group the file lacks has no clients to move over, so it needs no lead. Returns the
+ * groups it added; writes nothing when none is missing (`npm start` gives an old `.dev` file the
+ * gateway's X-Wing key this way).
+ */
+export function addMissingGroups<E>(spec: KeyFileSpec<E>, path: string, groups: readonly string[], now: Date = new Date()): string[] {
+  const entries = readKeyFile(spec, path, now.getTime());
+  const missing = groups.filter((g) => !entries.some((e) => spec.groups?.of(e) === g));
+  if (missing.length === 0) return [];
+  addKeys(spec, entries, missing, round(spec.precision, now.getTime()));
+  writeKeyFile(spec, path, entries);
+  return missing;
 }
 
 export interface RotateOptions {
@@ -219,6 +255,8 @@ export interface RotateOptions {
   readonly leadMs: number;
   /** How long a superseded key is still accepted (or listed) after the new key is in use; the same minimum. */
   readonly graceMs: number;
+  /** The group to rotate when the spec has groups; needed when the file holds several. */
+  readonly group?: string;
 }
 
 export interface Rotation<E> {
@@ -227,20 +265,31 @@ export interface Rotation<E> {
   readonly pruned: number;
 }
 
+/** The group a rotation is for: the one named, else the file's only group; undefined without groups. */
+function rotatedGroup<E>(spec: KeyFileSpec<E>, entries: readonly E[], named: string | undefined): string | undefined {
+  if (spec.groups === undefined || named !== undefined) return named;
+  const present = new Set(entries.map(spec.groups.of));
+  if (present.size > 1) throw new KeyFileError(`holds keys of several ${spec.groups.name}s: name the one to rotate`);
+  return present.values().next().value;
+}
+
 /**
- * Adds a key, published now and in use after the lead; gives every older key a retire time of
- * at most the new key's activation plus the grace; drops keys retired by `now`. The new key's
- * identifier is not used by any key the spec counts (`idsUnique`), so no client holding an older
- * listing can name two keys with it.
+ * Adds a key, published now and in use after the lead; gives every older key (of its group) a
+ * retire time of at most the new key's activation plus the grace; drops keys retired by `now`.
+ * A group the file has no key of yet gets its first key in use now: no client uses it yet, so
+ * none needs the lead. The new key's identifier is not used by any key the spec counts
+ * (`idsUnique`), so no client holding an older listing can name two keys with it.
  */
 export function rotateKeys<E>(spec: KeyFileSpec<E>, entries: readonly E[], options: RotateOptions): Rotation<E> {
   const { now, leadMs, graceMs } = options;
-  const activeFrom = round(spec.precision, now + leadMs);
+  const group = rotatedGroup(spec, entries, options.group);
+  const inGroup = (e: E): boolean => spec.groups === undefined || spec.groups.of(e) === group;
+  const activeFrom = round(spec.precision, spec.groups !== undefined && !entries.some(inGroup) ? now : now + leadMs);
   const retireBy = activeFrom + graceMs;
   const kept = entries
     .map((e) => {
       const t = spec.times(e);
-      return t.activeFrom < activeFrom && (t.retireAt === undefined || t.retireAt > retireBy) ? spec.withRetireAt(e, retireBy) : e;
+      return inGroup(e) && t.activeFrom < activeFrom && (t.retireAt === undefined || t.retireAt > retireBy) ? spec.withRetireAt(e, retireBy) : e;
     })
     .filter((e) => {
       const r = spec.times(e).retireAt;
@@ -249,7 +298,7 @@ export function rotateKeys<E>(spec: KeyFileSpec<E>, entries: readonly E[], optio
   const used = new Set((spec.idsUnique === "in-file" ? entries : kept).map(spec.id));
   if (used.size >= 256) throw new KeyFileError(`has no free ${spec.idName}`, KeyFileErrorCode.NoFreeId);
   const newest = entries.reduce<E | undefined>((a, e) => (a === undefined || spec.times(e).activeFrom >= spec.times(a).activeFrom ? e : a), undefined);
-  const added = spec.create({ publishFrom: spec.timeFields.publishFrom === undefined ? undefined : now, activeFrom, retireAt: undefined }, used, newest);
+  const added = spec.create({ publishFrom: spec.timeFields.publishFrom === undefined ? undefined : now, activeFrom, retireAt: undefined }, used, newest, group);
   const result = [...kept, added];
   checkKeys(spec, result, now);
   return { entries: result, added, pruned: entries.length - kept.length };

@@ -9,11 +9,12 @@
  *   grace      activeFrom <= t, superseded by a newer current key, not retired
  *   retired    retireAt <= t                      not listed, refused like an unknown key
  *
- * A key without a publishFrom (the issuer's file has none) is published from the start. What a
- * state means beyond that is the service's: the gateway lists current then published keys and
- * accepts grace keys (RFC 9458 §6.4, "a plan for replacing keys"); the issuer lists every key that
- * is not retired, so origins keep verifying tokens of a key in grace, and signs with the current
- * key only.
+ * A key without a publishFrom (the issuer's file has none) is published from the start. Keys may
+ * fall in groups (the gateway's KEMs): then each group has its own current key, and a key is in
+ * grace only when a newer key of its own group is current. What a state means beyond that is the
+ * service's: the gateway lists current then published keys and accepts grace keys (RFC 9458 §6.4,
+ * "a plan for replacing keys"); the issuer lists every key that is not retired, so origins keep
+ * verifying tokens of a key in grace, and signs with the current key only.
  */
 import { inspect } from "node:util";
 
@@ -34,17 +35,20 @@ function retired(t: KeyTimes, now: number): boolean {
   return t.retireAt !== undefined && now >= t.retireAt;
 }
 
-/** The state of each key at `now`, in the order given. */
-export function keyStates(times: readonly KeyTimes[], now: number): KeyState[] {
-  let current: KeyTimes | undefined;
-  for (const t of times) {
-    if (!retired(t, now) && t.activeFrom <= now && (current === undefined || t.activeFrom >= current.activeFrom)) current = t;
-  }
-  return times.map((t) => {
+/** The state of each key at `now`, in the order given; with `groups` (one per key), one current key per group. */
+export function keyStates(times: readonly KeyTimes[], now: number, groups?: readonly string[]): KeyState[] {
+  const current = new Map<string | undefined, number>();
+  times.forEach((t, i) => {
+    const group = groups?.[i];
+    const c = current.get(group);
+    // Ties go to the later key in the file: the newer key.
+    if (!retired(t, now) && t.activeFrom <= now && (c === undefined || t.activeFrom >= (times[c]?.activeFrom ?? Infinity))) current.set(group, i);
+  });
+  return times.map((t, i) => {
     if (retired(t, now)) return KeyState.Retired;
     if (t.publishFrom !== undefined && now < t.publishFrom) return KeyState.Pending;
     if (now < t.activeFrom) return KeyState.Published;
-    return t === current ? KeyState.Current : KeyState.Grace;
+    return current.get(groups?.[i]) === i ? KeyState.Current : KeyState.Grace;
   });
 }
 
@@ -62,24 +66,28 @@ export interface KeyEvaluation<E> {
   readonly entries: readonly E[];
   /** The state of each entry, in the order of `entries`. */
   readonly states: readonly KeyState[];
+  /** The current key (the last one in the file, when keys fall in groups). */
   readonly current: E | undefined;
+  /** Every group's current key, in file order (one at most without groups). */
+  readonly currents: readonly E[];
   readonly counts: Readonly<Record<KeyState, number>>;
   readonly evaluatedAt: number;
   /** When a state changes next (ms), or Infinity. */
   readonly validUntil: number;
 }
 
-export function evaluateKeys<E>(entries: readonly E[], timesOf: (entry: E) => KeyTimes, now: number): KeyEvaluation<E> {
+/** The keys' states at `now`; `groupOf` puts them in groups, each with its own current key. */
+export function evaluateKeys<E>(entries: readonly E[], timesOf: (entry: E) => KeyTimes, now: number, groupOf?: (entry: E) => string): KeyEvaluation<E> {
   const times = entries.map(timesOf);
-  const states = keyStates(times, now);
+  const states = keyStates(times, now, groupOf === undefined ? undefined : entries.map(groupOf));
   const counts: Record<KeyState, number> = { pending: 0, published: 0, current: 0, grace: 0, retired: 0 };
-  let current: E | undefined;
+  const currents: E[] = [];
   entries.forEach((e, i) => {
     const state = states[i] ?? KeyState.Retired;
     counts[state] += 1;
-    if (state === KeyState.Current) current = e;
+    if (state === KeyState.Current) currents.push(e);
   });
-  return { entries, states, current, counts, evaluatedAt: now, validUntil: nextTransition(times, now) };
+  return { entries, states, current: currents.at(-1), currents, counts, evaluatedAt: now, validUntil: nextTransition(times, now) };
 }
 
 /** The entries in a given set of states, in file order. */
@@ -147,6 +155,11 @@ export class TimedKeyStore<E, S extends TimedSnapshot> {
     this.#snapshot = after;
     if (this.#options.changed === undefined || this.#options.changed(before, after)) this.#options.onChange?.(after);
     return after;
+  }
+
+  /** The snapshot last computed, without looking at the clock (for toString). */
+  protected latest(): S {
+    return this.#snapshot;
   }
 
   toString(): string {

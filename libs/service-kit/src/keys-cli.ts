@@ -2,12 +2,15 @@
  * The key CLI the gateway and the issuer share (`npm run -s gateway-keys -- <command>`,
  * `npm run -s issuer-keys -- <command>`):
  *
- *   generate --out FILE                          a first key, current now
- *   rotate   --file FILE [--<lead> 24h] [--grace 7d] [--<max-age> 1h] [--<cache-bound> 5m]
+ *   generate --out FILE [--<group> G]...         a first key (of each group G), current now
+ *   rotate   --file FILE [--<group> G] [--<lead> 24h] [--grace 7d] [--<max-age> 1h] [--<cache-bound> 5m]
  *                                                a new key, published now, current after the
- *                                                lead; older keys retire after the grace;
- *                                                retired keys are pruned
+ *                                                lead; older keys (of its group) retire after
+ *                                                the grace; retired keys are pruned
  *   show     --file FILE                         public information only, as JSON
+ *
+ * A service whose keys fall in groups (the gateway's KEMs, `--kem`) names the group to rotate
+ * when the file holds several; a group the file lacks gets a key current now.
  *
  * `rotate` refuses a lead or a grace shorter than the listing's max-age cap plus the bound of the
  * cache in front of the users (rotation-timing.ts), taken from the options, else from the
@@ -16,6 +19,7 @@
  * permissions. Nothing ever prints a private key.
  */
 import { parseArgs } from "node:util";
+import { CodedError } from "@oblivious/wire";
 import { parseDuration } from "./config.js";
 import { KeyFileError, formatTime, generateKeyFile, readKeyFile, rotateKeys, writeKeyFile, type KeyFileSpec } from "./key-file.js";
 import { keyStates } from "./key-lifecycle.js";
@@ -29,10 +33,22 @@ export interface CliTimingTerm {
   readonly defaultMs: number;
 }
 
+/** The option that names a group of keys (the spec's `groups`): `--kem x-wing`. */
+export interface CliGroupOption {
+  readonly option: string;
+  /** The values the option takes, in usage text order. */
+  readonly choices: readonly string[];
+  /** The group an option value names (the spec's group name), undefined for none. */
+  readonly parse: (value: string) => string | undefined;
+  /** What `generate` makes without the option. */
+  readonly generated: readonly string[];
+}
+
 export interface KeysCliSpec<E> {
   /** The command's name in messages: "gateway-keys". */
   readonly program: string;
   readonly file: KeyFileSpec<E>;
+  readonly group?: CliGroupOption;
   /** The lead's option name, without dashes: "publish-lead". */
   readonly leadOption: string;
   readonly maxAge: CliTimingTerm;
@@ -50,17 +66,24 @@ export interface KeysCliSpec<E> {
 const LEAD_DEFAULT_MS = 24 * 3_600_000;
 const GRACE_DEFAULT_MS = 7 * 86_400_000;
 
-class UsageError extends Error {
+const UsageErrorCode = { Usage: "usage" } as const;
+type UsageErrorCode = (typeof UsageErrorCode)[keyof typeof UsageErrorCode];
+
+/** A command line the CLI cannot run; the message says which argument. */
+class UsageError extends CodedError<UsageErrorCode> {
   override readonly name = "UsageError";
-  readonly code = "usage";
+  constructor(message: string) {
+    super(UsageErrorCode.Usage, message);
+  }
 }
 
 function usage<E>(spec: KeysCliSpec<E>): string {
   const d = formatDuration;
   const extra = spec.listing.option === undefined ? "" : ` [--${spec.listing.option.name} ${spec.listing.option.default}]`;
+  const g = spec.group === undefined ? "" : ` [--${spec.group.option} ${spec.group.choices.join("|")}]`;
   return `usage:
-  ${spec.program} generate --out FILE
-  ${spec.program} rotate --file FILE [--${spec.leadOption} ${d(LEAD_DEFAULT_MS)}] [--grace ${d(GRACE_DEFAULT_MS)}] [--${spec.maxAge.option} ${d(spec.maxAge.defaultMs)}] [--${spec.cacheBound.option} ${d(spec.cacheBound.defaultMs)}]
+  ${spec.program} generate --out FILE${g}${g === "" ? "" : "..."}
+  ${spec.program} rotate --file FILE${g} [--${spec.leadOption} ${d(LEAD_DEFAULT_MS)}] [--grace ${d(GRACE_DEFAULT_MS)}] [--${spec.maxAge.option} ${d(spec.maxAge.defaultMs)}] [--${spec.cacheBound.option} ${d(spec.cacheBound.defaultMs)}]
   ${spec.program} show --file FILE${extra}
 options: --now <UTC time, e.g. 2026-01-01T00:00:00Z> replaces the clock`;
 }
@@ -78,9 +101,20 @@ function duration(value: string | undefined, fallback: number, name: string): nu
   return ms;
 }
 
+/** The groups named by `--<group>` options, or undefined when there are none. */
+function groupsOf<E>(spec: KeysCliSpec<E>, values: readonly string[] | undefined): string[] | undefined {
+  const g = spec.group;
+  if (g === undefined || values === undefined || values.length === 0) return undefined;
+  return values.map((v) => {
+    const group = g.parse(v);
+    if (group === undefined) throw new UsageError(`--${g.option} must be one of ${g.choices.join("|")}`);
+    return group;
+  });
+}
+
 function describe<E>(spec: KeysCliSpec<E>, entries: readonly E[], now: number, option: string | undefined): object {
   const { file } = spec;
-  const states = keyStates(entries.map(file.times), now);
+  const states = keyStates(entries.map(file.times), now, file.groups === undefined ? undefined : entries.map(file.groups.of));
   const names = file.timeFields;
   return {
     now: formatTime(now),
@@ -113,6 +147,7 @@ function run<E>(spec: KeysCliSpec<E>, argv: readonly string[], env: Readonly<Rec
       [spec.cacheBound.option]: { type: "string" },
       now: { type: "string" },
       ...(listingOption === undefined ? {} : { [listingOption]: { type: "string" } }),
+      ...(spec.group === undefined ? {} : { [spec.group.option]: { type: "string", multiple: true } }),
     },
   });
   const value = (name: string): string | undefined => {
@@ -123,6 +158,7 @@ function run<E>(spec: KeysCliSpec<E>, argv: readonly string[], env: Readonly<Rec
   const now = nowText === undefined ? Date.now() : Date.parse(nowText);
   if (!Number.isFinite(now)) throw new UsageError("--now must be a time such as 2026-01-01T00:00:00Z");
   const option = listingOption === undefined ? undefined : value(listingOption);
+  const groups = spec.group === undefined ? undefined : groupsOf(spec, (values as Record<string, string[] | undefined>)[spec.group.option]);
   const print = (extra: object, entries: readonly E[]): void => out(JSON.stringify({ ...extra, ...describe(spec, entries, now, option) }, null, 2));
   const [command, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError("unexpected arguments");
@@ -131,12 +167,13 @@ function run<E>(spec: KeysCliSpec<E>, argv: readonly string[], env: Readonly<Rec
     case "generate": {
       const path = value("out");
       if (path === undefined) throw new UsageError("generate needs --out FILE");
-      generateKeyFile(spec.file, path, new Date(now));
+      generateKeyFile(spec.file, path, new Date(now), groups ?? spec.group?.generated ?? []);
       print({}, readKeyFile(spec.file, path, now));
       return;
     }
     case "rotate": {
       if (file === undefined) throw new UsageError("rotate needs --file FILE");
+      if (groups !== undefined && groups.length > 1) throw new UsageError(`rotate takes one --${spec.group?.option ?? "group"}`);
       const leadMs = duration(value(spec.leadOption), LEAD_DEFAULT_MS, spec.leadOption);
       const graceMs = duration(value("grace"), GRACE_DEFAULT_MS, "grace");
       checkRotationTimes(
@@ -144,7 +181,7 @@ function run<E>(spec: KeysCliSpec<E>, argv: readonly string[], env: Readonly<Rec
         { maxAge: term(spec.maxAge, value(spec.maxAge.option), env), cacheBound: term(spec.cacheBound, value(spec.cacheBound.option), env) },
         { lead: `--${spec.leadOption}`, grace: "--grace" },
       );
-      const rotation = rotateKeys(spec.file, readKeyFile(spec.file, file, now), { now, leadMs, graceMs });
+      const rotation = rotateKeys(spec.file, readKeyFile(spec.file, file, now), { now, leadMs, graceMs, ...(groups?.[0] === undefined ? {} : { group: groups[0] }) });
       writeKeyFile(spec.file, file, rotation.entries);
       print({ added: spec.file.id(rotation.added), pruned: rotation.pruned }, rotation.entries);
       return;

@@ -15,13 +15,15 @@
  * sent; a generation change before the covering WAIT's answer fails it.
  */
 import type { Redis } from "ioredis";
+import { CodedError } from "@oblivious/wire";
 
-export class ReplicaAckError extends Error {
+export const ReplicaAckErrorCode = { TooFewReplicas: "too_few_replicas", ConnectionChanged: "connection_changed", WaitFailed: "wait_failed" } as const;
+export type ReplicaAckErrorCode = (typeof ReplicaAckErrorCode)[keyof typeof ReplicaAckErrorCode];
+
+export class ReplicaAckError extends CodedError<ReplicaAckErrorCode> {
   override readonly name = "ReplicaAckError";
-  readonly code: "too_few_replicas" | "connection_changed" | "wait_failed";
-  constructor(code: ReplicaAckError["code"]) {
-    super(`write not acknowledged by enough replicas: ${code}`);
-    this.code = code;
+  constructor(code: ReplicaAckErrorCode) {
+    super(code, `write not acknowledged by enough replicas: ${code}`);
   }
 }
 

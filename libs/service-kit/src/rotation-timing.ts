@@ -12,6 +12,7 @@
  * - the grace, because a client holding a listing from before the rotation keeps using the old
  *   key, which must still be accepted until no such listing can be left.
  */
+import { CodedError } from "@oblivious/wire";
 import { parseDuration } from "./config.js";
 
 /** One term of the rule, and where its value came from (an option, a variable or a default). */
@@ -34,14 +35,12 @@ export const RotationTimingErrorCode = { LeadTooShort: "lead-too-short", GraceTo
 export type RotationTimingErrorCode = (typeof RotationTimingErrorCode)[keyof typeof RotationTimingErrorCode];
 
 /** A rotation whose lead or grace is shorter than a listing may be cached. The message gives the numbers. */
-export class RotationTimingError extends Error {
+export class RotationTimingError extends CodedError<RotationTimingErrorCode> {
   override readonly name = "RotationTimingError";
-  readonly code: RotationTimingErrorCode;
   readonly minimumMs: number;
 
   constructor(code: RotationTimingErrorCode, message: string, minimumMs: number) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.minimumMs = minimumMs;
   }
 }

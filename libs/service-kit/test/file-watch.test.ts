@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileWatcher, ReloadResult, writeFileAtomic } from "../src/index.js";
+import { writeFileAtomic } from "../src/file-watch.js";
+import { FileWatcher, ReloadResult } from "../src/index.js";
 
 function setup(): { dir: string; path: string; applied: number[]; results: ReloadResult[]; watcher: FileWatcher<number> } {
   const dir = mkdtempSync(join(tmpdir(), "file-watch-"));

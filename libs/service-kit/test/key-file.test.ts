@@ -11,6 +11,7 @@ import { join } from "node:path";
 import {
   KeyFileError,
   TimedKeyStore,
+  addMissingGroups,
   evaluateKeys,
   generateKeyFile,
   keyStates,
@@ -21,8 +22,8 @@ import {
   serializeKeyFile,
   type KeyFileSpec,
   type KeyTimes,
-  type KeysCliSpec,
 } from "../src/index.js";
+import type { KeysCliSpec } from "../src/keys-cli.js";
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");
 const HOUR = 3_600_000;
@@ -141,6 +142,51 @@ test("rotation: published now, active after the lead, older keys retire after th
   assert.deepEqual(t.added, toy(2, undefined, T0 + HOUR + 1000));
   const full = Array.from({ length: 256 }, (_, i) => toy(i, T0 - DAY, T0 - DAY + i));
   assert.throws(() => rotateKeys(s, full, { now: T0, leadMs: DAY, graceMs: DAY }), (e: unknown) => e instanceof KeyFileError && e.code === "no-free-id");
+});
+
+interface Grouped extends Toy {
+  readonly kem: string;
+}
+
+/** The toy keys in groups (the gateway's KEMs): `kem` names each key's group. */
+function groupedSpec(): KeyFileSpec<Grouped> {
+  const base = spec();
+  return {
+    ...(base as unknown as KeyFileSpec<Grouped>),
+    keyFields: ["id", "kem"],
+    parseKey: (v, where, times) => ({ ...base.parseKey(v, where, times), kem: String(v["kem"]) }),
+    serializeKey: (k) => ({ id: k.id, kem: k.kem }),
+    groups: { of: (k) => k.kem, name: "KEM" },
+    create: (times, used, newest, group) => ({ ...base.create(times, used, newest, group), kem: group ?? "a" }),
+  };
+}
+
+test("groups: one current key per group; rotation retires only its group's keys, needs a group named when there are several, and starts a new group now", () => {
+  const g = (id: number, kem: string, activeFrom: number, retireAt?: number): Grouped => ({ id, kem, publishFrom: T0 - 3 * DAY, activeFrom, retireAt });
+  const keys = [g(1, "a", T0 - 2 * DAY), g(2, "b", T0 - 2 * DAY), g(3, "a", T0 - DAY), g(4, "b", T0 + DAY)];
+  assert.deepEqual(keyStates(keys, T0, keys.map((k) => k.kem)), ["grace", "current", "current", "published"]);
+  assert.deepEqual(keyStates(keys, T0), ["grace", "grace", "current", "published"], "without groups: one current key");
+  const ev = evaluateKeys(keys, (k) => k, T0, (k) => k.kem);
+  assert.deepEqual(ev.currents.map((k) => k.id), [2, 3]);
+  assert.deepEqual(ev.counts, { pending: 0, published: 1, current: 2, grace: 1, retired: 0 });
+
+  const s = groupedSpec();
+  assert.throws(() => rotateKeys(s, keys, { now: T0, leadMs: DAY, graceMs: DAY }), (e: unknown) => e instanceof KeyFileError && /several KEMs: name the one to rotate/.test(e.message));
+  const r = rotateKeys(s, keys, { now: T0, leadMs: DAY, graceMs: DAY, group: "a" });
+  assert.deepEqual(r.added, { id: 5, kem: "a", publishFrom: T0, activeFrom: T0 + DAY, retireAt: undefined });
+  assert.deepEqual(r.entries.map((k) => k.retireAt), [T0 + 2 * DAY, undefined, T0 + 2 * DAY, undefined, undefined], "group b keeps its times");
+  const fresh = rotateKeys(s, keys, { now: T0, leadMs: DAY, graceMs: DAY, group: "c" });
+  assert.deepEqual([fresh.added.kem, fresh.added.activeFrom], ["c", T0], "a new group has no clients to move over: current now");
+  assert.deepEqual(fresh.entries.slice(0, -1), keys, "no key of another group retires");
+
+  const dir = mkdtempSync(join(tmpdir(), "key-groups-"));
+  const file = join(dir, "k.json");
+  generateKeyFile(s, file, new Date(T0), ["a", "b"]);
+  assert.deepEqual(readKeyFile(s, file, T0).map((k) => [k.id, k.kem]), [[7, "a"], [8, "b"]]);
+  assert.deepEqual(addMissingGroups(s, file, ["b", "c"], new Date(T0 + HOUR)), ["c"]);
+  assert.deepEqual(readKeyFile(s, file, T0 + HOUR).map((k) => [k.id, k.kem, k.activeFrom]), [[7, "a", T0], [8, "b", T0], [9, "c", T0 + HOUR]]);
+  assert.deepEqual(addMissingGroups(s, file, ["a"], new Date(T0 + HOUR)), []);
+  assert.throws(() => generateKeyFile(s, join(dir, "twice.json"), new Date(T0), ["a", "a"]), /needs distinct KEMs/);
 });
 
 function cliSpec(): KeysCliSpec<Toy> {

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { Agent, createServer, request, type IncomingHttpHeaders } from "node:http";
 import { Registry } from "prom-client";
 import { LineCapture } from "@oblivious/test-kit";
-import { createLogger, lifecycleEvents, runService } from "../src/index.js";
+import { createLogger, lifecycleEvents } from "../src/index.js";
+import { runService } from "../src/lifecycle.js";
 
 function get(url: string, agent: Agent): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {

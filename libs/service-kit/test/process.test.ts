@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { startFailure } from "../src/index.js";
+import { startFailure } from "../src/process.js";
 
 const INDEX = new URL("../src/index.js", import.meta.url).href;
 

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { redisCli, redisConnected, startRedisNode, type RedisNode } from "@oblivious/test-kit";
-import { createRedis, ReplicaAck, ReplicaAckError } from "../src/index.js";
+import { createRedis, ReplicaAck } from "../src/index.js";
+import { ReplicaAckError } from "../src/redis-replica-ack.js";
 
 async function primaryWithReplica(): Promise<{ primary: RedisNode; replica: RedisNode; stop: () => Promise<void> }> {
   const primary = await startRedisNode({ args: ["--repl-diskless-sync-delay", "0"] });

@@ -1,7 +1,8 @@
 /** The shortest publish lead and grace of a key rotation (rotation-timing.ts). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RotationTimingError, checkRotationTimes, formatDuration, minimumRotationMs, parseDuration, timingTerm, type ListingCaching } from "../src/index.js";
+import { parseDuration } from "../src/index.js";
+import { RotationTimingError, checkRotationTimes, formatDuration, minimumRotationMs, timingTerm, type ListingCaching } from "../src/rotation-timing.js";
 
 const caching: ListingCaching = {
   maxAge: { ms: 3_600_000, what: "the listing's max-age cap", source: "MAX_AGE" },

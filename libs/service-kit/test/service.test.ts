@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { Registry, Counter } from "prom-client";
 import { LineCapture } from "@oblivious/test-kit";
-import { createLogger, lifecycleEvents, readBody, BodyError, runService, mediaType } from "../src/index.js";
+import { createLogger, lifecycleEvents, mediaType } from "../src/index.js";
+import { BodyError, readBody } from "../src/body.js";
+import { runService } from "../src/lifecycle.js";
 
 test("admin: metrics, healthz, readyz (not ready while draining)", async () => {
   const registry = new Registry();

@@ -1,7 +1,8 @@
 /** The registry of services: one name, port pair, variable prefix and inner origin each. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SERVICES, SERVICE_NAMES, localUrl, originHost } from "../src/index.js";
+import { SERVICES, localUrl, originHost } from "../src/index.js";
+import { SERVICE_NAMES } from "../src/services.js";
 
 test("service registry: names match their entries; ports and prefixes are unique; backends have an .internal origin", () => {
   assert.deepEqual(Object.keys(SERVICES), [...SERVICE_NAMES]);

@@ -12,7 +12,10 @@
  *   through OHTTP there is no client session to bind to). `max-age` never runs past the period.
  * - Verification, cheap before costly and the store last: length for the limit, `issuer_key_id`,
  *   `challenge_digest` of the current period's challenge (or the previous one's during `graceMs`
- *   after the boundary), VerifyPresentation with both contexts, then spend-once of the tag.
+ *   after the boundary), all read from the bytes without decoding a point; then decoding and
+ *   VerifyPresentation with both contexts, one at a time in a bounded queue (./arc-queue.ts: more
+ *   than `maxQueuedVerifications` waiting is `overloaded`, a 503, docs/decisions/
+ *   0045-arc-verification-shedding.md); then spend-once of the tag.
  * - Spend-once: the store keeps SHA-256(label || request_context || presentation_context || tag),
  *   never the tag itself, until the end of the period plus the grace and a skew margin; the same
  *   `SpentTokenStore` as type 2 (Redis `SET NX PX`: exactly once across replicas, fails closed).
@@ -36,11 +39,16 @@ import {
   verifyArcPresentation,
   type ArcServerKeyPair,
   type ArcToken,
+  arcTokenLength,
 } from "@oblivious/privacypass";
-import { SpentStoreUnavailable, type SpentTokenStore } from "./spent-store.js";
+import { SerialQueue } from "./arc-queue.js";
+import { SpentStoreError, type SpentTokenStore } from "./spent-store.js";
 
 /** The outcomes of an ARC token's checks; the gate's outcome names (./metrics.ts). */
-export type ArcCheckOutcome = "accepted" | "malformed" | "unknown_key" | "bad_challenge" | "bad_signature" | "spent" | "store_unavailable";
+export type ArcCheckOutcome = "accepted" | "malformed" | "unknown_key" | "bad_challenge" | "bad_signature" | "spent" | "store_unavailable" | "overloaded";
+
+/** ARC verifications waiting at most (each about 20 ms of CPU at limit 100): beyond, 503. */
+export const DEFAULT_ARC_MAX_QUEUED = 16;
 
 /** Presentations per credential per period: a day's searches at the type-2 default of 100 tokens a day. */
 export const DEFAULT_ARC_PRESENTATION_LIMIT = 100;
@@ -69,6 +77,8 @@ export interface ArcGateOptions {
   readonly graceMs?: number;
   /** `max-age` cap, in seconds; the period's end caps it too. Default 3600. */
   readonly maxAgeSeconds?: number;
+  /** Verifications waiting at most; more are answered `overloaded` unverified. Default 16. */
+  readonly maxQueuedVerifications?: number;
 }
 
 export interface ArcGate {
@@ -118,6 +128,8 @@ export function createArcGate(options: ArcGateOptions): ArcGate {
   const tokenKeyB64 = encodeBase64Url(encodeArcServerPublicKey(key.publicKey));
   const contextKey = createHash("sha256").update(CONTEXT_KEY_LABEL).update(encodeArcServerPrivateKey(key.privateKey)).digest();
   const periods = new Map<number, Period>();
+  const queue = new SerialQueue(options.maxQueuedVerifications ?? DEFAULT_ARC_MAX_QUEUED);
+  const tokenLength = arcTokenLength(limit);
 
   const period = (index: number): Period => {
     let p = periods.get(index);
@@ -154,7 +166,8 @@ export function createArcGate(options: ArcGateOptions): ArcGate {
     return `PrivateToken challenge="${current.challengeB64}", token-key="${tokenKeyB64}", max-age=${seconds}, rate-limit=${limit}`;
   };
 
-  const check = async (tokenBytes: Uint8Array, at: number): Promise<ArcCheckOutcome> => {
+  /** Decoding (point decompression) and VerifyPresentation: the costly part, run in the queue. */
+  const verify = (tokenBytes: Uint8Array, p: Period): Uint8Array | "malformed" | "bad_signature" => {
     let token: ArcToken;
     try {
       token = decodeArcToken(tokenBytes, limit);
@@ -162,16 +175,25 @@ export function createArcGate(options: ArcGateOptions): ArcGate {
       if (e instanceof ArcError) return "malformed";
       throw e;
     }
-    if (!equalBytes(token.issuerKeyId, keyId)) return "unknown_key";
-    const p = accepted(at).find((x) => equalBytes(x.digest, token.challengeDigest));
-    if (p === undefined) return "bad_challenge";
-    let tag: Uint8Array;
     try {
-      tag = verifyArcPresentation(key.privateKey, key.publicKey, p.requestContext, p.presentationContext, token.presentation, limit);
+      return verifyArcPresentation(key.privateKey, key.publicKey, p.requestContext, p.presentationContext, token.presentation, limit);
     } catch (e) {
       if (e instanceof ArcError) return "bad_signature";
       throw e;
     }
+  };
+
+  const check = async (tokenBytes: Uint8Array, at: number): Promise<ArcCheckOutcome> => {
+    // token_type (2) | presentation_nonce (4) | challenge_digest (32) | issuer_key_id (32) | presentation
+    if (tokenBytes.length !== tokenLength) return "malformed";
+    if (!equalBytes(tokenBytes.subarray(38, 70), keyId)) return "unknown_key";
+    const digest = tokenBytes.subarray(6, 38);
+    const p = accepted(at).find((x) => equalBytes(x.digest, digest));
+    if (p === undefined) return "bad_challenge";
+    const queued = queue.run(() => verify(tokenBytes, p));
+    if (queued === undefined) return "overloaded";
+    const tag = await queued;
+    if (typeof tag === "string") return tag;
     const spentKey = createHash("sha256")
       .update(TAG_LABEL)
       .update(u32(p.requestContext.length)).update(p.requestContext)
@@ -182,7 +204,7 @@ export function createArcGate(options: ArcGateOptions): ArcGate {
       const first = await options.store.spend(new Uint8Array(spentKey), p.end + graceMs + ARC_TAG_TTL_MARGIN_MS - at);
       return first ? "accepted" : "spent";
     } catch (e) {
-      if (e instanceof SpentStoreUnavailable) return "store_unavailable";
+      if (e instanceof SpentStoreError) return "store_unavailable";
       throw e;
     }
   };

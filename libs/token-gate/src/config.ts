@@ -4,6 +4,7 @@
  */
 import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
 import { localUrl, originHost, type EnvReader } from "@oblivious/service-kit";
+import { readArcGateConfig, type ArcGateConfig } from "./arc-config.js";
 
 export interface TokenGateConfig {
   /** ISSUER_DIRECTORY_URL: the issuer directory (RFC 9578 §4). */
@@ -22,6 +23,8 @@ export interface TokenGateConfig {
   readonly directoryMaxStaleMs: number;
   /** TOKEN_SPENT_MAX_ENTRIES: bound of the in-memory spent store (without Redis). */
   readonly spentMaxEntries: number;
+  /** TOKEN_ARC_*: ARC beside type 2 (./arc-config.ts), or undefined without TOKEN_ARC_KEY_FILE. */
+  readonly arc: ArcGateConfig | undefined;
 }
 
 /** The issuer's directory at its default local port (service-kit's registry). */
@@ -49,5 +52,6 @@ export function readTokenGateConfig(env: EnvReader, defaults: { readonly originN
     directoryRefreshMs: env.duration("TOKEN_DIRECTORY_REFRESH", 300_000, { minMs: 1000 }),
     directoryMaxStaleMs: env.duration("TOKEN_DIRECTORY_MAX_STALE", 86_400_000, { minMs: 60_000 }),
     spentMaxEntries: env.int("TOKEN_SPENT_MAX_ENTRIES", 1_000_000, { min: 1, max: 100_000_000 }),
+    arc: readArcGateConfig(env),
   });
 }

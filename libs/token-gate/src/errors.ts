@@ -38,4 +38,5 @@ export const ANSWERS: Readonly<Record<GateRejection, { readonly problem: Problem
   spent: { problem: TokenGateProblems.spentToken, challenge: true },
   store_unavailable: { problem: TokenGateProblems.tokenCheckUnavailable, challenge: false },
   keys_unavailable: { problem: TokenGateProblems.tokenCheckUnavailable, challenge: false },
+  overloaded: { problem: TokenGateProblems.tokenCheckUnavailable, challenge: false },
 };

@@ -29,7 +29,7 @@ import { ANSWERS, type GateRejection, type GateResult } from "./errors.js";
 import type { TokenGateLogger } from "./events.js";
 import type { TokenKey, TokenKeySource } from "./token-key.js";
 import { createGateMetrics } from "./metrics.js";
-import { SpentStoreUnavailable, spentTokenKey, type SpentTokenStore } from "./spent-store.js";
+import { SpentStoreError, spentTokenKey, type SpentTokenStore } from "./spent-store.js";
 
 const RETRY_AFTER_S = "1";
 
@@ -250,7 +250,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     try {
       first = await spend(token, key, at);
     } catch (e) {
-      if (!(e instanceof SpentStoreUnavailable)) throw e;
+      if (!(e instanceof SpentStoreError)) throw e;
       return storeFailed(current);
     }
     return first ? { ok: true, outcome: "accepted" } : reject("spent", current);

@@ -7,6 +7,7 @@
  */
 import { MediaType, PrivacyPassError, TokenType, decodeIssuerDirectory } from "@oblivious/privacypass";
 import { mediaType } from "@oblivious/service-kit";
+import { CodedError } from "@oblivious/wire";
 import type { Registry } from "prom-client";
 import type { TokenGateLogger } from "./events.js";
 import { createDirectoryMetrics, type DirectoryFailure, type DirectoryMetrics } from "./metrics.js";
@@ -39,11 +40,11 @@ interface Listed {
   readonly notBeforeMs: number;
 }
 
-class FetchFailure extends Error {
-  readonly reason: DirectoryFailure;
-  constructor(reason: DirectoryFailure) {
-    super(reason);
-    this.reason = reason;
+/** A directory fetch that failed for a reason from metrics.ts's closed set. */
+class DirectoryFetchError extends CodedError<DirectoryFailure> {
+  override readonly name = "DirectoryFetchError";
+  constructor(code: DirectoryFailure) {
+    super(code, `issuer directory: ${code}`);
   }
 }
 
@@ -69,7 +70,7 @@ async function readLimited(response: Response, maxBytes: number): Promise<Uint8A
   const declared = Number(response.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
     await response.body?.cancel();
-    throw new FetchFailure("too_large");
+    throw new DirectoryFetchError("too_large");
   }
   if (response.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -81,7 +82,7 @@ async function readLimited(response: Response, maxBytes: number): Promise<Uint8A
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel();
-      throw new FetchFailure("too_large");
+      throw new DirectoryFetchError("too_large");
     }
     chunks.push(value);
   }
@@ -89,7 +90,7 @@ async function readLimited(response: Response, maxBytes: number): Promise<Uint8A
 }
 
 function failureOf(error: unknown): DirectoryFailure {
-  if (error instanceof FetchFailure) return error.reason;
+  if (error instanceof DirectoryFetchError) return error.code;
   if (error instanceof PrivacyPassError) return "malformed";
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timeout";
   return "unreachable";
@@ -185,18 +186,18 @@ export class DirectoryKeySource implements TokenKeySource {
       });
       if (response.status !== 200) {
         await response.body?.cancel();
-        throw new FetchFailure("bad_status");
+        throw new DirectoryFetchError("bad_status");
       }
       if (mediaType(response.headers.get("content-type") ?? undefined) !== MediaType.IssuerDirectory) {
         await response.body?.cancel();
-        throw new FetchFailure("bad_media_type");
+        throw new DirectoryFetchError("bad_media_type");
       }
       const body = await readLimited(response, this.#maxBytes);
       let text: string;
       try {
         text = new TextDecoder("utf-8", { fatal: true }).decode(body);
       } catch {
-        throw new FetchFailure("malformed");
+        throw new DirectoryFetchError("malformed");
       }
       const listed = this.#parse(text);
       const changed = !sameListing(listed, this.#listed);
@@ -238,7 +239,7 @@ export class DirectoryKeySource implements TokenKeySource {
       const key = previous.get(id) ?? tokenKeyFromSpki(entry.tokenKey);
       listed.push(Object.freeze({ key, notBeforeMs: entry.notBefore === undefined ? 0 : entry.notBefore * 1000 }));
     }
-    if (listed.length === 0) throw new FetchFailure("no_keys");
+    if (listed.length === 0) throw new DirectoryFetchError("no_keys");
     return Object.freeze(listed);
   }
 

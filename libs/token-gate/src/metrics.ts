@@ -16,6 +16,8 @@ export const GATE_OUTCOMES = [
   "spent",
   "store_unavailable",
   "keys_unavailable",
+  /** ARC verifications queued to their bound (arc-queue.ts): shed unverified. */
+  "overloaded",
 ] as const;
 export type GateOutcome = (typeof GATE_OUTCOMES)[number];
 

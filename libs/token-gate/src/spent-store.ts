@@ -8,24 +8,34 @@
  * "keeps only a hash of each spent token nonce, until its key expires"; Redis holds "spent-token
  * hashes"). Never the token, never the nonce.
  *
- * Both stores fail closed: a store that cannot answer throws `SpentStoreUnavailable`, and the gate
+ * Both stores fail closed: a store that cannot answer throws `SpentStoreError`, and the gate
  * answers 503 without serving.
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ReplicaAck } from "@oblivious/service-kit";
+import { CodedError } from "@oblivious/wire";
 
-export class SpentStoreUnavailable extends Error {
-  override readonly name = "SpentStoreUnavailable";
-  constructor() {
-    super("spent-token store unavailable");
+export const SpentStoreErrorCode = {
+  /** Redis did not answer, or not with enough replicas. */
+  Unavailable: "unavailable",
+  /** The in-memory store holds its most live entries. */
+  Full: "full",
+} as const;
+export type SpentStoreErrorCode = (typeof SpentStoreErrorCode)[keyof typeof SpentStoreErrorCode];
+
+/** The store cannot tell whether a token was spent: the gate fails closed (503). */
+export class SpentStoreError extends CodedError<SpentStoreErrorCode> {
+  override readonly name = "SpentStoreError";
+  constructor(code: SpentStoreErrorCode) {
+    super(code, `spent-token store: ${code}`);
   }
 }
 
 export interface SpentTokenStore {
   /**
    * Records `key` for `ttlMs`. True the first time (the token may be served), false when it was
-   * already spent; throws `SpentStoreUnavailable` when it cannot tell.
+   * already spent; throws `SpentStoreError` when it cannot tell.
    */
   spend(key: Uint8Array, ttlMs: number): Promise<boolean>;
   /** Whether a spend can succeed now (readiness). */
@@ -80,7 +90,7 @@ export class MemorySpentTokenStore implements SpentTokenStore {
     this.#entries.delete(id);
     this.#sweepFront(now);
     if (this.#entries.size >= this.#maxEntries) this.#sweepAll(now);
-    if (this.#entries.size >= this.#maxEntries) throw new SpentStoreUnavailable();
+    if (this.#entries.size >= this.#maxEntries) throw new SpentStoreError(SpentStoreErrorCode.Full);
     this.#entries.set(id, now + ttlMs);
     return true;
   }
@@ -148,7 +158,7 @@ export class RedisSpentTokenStore implements SpentTokenStore {
         (r) => r === "OK",
       );
     } catch {
-      throw new SpentStoreUnavailable();
+      throw new SpentStoreError(SpentStoreErrorCode.Unavailable);
     }
     return reply === "OK";
   }

@@ -19,15 +19,9 @@ import {
   parseWwwAuthenticate,
 } from "@oblivious/privacypass";
 import { closeServer, listen, makeIssuer, mintToken } from "@oblivious/test-kit";
-import {
-  MemorySpentTokenStore,
-  SpentStoreUnavailable,
-  StaticKeySource,
-  TokenGateProblems,
-  createTokenGate,
-  tokenKeyFromSpki,
-  type SpentTokenStore,
-} from "../src/index.js";
+import { MemorySpentTokenStore, StaticKeySource, TokenGateProblems, createTokenGate, type SpentTokenStore } from "../src/index.js";
+import { SpentStoreError, SpentStoreErrorCode } from "../src/spent-store.js";
+import { tokenKeyFromSpki } from "../src/token-key.js";
 import { ISSUER_NAME, ORIGIN, gatedApp, originChallenge } from "./helpers.js";
 import { Registry } from "prom-client";
 
@@ -264,7 +258,7 @@ test("store_unavailable: a store that cannot answer → 503 with Retry-After, ne
   let up = false;
   const store: SpentTokenStore = {
     spend: async () => {
-      if (!up) throw new SpentStoreUnavailable();
+      if (!up) throw new SpentStoreError(SpentStoreErrorCode.Unavailable);
       return true;
     },
     ready: () => up,
@@ -287,7 +281,7 @@ test("store_unavailable: a store that cannot answer → 503 with Retry-After, ne
   );
 });
 
-test("store_unavailable: a store error that is not SpentStoreUnavailable is a 500 (a bug), never a pass", async () => {
+test("store_unavailable: a store error that is not SpentStoreError is a 500 (a bug), never a pass", async () => {
   const store: SpentTokenStore = { spend: () => Promise.reject(new Error("bug")), ready: () => true };
   const t = setup({ store });
   const { header } = await mintToken(issuer, originChallenge());

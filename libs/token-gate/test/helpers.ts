@@ -3,7 +3,8 @@ import express from "express";
 import { Registry } from "prom-client";
 import { LineCapture, TEST_ISSUER_NAME, tokenChallenge } from "@oblivious/test-kit";
 import { createLogger, defineEvents, finalErrorHandler, lifecycleEvents, type Logger } from "@oblivious/service-kit";
-import { createTokenGate, tokenGateEvents, type SpentTokenStore, type TokenGate, type TokenGateOptions, type TokenKeySource } from "../src/index.js";
+import { createTokenGate, tokenGateEvents, type SpentTokenStore, type TokenGate, type TokenKeySource } from "../src/index.js";
+import type { TokenGateOptions } from "../src/gate.js";
 
 export const ISSUER_NAME = TEST_ISSUER_NAME;
 export const ORIGIN = "sticker-search.internal";

@@ -10,7 +10,9 @@ import request from "supertest";
 import { ISSUER_DIRECTORY_PATH, MediaType, encodeIssuerDirectory, type IssuerDirectory } from "@oblivious/privacypass";
 import { EnvReader } from "@oblivious/service-kit";
 import { closeServer, listen, makeIssuer, mintToken } from "@oblivious/test-kit";
-import { DirectoryKeySource, MemorySpentTokenStore, cacheLifetimeMs, readTokenGateConfig, type TokenKey } from "../src/index.js";
+import { DirectoryKeySource, MemorySpentTokenStore, readTokenGateConfig } from "../src/index.js";
+import { cacheLifetimeMs } from "../src/key-source.js";
+import type { TokenKey } from "../src/token-key.js";
 import { captureLogger, gatedApp, originChallenge } from "./helpers.js";
 
 const a = makeIssuer();

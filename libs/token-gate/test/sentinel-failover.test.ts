@@ -11,7 +11,8 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { createRedis, parseRedisAddresses } from "@oblivious/service-kit";
 import { closeServer, listen, makeIssuer, mintToken, redisCli, redisConnected, startRedisSentinelSet, type RedisSentinelSet } from "@oblivious/test-kit";
-import { RedisSpentTokenStore, SpentStoreUnavailable, StaticKeySource, TokenGateProblems } from "../src/index.js";
+import { RedisSpentTokenStore, StaticKeySource, TokenGateProblems } from "../src/index.js";
+import { SpentStoreError } from "../src/spent-store.js";
 import { gatedApp, originChallenge } from "./helpers.js";
 
 const issuer = makeIssuer();
@@ -31,7 +32,7 @@ async function spendOutcome(store: RedisSpentTokenStore, key: Uint8Array): Promi
   try {
     return (await store.spend(key, 600_000)) ? "accepted" : "refused";
   } catch (e) {
-    assert.ok(e instanceof SpentStoreUnavailable);
+    assert.ok(e instanceof SpentStoreError);
     return "unavailable";
   }
 }

@@ -34,6 +34,8 @@ export interface StoredEntry {
   readonly key: string;
   /** The value in a readable form (strings as is, hashes and sets flattened). */
   readonly value: string;
+  /** Milliseconds to expiry; -1 without an expiry. */
+  readonly pttlMs: number;
 }
 
 /** Every key under `prefix` with its value; binary values are read as latin1 so bytes still match. */
@@ -55,7 +57,7 @@ export async function dumpRedis(url: string, prefix: string): Promise<StoredEntr
         else if (type === "set") value = (await redis.smembersBuffer(key)).map((b) => b.toString("latin1")).join(" ");
         else if (type === "zset") value = (await redis.zrangeBuffer(key, 0, -1)).map((b) => b.toString("latin1")).join(" ");
         else if (type === "list") value = (await redis.lrangeBuffer(key, 0, -1)).map((b) => b.toString("latin1")).join(" ");
-        entries.push({ key, value });
+        entries.push({ key, value, pttlMs: await redis.pttl(key) });
       }
     } while (cursor !== "0");
     return entries;

@@ -15,7 +15,7 @@ export interface FlowOptions {
   readonly relayUrl: string;
   readonly issuerUrl: string;
   readonly devDir: string;
-  readonly canaries: Readonly<Record<Exclude<CanaryKind, "token">, string>>;
+  readonly canaries: Readonly<Record<Exclude<CanaryKind, "token" | "arc_credential">, string>>;
 }
 
 export interface FlowStep {
@@ -26,18 +26,33 @@ export interface FlowStep {
 }
 
 export interface FlowReport {
-  readonly steps: readonly FlowStep[];
+  readonly steps: FlowStep[];
   /** Canaries the client itself handed to the relay and to the issuer (they may receive them). */
   readonly sentToRelay: readonly CanaryKind[];
   readonly sentToIssuer: readonly CanaryKind[];
+  /** Every request line, header and body the client sent the issuer directly. */
+  readonly sentToIssuerBytes: Buffer;
+  /** Each ARC credential exchange (request and response bodies), and the values that betray it. */
+  readonly arcCredentials: readonly { readonly request: Uint8Array; readonly response: Uint8Array; readonly related: readonly Uint8Array[] }[];
   /** Whether a real search found stickers (the path works, so silence elsewhere means something). */
   readonly searchHits: number;
   /** The KEM of the gateway key the client sealed to: X-Wing when the gateway lists it. */
   readonly kem: string | undefined;
 }
 
-/** fetch from the canary address, with the headers a device's HTTP stack or a proxy might add. */
-function identifyingFetch(canaries: FlowOptions["canaries"]): { fetch: typeof globalThis.fetch; close: () => Promise<void> } {
+interface IssuerExchange {
+  readonly contentType: string;
+  readonly request: Uint8Array;
+  readonly response: Uint8Array;
+}
+
+/** fetch from the canary address, with the headers a device's HTTP stack or a proxy might add; what goes to `issuerUrl` is recorded. */
+function identifyingFetch(
+  canaries: FlowOptions["canaries"],
+  issuerUrl: string,
+): { fetch: typeof globalThis.fetch; close: () => Promise<void>; sent: Buffer[]; exchanges: IssuerExchange[] } {
+  const sent: Buffer[] = [];
+  const exchanges: IssuerExchange[] = [];
   const agent = new Agent({ connect: { localAddress: canaries.client_ip } });
   const identifying: Record<string, string> = {
     "user-agent": `Messenger/1.0 (${canaries.client_header})`,
@@ -49,21 +64,28 @@ function identifyingFetch(canaries: FlowOptions["canaries"]): { fetch: typeof gl
     const url = typeof input === "string" || input instanceof URL ? input.toString() : input.url;
     const headers = new Headers(init?.headers);
     for (const [name, value] of Object.entries(identifying)) if (!headers.has(name)) headers.set(name, value);
+    const body = init?.body === undefined || init.body === null ? undefined : (init.body as Uint8Array);
     const res = await undiciFetch(url, {
       method: init?.method ?? "GET",
       headers: Object.fromEntries(headers.entries()),
-      ...(init?.body === undefined || init.body === null ? {} : { body: init.body as Uint8Array }),
+      ...(body === undefined ? {} : { body }),
       dispatcher: agent,
     });
-    return new Response(res.body === null ? null : new Uint8Array(await res.arrayBuffer()), { status: res.status, headers: Object.fromEntries(res.headers.entries()) });
+    const answer = new Uint8Array(await res.arrayBuffer());
+    if (url.startsWith(issuerUrl)) {
+      const head = [`${init?.method ?? "GET"} ${url}`, ...[...headers.entries()].map(([n, v]) => `${n}: ${v}`)].join("\r\n");
+      sent.push(Buffer.from(`${head}\r\n\r\n`, "latin1"), Buffer.from(body ?? new Uint8Array(0)));
+      exchanges.push({ contentType: headers.get("content-type") ?? "", request: Uint8Array.from(body ?? []), response: answer });
+    }
+    return new Response(res.body === null ? null : answer, { status: res.status, headers: Object.fromEntries(res.headers.entries()) });
   };
-  return { fetch: wrapped as typeof globalThis.fetch, close: () => agent.close() };
+  return { fetch: wrapped as typeof globalThis.fetch, close: () => agent.close(), sent, exchanges };
 }
 
 export async function driveFlows(options: FlowOptions): Promise<FlowReport> {
   const { canaries } = options;
   const attester = await createDevAttester(options.devDir);
-  const http = identifyingFetch(canaries);
+  const http = identifyingFetch(canaries, options.issuerUrl);
   const steps: FlowStep[] = [];
   const step = (flow: string, status: number, expected: number): void => {
     steps.push({ flow, status, expected });
@@ -124,10 +146,20 @@ export async function driveFlows(options: FlowOptions): Promise<FlowReport> {
     });
     step("issuer: a credential that is not a valid JWT", badCredential.status, 401);
     await client.idle();
+    // ARC: the client fetched one credential per token-gated origin (npm start gives each its own ARC key).
+    const arc = http.exchanges.filter((e) => e.contentType === "application/private-credential-request" && e.response.length === 454);
+    step(`issuance: ${arc.length} ARC credential(s), one per token-gated origin`, arc.length === 2 && client.stats().credentialsIssued === 2 ? 200 : 0, 200);
     return {
       steps,
       sentToRelay: ["client_ip", "client_header"],
       sentToIssuer: ["client_ip", "client_header", "device_id", "account_id"],
+      sentToIssuerBytes: Buffer.concat(http.sent),
+      // Request: token_type 2 | key id 1 | m1Enc 33 | m2Enc 33 | proof; response: U 33 | encUPrime 33 | ...
+      arcCredentials: arc.map((e) => ({
+        request: e.request,
+        response: e.response,
+        related: [e.request.slice(3, 36), e.request.slice(36, 69), e.response.slice(0, 33), e.response.slice(33, 66)],
+      })),
       searchHits: real.hits.length,
       kem: client.kem,
     };

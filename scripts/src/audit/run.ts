@@ -45,7 +45,7 @@ export interface AuditResult {
 }
 
 /** The canary values of one run; `client_ip` is an address of 127.0.0.0/8 other than 127.0.0.1. */
-export function makeCanaries(): Record<Exclude<CanaryKind, "token">, string> {
+export function makeCanaries(): Record<Exclude<CanaryKind, "token" | "arc_credential">, string> {
   const run = randomBytes(6).toString("hex");
   const [a = 0, b = 0, c = 0] = randomBytes(3);
   return {
@@ -127,14 +127,18 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     // Tokens are made during the run: the ones presented are read from what the backends received.
     const hopBytes = Object.values(recorders).map((r) => r.bytes());
     const canaries: Canary[] = [
-      ...Object.entries(values).map(([kind, value]) => ({ kind: kind as Exclude<CanaryKind, "token">, value })),
-      ...tokensIn(Buffer.concat(hopBytes).toString("latin1")).map((t) => ({ kind: "token" as const, value: t.encoded, related: [t.nonce] })),
+      ...Object.entries(values).map(([kind, value]) => ({ kind: kind as Exclude<CanaryKind, "token" | "arc_credential">, value })),
+      ...tokensIn(Buffer.concat(hopBytes).toString("latin1")).map((t) => ({ kind: "token" as const, value: t.encoded, related: t.related })),
+      ...flows.arcCredentials.map((c) => ({ kind: "arc_credential" as const, value: Buffer.from(c.response).toString("base64url"), related: c.related })),
     ];
     const scanner = new Scanner(canaries);
     const findings: Finding[] = [];
     // What the audit's own client sent straight to the relay and to the issuer.
     for (const kind of flows.sentToRelay) findings.push({ component: "relay", channel: "received", canary: kind, where: "client → relay" });
     for (const kind of flows.sentToIssuer) findings.push({ component: "issuer", channel: "received", canary: kind, where: "client → issuer" });
+    // Every byte the client sent the issuer directly (credential and token requests): a
+    // presentation found here would break "the issuer never sees a presentation".
+    findings.push(...scanner.findings("issuer", "received", "client → issuer", flows.sentToIssuerBytes.toString("latin1")));
     for (const [component, recorder] of Object.entries(recorders) as [Component, Recorder][]) {
       const text = recorder.bytes().toString("latin1");
       findings.push(...scanner.findings(component, "received", recorder.name, text));
@@ -147,6 +151,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     }
     for (const [name, page] of metrics) findings.push(...scanner.findings(name as Component, "metrics", `${name} /metrics`, page));
     for (const entry of stored) findings.push(...scanner.findings("redis", "stored", `key ${entry.key.slice(prefix.length)}`, `${entry.key}\n${entry.value}`));
+    const expiring = stored.filter((e) => e.key.includes(":spent:"));
+    flows.steps.push({
+      flow: `redis: ${expiring.length} spent-token entries, each a 32-byte hash with an expiry`,
+      status: expiring.length > 0 && expiring.every((e) => /:spent:[0-9a-f]{64}$/.test(e.key) && e.pttlMs > 0) ? 200 : 0,
+      expected: 200,
+    });
 
     const cells = buildMatrix(findings);
     return {

@@ -1,7 +1,8 @@
 /**
  * Finding canaries in captured text and bytes. A canary counts as found in any of the forms a
  * careless line of code would write it: as is, lower-cased, percent-encoded, hex, base64 and
- * base64url of its bytes. Tokens are found by their base64url (as sent) and by their nonce.
+ * base64url of its bytes. Tokens are found by their base64url (as sent) and by their nonce (ARC:
+ * U and the tag); related byte strings also as raw bytes (binary bodies, read as latin1).
  */
 import type { CanaryKind, Channel, Component } from "./contract.js";
 
@@ -24,6 +25,7 @@ export interface Finding {
 function forms(canary: Canary): string[] {
   const bytes = [Buffer.from(canary.value, "utf8"), ...(canary.related ?? []).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))];
   const out = new Set<string>([canary.value, canary.value.toLowerCase(), encodeURIComponent(canary.value)]);
+  for (const b of canary.related ?? []) out.add(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1"));
   for (const b of bytes) {
     out.add(b.toString("hex"));
     // base64 of a substring can start at any of three alignments; whole values are what leaks here.

@@ -23,22 +23,13 @@
  *
  * argv: gatewayUrl keysUrl targetPort durationMs concurrency gatewayPid [gatewayUrl keysUrl targetPort gatewayPid]...
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { encodeRequest, decodeResponse } from "@oblivious/bhttp";
 import { decodeKeyConfigs, encapsulateRequest, type ClientResponseContext, type KeyConfig } from "@oblivious/ohttp";
 import { Http1Client } from "@oblivious/http1";
+import { cpuSeconds } from "./proc-cpu.js";
 
 const [gatewayUrl = "", keysUrl = "", targetPortText = "0", durationText = "8000", concurrencyText = "32", gatewayPid = "", ...more] = process.argv.slice(2);
-const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
-
-/** User + system CPU seconds the process has used (fields 14 and 15 of /proc/PID/stat). */
-function cpuSeconds(pid: string): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 const durationMs = Number(durationText);
 const concurrency = Number(concurrencyText);
 

@@ -27,9 +27,7 @@
  *       phases: "size:concurrency,..." (size 1, or a multiple of 10 up to 640), e.g. "1:16,10:8,100:4"
  * env:  BENCH_ISSUER_CREDENTIAL (a device credential the issuer accepts)
  */
-import { execFileSync } from "node:child_process";
 import { timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Client, Pool } from "undici";
 import {
@@ -45,6 +43,8 @@ import {
   encodeTokenRequest,
   type PendingBatchedTokenRequest,
 } from "@oblivious/privacypass";
+import { percentile } from "../load/stats.js";
+import { coreBusySeconds, cpuSeconds, mainThreadCpuSeconds } from "./proc-cpu.js";
 
 const [issuerUrl = "", durationText = "8000", issuerPid = "", phasesText = "1:16,10:8,100:4", intervalText = "10", issuerCore = "0"] =
   process.argv.slice(2);
@@ -69,29 +69,6 @@ const phases: PhaseSpec[] = phasesText.split(",").map((p) => {
   }
   return { size, concurrency };
 });
-
-const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
-/** User + system CPU seconds the process has used, every thread (fields 14 and 15 of /proc/PID/stat). */
-function cpuSeconds(pid: string): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** The same for the process's main thread alone (its event loop; the signers are other threads). */
-function mainThreadCpuSeconds(pid: string): number {
-  return cpuSeconds(`${pid}/task/${pid}`);
-}
-
-/** Busy seconds of one core: every /proc/stat column but idle and iowait (and guest, already in user). */
-function coreBusySeconds(core: string): number {
-  const line = readFileSync("/proc/stat", "latin1")
-    .split("\n")
-    .find((l) => l.startsWith(`cpu${core} `));
-  if (line === undefined) throw new Error(`no cpu${core} in /proc/stat`);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
-}
 
 const progress = (text: string): boolean => process.stderr.write(`  issuer load: ${text}\n`);
 setTimeout(
@@ -263,10 +240,6 @@ function pollDirectory(): { stop: () => Promise<{ latencies: number[]; errors: n
       return { latencies, errors };
     },
   };
-}
-
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }
 
 function latencySummary(latencies: readonly number[], errors: number): { count: number; errors: number; p50Ms: number; p99Ms: number; maxMs: number } {

@@ -10,6 +10,7 @@
 import { performance } from "node:perf_hooks";
 import { EmbeddedSearchEngine, MeiliSearchEngine, generateSyntheticCatalogue, type SearchEngine } from "@oblivious/sticker-search";
 import { startMeiliProcess } from "@oblivious/test-kit";
+import { percentile } from "../load/stats.js";
 
 const [countText = "100000", queriesText = "2000"] = process.argv.slice(2);
 const count = Number(countText);
@@ -28,10 +29,6 @@ const MIX: readonly { q: string; locale: string }[] = [
   { q: "犬", locale: "ja" },
   { q: "thumbs up", locale: "en" },
 ];
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
-}
 
 async function measure(engine: SearchEngine): Promise<{ p50Ms: number; p99Ms: number; meanHits: number }> {
   // Warm-up: compiled code paths and, for Meilisearch, its caches, before the clock.

@@ -26,13 +26,14 @@
  * Progress goes to stderr; the last stdout line is one JSON object.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSyntheticCatalogue } from "@oblivious/sticker-search";
 import { DEFAULT_SATURATION, LoadSession, SYNTHETIC_SEARCH_QUERIES, devCredentials, findSaturation, type RunResult, type RunSpec } from "../load/index.js";
 import { STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
 import { freePort } from "./pinned.js";
+import { cpuSeconds } from "./proc-cpu.js";
 
 const [stepText = "5", measureText = "10", holdText = "60", stickersText = "100000", roundsText = "3"] = process.argv.slice(2);
 const STEP_MS = seconds(stepText, "stepSeconds") * 1000;
@@ -54,15 +55,6 @@ function seconds(text: string, name: string): number {
 }
 
 const note = (text: string): boolean => process.stderr.write(`search-path: ${text}\n`);
-const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
-
-/** User + system CPU seconds a process has used (fields 14 and 15 of /proc/PID/stat). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
 /** Every thread of `pid` onto `core`; threads it starts later inherit that. */
 function pin(pid: number, core: number): void {
   execFileSync("taskset", ["-a", "-p", "-c", String(core), String(pid)], { stdio: "ignore" });

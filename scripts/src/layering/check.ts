@@ -11,6 +11,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
+import { stripComments } from "./source.js";
+
+export { errorClassGaps } from "./error-classes.js";
 
 export type PackageKind = "lib" | "service" | "other";
 
@@ -81,10 +84,6 @@ export function readWorkspace(root: string): PackageInfo[] {
     }
     return { name: String(pkg["name"]), dir, kind, dependencies, references, sources: walk(root, dir, []), entries };
   });
-}
-
-function stripComments(source: string): string {
-  return source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
 }
 
 /** Every module specifier a source names: static and dynamic imports, re-exports, side-effect imports. */

@@ -6,6 +6,7 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { KemName } from "@oblivious/client";
+import { localUrl } from "@oblivious/service-kit";
 import { ROOT, STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
 import { devCredentials, fileCredentials } from "./credentials.js";
 import { SCENARIOS, parseMix, type LoadShape } from "./plan.js";
@@ -13,12 +14,13 @@ import { SYNTHETIC_SEARCH_QUERIES } from "./scenarios.js";
 import { progressLine } from "./progress.js";
 import { writeReport, textTable, type LoadReport } from "./report.js";
 import { DEFAULT_SATURATION, findSaturation, type SaturationResult } from "./saturation.js";
-import { LoadSession, type RunResult } from "./session.js";
+import type { RunResult } from "./result.js";
+import { LoadSession } from "./session.js";
 
 const HELP = `npm run load -- [options]
 
 Target
-  --relay URL            relay base URL (default RELAY_URL or http://127.0.0.1:8080)
+  --relay URL            relay base URL (default RELAY_URL or ${localUrl("relay")})
   --kem KEM              the gateway key to seal to: x-wing or x25519 (default x-wing when the
                          relay lists it, else x25519); the report names the one used
   --start-stack          start the local stack first (as npm start), relay rate limit raised
@@ -28,9 +30,9 @@ Target
                          origins below (no relay, gateway or HPKE; tokens are still minted
                          through the relay); scenarios search and telemetry only
   --search-url URL       sticker-search's public URL (default STICKER_SEARCH_URL, the started
-                         stack's, or http://127.0.0.1:8083)
+                         stack's, or ${localUrl("sticker-search")})
   --telemetry-url URL    telemetry's public URL (default TELEMETRY_URL, the started stack's,
-                         or http://127.0.0.1:8084)
+                         or ${localUrl("telemetry")})
 Load
   --scenario NAME        ${SCENARIOS.join(" | ")} (default search)
   --mix LIST             weights of the mix scenario (default search=6,telemetry=3,issuance=1)
@@ -147,7 +149,7 @@ async function main(): Promise<number> {
   const ui = progressLine();
 
   let stack: RunningStack | undefined;
-  let relayUrl = values.relay ?? process.env["RELAY_URL"] ?? "http://127.0.0.1:8080";
+  let relayUrl = values.relay ?? process.env["RELAY_URL"] ?? localUrl("relay");
   if (values["start-stack"] === true) {
     ui.note("starting the local stack…");
     // One generator on one address would hit the relay's per-address limit within seconds.
@@ -158,8 +160,8 @@ async function main(): Promise<number> {
   const direct =
     values.direct === true
       ? {
-          search: values["search-url"] ?? process.env["STICKER_SEARCH_URL"] ?? serviceUrl("sticker-search") ?? "http://127.0.0.1:8083",
-          telemetry: values["telemetry-url"] ?? process.env["TELEMETRY_URL"] ?? serviceUrl("telemetry") ?? "http://127.0.0.1:8084",
+          search: values["search-url"] ?? process.env["STICKER_SEARCH_URL"] ?? serviceUrl("sticker-search") ?? localUrl("sticker-search"),
+          telemetry: values["telemetry-url"] ?? process.env["TELEMETRY_URL"] ?? serviceUrl("telemetry") ?? localUrl("telemetry"),
         }
       : undefined;
   const session = await LoadSession.open({

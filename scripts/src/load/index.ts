@@ -1,6 +1,7 @@
 // The load generator's library entry (`npm run load` is cli.ts on top of it).
 export { LoadSession } from "./session.js";
-export type { GeneratorReport, KindResult, PremintReport, Progress, RunResult, RunSpec, SessionOptions } from "./session.js";
+export type { Progress, SessionOptions } from "./session.js";
+export type { GeneratorReport, KindResult, PremintReport, RunResult, RunSpec } from "./result.js";
 export { DEFAULT_MIX, REQUEST_KINDS, SCENARIOS, kindOf, mixOf, parseMix } from "./plan.js";
 export type { LoadShape, Mix, RequestKind, Scenario } from "./plan.js";
 export { devCredentials, fileCredentials } from "./credentials.js";

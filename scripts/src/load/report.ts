@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { KemName } from "@oblivious/client";
-import type { RunResult } from "./session.js";
+import type { RunResult } from "./result.js";
 import type { SaturationResult } from "./saturation.js";
 import type { LatencySummary } from "./stats.js";
 import { escapeXml, histogramSvg, latencyOverTimeSvg } from "./svg.js";

@@ -8,7 +8,8 @@
  * The saturation rate is the highest error-free throughput seen; the operators' checks build on
  * it (for instance a hold at 80% of it for 60 s, with `--hold 0.8`).
  */
-import type { LoadSession, RunResult } from "./session.js";
+import type { RunResult } from "./result.js";
+import type { LoadSession } from "./session.js";
 
 export interface SaturationOptions {
   readonly mode: "rate" | "concurrency";

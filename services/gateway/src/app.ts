@@ -28,7 +28,7 @@ import { requestFields, type ForwardFailure, type Forwarder } from "./forward.js
 import type { KeyStore } from "./keys.js";
 import type { GatewayMetrics, TargetResult } from "./metrics.js";
 import { pad, type PaddingPolicy } from "./padding.js";
-import { ReplayUnavailable, type ReplayCache } from "./replay.js";
+import { ReplayCacheError, type ReplayCache } from "./replay.js";
 import type { Route, TargetTable } from "./targets.js";
 
 export const GATEWAY_PATH = "/gateway";
@@ -155,7 +155,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // The memory cache answers at once; only Redis's answer is awaited.
       fresh = typeof claimed === "boolean" ? claimed : await claimed;
     } catch (e) {
-      if (!(e instanceof ReplayUnavailable)) throw e;
+      if (!(e instanceof ReplayCacheError)) throw e;
       log.event("replay.unavailable");
       return inner(InnerError.ReplayUnavailable);
     }

@@ -10,7 +10,7 @@ import { KEYS_FILE_VARIABLE, KEYS_VARIABLE, type KeySource } from "./key-file.js
 import { DEFAULT_PADDING, parsePadding, type PaddingPolicy } from "./padding.js";
 import { Secret } from "@oblivious/service-kit";
 import { TARGETS_VARIABLE, parseTargets, type Target } from "./targets.js";
-import { SERVICES, localUrl } from "@oblivious/service-kit";
+import { SERVICES, localUrl, readListenerSettings, readShedSettings } from "@oblivious/service-kit";
 
 export interface GatewayConfig {
   readonly host: string;
@@ -84,10 +84,7 @@ function size(env: EnvReader, name: string, fallback: number, max: number, min =
 
 export function loadGatewayConfig(environment: Readonly<Record<string, string | undefined>>): GatewayConfig {
   const env = new EnvReader(environment);
-  const host = env.string("GATEWAY_HOST", "127.0.0.1");
-  const port = env.port("GATEWAY_PORT", SERVICES.gateway.port);
-  const adminHost = env.string("GATEWAY_ADMIN_HOST", "127.0.0.1");
-  const adminPort = env.port("GATEWAY_ADMIN_PORT", SERVICES.gateway.adminPort);
+  const listeners = readListenerSettings(env, "gateway", { drainTimeoutMs: 10_000 });
 
   let keys: KeySource = { kind: "file", path: "" };
   const file = env.string(KEYS_FILE_VARIABLE);
@@ -115,19 +112,13 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
   const keyReloadMs = env.duration("GATEWAY_KEY_RELOAD", 10_000, { maxMs: 86_400_000 });
   const keysMaxAgeMs = env.duration("GATEWAY_KEYS_MAX_AGE", KEYS_MAX_AGE_DEFAULT_MS, { maxMs: 7 * 86_400_000 });
   const replayMaxEntries = env.int("GATEWAY_REPLAY_MAX_ENTRIES", 1_000_000, { min: 1, max: 100_000_000 });
-  const drainTimeoutMs = env.duration("GATEWAY_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
-  const shutdownGraceMs = env.duration("GATEWAY_SHUTDOWN_GRACE", 0, { maxMs: 600_000 });
-  const maxInFlight = env.int("GATEWAY_MAX_IN_FLIGHT", 256, { min: 0, max: 1_000_000 });
-  const shedTargetMs = env.duration("GATEWAY_SHED_TARGET", 500, { maxMs: 600_000 });
+  const shed = readShedSettings(env, "gateway", { maxInFlight: 256 });
 
   const redis = readRedisConfig(env, "gateway:");
 
   env.done();
   return deepFreeze({
-    host,
-    port,
-    adminHost,
-    adminPort,
+    ...listeners,
     keys,
     targets,
     maxRequestBytes,
@@ -139,10 +130,7 @@ export function loadGatewayConfig(environment: Readonly<Record<string, string | 
     keyReloadMs,
     keysMaxAgeMs,
     replayMaxEntries,
-    drainTimeoutMs,
-    shutdownGraceMs,
-    maxInFlight,
-    shedTargetMs,
+    ...shed,
     redis,
   });
 }

@@ -1,66 +1,27 @@
 /**
- * Key files on disk: loading at start-up, reloading when the file changes (service-kit's
- * FileWatcher: a changed file that does not parse, or that lists no key now, is refused and the
- * keys in use stay), and the operations of the key CLI (generate, rotate), which write
- * atomically with 0600 permissions.
+ * The gateway's key file, on service-kit's key file lifecycle (key-file.ts there: loading,
+ * reloading, generate and rotate, atomic 0600 writes), the same as the issuer's. What is the
+ * gateway's own: the key material (keys.ts), times in milliseconds with a publishFrom, identifiers
+ * unique in the file (retired keys too), and one group per KEM, each with its own current key and
+ * rotation schedule (key-kems.ts). A new key's identifier follows the newest key's.
+ *
+ * Files written before the gateway moved onto service-kit read unchanged: the format is the same
+ * (an entry without `kem` is X25519); test/key-file-migration.test.ts holds one.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import { GatewayKey, type KemId, type SymmetricAlgorithm } from "@oblivious/ohttp";
-import { FileWatcher, loadSecretSource, writeFileAtomic, type ReloadResult, type SecretSource } from "@oblivious/service-kit";
-import { DEFAULT_KEM } from "./key-kems.js";
-import { DEFAULT_SYMMETRIC, KeyFileError, parseKeyFile, serializeKeyFile, snapshot, type KeyEntry, type KeyStore } from "./keys.js";
+import * as kit from "@oblivious/service-kit";
+import type { KeyFileSpec, ReloadResult, SecretSource } from "@oblivious/service-kit";
+import { DEFAULT_KEM, gatewayKem, kemByFileName } from "./key-kems.js";
+import { DEFAULT_SYMMETRIC, KEY_FIELDS, kemGroup, parseKey, serializeKey, type KeyEntry, type KeyStore } from "./keys.js";
+
+export { ReloadResult, RELOAD_RESULTS } from "@oblivious/service-kit";
 
 export const KEYS_FILE_VARIABLE = "GATEWAY_KEYS_FILE";
 export const KEYS_VARIABLE = "GATEWAY_KEYS";
 
 /** GATEWAY_KEYS_FILE or GATEWAY_KEYS. */
 export type KeySource = SecretSource;
-
-export interface LoadedKeys {
-  readonly entries: KeyEntry[];
-  /** The file's bytes, to notice a change; undefined for GATEWAY_KEYS. */
-  readonly content: Buffer | undefined;
-}
-
-function usable(entries: readonly KeyEntry[], now: number): boolean {
-  return snapshot(entries, now).listed.length > 0;
-}
-
-/** Loads the keys at start-up: a ConfigError naming the variable for any problem. */
-export async function loadKeys(source: KeySource, now: number): Promise<LoadedKeys> {
-  const { value, content } = await loadSecretSource(source, {
-    fileVariable: KEYS_FILE_VARIABLE,
-    inlineVariable: KEYS_VARIABLE,
-    parse: parseKeyFile,
-    describe: (e) => (e instanceof KeyFileError ? `key file ${e.message}` : undefined),
-    usable: (entries) => usable(entries, now),
-    unusable: "no key is published or current now",
-  });
-  return { entries: value, content };
-}
-
-export { ReloadResult, RELOAD_RESULTS } from "@oblivious/service-kit";
-
-/** Re-reads the key file and swaps the store's keys when its content changed and is usable. */
-export class KeyFileWatcher extends FileWatcher<KeyEntry[]> {
-  constructor(options: {
-    readonly path: string;
-    readonly store: KeyStore;
-    readonly content: Buffer;
-    readonly now: () => number;
-    readonly onResult: (r: ReloadResult) => void;
-  }) {
-    super({
-      path: options.path,
-      content: options.content,
-      parse: (text) => parseKeyFile(text),
-      usable: (keys) => usable(keys, options.now()),
-      apply: (keys) => options.store.replace(keys),
-      onResult: options.onResult,
-    });
-  }
-}
 
 /** A new random key of a KEM (X25519 unless told) with its times. */
 export function createKeyEntry(
@@ -72,26 +33,82 @@ export function createKeyEntry(
   return { key: GatewayKey.generate(keyId, symmetric, kemId), publishFrom: times.publishFrom, activeFrom: times.activeFrom, retireAt: times.retireAt };
 }
 
-/** A key identifier no entry uses, after `after`; a KeyFileError when all 256 are taken. */
-function freeKeyId(entries: readonly KeyEntry[], after: number): number {
-  const used = new Set(entries.map((e) => e.key.keyId));
-  if (used.size >= 256) throw new KeyFileError("has no free key identifier");
+/** The identifier after `after` that no key uses (service-kit has checked that one is free). */
+function nextFreeId(used: ReadonlySet<number>, after: number): number {
   let keyId = (after + 1) % 256;
   while (used.has(keyId)) keyId = (keyId + 1) % 256;
   return keyId;
 }
 
-/** Reads and checks a key file (for the CLI; the service uses `loadKeys`). */
-export function readKeyFile(path: string): KeyEntry[] {
-  return parseKeyFile(readFileSync(path, "utf8"));
+/** A key file spec whose new keys accept `symmetric`. */
+function gatewayKeyFile(symmetric: readonly SymmetricAlgorithm[]): KeyFileSpec<KeyEntry> {
+  return {
+    timeFields: { publishFrom: "publishFrom", activeFrom: "activeFrom", retireAt: "retireAt" },
+    precision: "ms",
+    keyFields: KEY_FIELDS,
+    parseKey,
+    serializeKey,
+    times: (e) => e,
+    withRetireAt: (e, retireAt) => ({ ...e, retireAt }),
+    id: (e) => e.key.keyId,
+    idName: "keyId",
+    // A client holding an older listing may still name a retired key's identifier.
+    idsUnique: "in-file",
+    groups: { of: kemGroup, name: "KEM" },
+    create: (times, used, newest, group) =>
+      createKeyEntry(
+        newest === undefined ? (randomBytes(1)[0] ?? 0) : nextFreeId(used, newest.key.keyId),
+        { publishFrom: times.publishFrom ?? times.activeFrom, activeFrom: times.activeFrom },
+        symmetric,
+        group === undefined ? DEFAULT_KEM : (kemByFileName(group)?.id ?? DEFAULT_KEM),
+      ),
+    usable: (ev) => ev.counts.current + ev.counts.published > 0,
+    unusable: "no key is published or current now",
+    fileVariable: KEYS_FILE_VARIABLE,
+    inlineVariable: KEYS_VARIABLE,
+  };
 }
 
-/**
- * Writes a key file atomically: a 0600 temporary file in the same directory, flushed, then
- * renamed over the target, so a reader (or a reloading gateway) never sees half a file.
- */
+export const GATEWAY_KEY_FILE: KeyFileSpec<KeyEntry> = gatewayKeyFile(DEFAULT_SYMMETRIC);
+
+/** Parses and checks a key file, importing each key once. */
+export function parseKeyFile(text: string, now: number = Date.now()): KeyEntry[] {
+  return kit.parseKeyFile(GATEWAY_KEY_FILE, text, now);
+}
+
+/** The key file text for `entries`, private keys included: write it only to a 0600 file. */
+export function serializeKeyFile(entries: readonly KeyEntry[]): string {
+  return kit.serializeKeyFile(GATEWAY_KEY_FILE, entries);
+}
+
+export interface LoadedKeys {
+  readonly entries: KeyEntry[];
+  /** The file's bytes, to notice a change; undefined for GATEWAY_KEYS. */
+  readonly content: Buffer | undefined;
+}
+
+/** Loads the keys at start-up: a ConfigError naming the variable for any problem. */
+export function loadKeys(source: KeySource, now: number): Promise<LoadedKeys> {
+  return kit.loadKeyFile(GATEWAY_KEY_FILE, source, now);
+}
+
+/** Re-reads a mounted key file and swaps the store's keys when its content changed and is usable; none for inline keys. */
+export function watchKeys(
+  source: SecretSource,
+  content: Buffer | undefined,
+  options: { readonly store: KeyStore; readonly now: () => number; readonly onResult: (r: ReloadResult) => void },
+): kit.KeyFileWatcher<KeyEntry> | undefined {
+  return kit.watchKeyFile(GATEWAY_KEY_FILE, source, content, { now: options.now, apply: (keys) => options.store.replace(keys), onResult: options.onResult });
+}
+
+/** Reads and checks a key file (for the CLI; the service uses `loadKeys`). */
+export function readKeyFile(path: string, now: number = Date.now()): KeyEntry[] {
+  return kit.readKeyFile(GATEWAY_KEY_FILE, path, now);
+}
+
+/** Writes a key file atomically with 0600 permissions: a reloading gateway never sees half a file. */
 export function writeKeyFile(path: string, entries: readonly KeyEntry[]): void {
-  writeFileAtomic(path, serializeKeyFile(entries));
+  kit.writeKeyFile(GATEWAY_KEY_FILE, path, entries);
 }
 
 /**
@@ -102,37 +119,18 @@ export function writeKeyFile(path: string, entries: readonly KeyEntry[]): void {
  * overwrite an existing file.
  */
 export function generateKeyFile(path: string, now: Date = new Date(), kems: readonly KemId[] = [DEFAULT_KEM]): void {
-  if (existsSync(path)) throw new KeyFileError("already exists; refusing to overwrite it");
-  if (kems.length === 0 || new Set(kems).size !== kems.length) throw new KeyFileError("needs distinct KEMs");
-  const at = now.getTime();
-  const entries: KeyEntry[] = [];
-  let keyId = randomBytes(1)[0] ?? 0;
-  for (const kem of kems) {
-    entries.push(createKeyEntry(keyId, { publishFrom: at, activeFrom: at }, DEFAULT_SYMMETRIC, kem));
-    keyId = freeKeyId(entries, keyId);
-  }
-  writeKeyFile(path, entries);
+  if (kems.length === 0) throw new kit.KeyFileError("needs distinct KEMs");
+  kit.generateKeyFile(GATEWAY_KEY_FILE, path, now, kems.map((k) => gatewayKem(k).fileName));
 }
 
 /**
  * Adds to an existing key file a key of each KEM in `kems` that no entry has, current from
- * `now` (a KEM the file lacks has no clients to move over, so it needs no publish lead). Returns
- * the KEMs it added; writes nothing when none is missing. `npm start` uses it so that a `.dev`
- * made before the post-quantum keys gets its X-Wing key.
+ * `now`. Returns the KEMs it added; writes nothing when none is missing. `npm start` uses it so
+ * that a `.dev` made before the post-quantum keys gets its X-Wing key.
  */
 export function addMissingKems(path: string, kems: readonly KemId[], now: Date = new Date()): KemId[] {
-  const entries = readKeyFile(path);
-  const missing = kems.filter((kem) => !entries.some((e) => e.key.kemId === kem));
-  if (missing.length === 0) return [];
-  const at = now.getTime();
-  let last = entries.at(-1)?.key.keyId ?? -1;
-  for (const kem of missing) {
-    const keyId = freeKeyId(entries, last);
-    entries.push(createKeyEntry(keyId, { publishFrom: at, activeFrom: at }, DEFAULT_SYMMETRIC, kem));
-    last = keyId;
-  }
-  writeKeyFile(path, entries);
-  return missing;
+  const added = kit.addMissingGroups(GATEWAY_KEY_FILE, path, kems.map((k) => gatewayKem(k).fileName), now);
+  return kems.filter((k) => added.includes(gatewayKem(k).fileName));
 }
 
 export interface RotateOptions {
@@ -142,48 +140,17 @@ export interface RotateOptions {
   /** How long a superseded key is still accepted after the new key becomes current. */
   readonly graceMs: number;
   readonly symmetric?: readonly SymmetricAlgorithm[];
-  /**
-   * The KEM to rotate (each rotates on its own schedule; keys of other KEMs are left as they
-   * are). Defaults to the file's one KEM; a file with several needs it.
-   */
+  /** The KEM to rotate (the others keep their times); defaults to the file's one KEM; a file with several needs it. */
   readonly kemId?: KemId;
 }
 
-export interface Rotation {
-  readonly entries: KeyEntry[];
-  readonly added: KeyEntry;
-  readonly pruned: number;
-}
-
-/**
- * Adds a key of one KEM, published now and current after the lead; gives every older key of
- * that KEM a retire time of at most the new key's activation plus the grace period; drops keys
- * (of any KEM) already retired. A KEM the file has no key of yet gets its first key current now:
- * no client uses that KEM yet, so none needs the lead. The new key identifier follows the newest
- * key's and is used by no key in the file, retired ones included, so no client can hold a stale
- * configuration with the same identifier.
- */
-export function rotateKeyEntries(entries: readonly KeyEntry[], options: RotateOptions): Rotation {
-  const { now, publishLeadMs, graceMs } = options;
-  const kems = new Set(entries.map((e) => e.key.kemId));
-  const kemId = options.kemId ?? (kems.size <= 1 ? (entries[0]?.key.kemId ?? DEFAULT_KEM) : undefined);
-  if (kemId === undefined) throw new KeyFileError("holds keys of several KEMs: name the one to rotate");
-  const newest = entries.reduce<KeyEntry | undefined>((a, e) => (a === undefined || e.activeFrom >= a.activeFrom ? e : a), undefined);
-  const keyId = freeKeyId(entries, newest?.key.keyId ?? -1);
-  const activeFrom = kems.has(kemId) ? now + publishLeadMs : now;
-  const retireBy = activeFrom + graceMs;
-  const added = createKeyEntry(keyId, { publishFrom: now, activeFrom }, options.symmetric, kemId);
-  const kept = entries
-    .map((e) => (e.key.kemId === kemId && e.activeFrom < activeFrom && (e.retireAt === undefined || e.retireAt > retireBy) ? { ...e, retireAt: retireBy } : e))
-    .filter((e) => e.retireAt === undefined || e.retireAt > now);
-  return { entries: [...kept, added], added, pruned: entries.length - kept.length };
-}
-
-/** Re-reads a mounted key file and swaps the store's keys when its content changed and is usable; none for inline keys. */
-export function watchKeys(
-  source: SecretSource,
-  content: Buffer | undefined,
-  options: { readonly store: KeyStore; readonly now: () => number; readonly onResult: (r: ReloadResult) => void },
-): KeyFileWatcher | undefined {
-  return source.kind === "file" && content !== undefined ? new KeyFileWatcher({ path: source.path, content, ...options }) : undefined;
+/** service-kit's rotateKeys for one KEM: a new key id after the newest key's, used by no key in the file. */
+export function rotateKeyEntries(entries: readonly KeyEntry[], options: RotateOptions): kit.Rotation<KeyEntry> {
+  const spec = options.symmetric === undefined ? GATEWAY_KEY_FILE : gatewayKeyFile(options.symmetric);
+  return kit.rotateKeys(spec, entries, {
+    now: options.now,
+    leadMs: options.publishLeadMs,
+    graceMs: options.graceMs,
+    ...(options.kemId === undefined ? {} : { group: gatewayKem(options.kemId).fileName }),
+  });
 }

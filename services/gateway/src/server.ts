@@ -4,7 +4,7 @@
  * logger), listens on the public and admin ports, and drains on stop.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { Shedder, createLogger, createRedis, redisOptions, runService, waitFor, type EventCatalog, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import { Shedder, createLogger, createRedis, redisOptions, waitFor, type EventCatalog, type LoggerOptions, type RunningService, startListeners } from "@oblivious/service-kit";
 import { Http1Front } from "@oblivious/http1";
 import { GATEWAY_PATH, WELL_KNOWN_PATH, createGateway } from "./app.js";
 import type { GatewayConfig } from "./config.js";
@@ -115,27 +115,14 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   };
   if (config.redis) await waitFor(() => replay.ready(), 2000);
 
-  let service: RunningService;
-  try {
-    service = await runService({
-      public: { server, host: config.host, port: config.port },
-      admin: {
-        host: config.adminHost,
-        port: config.adminPort,
-        registry,
-        isReady: () => replay.ready() && keys.current().listed.length > 0,
-      },
-      log,
-      drainTimeoutMs: config.drainTimeoutMs,
-      shutdownGraceMs: config.shutdownGraceMs,
-      onClosed: closeDependencies,
-      handleSignals: options.handleSignals ?? false,
-    });
-  } catch (e) {
-    server.close();
-    await closeDependencies();
-    throw e;
-  }
+  const service = await startListeners(config, {
+    server,
+    registry,
+    log,
+    isReady: () => replay.ready() && keys.current().listed.length > 0,
+    closeDependencies,
+    handleSignals: options.handleSignals,
+  });
   watcher?.start(config.keyReloadMs);
   return {
     ...service,

@@ -9,8 +9,7 @@ import { inspect } from "node:util";
 import { ConfigError } from "@oblivious/service-kit";
 import { LineCapture } from "@oblivious/test-kit";
 import { DEFAULT_TARGETS, loadGatewayConfig } from "../src/config.js";
-import { createKeyEntry } from "../src/key-file.js";
-import { serializeKeyFile } from "../src/keys.js";
+import { createKeyEntry, serializeKeyFile } from "../src/key-file.js";
 import { startGateway } from "../src/server.js";
 import { DAY, T0, exchange, fetchKeyConfigs, innerRequest, oneKeyFile, startTarget, startTestGateway, tempDir } from "./helpers.js";
 

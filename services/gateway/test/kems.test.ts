@@ -12,9 +12,10 @@ import { fileURLToPath } from "node:url";
 import { encodeRequest } from "@oblivious/bhttp";
 import { AeadId, GatewayKey, KdfId, KemId, MediaType, decodeKeyConfigs, encapsulateRequest, type KeyConfig } from "@oblivious/ohttp";
 import { OHTTP_KEY_PROBLEM_TYPE } from "../src/errors.js";
-import { addMissingKems, createKeyEntry, generateKeyFile, readKeyFile, rotateKeyEntries, writeKeyFile } from "../src/key-file.js";
+import { KeyFileError } from "@oblivious/service-kit";
+import { addMissingKems, createKeyEntry, generateKeyFile, parseKeyFile, readKeyFile, rotateKeyEntries, serializeKeyFile, writeKeyFile } from "../src/key-file.js";
 import { DEFAULT_GENERATED_KEMS } from "../src/key-kems.js";
-import { KeyFileError, keyStates, parseKeyFile, serializeKeyFile, snapshot, type KeyEntry } from "../src/keys.js";
+import { keyStates, snapshot, type KeyEntry } from "../src/keys.js";
 import { DAY, T0, exchange, fetchKeyConfigs, innerRequest, send, startTarget, startTestGateway, tempDir, type RawAnswer } from "./helpers.js";
 
 const CLI = fileURLToPath(new URL("../src/keys-cli.js", import.meta.url));

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AeadId, KdfId } from "@oblivious/ohttp";
 import fc from "fast-check";
-import { createKeyEntry, readKeyFile, rotateKeyEntries, writeKeyFile } from "../src/key-file.js";
-import { KeyFileError, KeyStore, type KeyState, keyStates, parseKeyFile, serializeKeyFile, snapshot, type KeyEntry } from "../src/keys.js";
+import { KeyFileError } from "@oblivious/service-kit";
+import { createKeyEntry, parseKeyFile, readKeyFile, rotateKeyEntries, serializeKeyFile, writeKeyFile } from "../src/key-file.js";
+import { KeyStore, type KeyState, keyStates, snapshot, type KeyEntry } from "../src/keys.js";
 import { DAY, HOUR, T0, tempDir } from "./helpers.js";
 
 const CLI = fileURLToPath(new URL("../src/keys-cli.js", import.meta.url));

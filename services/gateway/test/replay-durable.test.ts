@@ -1,6 +1,6 @@
 /**
  * The replay cache with REDIS_MIN_REPLICAS_ACK=1 on a real primary and replica (test-kit): a claim
- * no replica acknowledged fails closed (ReplayUnavailable, answered 503), so a failover cannot
+ * no replica acknowledged fails closed (ReplayCacheError, answered 503), so a failover cannot
  * forget a claim that let a request through (docs/decisions/0023-durable-spends.md).
  */
 import { test } from "node:test";
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createRedis } from "@oblivious/service-kit";
 import { redisCli, redisConnected, startRedisNode } from "@oblivious/test-kit";
-import { RedisReplayCache, ReplayUnavailable } from "../src/replay.js";
+import { RedisReplayCache } from "../src/replay.js";
 
 test("replay cache, one replica must acknowledge: claimed once when it does; unavailable while it cannot; a repeat is refused", async () => {
   const primary = await startRedisNode({ args: ["--repl-diskless-sync-delay", "0"] });
@@ -28,7 +28,7 @@ test("replay cache, one replica must acknowledge: claimed once when it does; una
     assert.equal(await cache.claim(enc, Date.now(), 60_000), true);
     assert.equal(await cache.claim(enc, Date.now(), 60_000), false, "a replay is refused");
     replica.freeze();
-    await assert.rejects(impatient.claim(randomBytes(32), Date.now(), 60_000), ReplayUnavailable);
+    await assert.rejects(impatient.claim(randomBytes(32), Date.now(), 60_000), { name: "ReplayCacheError", code: "unavailable" });
     replica.thaw();
     assert.equal(await cache.claim(randomBytes(32), Date.now(), 60_000), true);
   } finally {

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DateVerdict, checkDate, replayTtlMs } from "../src/date.js";
-import { MemoryReplayCache, ReplayUnavailable } from "../src/replay.js";
+import { MemoryReplayCache } from "../src/replay.js";
 import { formatHttpDate } from "@oblivious/http1";
 import { assertCacheEdges, assertGatewayEdges, gatewayEdges } from "./replay-edges.js";
 import { T0 } from "./helpers.js";
@@ -33,7 +33,7 @@ test("memory replay cache: sweeping at an entry's expiry instant keeps it; one i
 test("memory replay cache: full of live entries it fails closed; an entry at its expiry instant is still live", () => {
   const cache = new MemoryReplayCache({ maxEntries: 1 });
   assert.equal(cache.claim(new Uint8Array(32).fill(1), 0, 1000), true);
-  assert.throws(() => cache.claim(new Uint8Array(32).fill(2), 1000, 1000), ReplayUnavailable);
+  assert.throws(() => cache.claim(new Uint8Array(32).fill(2), 1000, 1000), { name: "ReplayCacheError", code: "full" });
   assert.equal(cache.claim(new Uint8Array(32).fill(2), 1001, 1000), true);
 });
 

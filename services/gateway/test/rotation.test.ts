@@ -5,8 +5,7 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GatewayKey, AeadId, KdfId, type KeyConfig } from "@oblivious/ohttp";
 import { OHTTP_KEY_PROBLEM_TYPE } from "../src/errors.js";
-import { createKeyEntry, rotateKeyEntries, writeKeyFile } from "../src/key-file.js";
-import { serializeKeyFile } from "../src/keys.js";
+import { createKeyEntry, rotateKeyEntries, serializeKeyFile, writeKeyFile } from "../src/key-file.js";
 import { DAY, T0, exchange, fetchKeyConfigs, innerRequest, metricsText, send, startTarget, startTestGateway, tempDir } from "./helpers.js";
 
 test("rotation: published key listed second and accepted; old key unlisted but accepted in grace; retired key refused uniformly", async () => {

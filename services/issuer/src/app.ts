@@ -5,7 +5,9 @@
  *   with a strong ETag (304 on If-None-Match) and a max-age that never outlives the key state.
  * - `POST /token-request`: one TokenRequest (RFC 9578 §6.1, `application/private-token-request`
  *   → `application/private-token-response`), or a batch of them on the same URL with the media
- *   types of draft-ietf-privacypass-batched-tokens.
+ *   types of draft-ietf-privacypass-batched-tokens, or an ARC credential request
+ *   (`application/private-credential-request` → `application/private-credential-response`,
+ *   arc-issuance.ts) after the same attestation, with its own quota.
  *
  * A token request goes through, in order: media type (415), device credential (401), body size
  * (413), decoding (400), token type, key and blinded message checks (422), room on the signer
@@ -28,12 +30,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type Request, type Response } from "express";
 import {
+  ArcMediaType,
   ISSUER_DIRECTORY_PATH,
   MediaType,
   encodeBatchedTokenResponse,
   encodeTokenResponse,
 } from "@oblivious/privacypass";
 import { BodyErrorCode, finalErrorHandler, notFoundHandler, pathOf, readBodyWithin, sendProblem, type HttpObserver } from "@oblivious/service-kit";
+import { ARC_BODY_LIMIT, arcQuotaName, respondArc, validateArcRequest } from "./arc-issuance.js";
+import type { ArcKeys } from "./arc-keys.js";
 import { CredentialFailure, type Attester } from "./attestation.js";
 import { type DirectoryCache, noneMatch } from "./directory.js";
 import { IssuerError, PROBLEMS, WWW_AUTHENTICATE_INVALID, WWW_AUTHENTICATE_MISSING } from "./errors.js";
@@ -41,8 +46,8 @@ import type { IssuerLogger, RouteName } from "./events.js";
 import type { KeyStore } from "./keys.js";
 import type { IssuerMetrics, RequestKind } from "./metrics.js";
 import type { Pseudonyms } from "./pseudonym.js";
-import { QuotaUnavailable, type QuotaStore } from "./quota.js";
-import { SignerFailed, SignerErrorCode, SignerOverloaded, type Signers } from "./signer.js";
+import { QuotaError, type QuotaStore } from "./quota.js";
+import { SignerError, SignerErrorCode, type Signers } from "./signer.js";
 import { bodyLimit, kindOf, validateBatch, validateSingle } from "./token-request.js";
 
 export const TOKEN_REQUEST_PATH = "/token-request";
@@ -61,6 +66,13 @@ export interface IssuerAppDeps {
   readonly observer: HttpObserver<RouteName>;
   readonly log: IssuerLogger;
   readonly now: () => number;
+  /** ARC issuance (ISSUER_ARC_KEYS_FILES); without it every credential request names an unknown key. */
+  readonly arc?: {
+    readonly keys: ArcKeys;
+    /** Credentials per device per key per period. */
+    readonly quota: QuotaStore;
+    readonly periodMs: number;
+  };
 }
 
 /** The client went away before its body arrived: nothing to answer. */
@@ -162,6 +174,39 @@ export function createIssuerApp(deps: IssuerAppDeps): RequestListener {
     return body;
   }
 
+  /** Counts `n` against `name` in `store`: 503 when the store cannot answer (never issue unchecked), 429 over the limit. */
+  async function consume(store: QuotaStore, name: string, n: number): Promise<void> {
+    let decision;
+    try {
+      decision = await store.consume(name, n);
+    } catch (e) {
+      if (!(e instanceof QuotaError)) throw e;
+      log.event("quota.unavailable");
+      throw new Refusal(IssuerError.QuotaUnavailable, { "retry-after": "1" });
+    }
+    if (!decision.allowed) {
+      throw new Refusal(IssuerError.QuotaExceeded, { "retry-after": String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))) });
+    }
+  }
+
+  /** An ARC credential request of an attested device (arc-issuance.ts). */
+  async function issueArc(req: IncomingMessage, pseudonym: string): Promise<{ contentType: string; body: Uint8Array }> {
+    const validated = validateArcRequest(deps.arc?.keys, await readLimited(req, ARC_BODY_LIMIT));
+    if (!validated.ok || deps.arc === undefined) throw new Refusal(validated.ok ? IssuerError.UnknownKey : validated.error);
+    const { key, request } = validated;
+    const quotaName = arcQuotaName(pseudonym, key, deps.arc.periodMs, deps.now());
+    await consume(deps.arc.quota, quotaName, 1);
+    const started = performance.now();
+    const body = respondArc(key, request);
+    if (body === undefined) {
+      await deps.arc.quota.refund(quotaName, 1);
+      throw new Refusal(IssuerError.CredentialRequestInvalid);
+    }
+    metrics.signingDuration("arc", (performance.now() - started) / 1000);
+    metrics.arcIssued();
+    return { contentType: ArcMediaType.CredentialResponse, body };
+  }
+
   async function issue(req: IncomingMessage, kind: RequestKind | undefined): Promise<{ contentType: string; body: Uint8Array }> {
     if (kind === undefined) throw new Refusal(IssuerError.UnsupportedMediaType);
 
@@ -175,6 +220,7 @@ export function createIssuerApp(deps: IssuerAppDeps): RequestListener {
     }
     // The device id is used for this one derivation and goes no further.
     const pseudonym = deps.pseudonyms.of(credential.deviceId);
+    if (kind === "arc") return issueArc(req, pseudonym);
 
     const body = await readLimited(req, bodyLimit(kind, deps.maxBatch));
     const validated = kind === "single" ? validateSingle(deps.keys, body) : validateBatch(deps.keys, body, deps.maxBatch);
@@ -185,17 +231,7 @@ export function createIssuerApp(deps: IssuerAppDeps): RequestListener {
       log.event("signer.overloaded", { pending: deps.signers.pending });
       throw new Refusal(IssuerError.Overloaded, { "retry-after": "1" });
     }
-    let decision;
-    try {
-      decision = await deps.quota.consume(pseudonym, msgs.length);
-    } catch (e) {
-      if (!(e instanceof QuotaUnavailable)) throw e;
-      log.event("quota.unavailable");
-      throw new Refusal(IssuerError.QuotaUnavailable, { "retry-after": "1" });
-    }
-    if (!decision.allowed) {
-      throw new Refusal(IssuerError.QuotaExceeded, { "retry-after": String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))) });
-    }
+    await consume(deps.quota, pseudonym, msgs.length);
 
     const started = performance.now();
     let sigs: Uint8Array[];
@@ -203,9 +239,9 @@ export function createIssuerApp(deps: IssuerAppDeps): RequestListener {
       sigs = await deps.signers.sign(key.id, msgs);
     } catch (e) {
       await deps.quota.refund(pseudonym, msgs.length);
-      if (e instanceof SignerOverloaded) throw new Refusal(IssuerError.Overloaded, { "retry-after": "1" });
-      if (e instanceof SignerFailed && e.code === SignerErrorCode.UnknownKey) throw new Refusal(IssuerError.UnknownKey);
-      if (e instanceof SignerFailed && e.code === SignerErrorCode.InvalidInput) throw new Refusal(IssuerError.InvalidBlindedMessage);
+      if (e instanceof SignerError && e.code === SignerErrorCode.Overloaded) throw new Refusal(IssuerError.Overloaded, { "retry-after": "1" });
+      if (e instanceof SignerError && e.code === SignerErrorCode.UnknownKey) throw new Refusal(IssuerError.UnknownKey);
+      if (e instanceof SignerError && e.code === SignerErrorCode.InvalidInput) throw new Refusal(IssuerError.InvalidBlindedMessage);
       throw e;
     }
     metrics.signingDuration(kind, (performance.now() - started) / 1000);

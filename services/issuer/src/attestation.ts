@@ -38,7 +38,7 @@ import { readFile } from "node:fs/promises";
 import { errors, type CryptoKey, type JWSHeaderParameters } from "jose";
 import type { ReloadResult } from "@oblivious/service-kit";
 import type { AttestationAlgorithm, AttesterConfig } from "./config.js";
-import { JwksUnavailable, fileKeySource, remoteKeySource, type KeySource } from "./jwks.js";
+import { JwksError, fileKeySource, remoteKeySource, type KeySource } from "./jwks.js";
 
 
 export const CredentialFailure = {
@@ -76,7 +76,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** What a key source's failure means for the credential (jose's errors, as jwtVerify raised them). */
 function keyFailure(e: unknown): CredentialFailure {
-  if (e instanceof JwksUnavailable) return CredentialFailure.Unavailable;
+  if (e instanceof JwksError) return CredentialFailure.Unavailable;
   if (e instanceof errors.JOSENotSupported) return CredentialFailure.AlgorithmNotAllowed;
   if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) return CredentialFailure.UnknownKey;
   return CredentialFailure.Malformed;

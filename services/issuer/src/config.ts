@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { EnvReader, deepFreeze, type SecretSource, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { Secret } from "@oblivious/service-kit";
 import { DIRECTORY_MAX_AGE_DEFAULT_MS } from "./directory.js";
-import { SERVICES, originHost } from "@oblivious/service-kit";
+import { originHost, readListenerSettings, readShedSettings } from "@oblivious/service-kit";
 
 /** Where a piece of secret material comes from: a file (mounted secret) or the variable itself. */
 export type { SecretSource };
@@ -67,6 +67,12 @@ export interface IssuerConfig {
   /** Latency above which, for a whole window, the in-flight limit shrinks (0: the limit stays fixed). */
   readonly shedTargetMs: number;
   readonly redis: RedisConfig | undefined;
+  /** ISSUER_ARC_KEYS_FILES: one ARC key file per token-gated origin (arc-keys.ts); empty: no ARC issuance. */
+  readonly arcKeysFiles: readonly string[];
+  /** ISSUER_ARC_QUOTA: ARC credentials per device per origin key per ARC period. */
+  readonly arcQuota: number;
+  /** ISSUER_ARC_PERIOD: the origins' credential period (TOKEN_ARC_PERIOD), aligned on the Unix epoch. */
+  readonly arcPeriodMs: number;
 }
 
 export const KEYS_FILE_VARIABLE = "ISSUER_KEYS_FILE";
@@ -97,10 +103,8 @@ function algorithms(env: EnvReader): AttestationAlgorithm[] {
 
 export function loadIssuerConfig(environment: Readonly<Record<string, string | undefined>>): IssuerConfig {
   const env = new EnvReader(environment);
-  const host = env.string("ISSUER_HOST", "127.0.0.1");
-  const port = env.port("ISSUER_PORT", SERVICES.issuer.port);
-  const adminHost = env.string("ISSUER_ADMIN_HOST", "127.0.0.1");
-  const adminPort = env.port("ISSUER_ADMIN_PORT", SERVICES.issuer.adminPort);
+  const listeners = readListenerSettings(env, "issuer", { drainTimeoutMs: 10_000 });
+  const { host, port } = listeners;
   const issuerName = env.string("ISSUER_NAME", originHost("issuer"));
   const requestHost = host.includes(":") ? `[${host}]` : host;
   const issuerRequestUri = env.url("ISSUER_REQUEST_URI", `http://${requestHost}:${port}/token-request`)?.href ?? "";
@@ -134,19 +138,22 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
   const maxBatch = env.int("ISSUER_MAX_BATCH", 100, { min: 1, max: 10_000 });
   const maxQueue = env.int("ISSUER_MAX_QUEUE", Math.max(1024, 4 * maxBatch), { min: 1, max: 10_000_000 });
   if (maxQueue < maxBatch) env.invalid("ISSUER_MAX_QUEUE", "must be at least ISSUER_MAX_BATCH");
-  const drainTimeoutMs = env.duration("ISSUER_DRAIN_TIMEOUT", 10_000, { maxMs: 600_000 });
-  const shutdownGraceMs = env.duration("ISSUER_SHUTDOWN_GRACE", 0, { maxMs: 600_000 });
-  const maxInFlight = env.int("ISSUER_MAX_IN_FLIGHT", 64, { min: 0, max: 1_000_000 });
-  const shedTargetMs = env.duration("ISSUER_SHED_TARGET", 500, { maxMs: 600_000 });
+  const shed = readShedSettings(env, "issuer", { maxInFlight: 64 });
 
   const redis = readRedisConfig(env, "issuer:");
 
+  const arcKeysFiles = env
+    .string("ISSUER_ARC_KEYS_FILES", "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  if (new Set(arcKeysFiles).size !== arcKeysFiles.length) env.invalid("ISSUER_ARC_KEYS_FILES", "names a file twice");
+  const arcQuota = env.int("ISSUER_ARC_QUOTA", 1, { min: 1, max: 1_000_000 });
+  const arcPeriodMs = env.duration("ISSUER_ARC_PERIOD", 86_400_000, { minMs: 60_000, maxMs: 366 * 86_400_000 });
+
   env.done();
   return deepFreeze({
-    host,
-    port,
-    adminHost,
-    adminPort,
+    ...listeners,
     issuerName,
     issuerRequestUri,
     keys,
@@ -160,10 +167,10 @@ export function loadIssuerConfig(environment: Readonly<Record<string, string | u
     signers,
     maxBatch,
     maxQueue,
-    drainTimeoutMs,
-    shutdownGraceMs,
-    maxInFlight,
-    shedTargetMs,
+    ...shed,
     redis,
+    arcKeysFiles,
+    arcQuota,
+    arcPeriodMs,
   });
 }

@@ -11,3 +11,5 @@ export {
 export type { DevAttester, DevAttesterOptions } from "./dev-attester.js";
 export { prepareDevIssuer } from "./dev-env.js";
 export type { DevIssuerFiles } from "./dev-env.js";
+export { DEV_ARC_ORIGINS, prepareDevArcKeys } from "./dev-arc.js";
+export type { DevArcFiles, DevArcOrigin } from "./dev-arc.js";

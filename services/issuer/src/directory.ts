@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { encodeIssuerDirectory, type IssuerDirectory } from "@oblivious/privacypass";
+import type { ArcKeySnapshot, ArcKeys } from "./arc-keys.js";
 import type { IssuerKey, KeySnapshot, KeyStore } from "./keys.js";
 import { snapshot } from "./keys.js";
 
@@ -20,12 +21,19 @@ export const DIRECTORY_MAX_AGE_DEFAULT_MS = 3_600_000;
  */
 export const TOKEN_DIRECTORY_REFRESH_DEFAULT_MS = 300_000;
 
-/** The directory at a key snapshot: keys newest first, each with its not-before in Unix seconds. */
-export function directoryFromSnapshot(s: KeySnapshot, issuerRequestUri: string): IssuerDirectory {
-  return {
-    issuerRequestUri,
-    tokenKeys: s.listed.map((k) => ({ tokenType: k.tokenType, tokenKey: k.tokenKey, notBefore: Math.floor(k.notBefore / 1000) })),
-  };
+/**
+ * The directory at a key snapshot: the type-2 keys newest first, then each origin's ARC keys
+ * (token type 0xE5AC, "token-key" the serialized ARC public key) newest first, each with its
+ * not-before in Unix seconds. Clients pick by token type, and an ARC client by the key its
+ * origin's challenge names.
+ */
+export function directoryFromSnapshot(s: KeySnapshot, issuerRequestUri: string, arc: readonly ArcKeySnapshot[] = []): IssuerDirectory {
+  const entry = (k: { readonly tokenType: number; readonly tokenKey: Uint8Array; readonly notBefore: number }) => ({
+    tokenType: k.tokenType,
+    tokenKey: k.tokenKey,
+    notBefore: Math.floor(k.notBefore / 1000),
+  });
+  return { issuerRequestUri, tokenKeys: [...s.listed.map(entry), ...arc.flatMap((a) => a.listed.map(entry))] };
 }
 
 export function directoryOf(keys: readonly IssuerKey[], now: number, issuerRequestUri: string): IssuerDirectory {
@@ -42,22 +50,26 @@ export interface DirectoryDocument {
 
 export class DirectoryCache {
   readonly #keys: KeyStore;
+  readonly #arc: ArcKeys | undefined;
   readonly #issuerRequestUri: string;
-  #for: KeySnapshot | undefined;
+  #for: readonly object[] = [];
   #document: DirectoryDocument | undefined;
 
-  constructor(keys: KeyStore, issuerRequestUri: string) {
+  constructor(keys: KeyStore, issuerRequestUri: string, arc?: ArcKeys) {
     this.#keys = keys;
+    this.#arc = arc;
     this.#issuerRequestUri = issuerRequestUri;
   }
 
   current(): DirectoryDocument {
     const s = this.#keys.current();
-    if (this.#document === undefined || this.#for !== s) {
-      const body = Buffer.from(encodeIssuerDirectory(directoryFromSnapshot(s, this.#issuerRequestUri)), "utf8");
+    const arc = this.#arc?.snapshots() ?? [];
+    const inputs = [s, ...arc];
+    if (this.#document === undefined || inputs.length !== this.#for.length || inputs.some((x, i) => x !== this.#for[i])) {
+      const body = Buffer.from(encodeIssuerDirectory(directoryFromSnapshot(s, this.#issuerRequestUri, arc)), "utf8");
       const etag = `"${createHash("sha256").update(body).digest("base64url")}"`;
-      this.#document = { body, etag, nextChange: s.validUntil };
-      this.#for = s;
+      this.#document = { body, etag, nextChange: Math.min(s.validUntil, ...arc.map((a) => a.validUntil)) };
+      this.#for = inputs;
     }
     return this.#document;
   }

@@ -26,6 +26,8 @@ export const IssuerError = {
   /** blinded_msg is not Nk bytes, or not below the key's modulus. */
   InvalidBlindedMessage: "invalid_blinded_message",
   BatchTooLarge: "batch_too_large",
+  /** An ARC CredentialRequest whose encoded_request has the wrong size, does not decode, or whose proof does not verify. */
+  CredentialRequestInvalid: "credential_request_invalid",
   QuotaExceeded: "quota_exceeded",
   QuotaUnavailable: "quota_unavailable",
   Overloaded: "overloaded",
@@ -37,7 +39,7 @@ export const PROBLEMS: Readonly<Record<IssuerError, Problem>> = {
   method_not_allowed: CommonProblems.methodNotAllowed,
   unsupported_media_type: {
     ...CommonProblems.unsupportedMediaType,
-    detail: "A token request must be sent as application/private-token-request or as a batched token request.",
+    detail: "A token request must be sent as application/private-token-request or as a batched token request; an ARC credential request as application/private-credential-request.",
   },
   too_large: { ...CommonProblems.payloadTooLarge, detail: "The token request is larger than this issuer accepts." },
   malformed: { type: problemType("token-request-malformed"), title: "malformed token request", status: 400 },
@@ -58,6 +60,7 @@ export const PROBLEMS: Readonly<Record<IssuerError, Problem>> = {
   },
   invalid_blinded_message: { type: problemType("blinded-message-invalid"), title: "blinded message not valid for the key", status: 422 },
   batch_too_large: { type: problemType("batch-too-large"), title: "too many token requests in one batch", status: 422 },
+  credential_request_invalid: { type: problemType("credential-request-invalid"), title: "ARC credential request not valid", status: 422 },
   quota_exceeded: { ...CommonProblems.tooManyRequests, type: problemType("quota-exceeded"), title: "token quota exceeded" },
   quota_unavailable: { type: problemType("quota-unavailable"), title: "quota check unavailable", status: 503 },
   overloaded: { type: problemType("issuer-overloaded"), title: "issuer overloaded", status: 503 },

@@ -14,11 +14,11 @@
  *   and each turn (a setImmediate, after the I/O that is ready) signs at most `slice` of them.
  *   The directory and new requests are served between turns.
  * - The same outcomes: NativeBlindSigner (RFC 9474 §4.3 with its checks), an unknown key or a bad
- *   message failing its own job only (SignerFailed), a bounded queue (`hasCapacity`, then
- *   SignerOverloaded), and `close` failing what has not been signed.
+ *   message failing its own job only (SignerError), a bounded queue (`hasCapacity`, then
+ *   SignerError `overloaded`), and `close` failing what has not been signed.
  */
 import { NativeBlindSigner } from "@oblivious/privacypass";
-import { SignerErrorCode, SignerFailed, SignerOverloaded, signErrorCode, type SignerKey, type Signers } from "./signer.js";
+import { SignerError, SignerErrorCode, signErrorCode, type SignerKey, type Signers } from "./signer.js";
 
 export interface InlineSignerOptions {
   /** Most messages waiting or being signed. */
@@ -79,9 +79,9 @@ export class InlineSigner implements Signers {
   /** Signs every message with the key `keyId`; the answers are in the order of `msgs`. */
   sign(keyId: string, msgs: readonly Uint8Array[]): Promise<Uint8Array[]> {
     if (msgs.length === 0) return Promise.resolve([]);
-    if (!this.hasCapacity(msgs.length)) return Promise.reject(new SignerOverloaded());
+    if (!this.hasCapacity(msgs.length)) return Promise.reject(new SignerError(SignerErrorCode.Overloaded));
     const signer = this.#signers.get(keyId);
-    if (signer === undefined) return Promise.reject(new SignerFailed(SignerErrorCode.UnknownKey));
+    if (signer === undefined) return Promise.reject(new SignerError(SignerErrorCode.UnknownKey));
     return new Promise((resolve, reject) => {
       this.#jobs.push({ signer, msgs, sigs: [], resolve, reject });
       this.#pending += msgs.length;
@@ -106,7 +106,7 @@ export class InlineSigner implements Signers {
           this.#jobs.shift();
           // The message that failed is counted out already; the ones after it never will be signed.
           this.#pending -= job.msgs.length - job.sigs.length - 1;
-          job.reject(new SignerFailed(signErrorCode(e)));
+          job.reject(new SignerError(signErrorCode(e)));
           continue;
         }
       }
@@ -118,13 +118,13 @@ export class InlineSigner implements Signers {
     if (this.#jobs.length > 0) this.#turn = setImmediate(() => this.#run());
   }
 
-  /** Stops signing; jobs not done fail with SignerFailed. */
+  /** Stops signing; jobs not done fail with SignerError `failed`. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#turn !== undefined) clearImmediate(this.#turn);
     this.#turn = undefined;
-    for (const job of this.#jobs.splice(0)) job.reject(new SignerFailed(SignerErrorCode.Failed));
+    for (const job of this.#jobs.splice(0)) job.reject(new SignerError(SignerErrorCode.Failed));
     this.#pending = 0;
   }
 }

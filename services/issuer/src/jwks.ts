@@ -6,10 +6,19 @@
  */
 import { createLocalJWKSet, createRemoteJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import { FileWatcher, ReloadResult } from "@oblivious/service-kit";
+import { CodedError } from "@oblivious/wire";
 
-/** Thrown by a key source that cannot answer (network, timeout): not the client's fault. */
-export class JwksUnavailable extends Error {
-  override readonly name = "JwksUnavailable";
+export const JwksErrorCode = {
+  /** The key source cannot answer (network, timeout): not the client's fault. */
+  Unavailable: "unavailable",
+} as const;
+export type JwksErrorCode = (typeof JwksErrorCode)[keyof typeof JwksErrorCode];
+
+export class JwksError extends CodedError<JwksErrorCode> {
+  override readonly name = "JwksError";
+  constructor(code: JwksErrorCode) {
+    super(code, `attester keys: ${code}`);
+  }
 }
 
 /** RFC 7517 private and symmetric key members: a JWKS for verification must carry none. */
@@ -71,7 +80,7 @@ export function remoteKeySource(url: URL): KeySource {
         return await remote(header, token);
       } catch (e) {
         if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys || e instanceof errors.JOSENotSupported) throw e;
-        throw new JwksUnavailable();
+        throw new JwksError(JwksErrorCode.Unavailable);
       }
     },
     reload: () => Promise.resolve(ReloadResult.Unchanged),

@@ -13,13 +13,15 @@ import {
   createLogger,
   createRedis,
   redisOptions,
-  runService,
+  startListeners,
   waitFor,
   type EventCatalog,
   type LoggerOptions,
   type RunningService,
 } from "@oblivious/service-kit";
 import { TOKEN_REQUEST_PATH, createIssuerApp } from "./app.js";
+import { loadArcKeyFiles } from "./arc-key-files.js";
+import type { ArcKeys } from "./arc-keys.js";
 import { createAttester, type Attester } from "./attestation.js";
 import type { IssuerConfig } from "./config.js";
 import { DirectoryCache } from "./directory.js";
@@ -49,6 +51,10 @@ export interface RunningIssuer extends RunningService {
   readonly keys: KeyStore;
   readonly signers: Signers;
   readonly quota: QuotaStore;
+  /** Every origin's ARC keys (ISSUER_ARC_KEYS_FILES), if any. */
+  readonly arcKeys: ArcKeys | undefined;
+  /** Checks the ARC key files now instead of at the next interval. */
+  readonly reloadArcKeys: () => Promise<ReloadResult[]>;
   /** Checks the key file now instead of at the next interval (ISSUER_KEYS_FILE only). */
   readonly reloadKeys: () => Promise<ReloadResult>;
   /** Checks the JWKS file now instead of at the next interval (ATTESTER_JWKS_FILE only). */
@@ -70,6 +76,11 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
   const metrics = createIssuerMetrics({
     registry,
     keys: () => keys.current(),
+    arcKeys: () => {
+      const sum = { pending: 0, published: 0, current: 0, grace: 0, retired: 0 };
+      for (const s of arc?.keys.snapshots() ?? []) for (const state of Object.keys(sum) as (keyof typeof sum)[]) sum[state] += s.counts[state];
+      return sum;
+    },
     queueDepth: () => signers.queued,
     quotaReady: () => quota.ready(),
   });
@@ -82,6 +93,17 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
   });
 
   const loaded = await loadKeys(config.keys, now());
+  const arc =
+    config.arcKeysFiles.length === 0
+      ? undefined
+      : await loadArcKeyFiles(config.arcKeysFiles, {
+          now,
+          onResult: (result) => {
+            metrics.keyReload(result);
+            log.event("keys.reload", { result });
+          },
+          onChange: () => undefined,
+        });
   const pseudonyms = await loadPseudonyms(config.pseudonymKey);
   let attester: Attester;
   try {
@@ -135,6 +157,10 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
         periodMs: config.quotaPeriodMs,
       })
     : new MemoryQuotaStore({ limit: config.quota, periodMs: config.quotaPeriodMs, now, maxEntries: config.quotaMaxEntries });
+  // ARC credentials per device per key per period: its own limits, on the same store (the same Redis connection, closed with `quota`).
+  const arcLimits = { limit: config.arcQuota, periodMs: config.arcPeriodMs };
+  const arcQuota: QuotaStore =
+    quota instanceof RedisQuotaStore ? quota.withLimits(arcLimits) : new MemoryQuotaStore({ ...arcLimits, now, maxEntries: config.quotaMaxEntries });
 
   const watcher = watchKeys(config.keys, loaded.content, {
     store: keys,
@@ -147,7 +173,7 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
 
   const app = createIssuerApp({
     keys,
-    directory: new DirectoryCache(keys, config.issuerRequestUri),
+    directory: new DirectoryCache(keys, config.issuerRequestUri, arc?.keys),
     directoryMaxAgeS: config.directoryMaxAgeS,
     attester,
     pseudonyms,
@@ -158,6 +184,7 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
     observer: createHttpObserver({ routes: ROUTES, registry, log }),
     log,
     now,
+    ...(arc === undefined ? {} : { arc: { keys: arc.keys, quota: arcQuota, periodMs: config.arcPeriodMs } }),
   });
   // Token requests beyond the limit are refused at once (503) before any quota or signing
   // (docs/decisions/0028-load-shedding.md); the directory is never shed.
@@ -169,39 +196,30 @@ export async function startIssuer(config: IssuerConfig, options: StartOptions = 
 
   const closeDependencies = async (): Promise<void> => {
     watcher?.stop();
+    for (const w of arc?.watchers ?? []) w.stop();
     attester.close();
     await Promise.all([quota.close(), signers.close()]);
   };
   if (config.redis) await waitFor(() => quota.ready(), 2000);
 
-  let service: RunningService;
-  try {
-    service = await runService({
-      public: { server, host: config.host, port: config.port },
-      admin: {
-        host: config.adminHost,
-        port: config.adminPort,
-        registry,
-        isReady: () => quota.ready() && signers.size > 0 && keys.current().current !== undefined,
-      },
-      log,
-      drainTimeoutMs: config.drainTimeoutMs,
-      shutdownGraceMs: config.shutdownGraceMs,
-      onClosed: closeDependencies,
-      handleSignals: options.handleSignals ?? false,
-    });
-  } catch (e) {
-    server.close();
-    await closeDependencies();
-    throw e;
-  }
+  const service = await startListeners(config, {
+    server,
+    registry,
+    log,
+    isReady: () => quota.ready() && signers.size > 0 && keys.current().current !== undefined,
+    closeDependencies,
+    handleSignals: options.handleSignals,
+  });
   watcher?.start(config.keyReloadMs);
+  for (const w of arc?.watchers ?? []) w.start(config.keyReloadMs);
   return {
     ...service,
     registry,
     keys,
     signers,
     quota,
+    arcKeys: arc?.keys,
+    reloadArcKeys: () => Promise.all((arc?.watchers ?? []).map((w) => w.check())),
     reloadKeys: () => watcher?.check() ?? Promise.resolve(ReloadResult.Unchanged),
     reloadJwks: () => attester.reload(),
   };

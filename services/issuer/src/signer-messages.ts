@@ -4,7 +4,7 @@
  * one after the other in one buffer.
  */
 import type { KeyObject } from "node:crypto";
-import type { SignerErrorCode } from "./signer.js";
+import type { SignFailureCode } from "./signer.js";
 
 /** One chunk of a sign message: `count` blinded messages of `bytes` bytes in all, for key `keyId`. */
 export interface SignPart {
@@ -25,5 +25,5 @@ export type ToWorker =
 export interface FromWorker {
   readonly id: number;
   readonly sigs: Uint8Array;
-  readonly errors?: readonly (SignerErrorCode | null)[];
+  readonly errors?: readonly (SignFailureCode | null)[];
 }

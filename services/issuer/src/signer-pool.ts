@@ -19,12 +19,12 @@
  *   The answer carries an outcome per chunk, so a chunk that fails (an unknown key, a message
  *   not below the modulus) fails its own job only.
  * - The queue is bounded (in messages, waiting or being signed): `hasCapacity` lets the caller
- *   refuse with 503 before counting any quota, and `sign` refuses with SignerOverloaded.
- * - A worker that dies fails the jobs whose chunks it held (SignerFailed), and is replaced.
+ *   refuse with 503 before counting any quota, and `sign` refuses with SignerError `overloaded`.
+ * - A worker that dies fails the jobs whose chunks it held (SignerError `failed`), and is replaced.
  */
 import { Worker } from "node:worker_threads";
 import type { FromWorker, SignPart, ToWorker } from "./signer-messages.js";
-import { SignerErrorCode, SignerFailed, SignerOverloaded, type SignerKey, type Signers } from "./signer.js";
+import { SignerError, SignerErrorCode, type SignerKey, type Signers } from "./signer.js";
 
 export interface SignerPoolOptions {
   readonly size: number;
@@ -132,10 +132,10 @@ export class SignerPool implements Signers {
   /** Signs every message with the key `keyId`; the answers are in the order of `msgs`. */
   sign(keyId: string, msgs: readonly Uint8Array[]): Promise<Uint8Array[]> {
     if (msgs.length === 0) return Promise.resolve([]);
-    if (!this.hasCapacity(msgs.length)) return Promise.reject(new SignerOverloaded());
+    if (!this.hasCapacity(msgs.length)) return Promise.reject(new SignerError(SignerErrorCode.Overloaded));
     // Each signature takes the place of its message in the answer: one length for the whole job.
     const length = msgs[0]?.length ?? 0;
-    if (msgs.some((m) => m.length !== length)) return Promise.reject(new SignerFailed(SignerErrorCode.InvalidInput));
+    if (msgs.some((m) => m.length !== length)) return Promise.reject(new SignerError(SignerErrorCode.InvalidInput));
     return new Promise((resolve, reject) => {
       const job: Job = { sigs: new Array<Uint8Array | undefined>(msgs.length), remaining: msgs.length, failed: false, resolve, reject };
       const perWorker = Math.ceil(msgs.length / this.#slots.length);
@@ -214,7 +214,7 @@ export class SignerPool implements Signers {
         const failure = answer === undefined ? SignerErrorCode.Failed : answer.errors?.[i];
         if (failure) {
           job.failed = true;
-          job.reject(new SignerFailed(failure));
+          job.reject(new SignerError(failure));
         } else if (answer !== undefined) {
           const size = bytes / chunk.msgs.length;
           for (let k = 0; k < chunk.msgs.length; k++) job.sigs[chunk.offset + k] = answer.sigs.subarray(at + k * size, at + (k + 1) * size);
@@ -253,7 +253,7 @@ export class SignerPool implements Signers {
       worker.on("error", () => undefined);
       worker.once("exit", () => {
         if (!online) {
-          reject(new SignerFailed(SignerErrorCode.Failed));
+          reject(new SignerError(SignerErrorCode.Failed));
           if (slot !== undefined) this.#respawn(target);
           return;
         }
@@ -284,12 +284,12 @@ export class SignerPool implements Signers {
       this.#pendingMessages -= chunk.msgs.length;
       if (!chunk.job.failed) {
         chunk.job.failed = true;
-        chunk.job.reject(new SignerFailed(SignerErrorCode.Failed));
+        chunk.job.reject(new SignerError(SignerErrorCode.Failed));
       }
     }
   }
 
-  /** Stops every worker; jobs not done fail with SignerFailed. */
+  /** Stops every worker; jobs not done fail with SignerError `failed`. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -298,7 +298,7 @@ export class SignerPool implements Signers {
       for (const { job } of slot.busy?.chunks ?? []) {
         if (job.failed) continue;
         job.failed = true;
-        job.reject(new SignerFailed(SignerErrorCode.Failed));
+        job.reject(new SignerError(SignerErrorCode.Failed));
       }
     }
     this.#queuedMessages = 0;

@@ -14,7 +14,7 @@ import type { KeyObject } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import { NativeBlindSigner } from "@oblivious/privacypass";
 import type { FromWorker, SignPart, ToWorker } from "./signer-messages.js";
-import { signErrorCode, type SignerErrorCode } from "./signer.js";
+import { signErrorCode, type SignFailureCode } from "./signer.js";
 
 if (parentPort === null) throw new Error("signer-worker runs as a worker thread only");
 const port = parentPort;
@@ -27,7 +27,7 @@ function loadKeys(keys: readonly { readonly id: string; readonly privateKey: Key
 }
 
 /** Signs one part from `packed` at `at` into `out` at the same offset; null when it is signed. */
-function signPart(part: SignPart, packed: Uint8Array, out: Uint8Array, at: number): SignerErrorCode | null {
+function signPart(part: SignPart, packed: Uint8Array, out: Uint8Array, at: number): SignFailureCode | null {
   const signer = signers.get(part.keyId);
   if (signer === undefined) return "unknown_key";
   const size = signer.modulusBytes;
@@ -43,7 +43,7 @@ function signPart(part: SignPart, packed: Uint8Array, out: Uint8Array, at: numbe
 
 function sign(id: number, parts: readonly SignPart[], packed: Uint8Array): FromWorker {
   const out = new Uint8Array(packed.length);
-  const errors: (SignerErrorCode | null)[] = [];
+  const errors: (SignFailureCode | null)[] = [];
   let at = 0;
   for (const part of parts) {
     errors.push(signPart(part, packed, out, at));

@@ -5,32 +5,27 @@
  */
 import type { KeyObject } from "node:crypto";
 import { PrivacyPassError, PrivacyPassErrorCode } from "@oblivious/privacypass";
+import { CodedError } from "@oblivious/wire";
 
-export const SignerErrorCode = { UnknownKey: "unknown_key", InvalidInput: "invalid_input", Failed: "failed" } as const;
+/** Why a signing failed. `overloaded` is the bounded queue refusing; the others come per message. */
+export const SignerErrorCode = { Overloaded: "overloaded", UnknownKey: "unknown_key", InvalidInput: "invalid_input", Failed: "failed" } as const;
 export type SignerErrorCode = (typeof SignerErrorCode)[keyof typeof SignerErrorCode];
+/** The codes a worker reports for one message (never `overloaded`). */
+export type SignFailureCode = Exclude<SignerErrorCode, typeof SignerErrorCode.Overloaded>;
 
 /**
  * What a throw from NativeBlindSigner.sign means: bad input (wrong length, not below n) is the
  * client's (a 422); anything else, a signing fault caught by the s^e = m check included, is the
  * issuer's (a 500).
  */
-export function signErrorCode(e: unknown): SignerErrorCode {
+export function signErrorCode(e: unknown): SignFailureCode {
   return e instanceof PrivacyPassError && e.code === PrivacyPassErrorCode.InvalidInput ? SignerErrorCode.InvalidInput : SignerErrorCode.Failed;
 }
 
-export class SignerOverloaded extends Error {
-  override readonly name = "SignerOverloaded";
-  constructor() {
-    super("signer queue full");
-  }
-}
-
-export class SignerFailed extends Error {
-  override readonly name = "SignerFailed";
-  readonly code: SignerErrorCode;
+export class SignerError extends CodedError<SignerErrorCode> {
+  override readonly name = "SignerError";
   constructor(code: SignerErrorCode) {
-    super(`signing failed: ${code}`);
-    this.code = code;
+    super(code, code === SignerErrorCode.Overloaded ? "signer queue full" : `signing failed: ${code}`);
   }
 }
 
@@ -54,6 +49,6 @@ export interface Signers {
   setKeys(keys: readonly SignerKey[]): void;
   /** Signs every message with the key `keyId`; the answers are in the order of `msgs`. */
   sign(keyId: string, msgs: readonly Uint8Array[]): Promise<Uint8Array[]>;
-  /** Stops signing; jobs not done fail with SignerFailed. */
+  /** Stops signing; jobs not done fail with SignerError `failed`. */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  * again when signed; this refuses early and whole.
  */
 import {
+  ArcMediaType,
   MediaType,
   NK,
   PrivacyPassError,
@@ -85,7 +86,7 @@ export function validateBatch(keys: KeyStore, body: Uint8Array, maxBatch: number
  * The largest body read for a kind: `maxBatch` TokenRequests with their framing, plus slack so
  * that a blinded message of the wrong size is answered as such (422) rather than as too large.
  */
-export function bodyLimit(kind: RequestKind, maxBatch: number): number {
+export function bodyLimit(kind: Exclude<RequestKind, "arc">, maxBatch: number): number {
   return (kind === "single" ? TOKEN_REQUEST_LENGTH : 8 + maxBatch * (TOKEN_REQUEST_LENGTH + 8)) + 1024;
 }
 
@@ -93,5 +94,6 @@ export function kindOf(contentType: string | undefined): RequestKind | undefined
   const type = mediaType(contentType);
   if (type === MediaType.TokenRequest) return "single";
   if (type === MediaType.BatchedTokenRequest) return "batch";
+  if (type === ArcMediaType.CredentialRequest) return "arc";
   return undefined;
 }

@@ -5,10 +5,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { readKeyFile } from "@oblivious/service-kit";
 import { LineCapture } from "@oblivious/test-kit";
+import { arcServerPublicKey, decodeArcServerPrivateKey, encodeArcServerPublicKey } from "@oblivious/privacypass";
+import { arcKeyFileSpec } from "../src/arc-keys.js";
 import { parseJwks } from "../src/jwks.js";
 import { loadIssuerConfig } from "../src/config.js";
 import { createDevAttester } from "../src/dev-attester.js";
@@ -74,4 +77,29 @@ test("dev: prepareDevIssuer creates its files once and reuses them", async () =>
   assert.equal(readFileSync(second.pseudonymKeyFile, "utf8"), pseudonym);
   assert.equal(statSync(first.keysFile).mode & 0o777, 0o600);
   assert.equal(statSync(first.pseudonymKeyFile).mode & 0o777, 0o600);
+});
+
+test("dev: one ARC key file per token-gated origin, distinct truncated ids, each origin's key file holding its current key; reused, and added to an older .dev", async () => {
+  const dir = tempDir();
+  const first = await prepareDevIssuer(dir);
+  const files = first.env["ISSUER_ARC_KEYS_FILES"]?.split(",") ?? [];
+  assert.equal(files.length, 2);
+  const keys = files.map((f) => readKeyFile(arcKeyFileSpec(), f, Date.now()));
+  assert.notEqual(keys[0]?.[0]?.truncatedIssuerKeyId, keys[1]?.[0]?.truncatedIssuerKeyId);
+  for (const [i, origin] of (["sticker-search", "telemetry"] as const).entries()) {
+    const originFile = first.arcOriginKeyFiles[origin];
+    assert.equal(statSync(originFile).mode & 0o777, 0o600);
+    assert.equal(statSync(files[i] ?? "").mode & 0o777, 0o600);
+    const copy = decodeArcServerPrivateKey(new Uint8Array(Buffer.from(readFileSync(originFile, "utf8").trim(), "base64url")));
+    assert.deepEqual(encodeArcServerPublicKey(arcServerPublicKey(copy)), keys[i]?.[0]?.tokenKey, `${origin}'s copy is its current key`);
+  }
+  const again = await prepareDevIssuer(dir);
+  assert.deepEqual(again.env, first.env);
+  for (const f of files) assert.deepEqual(readKeyFile(arcKeyFileSpec(), f, Date.now()).map((k) => k.id), keys[files.indexOf(f)]?.map((k) => k.id));
+  // A .dev made before ARC: its ARC files are added, the rest kept.
+  for (const f of [...files, ...Object.values(first.arcOriginKeyFiles)]) rmSync(f);
+  const rsa = readFileSync(first.keysFile, "utf8");
+  const added = await prepareDevIssuer(dir);
+  assert.equal(readFileSync(added.keysFile, "utf8"), rsa);
+  for (const f of files) assert.equal(readKeyFile(arcKeyFileSpec(), f, Date.now()).length, 1);
 });

@@ -7,10 +7,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MediaType, PrivacyPassError, PrivacyPassErrorCode, TokenType, decodeBatchedTokenResponse, decodeTokenKey, encodeGenericBatchTokenRequest, verifyToken } from "@oblivious/privacypass";
 import { InlineSigner } from "../src/inline-signer.js";
-import { SignerFailed, SignerOverloaded, signErrorCode } from "../src/signer.js";
+import { SignerError, signErrorCode } from "../src/signer.js";
 import { bearer, blindedMessages, clientKey, fetchDirectory, fixture, issueBatch, issueOne, metricsText, post, signs, startTestIssuer, testKey } from "./helpers.js";
 
-const failedWith = (code: string) => (e: unknown) => e instanceof SignerFailed && e.code === code;
+const failedWith = (code: string) => (e: unknown) => e instanceof SignerError && e.code === code;
 
 test("inline signer: signatures in request order, across slices and concurrent jobs", async () => {
   const key = testKey("a");
@@ -65,7 +65,7 @@ test("inline signer: bounded — a request over the bound is refused at once; cl
   );
   assert.equal(signer.pending, 40);
   assert.equal(signer.hasCapacity(1), false);
-  await assert.rejects(signer.sign(key.id, blindedMessages(1)), SignerOverloaded);
+  await assert.rejects(signer.sign(key.id, blindedMessages(1)), { name: "SignerError", code: "overloaded" });
   // Let one slice run, then close with most of the job unsigned.
   await new Promise((resolve) => setImmediate(resolve));
   assert.ok(signer.pending < 40 && signer.pending > 0, `pending ${signer.pending}`);
@@ -74,7 +74,7 @@ test("inline signer: bounded — a request over the bound is refused at once; cl
   assert.equal(signer.pending, 0);
   assert.equal(signer.size, 0);
   assert.equal(signer.hasCapacity(1), false);
-  await assert.rejects(signer.sign(key.id, blindedMessages(1)), SignerOverloaded);
+  await assert.rejects(signer.sign(key.id, blindedMessages(1)), { name: "SignerError", code: "overloaded" });
 });
 
 test("inline signer: new keys apply to later jobs; a job already queued keeps its key", async () => {

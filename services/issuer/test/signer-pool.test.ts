@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { MediaType, TokenType, decodeBatchedTokenResponse, encodeGenericBatchTokenRequest } from "@oblivious/privacypass";
 import { SignerPool } from "../src/signer-pool.js";
-import { SignerFailed, SignerOverloaded } from "../src/signer.js";
+import { SignerError } from "../src/signer.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -25,9 +25,9 @@ test("signer pool: signatures come back in request order, spread over every work
     input.forEach((m, i) => assert.ok(signs(key, m, sigs[i] ?? new Uint8Array()), `message ${i}`));
     const [x, y] = await Promise.all([pool.sign(key.id, input.slice(0, 5)), pool.sign(key.id, input.slice(5, 9))]);
     assert.equal(x.length + y.length, 9);
-    await assert.rejects(pool.sign("00".repeat(32), blindedMessages(1)), (e: unknown) => e instanceof SignerFailed && e.code === "unknown_key");
+    await assert.rejects(pool.sign("00".repeat(32), blindedMessages(1)), (e: unknown) => e instanceof SignerError && e.code === "unknown_key");
     const tooBig = new Uint8Array(key.modulus);
-    await assert.rejects(pool.sign(key.id, [tooBig]), (e: unknown) => e instanceof SignerFailed && e.code === "invalid_input");
+    await assert.rejects(pool.sign(key.id, [tooBig]), (e: unknown) => e instanceof SignerError && e.code === "invalid_input");
     assert.equal(pool.pending, 0);
   } finally {
     await pool.close();
@@ -104,7 +104,7 @@ test("signer pool: a worker that dies fails its chunk only, and is replaced", as
     const sigs = await pool.sign(key.id, before);
     assert.ok(signs(key, before[0] ?? new Uint8Array(), sigs[0] ?? new Uint8Array()));
     const queuedBehind = pool.sign(key.id, blindedMessages(1));
-    await assert.rejects(pool.sign("crash", blindedMessages(1)), (e: unknown) => e instanceof SignerFailed && e.code === "failed");
+    await assert.rejects(pool.sign("crash", blindedMessages(1)), (e: unknown) => e instanceof SignerError && e.code === "failed");
     assert.equal(pool.size, 0, "being replaced");
     assert.equal(pool.hasCapacity(1), false, "no new work while no worker runs");
     for (let i = 0; i < 100 && pool.size === 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -170,7 +170,7 @@ test("signer pool: a job that cannot be signed fails alone, not the jobs it shar
   const key = testKey("a");
   const pool = await SignerPool.start({ size: 1, maxQueue: 1000, keys: [{ id: key.id, privateKey: key.privateKey }] });
   try {
-    const settle = (p: Promise<Uint8Array[]>): Promise<Uint8Array[] | SignerFailed> => p.catch((e: unknown) => (e instanceof SignerFailed ? e : Promise.reject(e)));
+    const settle = (p: Promise<Uint8Array[]>): Promise<Uint8Array[] | SignerError> => p.catch((e: unknown) => (e instanceof SignerError ? e : Promise.reject(e)));
     const { result, messages } = await countingSignMessages(async () => {
       const first = pool.sign(key.id, blindedMessages(1));
       const good = [blindedMessages(1), blindedMessages(2)];
@@ -185,13 +185,13 @@ test("signer pool: a job that cannot be signed fails alone, not the jobs it shar
     });
     assert.equal(messages, 3, "the first three jobs behind the first share one worker message");
     const [ok1, notBelow, unknown, ok2] = result.answers;
-    assert.ok(notBelow instanceof SignerFailed && notBelow.code === "invalid_input");
-    assert.ok(unknown instanceof SignerFailed && unknown.code === "unknown_key");
+    assert.ok(notBelow instanceof SignerError && notBelow.code === "invalid_input");
+    assert.ok(unknown instanceof SignerError && unknown.code === "unknown_key");
     for (const [input, answer] of [[result.good[0], ok1], [result.good[1], ok2]] as const) {
       assert.ok(Array.isArray(answer) && input !== undefined && answer.length === input.length);
       assert.ok(input.every((m, i) => signs(key, m, answer[i] ?? new Uint8Array())));
     }
-    await assert.rejects(pool.sign(key.id, [new Uint8Array(256), new Uint8Array(255)]), (e: unknown) => e instanceof SignerFailed && e.code === "invalid_input");
+    await assert.rejects(pool.sign(key.id, [new Uint8Array(256), new Uint8Array(255)]), (e: unknown) => e instanceof SignerError && e.code === "invalid_input");
     assert.equal(pool.pending, 0);
   } finally {
     await pool.close();
@@ -205,7 +205,7 @@ test("signer pool: a worker that dies holding a merged message fails each of its
     const outcome = (p: Promise<Uint8Array[]>): Promise<string> =>
       p.then(
         (sigs) => `signed ${sigs.length}`,
-        (e: unknown) => (e instanceof SignerFailed ? e.code : "other"),
+        (e: unknown) => (e instanceof SignerError ? e.code : "other"),
       );
     const { result, messages } = await countingSignMessages(() =>
       Promise.all([
@@ -239,9 +239,9 @@ test("signer pool: bounded — a request over the bound is refused at once; clos
     (e: unknown) => e,
   );
   assert.equal(pool.hasCapacity(1), false);
-  await assert.rejects(pool.sign(key.id, blindedMessages(1)), SignerOverloaded);
+  await assert.rejects(pool.sign(key.id, blindedMessages(1)), { name: "SignerError", code: "overloaded" });
   await pool.close();
-  assert.ok((await running) instanceof SignerFailed);
+  assert.ok((await running) instanceof SignerError);
   assert.equal(pool.hasCapacity(1), false);
 });
 
@@ -332,7 +332,7 @@ test("signer pool: stopping the issuer drains requests in flight, then terminate
   assert.equal(answer.status, 200, "the request in flight was answered");
   assert.equal(decodeBatchedTokenResponse(answer.body).blindSigs.length, 1000);
   assert.equal(t.issuer.signers.hasCapacity(1), false, "the pool is closed");
-  await assert.rejects(t.issuer.signers.sign(testKey("a").id, blindedMessages(1)), SignerOverloaded);
+  await assert.rejects(t.issuer.signers.sign(testKey("a").id, blindedMessages(1)), { name: "SignerError", code: "overloaded" });
   assert.deepEqual(
     t.logs.events("service.stopped").map((r) => r["forced"]),
     [false],

@@ -4,9 +4,9 @@
  * relay holds no secret: the only key it uses (for the rate limiter's address hashes) is random,
  * lives in memory and is replaced every window.
  */
-import { deepFreeze, EnvReader } from "@oblivious/service-kit";
+import { deepFreeze, EnvReader, readListenerSettings, readShedSettings } from "@oblivious/service-kit";
 import { parseCidrList, type Cidr } from "./client-address.js";
-import { SERVICES, localUrl } from "@oblivious/service-kit";
+import { localUrl } from "@oblivious/service-kit";
 
 export interface RateLimitConfig {
   /** Requests one client address may make per window. */
@@ -51,10 +51,6 @@ export interface RelayConfig {
 }
 
 export const RELAY_DEFAULTS = {
-  host: "127.0.0.1",
-  port: SERVICES.relay.port,
-  adminHost: "127.0.0.1",
-  adminPort: SERVICES.relay.adminPort,
   gatewayUrl: localUrl("gateway", "/gateway"),
   maxBodyBytes: 64 * 1024,
   maxResponseBytes: 1024 * 1024,
@@ -65,9 +61,7 @@ export const RELAY_DEFAULTS = {
   trustProxy: 0,
   keysTtlMs: 5 * 60_000,
   drainTimeoutMs: 15_000,
-  shutdownGraceMs: 0,
   maxInFlight: 256,
-  shedTargetMs: 500,
 } as const;
 
 /** Request bodies and gateway answers are held in memory, so their limits are bounded too. */
@@ -108,10 +102,7 @@ export function loadRelayConfig(source: Readonly<Record<string, string | undefin
   const keysFallback = new URL("/ohttp-keys", gateway?.origin ?? d.gatewayUrl).href;
   const keys = gatewayTarget(env, "RELAY_KEYS_URL", keysFallback);
   const config: Omit<RelayConfig, "trustedProxies"> = {
-    host: env.string("RELAY_HOST", d.host),
-    port: env.port("RELAY_PORT", d.port),
-    adminHost: env.string("RELAY_ADMIN_HOST", d.adminHost),
-    adminPort: env.port("RELAY_ADMIN_PORT", d.adminPort),
+    ...readListenerSettings(env, "relay", d),
     gatewayUrl: gateway?.href ?? d.gatewayUrl,
     keysUrl: keys?.href ?? keysFallback,
     maxBodyBytes: env.int("RELAY_MAX_BODY", d.maxBodyBytes, { min: 1, max: MAX_BYTES }),
@@ -124,10 +115,7 @@ export function loadRelayConfig(source: Readonly<Record<string, string | undefin
     },
     trustProxy: env.int("RELAY_TRUST_PROXY", d.trustProxy, { min: 0, max: 16 }),
     keysTtlMs: env.duration("RELAY_KEYS_TTL", d.keysTtlMs, { minMs: 1000, maxMs: 86_400_000 }),
-    drainTimeoutMs: env.duration("RELAY_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
-    shutdownGraceMs: env.duration("RELAY_SHUTDOWN_GRACE", d.shutdownGraceMs, { minMs: 0, maxMs: 600_000 }),
-    maxInFlight: env.int("RELAY_MAX_IN_FLIGHT", d.maxInFlight, { min: 0, max: 1_000_000 }),
-    shedTargetMs: env.duration("RELAY_SHED_TARGET", d.shedTargetMs, { minMs: 0, maxMs: 600_000 }),
+    ...readShedSettings(env, "relay", d),
   };
   const trustedProxies = trustedProxyList(env, config.trustProxy);
   env.done();

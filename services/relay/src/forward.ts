@@ -16,6 +16,7 @@
  */
 import { ExchangeFailure, Http1Client, type Http1Answer, type Http1Request } from "@oblivious/http1";
 import { EXCHANGE_TIMEOUT, exchangeWithin } from "@oblivious/service-kit";
+import { CodedError } from "@oblivious/wire";
 
 export const GatewayErrorCode = {
   /** The deadline passed. */
@@ -30,12 +31,10 @@ export const GatewayErrorCode = {
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
 /** Vague on purpose: it carries a code from a closed set, never the underlying message. */
-export class GatewayError extends Error {
+export class GatewayError extends CodedError<GatewayErrorCode> {
   override readonly name = "GatewayError";
-  readonly code: GatewayErrorCode;
   constructor(code: GatewayErrorCode) {
-    super(code);
-    this.code = code;
+    super(code, code);
   }
 }
 

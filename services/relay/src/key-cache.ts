@@ -19,18 +19,17 @@
  *   Section 4.2.4, a cache disconnected from its origin) and the refresh is retried no sooner
  *   than `retryMs` later, so a down gateway is not hammered. This is the one case where a listing
  *   is served past its max-age.
- * - With nothing cached and the gateway unreachable, `get` rejects with KeysUnavailableError.
+ * - With nothing cached and the gateway unreachable, `get` rejects with KeyCacheError `unavailable`.
  */
 import { mediaType } from "@oblivious/service-kit";
-import { GatewayError, type GatewayAnswer } from "./forward.js";
+import { CodedError } from "@oblivious/wire";
+import { GatewayError, GatewayErrorCode, type GatewayAnswer } from "./forward.js";
 
 export const KEYS_MEDIA_TYPE = "application/ohttp-keys";
 
+/** A failed key fetch: the forward's own failures (GatewayErrorCode), or an answer that is no key configuration. */
 export const KeyFetchFailure = {
-  Timeout: "timeout",
-  Unreachable: "unreachable",
-  TooLarge: "too-large",
-  Protocol: "protocol",
+  ...GatewayErrorCode,
   BadStatus: "bad-status",
   BadMediaType: "bad-media-type",
   Empty: "empty",
@@ -47,10 +46,16 @@ export interface KeyConfigAnswer {
   readonly result: KeyCacheResult;
 }
 
-export class KeysUnavailableError extends Error {
-  override readonly name = "KeysUnavailableError";
-  constructor() {
-    super("no key configuration available");
+export const KeyCacheErrorCode = {
+  /** Nothing cached and nothing usable from the gateway. */
+  Unavailable: "unavailable",
+} as const;
+export type KeyCacheErrorCode = (typeof KeyCacheErrorCode)[keyof typeof KeyCacheErrorCode];
+
+export class KeyCacheError extends CodedError<KeyCacheErrorCode> {
+  override readonly name = "KeyCacheError";
+  constructor(code: KeyCacheErrorCode) {
+    super(code, `key configuration: ${code}`);
   }
 }
 
@@ -69,11 +74,10 @@ interface Entry {
   readonly expiresAt: number;
 }
 
-class KeyFetchError extends Error {
-  readonly reason: KeyFetchFailure;
-  constructor(reason: KeyFetchFailure) {
-    super(reason);
-    this.reason = reason;
+class KeyFetchError extends CodedError<KeyFetchFailure> {
+  override readonly name = "KeyFetchError";
+  constructor(code: KeyFetchFailure) {
+    super(code, `key fetch: ${code}`);
   }
 }
 
@@ -98,19 +102,8 @@ export function sharedMaxAgeMs(cacheControl: string | undefined): number | undef
 }
 
 function failureOf(error: unknown): KeyFetchFailure {
-  if (error instanceof KeyFetchError) return error.reason;
-  if (error instanceof GatewayError) {
-    switch (error.code) {
-      case "timeout":
-        return KeyFetchFailure.Timeout;
-      case "too-large":
-        return KeyFetchFailure.TooLarge;
-      case "protocol":
-        return KeyFetchFailure.Protocol;
-      case "unreachable":
-        return KeyFetchFailure.Unreachable;
-    }
-  }
+  if (error instanceof KeyFetchError) return error.code;
+  if (error instanceof GatewayError) return error.code;
   return KeyFetchFailure.Unreachable;
 }
 
@@ -141,7 +134,7 @@ export class KeyCache {
       return this.#answer(await this.#refresh(), "miss");
     } catch {
       const kept = this.#entry;
-      if (kept === undefined) throw new KeysUnavailableError();
+      if (kept === undefined) throw new KeyCacheError(KeyCacheErrorCode.Unavailable);
       return { body: kept.body, maxAgeS: 0, result: "stale" };
     }
   }

@@ -4,8 +4,8 @@
  * everything else), the admin listener with /metrics, /healthz and /readyz, and a graceful drain
  * on stop (in-flight forwards finish, then the gateway connections close).
  */
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { Shedder, createHttpObserver, createLogger, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import type { Registry } from "prom-client";
+import { Shedder, createHttpObserver, createLogger, type LoggerOptions, type RunningService, serviceRegistry, startListeners } from "@oblivious/service-kit";
 import { Http1Front } from "@oblivious/http1";
 import { FORWARDED_FOR, RELAY_PATH, createRelay } from "./app.js";
 import type { RelayConfig } from "./config.js";
@@ -33,11 +33,7 @@ export interface RunningRelay extends RunningService {
 }
 
 export async function startRelay(config: RelayConfig, options: StartRelayOptions = {}): Promise<RunningRelay> {
-  let registry = options.registry;
-  if (registry === undefined) {
-    registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-  }
+  const registry = serviceRegistry(options.registry);
   const log: RelayLogger = createLogger({
     service: "relay",
     events: relayEvents,
@@ -98,20 +94,12 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     gateway.close();
   };
   limiter.startRotation();
-  try {
-    const service = await runService({
-      public: { server, host: config.host, port: config.port },
-      admin: { host: config.adminHost, port: config.adminPort, registry },
-      log,
-      drainTimeoutMs: config.drainTimeoutMs,
-      shutdownGraceMs: config.shutdownGraceMs,
-      onClosed: closeDependencies,
-      ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
-    });
-    return { ...service, registry, log };
-  } catch (error) {
-    server.close();
-    await closeDependencies();
-    throw error;
-  }
+  const service = await startListeners(config, {
+    server,
+    registry,
+    log,
+    closeDependencies,
+    handleSignals: options.handleSignals,
+  });
+  return { ...service, registry, log };
 }

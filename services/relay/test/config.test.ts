@@ -27,12 +27,9 @@ test("config: defaults", () => {
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.rateLimit));
 });
 
-test("config: every variable is read; the keys URL follows the gateway's origin unless set", () => {
+test("config: every variable is read (the listeners' by service-kit's readListenerSettings); the keys URL follows the gateway's origin unless set", () => {
   const c = loadRelayConfig({
-    RELAY_HOST: "0.0.0.0",
     RELAY_PORT: "18080",
-    RELAY_ADMIN_HOST: "10.0.0.1",
-    RELAY_ADMIN_PORT: "19080",
     RELAY_GATEWAY_URL: "https://gateway.example:8443/gw?v=1#frag",
     RELAY_MAX_BODY: "1000",
     RELAY_MAX_RESPONSE: "2000",
@@ -48,8 +45,8 @@ test("config: every variable is read; the keys URL follows the gateway's origin 
   assert.equal(c.gatewayUrl, "https://gateway.example:8443/gw?v=1");
   assert.equal(c.keysUrl, "https://gateway.example:8443/ohttp-keys");
   assert.deepEqual(
-    [c.host, c.port, c.adminHost, c.adminPort, c.maxBodyBytes, c.maxResponseBytes, c.timeoutMs, c.trustProxy, c.keysTtlMs, c.drainTimeoutMs],
-    ["0.0.0.0", 18080, "10.0.0.1", 19080, 1000, 2000, 2000, 2, 60_000, 30_000],
+    [c.port, c.maxBodyBytes, c.maxResponseBytes, c.timeoutMs, c.trustProxy, c.keysTtlMs, c.drainTimeoutMs],
+    [18080, 1000, 2000, 2000, 2, 60_000, 30_000],
   );
   assert.deepEqual(c.rateLimit, { limit: 10, windowMs: 10_000, tableSize: 500 });
   assert.deepEqual(c.trustedProxies, [

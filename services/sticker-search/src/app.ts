@@ -8,7 +8,7 @@
  */
 import express, { type RequestHandler } from "express";
 import { BodyErrorCode, finalErrorHandler, mediaType, methodNotAllowed, notFoundHandler, readBodyWithin, sendProblem, type HttpObserver } from "@oblivious/service-kit";
-import { EngineUnavailable, type SearchEngine } from "./engine.js";
+import { EngineUnavailableError, type SearchEngine } from "./engine.js";
 import { REJECTION_PROBLEMS, StickerSearchProblems } from "./errors.js";
 import { hitBucket, type StickerSearchLogger, type StickerSearchRoute } from "./events.js";
 import type { StickerSearchMetrics } from "./metrics.js";
@@ -87,10 +87,10 @@ export function createStickerSearchApp(deps: StickerSearchAppDeps): express.Expr
       // (Meilisearch would treat it as a placeholder search and return everything).
       result = queryTerms(query.q).length === 0 ? { hits: [], total: 0 } : await engine.search(query);
     } catch (error) {
-      if (!(error instanceof EngineUnavailable)) throw error;
+      if (!(error instanceof EngineUnavailableError)) throw error;
       metrics.request("unavailable");
-      metrics.unavailable(engine.name, error.reason);
-      log.event("search.unavailable", { engine: engine.name, reason: error.reason });
+      metrics.unavailable(engine.name, error.code);
+      log.event("search.unavailable", { engine: engine.name, reason: error.code });
       sendProblem(res, P.searchUnavailable, { "retry-after": "1" });
       return;
     }

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { CATALOGUE_VERSION, CatalogueError, freezeCatalogue, type Catalogue, type Pack, type Sticker } from "./catalogue.js";
+import { CATALOGUE_VERSION, CatalogueError, CatalogueErrorCode, freezeCatalogue, type Catalogue, type Pack, type Sticker } from "./catalogue.js";
 
 /** Every locale emojibase-data 17 ships. */
 export const EMOJIBASE_LOCALES = [
@@ -46,7 +46,7 @@ function isLocale(locale: string): locale is (typeof EMOJIBASE_LOCALES)[number] 
 
 function entries(locale: string): readonly EmojibaseEntry[] {
   const data = readJson(`${locale}/data.json`);
-  if (!Array.isArray(data)) throw new CatalogueError(`emojibase ${locale}: data.json is not an array`);
+  if (!Array.isArray(data)) throw new CatalogueError(CatalogueErrorCode.Malformed, `emojibase ${locale}: data.json is not an array`);
   return data as EmojibaseEntry[];
 }
 
@@ -65,10 +65,10 @@ function keywordsOf(entry: EmojibaseEntry): string[] {
  * About 1,900 stickers; takes a few hundred milliseconds for the default locales.
  */
 export function buildEmojiCatalogue(locales: readonly string[] = DEFAULT_LOCALES): Catalogue {
-  if (locales.length === 0) throw new CatalogueError("emojibase: no locales");
-  for (const l of locales) if (!isLocale(l)) throw new CatalogueError(`emojibase: unknown locale ${l}`);
+  if (locales.length === 0) throw new CatalogueError(CatalogueErrorCode.InvalidArgument, "emojibase: no locales");
+  for (const l of locales) if (!isLocale(l)) throw new CatalogueError(CatalogueErrorCode.UnknownLocale, `emojibase: unknown locale ${l}`);
   const [first] = locales;
-  if (first === undefined) throw new CatalogueError("emojibase: no locales");
+  if (first === undefined) throw new CatalogueError(CatalogueErrorCode.InvalidArgument, "emojibase: no locales");
 
   const byLocale = new Map(locales.map((l) => [l, new Map(entries(l).map((e) => [e.hexcode, e]))]));
   const groupKeys = new Map<number, string>();

@@ -4,7 +4,7 @@
  * synthetic sticker starts from a real sticker's keywords and mixes in words drawn from the whole
  * vocabulary of the same locale.
  */
-import { CATALOGUE_VERSION, CatalogueError, freezeCatalogue, type Catalogue, type Sticker } from "./catalogue.js";
+import { CATALOGUE_VERSION, CatalogueError, CatalogueErrorCode, freezeCatalogue, type Catalogue, type Sticker } from "./catalogue.js";
 import { buildEmojiCatalogue } from "./catalogue-emojibase.js";
 
 export interface SyntheticOptions {
@@ -33,16 +33,16 @@ function prng(seed: number): () => number {
 
 function pick<T>(items: readonly T[], random: () => number): T {
   const item = items[Math.floor(random() * items.length)];
-  if (item === undefined) throw new CatalogueError("synthetic: empty source");
+  if (item === undefined) throw new CatalogueError(CatalogueErrorCode.InvalidArgument, "synthetic: empty source");
   return item;
 }
 
 export function generateSyntheticCatalogue(options: SyntheticOptions): Catalogue {
   const { count } = options;
-  if (!Number.isSafeInteger(count) || count < 1 || count > 5_000_000) throw new CatalogueError("synthetic: count must be 1 to 5,000,000");
+  if (!Number.isSafeInteger(count) || count < 1 || count > 5_000_000) throw new CatalogueError(CatalogueErrorCode.InvalidArgument, "synthetic: count must be 1 to 5,000,000");
   const locales = options.locales ?? SYNTHETIC_DEFAULT_LOCALES;
   const source = options.source ?? buildEmojiCatalogue(locales);
-  for (const l of locales) if (!source.locales.includes(l)) throw new CatalogueError(`synthetic: locale ${l} is not in the source`);
+  for (const l of locales) if (!source.locales.includes(l)) throw new CatalogueError(CatalogueErrorCode.UnknownLocale, `synthetic: locale ${l} is not in the source`);
   const random = prng(options.seed ?? 1);
   const vocabulary = new Map(locales.map((l) => [l, [...new Set(source.stickers.flatMap((s) => s.keywords[l] ?? []))]]));
   const width = String(count).length;

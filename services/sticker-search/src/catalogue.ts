@@ -8,6 +8,7 @@
  * locale (CLDR's annotation "label"); the rest are its tags. Engines rank the name above tags.
  */
 import { readFile } from "node:fs/promises";
+import { CodedError } from "@oblivious/wire";
 
 export const CATALOGUE_VERSION = 1;
 
@@ -36,8 +37,24 @@ export interface Catalogue {
   readonly stickers: readonly Sticker[];
 }
 
-export class CatalogueError extends Error {
+export const CatalogueErrorCode = {
+  /** The catalogue's content breaks its shape or invariants; the message gives the position. */
+  Malformed: "malformed",
+  /** The file cannot be read or is not JSON. */
+  Unreadable: "unreadable",
+  /** A locale asked for is not in the catalogue or its source. */
+  UnknownLocale: "unknown-locale",
+  /** A builder's argument is out of range (no locales, an empty source, a count). */
+  InvalidArgument: "invalid-argument",
+} as const;
+export type CatalogueErrorCode = (typeof CatalogueErrorCode)[keyof typeof CatalogueErrorCode];
+
+/** A catalogue that cannot be used. The message names the position, never a keyword's text. */
+export class CatalogueError extends CodedError<CatalogueErrorCode> {
   override readonly name = "CatalogueError";
+  constructor(code: CatalogueErrorCode, message: string) {
+    super(code, message);
+  }
 }
 
 /** Ids travel in Meilisearch document ids and filters: keep them to a safe alphabet. */
@@ -53,7 +70,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function fail(where: string, what: string): never {
-  throw new CatalogueError(`catalogue ${where}: ${what}`);
+  throw new CatalogueError(CatalogueErrorCode.Malformed, `catalogue ${where}: ${what}`);
 }
 
 /**
@@ -130,14 +147,14 @@ export async function readCatalogueFile(path: string): Promise<Catalogue> {
   try {
     parsed = JSON.parse(await readFile(path, "utf8"));
   } catch {
-    throw new CatalogueError("catalogue file: unreadable or not JSON");
+    throw new CatalogueError(CatalogueErrorCode.Unreadable, "catalogue file: unreadable or not JSON");
   }
   return parseCatalogue(parsed);
 }
 
 /** Keeps the given locales of a catalogue (in that order); each must be in it. */
 export function selectLocales(catalogue: Catalogue, locales: readonly string[]): Catalogue {
-  for (const l of locales) if (!catalogue.locales.includes(l)) throw new CatalogueError(`catalogue locales: ${l} is not in the catalogue`);
+  for (const l of locales) if (!catalogue.locales.includes(l)) throw new CatalogueError(CatalogueErrorCode.UnknownLocale, `catalogue locales: ${l} is not in the catalogue`);
   return freezeCatalogue({
     version: CATALOGUE_VERSION,
     locales: [...locales],

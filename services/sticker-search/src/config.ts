@@ -4,7 +4,7 @@
  * Meilisearch keys, a Redis URL that may hold a password) are held in service-kit's `Secret`.
  */
 import { readFileSync } from "node:fs";
-import { deepFreeze, EnvReader, Secret, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
+import { deepFreeze, EnvReader, Secret, readListenerSettings, readRedisConfig, readShedSettings, type RedisConfig } from "@oblivious/service-kit";
 import { readTokenGateConfig, type TokenGateConfig } from "@oblivious/token-gate";
 import { LOCALE } from "./catalogue.js";
 import { ENGINE_NAMES, type EngineName } from "./engine.js";
@@ -49,17 +49,11 @@ export interface StickerSearchConfig {
 }
 
 export const STICKER_SEARCH_DEFAULTS = {
-  host: "127.0.0.1",
-  port: SERVICES["sticker-search"].port,
-  adminHost: "127.0.0.1",
-  adminPort: SERVICES["sticker-search"].adminPort,
   meiliIndex: "stickers",
   meiliTimeoutMs: 2000,
   redisPrefix: "sticker-search:",
   drainTimeoutMs: 10_000,
-  shutdownGraceMs: 0,
   maxInFlight: 64,
-  shedTargetMs: 500,
 } as const;
 
 const INDEX_NAME = /^[A-Za-z0-9_-]{1,200}$/;
@@ -121,20 +115,14 @@ export function loadStickerSearchConfig(source: Readonly<Record<string, string |
   const redis = readRedisConfig(env, d.redisPrefix);
 
   const config: StickerSearchConfig = {
-    host: env.string("STICKER_SEARCH_HOST", d.host),
-    port: env.port("STICKER_SEARCH_PORT", d.port),
-    adminHost: env.string("STICKER_SEARCH_ADMIN_HOST", d.adminHost),
-    adminPort: env.port("STICKER_SEARCH_ADMIN_PORT", d.adminPort),
+    ...readListenerSettings(env, "sticker-search", d),
     engine,
     catalogueFile: env.string("STICKER_CATALOGUE_FILE"),
     locales,
     meili,
     redis,
     tokenGate: readTokenGateConfig(env, { originName: STICKER_SEARCH_ORIGIN_NAME }),
-    drainTimeoutMs: env.duration("STICKER_SEARCH_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
-    shutdownGraceMs: env.duration("STICKER_SEARCH_SHUTDOWN_GRACE", d.shutdownGraceMs, { minMs: 0, maxMs: 600_000 }),
-    maxInFlight: env.int("STICKER_SEARCH_MAX_IN_FLIGHT", d.maxInFlight, { min: 0, max: 1_000_000 }),
-    shedTargetMs: env.duration("STICKER_SEARCH_SHED_TARGET", d.shedTargetMs, { minMs: 0, maxMs: 600_000 }),
+    ...readShedSettings(env, "sticker-search", d),
   };
   env.done();
   return deepFreeze(config);

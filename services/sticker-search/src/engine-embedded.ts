@@ -11,7 +11,7 @@
  */
 import MiniSearch from "minisearch";
 import type { Catalogue, Sticker } from "./catalogue.js";
-import { EngineUnavailable, MAX_WINDOW, type SearchEngine, type SearchHit, type SearchQuery, type SearchResult } from "./engine.js";
+import { EngineUnavailableError, MAX_WINDOW, type SearchEngine, type SearchHit, type SearchQuery, type SearchResult } from "./engine.js";
 import { indexGrams, normaliseTerm, queryTerms, typoBudget, words } from "./text.js";
 
 interface IndexedDoc {
@@ -92,7 +92,7 @@ export class EmbeddedSearchEngine implements SearchEngine {
 
   async search(query: SearchQuery): Promise<SearchResult> {
     const loaded = this.#loaded;
-    if (loaded === undefined) throw new EngineUnavailable("not_loaded");
+    if (loaded === undefined) throw new EngineUnavailableError("not_loaded");
     const index = loaded.indexes.get(query.locale);
     if (index === undefined) return { hits: [], total: 0 };
     const { pack } = query;

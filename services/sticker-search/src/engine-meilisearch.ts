@@ -7,13 +7,13 @@
  * then swapped in atomically (searches never see a half-imported catalogue), a digest so that an
  * unchanged catalogue is not imported again, and a search-only key scoped to the index. Searches
  * use that key alone. Any failure to answer (unreachable, timeout, an error status) is an
- * EngineUnavailable, which the service answers with 503; nothing from Meilisearch's error (which
+ * EngineUnavailableError, which the service answers with 503; nothing from Meilisearch's error (which
  * can quote the request) is kept.
  */
 import { createHash } from "node:crypto";
 import { Meilisearch, MeilisearchApiError, MeilisearchRequestTimeOutError, type Settings } from "meilisearch";
 import type { Catalogue, Sticker } from "./catalogue.js";
-import { EngineUnavailable, MAX_WINDOW, type SearchEngine, type SearchHit, type SearchQuery, type SearchResult, type UnavailableReason } from "./engine.js";
+import { EngineUnavailableError, MAX_WINDOW, type SearchEngine, type SearchHit, type SearchQuery, type SearchResult, type UnavailableReason } from "./engine.js";
 
 export interface MeiliEngineOptions {
   readonly url: string;
@@ -180,7 +180,7 @@ export class MeiliSearchEngine implements SearchEngine {
       this.#startProbe();
     } catch (error) {
       this.#setHealth(false, unavailableReason(error));
-      throw new EngineUnavailable(unavailableReason(error));
+      throw new EngineUnavailableError(unavailableReason(error));
     }
   }
 
@@ -223,7 +223,7 @@ export class MeiliSearchEngine implements SearchEngine {
 
   async search(query: SearchQuery): Promise<SearchResult> {
     const client = this.#client;
-    if (client === undefined) throw new EngineUnavailable("not_loaded");
+    if (client === undefined) throw new EngineUnavailableError("not_loaded");
     const l = suffix(query.locale);
     const meiliLocale = MEILI_LOCALES[query.locale];
     let response;
@@ -244,7 +244,7 @@ export class MeiliSearchEngine implements SearchEngine {
     } catch (error) {
       const reason = unavailableReason(error);
       this.#setHealth(false, reason);
-      throw new EngineUnavailable(reason);
+      throw new EngineUnavailableError(reason);
     }
     this.#setHealth(true);
     const hits: SearchHit[] = [];

@@ -3,6 +3,7 @@
  * Meilisearch. The conformance suite (test/conformance.test.ts) runs the same table of queries
  * against both.
  */
+import { CodedError } from "@oblivious/wire";
 import type { Catalogue } from "./catalogue.js";
 
 export const ENGINE_NAMES = ["embedded", "meilisearch"] as const;
@@ -38,7 +39,7 @@ export interface SearchEngine {
   readonly name: EngineName;
   /** Indexes (or, for Meilisearch, sets up and imports) a catalogue; replaces the previous one. */
   load(catalogue: Catalogue): Promise<void>;
-  /** Throws EngineUnavailable when it cannot answer now (the service answers 503). */
+  /** Throws EngineUnavailableError when it cannot answer now (the service answers 503). */
   search(query: SearchQuery): Promise<SearchResult>;
   /** Loaded, and the backing server (if any) answered lately. */
   ready(): boolean;
@@ -50,12 +51,10 @@ export const UNAVAILABLE_REASONS = ["not_loaded", "unreachable", "timeout", "rej
 export type UnavailableReason = (typeof UNAVAILABLE_REASONS)[number];
 
 /** The engine cannot answer now; carries a reason from a closed set and never a backend message. */
-export class EngineUnavailable extends Error {
-  override readonly name = "EngineUnavailable";
-  readonly reason: UnavailableReason;
-  constructor(reason: UnavailableReason) {
-    super(`search engine unavailable: ${reason}`);
-    this.reason = reason;
+export class EngineUnavailableError extends CodedError<UnavailableReason> {
+  override readonly name = "EngineUnavailableError";
+  constructor(code: UnavailableReason) {
+    super(code, `search engine unavailable: ${code}`);
   }
 }
 

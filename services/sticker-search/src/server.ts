@@ -6,9 +6,10 @@
  */
 import { createServer } from "node:http";
 import type { Redis } from "ioredis";
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { Shedder, createHttpObserver, createLogger, createRedis, redisOptions, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
+import type { Registry } from "prom-client";
+import { Shedder, createHttpObserver, createLogger, createRedis, redisOptions, type LoggerOptions, type RunningService, serviceRegistry, startListeners } from "@oblivious/service-kit";
 import {
+  arcGateOption,
   createTokenGate,
   DirectoryKeySource,
   MemorySpentTokenStore,
@@ -20,7 +21,7 @@ import { SEARCH_PATH, createStickerSearchApp } from "./app.js";
 import { readCatalogueFile, selectLocales, type Catalogue } from "./catalogue.js";
 import { buildEmojiCatalogue, DEFAULT_LOCALES } from "./catalogue-emojibase.js";
 import type { StickerSearchConfig } from "./config.js";
-import { EngineUnavailable, type SearchEngine } from "./engine.js";
+import { EngineUnavailableError, type SearchEngine } from "./engine.js";
 import { EmbeddedSearchEngine } from "./engine-embedded.js";
 import { MeiliSearchEngine } from "./engine-meilisearch.js";
 import { STICKER_SEARCH_ROUTES, stickerSearchEvents, type StickerSearchEvents, type StickerSearchLogger } from "./events.js";
@@ -57,11 +58,7 @@ export async function loadConfiguredCatalogue(config: StickerSearchConfig): Prom
 }
 
 export async function startStickerSearch(config: StickerSearchConfig, options: StartStickerSearchOptions = {}): Promise<RunningStickerSearch> {
-  let registry = options.registry;
-  if (registry === undefined) {
-    registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-  }
+  const registry = serviceRegistry(options.registry);
   const log: StickerSearchLogger = createLogger({
     service: "sticker-search",
     events: stickerSearchEvents,
@@ -115,6 +112,7 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
     maxAgeSeconds: config.tokenGate.challengeMaxAgeS,
     registry,
     log,
+    ...arcGateOption(config.tokenGate, store),
   });
 
   // The engine loads while the listeners come up; a Meilisearch that cannot be set up yet is
@@ -132,7 +130,7 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
         },
         (error: unknown) => {
           const retryMs = options.engineRetryMs ?? 2000;
-          log.event("engine.load_failed", { engine: engine.name, reason: error instanceof EngineUnavailable ? error.reason : "rejected", retryS: Math.ceil(retryMs / 1000) });
+          log.event("engine.load_failed", { engine: engine.name, reason: error instanceof EngineUnavailableError ? error.code : "rejected", retryS: Math.ceil(retryMs / 1000) });
           if (!stopped) retryTimer = setTimeout(attempt, retryMs);
         },
       );
@@ -164,19 +162,18 @@ export async function startStickerSearch(config: StickerSearchConfig, options: S
   };
   try {
     await directoryStarted;
-    const service = await runService({
-      public: { server, host: config.host, port: config.port },
-      admin: { host: config.adminHost, port: config.adminPort, registry, isReady: () => engine.ready() && gate.ready() },
-      log,
-      drainTimeoutMs: config.drainTimeoutMs,
-      shutdownGraceMs: config.shutdownGraceMs,
-      onClosed: closeDependencies,
-      ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
-    });
-    return { ...service, registry, log, engine, catalogue, loaded };
   } catch (error) {
     server.close();
     await closeDependencies();
     throw error;
   }
+  const service = await startListeners(config, {
+    server,
+    registry,
+    log,
+    isReady: () => engine.ready() && gate.ready(),
+    closeDependencies,
+    handleSignals: options.handleSignals,
+  });
+  return { ...service, registry, log, engine, catalogue, loaded };
 }

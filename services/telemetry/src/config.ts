@@ -3,7 +3,7 @@
  * malformed value stops start-up with a ConfigError that names every bad variable (never a
  * value). The Redis URL may hold a password, so it is kept as a Secret.
  */
-import { deepFreeze, EnvReader, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
+import { deepFreeze, EnvReader, readListenerSettings, readRedisConfig, type RedisConfig } from "@oblivious/service-kit";
 import { readTokenGateConfig, type TokenGateConfig } from "@oblivious/token-gate";
 import { SERVICES } from "@oblivious/service-kit";
 
@@ -28,14 +28,9 @@ export interface TelemetryConfig {
 }
 
 export const TELEMETRY_DEFAULTS = {
-  host: "127.0.0.1",
-  port: SERVICES.telemetry.port,
-  adminHost: "127.0.0.1",
-  adminPort: SERVICES.telemetry.adminPort,
   maxBatch: 100,
   maxBodyBytes: 64 * 1024,
   drainTimeoutMs: 15_000,
-  shutdownGraceMs: 0,
   redisPrefix: "telemetry:",
 } as const;
 
@@ -44,14 +39,9 @@ export function loadTelemetryConfig(source: Readonly<Record<string, string | und
   const d = TELEMETRY_DEFAULTS;
   const redis = readRedisConfig(env, d.redisPrefix);
   const config: TelemetryConfig = {
-    host: env.string("TELEMETRY_HOST", d.host),
-    port: env.port("TELEMETRY_PORT", d.port),
-    adminHost: env.string("TELEMETRY_ADMIN_HOST", d.adminHost),
-    adminPort: env.port("TELEMETRY_ADMIN_PORT", d.adminPort),
+    ...readListenerSettings(env, "telemetry", d),
     maxBatch: env.int("TELEMETRY_MAX_BATCH", d.maxBatch, { min: 1, max: 1000 }),
     maxBodyBytes: env.int("TELEMETRY_MAX_BODY", d.maxBodyBytes, { min: 1024, max: 1024 * 1024 }),
-    drainTimeoutMs: env.duration("TELEMETRY_DRAIN_TIMEOUT", d.drainTimeoutMs, { minMs: 0, maxMs: 600_000 }),
-    shutdownGraceMs: env.duration("TELEMETRY_SHUTDOWN_GRACE", d.shutdownGraceMs, { minMs: 0, maxMs: 600_000 }),
     redis,
     tokenGate: readTokenGateConfig(env, { originName: new URL(TELEMETRY_ORIGIN).host }),
   };

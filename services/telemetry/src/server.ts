@@ -7,9 +7,9 @@
  */
 import { createServer } from "node:http";
 import type { Redis } from "ioredis";
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { createHttpObserver, createLogger, createRedis, redisOptions, runService, type LoggerOptions, type RunningService } from "@oblivious/service-kit";
-import { createTokenGate, DirectoryKeySource, MemorySpentTokenStore, RedisSpentTokenStore, type TokenGate } from "@oblivious/token-gate";
+import type { Registry } from "prom-client";
+import { createHttpObserver, createLogger, createRedis, redisOptions, type LoggerOptions, type RunningService, serviceRegistry, startListeners } from "@oblivious/service-kit";
+import { arcGateOption, createTokenGate, DirectoryKeySource, MemorySpentTokenStore, RedisSpentTokenStore, type TokenGate } from "@oblivious/token-gate";
 import { createTelemetryApp } from "./app.js";
 import type { TelemetryConfig } from "./config.js";
 import { TELEMETRY_ROUTES, telemetryEvents, type TelemetryEvents, type TelemetryLogger } from "./events.js";
@@ -46,11 +46,7 @@ function waitFor(ready: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 export async function startTelemetry(config: TelemetryConfig, options: StartTelemetryOptions = {}): Promise<RunningTelemetry> {
-  let registry = options.registry;
-  if (registry === undefined) {
-    registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-  }
+  const registry = serviceRegistry(options.registry);
   const metrics = createTelemetryMetrics(registry);
   const log: TelemetryLogger = createLogger({
     service: "telemetry",
@@ -76,6 +72,7 @@ export async function startTelemetry(config: TelemetryConfig, options: StartTele
     spendTtlMs: gc.spendTtlMs,
     registry,
     log,
+    ...arcGateOption(gc, store),
   });
   const app = createTelemetryApp({
     gate,
@@ -98,20 +95,13 @@ export async function startTelemetry(config: TelemetryConfig, options: StartTele
   // not ready until a refresh succeeds.
   await keys.start();
   if (redis !== undefined) await waitFor(() => store.ready(), 2000);
-  try {
-    const service = await runService({
-      public: { server, host: config.host, port: config.port },
-      admin: { host: config.adminHost, port: config.adminPort, registry, isReady: () => gate.ready() },
-      log,
-      drainTimeoutMs: config.drainTimeoutMs,
-      shutdownGraceMs: config.shutdownGraceMs,
-      onClosed: closeDependencies,
-      ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
-    });
-    return { ...service, registry, log, gate };
-  } catch (error) {
-    server.close();
-    await closeDependencies();
-    throw error;
-  }
+  const service = await startListeners(config, {
+    server,
+    registry,
+    log,
+    isReady: () => gate.ready(),
+    closeDependencies,
+    handleSignals: options.handleSignals,
+  });
+  return { ...service, registry, log, gate };
 }

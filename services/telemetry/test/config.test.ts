@@ -19,11 +19,9 @@ test("defaults: ports 8084/9084, memory store, origin telemetry.internal", () =>
 });
 
 test("every variable is read", () => {
+  // The listeners' variables: service-kit's readListenerSettings (its test reads them for every service).
   const config = loadTelemetryConfig({
-    TELEMETRY_HOST: "0.0.0.0",
     TELEMETRY_PORT: "18084",
-    TELEMETRY_ADMIN_HOST: "0.0.0.0",
-    TELEMETRY_ADMIN_PORT: "19084",
     TELEMETRY_MAX_BATCH: "20",
     TELEMETRY_MAX_BODY: "4096",
     TELEMETRY_DRAIN_TIMEOUT: "3s",
@@ -32,8 +30,8 @@ test("every variable is read", () => {
     TOKEN_ORIGIN_INFO: "telemetry.internal,telemetry.example",
   });
   assert.deepEqual(
-    [config.host, config.port, config.adminHost, config.adminPort, config.maxBatch, config.maxBodyBytes, config.drainTimeoutMs],
-    ["0.0.0.0", 18084, "0.0.0.0", 19084, 20, 4096, 3000],
+    [config.port, config.maxBatch, config.maxBodyBytes, config.drainTimeoutMs],
+    [18084, 20, 4096, 3000],
   );
   assert.equal(config.redis?.url?.reveal(), "redis://:hunter2@redis.internal:6379/0");
   assert.equal(config.redis.prefix, "tm:");

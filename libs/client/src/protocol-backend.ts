@@ -1,7 +1,7 @@
 /**
- * The Node backend: the project's own libraries on node:crypto (HPKE faster than @hpke/core on
- * Node, docs/decisions/0001-node-crypto-hpke.md; blind RSA in bigint with OpenSSL's RSASSA-PSS
- * verification).
+ * The one backend, on every platform: the project's own protocol libraries, which pick their
+ * cryptography per platform themselves (node:crypto under Node, @noble in browsers:
+ * docs/decisions/0040-one-implementation-per-platform.md). No protocol code lives in this package.
  */
 import { decodeResponse, encodeRequest } from "@oblivious/bhttp";
 import { KemId, decodeKeyConfigs, encapsulateRequest, type KeyConfig } from "@oblivious/ohttp";
@@ -14,7 +14,7 @@ import {
   formatAuthorization,
   parseWwwAuthenticate,
 } from "@oblivious/privacypass";
-import type { ClientBackend, KemName, OhttpSealer, PendingBatch } from "./backend.js";
+import type { ArcBackend, ClientBackend, KemName, OhttpSealer, PendingBatch } from "./backend.js";
 
 const KEM_IDS: Readonly<Record<KemName, KemId>> = {
   "x-wing": KemId.MlKem768X25519,
@@ -25,9 +25,14 @@ const KEM_IDS: Readonly<Record<KemName, KemId>> = {
 /** Without a choice: X-Wing when the listing offers it, X25519 otherwise. */
 const DEFAULT_PREFERENCE: readonly KemName[] = ["x-wing", "x25519"];
 
-export interface NodeBackendOptions {
+export interface ProtocolBackendOptions {
   /** Use only this KEM's configuration (the key fetch fails when the listing has none). */
   readonly kem?: KemName;
+  /**
+   * ARC: both package entries pass arc-client.ts (ARC's client half is in both of
+   * @oblivious/privacypass's entries, decision 0040); without it, type 2 only.
+   */
+  readonly arc?: ArcBackend;
 }
 
 /**
@@ -43,9 +48,10 @@ export function chooseKeyConfig(configs: readonly KeyConfig[], kem?: KemName): {
   return undefined;
 }
 
-export function nodeBackend(options: NodeBackendOptions = {}): ClientBackend {
+export function protocolBackend(options: ProtocolBackendOptions = {}): ClientBackend {
   return {
-    name: "node",
+    name: "protocol-libraries",
+    ...(options.arc === undefined ? {} : { arc: options.arc }),
     async importKeys(keys: Uint8Array): Promise<OhttpSealer> {
       const chosen = chooseKeyConfig(decodeKeyConfigs(keys), options.kem);
       if (chosen === undefined) throw new TypeError("no usable key configuration");
@@ -66,7 +72,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): ClientBackend {
       return { status, headers, content };
     },
     parseChallenges(header) {
-      return parseWwwAuthenticate(header).map(({ challenge, tokenKey }) => ({ challenge, tokenKey }));
+      return parseWwwAuthenticate(header).map(({ challenge, tokenKey, rateLimit }) => ({ challenge, tokenKey, ...(rateLimit === undefined ? {} : { rateLimit }) }));
     },
     decodeDirectory(json) {
       return decodeIssuerDirectory(json);
