@@ -26,7 +26,8 @@ const scalarView = new DataView(scalars.buffer);
 const resultView = new DataView(result.buffer);
 const affine = new WeakMap<ArcElement, { readonly x: bigint; readonly y: bigint }>();
 // Fixed bases with the addon's precomputed tables (setBase): generatorH in slot 1, the key points
-// `withTable` names in slots 2 to 15 in turn (an issuer's current and previous keys fit).
+// `withTable` names in slots 2 to 15 in turn (an issuer's current and previous keys fit). Each is
+// built on first use with a secret scalar, so a process that never has one (an origin) builds none.
 const FIRST_SLOT = 2;
 const LAST_SLOT = 15;
 const slotOf = new WeakMap<ArcElement, number>();
@@ -99,12 +100,16 @@ function assignSlot(addon: P256Native, a: ArcElement): void {
     slotOf.set(a, known);
     return;
   }
+  if (a === GENERATOR_H) {
+    setBase(addon, 1, a); // its own slot: key rotations never evict it
+    return;
+  }
   setBase(addon, nextSlot, a);
   nextSlot = nextSlot === LAST_SLOT ? FIRST_SLOT : nextSlot + 1;
 }
 
 function makeMultiplier(addon: P256Native): ArcMultiplier {
-  setBase(addon, 1, GENERATOR_H);
+  wanted.add(GENERATOR_H);
   function multiplySum(ps: readonly ArcElement[], ss: readonly bigint[], publicScalars: boolean): ArcElement {
     const n = ps.length;
     if (!publicScalars) {
