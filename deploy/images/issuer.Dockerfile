@@ -17,6 +17,7 @@ COPY libs/http1/package.json libs/http1/
 COPY libs/bhttp/package.json libs/bhttp/
 COPY libs/ohttp/package.json libs/ohttp/
 COPY libs/service-kit/package.json libs/service-kit/
+COPY libs/p256-native/package.json libs/p256-native/
 COPY libs/privacypass/package.json libs/privacypass/
 COPY libs/token-gate/package.json libs/token-gate/
 COPY libs/test-kit/package.json libs/test-kit/
@@ -38,6 +39,11 @@ COPY tsconfig.json tsconfig.base.json ./
 COPY libs libs
 COPY services services
 RUN npx tsc -b services/relay services/gateway services/issuer services/sticker-search services/telemetry
+# ARC's OpenSSL addon (libs/p256-native, decision 0055): a C compiler in this stage only (the
+# runtime stage gets the built addon, no compiler); required here, so an image never silently runs
+# ARC on the slower node:crypto fallback.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+RUN P256_NATIVE_REQUIRED=1 node libs/p256-native/build.mjs
 
 # Production dependencies of this workspace only (no compilers, no test tools).
 FROM manifests AS deps
@@ -54,6 +60,8 @@ COPY --from=deps /src/node_modules node_modules
 COPY --from=build /src/package.json ./
 COPY --from=build /src/libs/wire/package.json libs/wire/
 COPY --from=build /src/libs/wire/dist/src libs/wire/dist/src
+COPY --from=build /src/libs/p256-native/package.json libs/p256-native/
+COPY --from=build /src/libs/p256-native/dist/src libs/p256-native/dist/src
 COPY --from=build /src/libs/privacypass/package.json libs/privacypass/
 COPY --from=build /src/libs/privacypass/dist/src libs/privacypass/dist/src
 COPY --from=build /src/libs/http1/package.json libs/http1/
