@@ -1,11 +1,12 @@
 // decodeWhole: the whole input or a library's own error, never a WireError or a partial read.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeWhole, type DecodeFailure } from "../src/index.js";
+import { CodedError, decodeWhole, type DecodeFailure } from "../src/index.js";
 
-class TestError extends Error {
-  constructor(readonly code: string, readonly structure: string) {
-    super(`${code}: ${structure}`);
+type TestErrorCode = "invalid-argument" | "malformed";
+class TestError extends CodedError<TestErrorCode> {
+  constructor(code: TestErrorCode, readonly structure: string) {
+    super(code, `test: ${code}: ${structure}`);
   }
 }
 const fail: DecodeFailure = (code, structure) => new TestError(code, structure);
