@@ -27,7 +27,12 @@ for (const [rule, found] of Object.entries(broken)) {
 console.log("names exported by each main index:");
 for (const p of packages) {
   const index = join(ROOT, p.dir, "src", "index.ts");
-  if (existsSync(index)) console.log(`  ${String(exportedNames(readFileSync(index, "utf8")).length).padStart(4)}  ${p.name}`);
+  if (!existsSync(index)) continue;
+  const sibling = (specifier: string): string | undefined => {
+    const file = join(ROOT, p.dir, "src", specifier.replace(/\.js$/, ".ts"));
+    return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+  };
+  console.log(`  ${String(exportedNames(readFileSync(index, "utf8"), sibling).length).padStart(4)}  ${p.name}`);
 }
 const long = longFiles(ROOT, packages, 300);
 console.log(`source files over 300 lines: ${long.length}`);

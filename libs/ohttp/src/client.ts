@@ -5,7 +5,6 @@ import {
   BHTTP_LABELS,
   checkLabels,
   buildInfo,
-  deriveResponseKeys,
   encodeHeader,
   minEncapsulatedResponseLength,
   openResponse,
@@ -17,7 +16,7 @@ import { OhttpError, OhttpErrorCode } from "./errors.js";
 import { Hpke } from "./hpke.js";
 import type { SenderContext } from "./hpke.js";
 import type { KeyConfig } from "./key-config.js";
-import { INSPECT } from "./primitives.js";
+import { ResponseContext } from "./response-context.js";
 
 /** The client's side of RFC 9458 Sections 4.3 and 4.4. */
 
@@ -76,53 +75,26 @@ export function encapsulateRequest(config: KeyConfig, request: Uint8Array, optio
  * Opens the Encapsulated Response to one request (RFC 9458 Section 4.4), once: a second call
  * throws `context-used`, whether or not the first succeeded.
  */
-export class ClientResponseContext {
-  readonly #hpke: Hpke;
-  readonly #sctxt: SenderContext;
-  readonly #enc: Uint8Array;
-  readonly #responseLabel: string;
-  #used = false;
-
+export class ClientResponseContext extends ResponseContext {
   /** @internal Built by `encapsulateRequest`. */
   constructor(hpke: Hpke, sctxt: SenderContext, enc: Uint8Array, responseLabel: string) {
-    this.#hpke = hpke;
-    this.#sctxt = sctxt;
-    this.#enc = enc;
-    this.#responseLabel = responseLabel;
-  }
-
-  /** The suite of the request, which the response uses too. */
-  get suite(): CipherSuite {
-    return this.#hpke.suite;
+    super("ClientResponseContext", hpke, sctxt, enc, responseLabel);
   }
 
   /**
    * Parses enc_response into response_nonce and ct, derives aead_key and aead_nonce as the
    * gateway did, and opens ct. Too short to hold a nonce and a tag is `malformed`; anything
-   * else that fails is `decrypt-failed`.
+   * else that fails is `decrypt-failed`. A second call is `context-used`, whether or not the
+   * first succeeded.
    */
   decapsulateResponse(encapsulatedResponse: Uint8Array): Uint8Array {
-    if (this.#used) throw new OhttpError(OhttpErrorCode.ContextUsed);
-    this.#used = true;
-    if (encapsulatedResponse.length < minEncapsulatedResponseLength(this.#hpke.suite.aeadId)) {
+    this.assertUnused();
+    this.markUsed();
+    if (encapsulatedResponse.length < minEncapsulatedResponseLength(this.hpke.suite.aeadId)) {
       throw new OhttpError(OhttpErrorCode.Malformed, "encapsulated response too short");
     }
-    const nonceLength = responseNonceLength(this.#hpke.aead);
-    const responseNonce = encapsulatedResponse.subarray(0, nonceLength);
-    const ct = encapsulatedResponse.subarray(nonceLength);
-    const keys = deriveResponseKeys(this.#hpke, this.#sctxt, this.#enc, responseNonce, this.#responseLabel);
-    return plain(openResponse(this.#hpke, keys, ct));
-  }
-
-  toString(): string {
-    return "ClientResponseContext { [redacted] }";
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  [INSPECT](): string {
-    return this.toString();
+    const nonceLength = responseNonceLength(this.hpke.aead);
+    const keys = this.responseKeys(encapsulatedResponse.subarray(0, nonceLength));
+    return plain(openResponse(this.hpke, keys, encapsulatedResponse.subarray(nonceLength)));
   }
 }

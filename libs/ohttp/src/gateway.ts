@@ -7,7 +7,6 @@ import {
   HEADER_LENGTH,
   checkLabels,
   encLength,
-  deriveResponseKeys,
   minEncapsulatedRequestLength,
   plain,
   responseNonceLength,
@@ -18,7 +17,7 @@ import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
 import { GatewayKey, SUPPORTED_SYMMETRIC_ALGORITHMS, gatewayKeyInternals } from "./gateway-key.js";
 import { Hpke } from "./hpke.js";
 import type { RecipientContext } from "./hpke.js";
-import { INSPECT } from "./primitives.js";
+import { ResponseContext } from "./response-context.js";
 
 /** The gateway's side of RFC 9458 Sections 4.3 and 4.4. */
 
@@ -142,24 +141,10 @@ export function decapsulateRequest(
  * Encapsulates the one response to a decapsulated request (RFC 9458 Section 4.4), once: a
  * second call throws `context-used`.
  */
-export class ServerResponseContext {
-  readonly #hpke: Hpke;
-  readonly #rctxt: RecipientContext;
-  readonly #enc: Uint8Array;
-  readonly #responseLabel: string;
-  #used = false;
-
+export class ServerResponseContext extends ResponseContext {
   /** @internal Built by `decapsulateRequest`. */
   constructor(hpke: Hpke, rctxt: RecipientContext, enc: Uint8Array, responseLabel: string) {
-    this.#hpke = hpke;
-    this.#rctxt = rctxt;
-    this.#enc = enc;
-    this.#responseLabel = responseLabel;
-  }
-
-  /** The suite of the request, which the response uses too. */
-  get suite(): CipherSuite {
-    return this.#hpke.suite;
+    super("ServerResponseContext", hpke, rctxt, enc, responseLabel);
   }
 
   /**
@@ -173,24 +158,12 @@ export class ServerResponseContext {
    *   enc_response = concat(response_nonce, ct)
    */
   encapsulateResponse(response: Uint8Array, options: EncapsulateResponseOptions = {}): Uint8Array {
-    if (this.#used) throw new OhttpError(OhttpErrorCode.ContextUsed);
-    const nonceLength = responseNonceLength(this.#hpke.aead);
+    this.assertUnused();
+    const nonceLength = responseNonceLength(this.hpke.aead);
     const responseNonce = options.responseNonce ?? randomNonce(nonceLength);
     if (responseNonce.length !== nonceLength) throw new OhttpError(OhttpErrorCode.InvalidArgument, "response nonce length");
-    this.#used = true;
-    const keys = deriveResponseKeys(this.#hpke, this.#rctxt, this.#enc, responseNonce, this.#responseLabel);
-    return plain(sealResponse(this.#hpke, keys, responseNonce, response));
-  }
-
-  toString(): string {
-    return "ServerResponseContext { [redacted] }";
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  [INSPECT](): string {
-    return this.toString();
+    this.markUsed();
+    const keys = this.responseKeys(responseNonce);
+    return plain(sealResponse(this.hpke, keys, responseNonce, response));
   }
 }

@@ -1,23 +1,14 @@
 /** The one way every binary codec here reads: bounds-checked, whole input, coded errors. */
-import { ByteReader, WireError } from "@oblivious/wire";
+import { decodeWhole as decodeWholeWith, type ByteReader } from "@oblivious/wire";
 import { PrivacyPassError, PrivacyPassErrorCode } from "./errors.js";
 
 /**
- * Runs `read` over `bytes` and requires it to consume every byte. Wire errors (truncation,
- * trailing bytes) become `malformed`, naming the structure; a PrivacyPassError thrown by `read`
- * passes through.
+ * Runs `read` over `bytes` and requires it to consume every byte (wire's `decodeWhole`), with
+ * failures as PrivacyPassErrors: `invalid-argument` for input that is not bytes, `malformed`
+ * naming the structure for truncation or trailing bytes; an error thrown by `read` passes through.
  */
 export function decodeWhole<T>(structure: string, bytes: Uint8Array, read: (reader: ByteReader) => T): T {
-  if (!(bytes instanceof Uint8Array)) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, structure);
-  try {
-    const reader = new ByteReader(bytes);
-    const value = read(reader);
-    reader.end();
-    return value;
-  } catch (error) {
-    if (error instanceof WireError) throw new PrivacyPassError(PrivacyPassErrorCode.Malformed, structure);
-    throw error;
-  }
+  return decodeWholeWith(structure, bytes, read, (code, detail) => new PrivacyPassError(code, detail));
 }
 
 /** A copy of `view`, so decoded values never alias the caller's buffer (a pooled request body, say). */

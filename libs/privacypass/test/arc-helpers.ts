@@ -1,6 +1,5 @@
 // Shared by the ARC tests: the Sigma vectors' BLS12-381 G1 group (test only; ARC itself is P-256),
 // a recording random source, and matchers for ArcError.
-import assert from "node:assert/strict";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { ArcError, type ArcErrorCode } from "../src/arc/errors.js";
 import { SeededRandom, type ArcRandom } from "../src/arc/random.js";
@@ -9,6 +8,7 @@ import { generateServerKey, type ServerKeyPair } from "../src/arc/keys.js";
 import { createCredentialRequest, type PendingCredentialRequest } from "../src/arc/request.js";
 import { createCredentialResponse, type CredentialResponse } from "../src/arc/response.js";
 import type { SigmaGroup } from "../src/arc/sigma-group.js";
+import { codedErrorMatcher, valueOrCodedError } from "./error-matchers.js";
 
 const G1 = bls12_381.G1.Point;
 export type G1Element = InstanceType<typeof G1>;
@@ -46,20 +46,12 @@ export class RecordingRandom implements ArcRandom {
 
 /** An assert.throws matcher for an ArcError with the given code. */
 export function arcError(code: ArcErrorCode): (error: unknown) => boolean {
-  return (error: unknown) => {
-    assert.ok(error instanceof ArcError, `not an ArcError: ${String(error)}`);
-    assert.equal(error.code, code);
-    return true;
-  };
+  return codedErrorMatcher(ArcError, code);
 }
 
 /** Runs `fn`; passes if it returns or throws an ArcError, fails on anything else. */
 export function valueOrArcError(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ArcError, `not an ArcError: ${String(error)}`);
-  }
+  valueOrCodedError(ArcError, fn);
 }
 
 /** `bytes` with byte `index` xor-ed with `mask` (a fresh copy). */

@@ -7,6 +7,7 @@ import { PrivacyPassError } from "../src/errors.js";
 import type { PrivacyPassErrorCode } from "../src/errors.js";
 import { inverseMod } from "../src/blind-rsa.js";
 import { DerTag, writeSequence, writeTlv } from "../src/der.js";
+import { codedErrorMatcher, valueOrCodedError } from "./error-matchers.js";
 
 export { fromHex, toHex };
 
@@ -39,20 +40,12 @@ export function list(record: unknown, ...path: string[]): unknown[] {
 
 /** An assert.throws matcher for a PrivacyPassError with the given code. */
 export function ppError(code: PrivacyPassErrorCode): (error: unknown) => boolean {
-  return (error: unknown) => {
-    assert.ok(error instanceof PrivacyPassError, `not a PrivacyPassError: ${String(error)}`);
-    assert.equal(error.code, code);
-    return true;
-  };
+  return codedErrorMatcher(PrivacyPassError, code);
 }
 
 /** Runs `fn`; passes if it returns or throws a PrivacyPassError, fails on anything else. */
 export function valueOrPpError(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof PrivacyPassError, `not a PrivacyPassError: ${String(error)}`);
-  }
+  valueOrCodedError(PrivacyPassError, fn);
 }
 
 /** `bytes` placed at a non-zero offset of a larger buffer with junk around it. */

@@ -256,8 +256,13 @@ export function skeletonGaps(root: string, packages: readonly PackageInfo[]): st
 }
 
 /** The names a main index exports (values and types). */
-export function exportedNames(indexSource: string): string[] {
+export function exportedNames(indexSource: string, readSibling?: (specifier: string) => string | undefined): string[] {
   const names: string[] = [];
+  // `export * from "./client-exports.js"` (the one form lint allows): count the names that module lists.
+  for (const m of stripComments(indexSource).matchAll(/\bexport\s+\*\s+from\s+"([^"]+)"/g)) {
+    const sibling = m[1] === undefined ? undefined : readSibling?.(m[1]);
+    if (sibling !== undefined) names.push(...exportedNames(sibling));
+  }
   for (const m of stripComments(indexSource).matchAll(/\bexport\s+(?:type\s+)?\{([^}]*)\}/g)) {
     for (const part of (m[1] ?? "").split(",")) {
       const name = part.trim().replace(/^type\s+/, "").split(/\s+as\s+/).pop()?.trim();

@@ -45,8 +45,8 @@ test("config: required settings, each named", () => {
 });
 
 test("config: malformed values name their variables, all at once", () => {
-  const bad = problems({
-    ...MINIMAL,
+  // Each variable with a value it must refuse; all set at once, every one is named.
+  const malformed: Readonly<Record<string, string>> = {
     ISSUER_PORT: "http",
     ISSUER_QUOTA: "0",
     ISSUER_QUOTA_PERIOD: "tomorrow",
@@ -55,14 +55,17 @@ test("config: malformed values name their variables, all at once", () => {
     ATTESTER_ALGORITHMS: "ES256,HS256",
     ISSUER_REQUEST_URI: "ftp://x",
     REDIS_URL: "http://redis",
-  });
-  for (const name of ["ISSUER_PORT", "ISSUER_QUOTA", "ISSUER_QUOTA_PERIOD", "ISSUER_SIGNERS", "ISSUER_MAX_BATCH", "ATTESTER_ALGORITHMS", "ISSUER_REQUEST_URI", "REDIS_URL"]) {
-    assert.ok(bad.includes(name), name);
-  }
-  assert.ok(problems({ ...MINIMAL, ATTESTER_ALGORITHMS: "none" }).includes("ATTESTER_ALGORITHMS"));
-  assert.ok(problems({ ...MINIMAL, ISSUER_KEYS: "{}" }).includes("ISSUER_KEYS"), "a file and inline keys at once");
-  assert.ok(problems({ ...MINIMAL, ATTESTER_JWKS_URL: "https://accounts.example/jwks" }).includes("ATTESTER_JWKS_URL"));
-  assert.ok(problems({ ...MINIMAL, ISSUER_MAX_BATCH: "500", ISSUER_MAX_QUEUE: "100" }).includes("ISSUER_MAX_QUEUE"));
+  };
+  const bad = problems({ ...MINIMAL, ...malformed });
+  for (const name of Object.keys(malformed)) assert.ok(bad.includes(name), name);
+  // Values refused only beside another setting, or on their own: [the change, the variable named].
+  const alone: readonly [Readonly<Record<string, string>>, string][] = [
+    [{ ATTESTER_ALGORITHMS: "none" }, "ATTESTER_ALGORITHMS"],
+    [{ ISSUER_KEYS: "{}" }, "ISSUER_KEYS"], // a file and inline keys at once
+    [{ ATTESTER_JWKS_URL: "https://accounts.example/jwks" }, "ATTESTER_JWKS_URL"],
+    [{ ISSUER_MAX_BATCH: "500", ISSUER_MAX_QUEUE: "100" }, "ISSUER_MAX_QUEUE"],
+  ];
+  for (const [change, name] of alone) assert.ok(problems({ ...MINIMAL, ...change }).includes(name), name);
 });
 
 test("config: a JWKS URL, Redis, and settings in range", () => {

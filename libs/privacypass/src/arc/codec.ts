@@ -20,9 +20,9 @@
  * identity) and every scalar (below the order), and read the whole input: truncation and
  * trailing bytes are `malformed`.
  */
-import { ByteReader, ByteWriter, WireError } from "@oblivious/wire";
+import { ByteWriter, type ByteReader } from "@oblivious/wire";
 import type { Credential } from "./credential.js";
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { ArcError, ArcErrorCode, decodeArc } from "./errors.js";
 import { NE, NS, deserializeElement, deserializeScalar, serializeElement, serializeScalar, type ArcElement } from "./group.js";
 import type { ServerPrivateKey, ServerPublicKey } from "./keys.js";
 import type { Presentation } from "./presentation.js";
@@ -42,18 +42,6 @@ export function presentationLength(presentationLimit: number): number {
   return 5 * NE + k * NE + (6 + 3 * k) * NS;
 }
 
-function decodeWhole<T>(structure: string, bytes: Uint8Array, read: (reader: ByteReader) => T): T {
-  if (!(bytes instanceof Uint8Array)) throw new ArcError(ArcErrorCode.InvalidArgument, structure);
-  try {
-    const reader = new ByteReader(bytes);
-    const value = read(reader);
-    reader.end();
-    return value;
-  } catch (error) {
-    if (error instanceof WireError) throw new ArcError(ArcErrorCode.Malformed, structure);
-    throw error;
-  }
-}
 
 const element = (reader: ByteReader): ArcElement => deserializeElement(reader.bytes(NE));
 const scalar = (reader: ByteReader): bigint => deserializeScalar(reader.bytes(NS));
@@ -76,7 +64,7 @@ export function encodeServerPublicKey(key: ServerPublicKey): Uint8Array {
 }
 
 export function decodeServerPublicKey(bytes: Uint8Array): ServerPublicKey {
-  return decodeWhole("ServerPublicKey", bytes, (r) => ({ X0: element(r), X1: element(r), X2: element(r) }));
+  return decodeArc("ServerPublicKey", bytes, (r) => ({ X0: element(r), X1: element(r), X2: element(r) }));
 }
 
 export function encodeServerPrivateKey(key: ServerPrivateKey): Uint8Array {
@@ -85,7 +73,7 @@ export function encodeServerPrivateKey(key: ServerPrivateKey): Uint8Array {
 
 /** Each scalar in [1, p). */
 export function decodeServerPrivateKey(bytes: Uint8Array): ServerPrivateKey {
-  return decodeWhole("ServerPrivateKey", bytes, (r) => ({ x0: scalar(r), x1: scalar(r), x2: scalar(r), x0Blinding: scalar(r) }));
+  return decodeArc("ServerPrivateKey", bytes, (r) => ({ x0: scalar(r), x1: scalar(r), x2: scalar(r), x0Blinding: scalar(r) }));
 }
 
 export function encodeCredentialRequest(request: CredentialRequest): Uint8Array {
@@ -95,7 +83,7 @@ export function encodeCredentialRequest(request: CredentialRequest): Uint8Array 
 
 /** The proof stays bytes: its scalars are checked when it is verified. */
 export function decodeCredentialRequest(bytes: Uint8Array): CredentialRequest {
-  return decodeWhole("CredentialRequest", bytes, (r) => ({ m1Enc: element(r), m2Enc: element(r), proof: copy(r, 5 * NS) }));
+  return decodeArc("CredentialRequest", bytes, (r) => ({ m1Enc: element(r), m2Enc: element(r), proof: copy(r, 5 * NS) }));
 }
 
 export function encodeCredentialResponse(response: CredentialResponse): Uint8Array {
@@ -105,7 +93,7 @@ export function encodeCredentialResponse(response: CredentialResponse): Uint8Arr
 }
 
 export function decodeCredentialResponse(bytes: Uint8Array): CredentialResponse {
-  return decodeWhole("CredentialResponse", bytes, (r) => ({
+  return decodeArc("CredentialResponse", bytes, (r) => ({
     U: element(r),
     encUPrime: element(r),
     X0Aux: element(r),
@@ -127,7 +115,7 @@ export function encodePresentation(presentation: Presentation, presentationLimit
 
 export function decodePresentation(bytes: Uint8Array, presentationLimit: number): Presentation {
   const k = rangeBits(presentationLimit);
-  return decodeWhole("Presentation", bytes, (r) => {
+  return decodeArc("Presentation", bytes, (r) => {
     const [U, UPrimeCommit, m1Commit, tag, nonceCommit] = [element(r), element(r), element(r), element(r), element(r)];
     const D = Array.from({ length: k }, () => element(r));
     return { U, UPrimeCommit, m1Commit, tag, nonceCommit, D, proof: copy(r, (6 + 3 * k) * NS) };
@@ -139,5 +127,5 @@ export function encodeCredential(credential: Credential): Uint8Array {
 }
 
 export function decodeCredential(bytes: Uint8Array): Credential {
-  return decodeWhole("Credential", bytes, (r) => ({ m1: scalar(r), U: element(r), UPrime: element(r), X1: element(r) }));
+  return decodeArc("Credential", bytes, (r) => ({ m1: scalar(r), U: element(r), UPrime: element(r), X1: element(r) }));
 }

@@ -7,7 +7,7 @@
  * proof and a duplicate instance element all surface as `verify-failed` with no detail, so a
  * peer learns nothing about which check it failed.
  */
-import { CodedError, codedMessage } from "@oblivious/wire";
+import { CodedError, codedMessage, decodeWhole, type ByteReader } from "@oblivious/wire";
 
 export const ArcErrorCode = {
   /** Bytes that do not decode: truncated, wrong length, trailing bytes, a scalar out of range, a point not on the curve or the identity. */
@@ -27,4 +27,9 @@ export class ArcError extends CodedError<ArcErrorCode> {
   constructor(code: ArcErrorCode, detail?: string) {
     super(code, codedMessage("arc", code, detail));
   }
+}
+
+/** wire's `decodeWhole` for the ARC codecs: input that is not bytes or does not decode gives an ArcError. */
+export function decodeArc<T>(structure: string, bytes: Uint8Array, read: (reader: ByteReader) => T): T {
+  return decodeWhole(structure, bytes, read, (code, detail) => new ArcError(code, detail));
 }

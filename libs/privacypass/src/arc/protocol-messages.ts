@@ -24,12 +24,12 @@
  * wrong size, and to one whose encoded_request does not decode (the draft's words): decoding
  * reports all of them as `malformed` except the key id, which the caller matches.
  */
-import { ByteReader, ByteWriter, WireError } from "@oblivious/wire";
+import { ByteWriter } from "@oblivious/wire";
 import {
   CREDENTIAL_REQUEST_LENGTH, CREDENTIAL_RESPONSE_LENGTH, decodeCredentialRequest, decodeCredentialResponse, decodePresentation,
   encodeCredentialRequest, encodeCredentialResponse, encodePresentation, presentationLength,
 } from "./codec.js";
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { ArcError, ArcErrorCode, decodeArc } from "./errors.js";
 import type { Presentation } from "./presentation.js";
 import { ARC_ISSUER_KEY_ID_LENGTH, ARC_TOKEN_TYPE } from "./protocol-challenge.js";
 import type { CredentialRequest } from "./request.js";
@@ -56,18 +56,6 @@ export interface ArcToken {
 export const ARC_CREDENTIAL_REQUEST_MESSAGE_LENGTH = 3 + CREDENTIAL_REQUEST_LENGTH;
 const DIGEST_LENGTH = 32;
 
-function decodeWhole<T>(structure: string, bytes: Uint8Array, read: (reader: ByteReader) => T): T {
-  if (!(bytes instanceof Uint8Array)) throw new ArcError(ArcErrorCode.InvalidArgument, structure);
-  try {
-    const reader = new ByteReader(bytes);
-    const value = read(reader);
-    reader.end();
-    return value;
-  } catch (error) {
-    if (error instanceof WireError) throw new ArcError(ArcErrorCode.Malformed, structure);
-    throw error;
-  }
-}
 
 export function encodeArcCredentialRequestMessage(message: ArcCredentialRequestMessage): Uint8Array {
   const id = message.truncatedIssuerKeyId;
@@ -76,7 +64,7 @@ export function encodeArcCredentialRequestMessage(message: ArcCredentialRequestM
 }
 
 export function decodeArcCredentialRequestMessage(bytes: Uint8Array): ArcCredentialRequestMessage {
-  return decodeWhole("CredentialRequest message", bytes, (reader) => {
+  return decodeArc("CredentialRequest message", bytes, (reader) => {
     if (reader.uint16() !== ARC_TOKEN_TYPE) throw new ArcError(ArcErrorCode.Malformed, "token type");
     const truncatedIssuerKeyId = reader.uint8();
     return { truncatedIssuerKeyId, request: decodeCredentialRequest(reader.bytes(CREDENTIAL_REQUEST_LENGTH)) };
@@ -89,7 +77,7 @@ export function encodeArcCredentialResponseMessage(response: CredentialResponse)
 }
 
 export function decodeArcCredentialResponseMessage(bytes: Uint8Array): CredentialResponse {
-  return decodeWhole("CredentialResponse message", bytes, (reader) => decodeCredentialResponse(reader.bytes(CREDENTIAL_RESPONSE_LENGTH)));
+  return decodeArc("CredentialResponse message", bytes, (reader) => decodeCredentialResponse(reader.bytes(CREDENTIAL_RESPONSE_LENGTH)));
 }
 
 /** 2 + 4 + 32 + 32 + Npresentation. */
@@ -114,7 +102,7 @@ export function encodeArcToken(token: ArcToken, presentationLimit: number): Uint
 /** The presentation's length depends on the limit the origin announced with the challenge. */
 export function decodeArcToken(bytes: Uint8Array, presentationLimit: number): ArcToken {
   const length = presentationLength(presentationLimit);
-  return decodeWhole("Token", bytes, (reader) => {
+  return decodeArc("Token", bytes, (reader) => {
     if (reader.uint16() !== ARC_TOKEN_TYPE) throw new ArcError(ArcErrorCode.Malformed, "token type");
     const presentationNonce = reader.uint32();
     const challengeDigest = new Uint8Array(reader.bytes(DIGEST_LENGTH));
