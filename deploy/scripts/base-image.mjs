@@ -5,7 +5,7 @@
 // it (package downloads inside a build may go through a TLS-inspecting proxy). Imported under a local tag and reused while the
 // tag exists. Production builds never use it: they keep the Dockerfiles' official default base.
 // See docs/decisions/0024-local-base-image.md.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { imageExists, run } from "./engine.mjs";
@@ -19,8 +19,13 @@ export const SUITE = "bookworm";
 export const EXTRA_CA_PATH = "/usr/local/share/ca-certificates/build-host/ca-certificates.crt";
 const HOST_CA = "/etc/ssl/certs/ca-certificates.crt";
 
+// The stand-in's layout, in its tag: raised whenever what the base holds changes, so a machine
+// with an older stand-in makes a new one. 2: Node's headers in /usr/local/include/node, as in the
+// official image (the build stage compiles libs/p256-native against them).
+const BASE_LAYOUT = 2;
+
 export function baseImageTag(nodeVersion = NODE_VERSION) {
-  return `localhost/oblivious/node-base:${nodeVersion}-${SUITE}`;
+  return `localhost/oblivious/node-base:${nodeVersion}-${SUITE}-${BASE_LAYOUT}`;
 }
 
 /** The Debian mirror the machine's apt uses for the bookworm suite (deb822 or one-line sources). */
@@ -119,9 +124,10 @@ function makeBaseImage(engine, tag, log) {
     const npm = pack(`npm@${NPM_VERSION}`, work);
     const unpack = join(work, "node");
     mkdirSync(unpack);
-    run("tar", ["-xzf", node.file, "-C", unpack, "package/bin/node"]);
+    run("tar", ["-xzf", node.file, "-C", unpack, "package/bin/node", "package/include/node"]);
     copyFileSync(join(unpack, "package/bin/node"), join(rootfs, "usr/local/bin/node"));
     chmodSync(join(rootfs, "usr/local/bin/node"), 0o755);
+    cpSync(join(unpack, "package/include/node"), join(rootfs, "usr/local/include/node"), { recursive: true });
     const npmDir = join(rootfs, "usr/local/lib/node_modules/npm");
     mkdirSync(npmDir, { recursive: true });
     run("tar", ["-xzf", npm.file, "-C", npmDir, "--strip-components=1"]);
