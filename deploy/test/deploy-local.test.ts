@@ -48,13 +48,22 @@ test("deploy:local plays the dev overlay as pods, a search goes through them, an
 
     const credential = execFileSync(process.execPath, [join(REPO_ROOT, "services/issuer/dist/src/mint-credential.js"), "deploy-local-device"], { env, encoding: "utf8" }).trim();
     assert.ok(credential.length > 20);
-    const search = spawnSync(process.execPath, [join(REPO_ROOT, "scripts/dist/search.js"), "--json", "cat"], {
+    const search = spawnSync(process.execPath, [join(REPO_ROOT, "scripts/dist/search.js"), "--json", "--token-type", "arc", "cat"], {
       env: { ...env, RELAY_URL: urls["RELAY_URL"], ISSUER_URL: urls["ISSUER_URL"], SEARCH_CREDENTIAL: credential },
       encoding: "utf8",
     });
     assert.equal(search.status, 0, `search through the pods failed: ${search.stderr}`);
     const result = JSON.parse(search.stdout) as { total: number; hits: { emoji: string }[] };
-    assert.ok(result.hits.length > 0, "stickers found through relay, gateway and sticker-search");
+    assert.ok(result.hits.length > 0, "stickers found through relay, gateway and sticker-search, with an ARC token (the pods' ARC key Secrets)");
+    // ARC's OpenSSL addon is built into the images and loads in the issuer and an origin.
+    for (const workload of ["issuer", "sticker-search"]) {
+      const probe = execFileSync(
+        "podman",
+        ["exec", `${name}-${workload}-${workload}`, "node", "-e", 'import("@oblivious/p256-native").then((m) => console.log(m.p256NativeUnavailable() ?? "loaded"))'],
+        { encoding: "utf8" },
+      );
+      assert.equal(probe.trim(), "loaded", `${workload}: libs/p256-native in the image`);
+    }
     // The token was spent in the played Redis (with its password from the mounted Secret).
     const keys = execFileSync("podman", ["exec", `${name}-redis-redis`, "sh", "-c", 'IFS= read -r pw < /etc/redis/auth/password; REDISCLI_AUTH="$pw" redis-cli dbsize'], { encoding: "utf8" });
     assert.ok(Number(keys.trim()) > 0, `the search's token was spent in the pods' Redis (${keys.trim()} keys)`);
