@@ -69,51 +69,84 @@ function headerNames(bytes: Buffer): string[] {
   return [...names];
 }
 
+/** Start-up attempts: a port picked free can be taken by another process before its service binds it. */
+const START_ATTEMPTS = 3;
+
+interface StartedAudit {
+  readonly ports: Record<"relay" | "relayAdmin" | "gateway" | "gatewayAdmin" | "issuer" | "issuerAdmin" | "search" | "searchAdmin" | "telemetry" | "telemetryAdmin", string>;
+  readonly recorders: Record<"gateway" | "sticker-search" | "telemetry" | "issuer", Recorder>;
+  readonly logs: Map<string, LineCapture>;
+  readonly stack: RunningStack;
+}
+
+/** The stack behind its hop recorders, on free ports; again on other ports when a port was taken meanwhile. */
+async function startAuditStack(options: AuditOptions, devDir: string, prefix: string): Promise<StartedAudit> {
+  for (let attempt = 1; ; attempt++) {
+    const port = async (): Promise<string> => String(await freePort());
+    const ports = {
+      relay: await port(), relayAdmin: await port(), gateway: await port(), gatewayAdmin: await port(),
+      issuer: await port(), issuerAdmin: await port(), search: await port(), searchAdmin: await port(),
+      telemetry: await port(), telemetryAdmin: await port(),
+    };
+    const local = (p: string): URL => new URL(`http://127.0.0.1:${p}`);
+    const recorders: Record<"gateway" | "sticker-search" | "telemetry" | "issuer", Recorder> = {
+      gateway: await startRecorder("relay → gateway", local(ports.gateway)),
+      "sticker-search": await startRecorder("gateway → sticker-search", local(ports.search)),
+      telemetry: await startRecorder("gateway → telemetry", local(ports.telemetry)),
+      issuer: await startRecorder("gateway → issuer", local(ports.issuer)),
+    };
+    const logs = new Map<string, LineCapture>();
+    try {
+      const stack = await startStack({
+        devDir,
+        stdio: "pipe",
+        redis: { url: options.redisUrl, prefix },
+        ...(options.entries === undefined ? {} : { entries: options.entries }),
+        env: {
+          PATH: process.env["PATH"],
+          RELAY_PORT: ports.relay, RELAY_ADMIN_PORT: ports.relayAdmin,
+          GATEWAY_PORT: ports.gateway, GATEWAY_ADMIN_PORT: ports.gatewayAdmin,
+          ISSUER_PORT: ports.issuer, ISSUER_ADMIN_PORT: ports.issuerAdmin,
+          STICKER_SEARCH_PORT: ports.search, STICKER_SEARCH_ADMIN_PORT: ports.searchAdmin,
+          TELEMETRY_PORT: ports.telemetry, TELEMETRY_ADMIN_PORT: ports.telemetryAdmin,
+          RELAY_GATEWAY_URL: `${recorders.gateway.url}/gateway`,
+          GATEWAY_TARGETS: [
+            `${STACK_ORIGINS.stickerSearch}=${recorders["sticker-search"].url}`,
+            `${STACK_ORIGINS.telemetry}=${recorders.telemetry.url}`,
+            `${STACK_ORIGINS.issuer}=${recorders.issuer.url}`,
+          ].join(","),
+        },
+        onSpawn: (name, child) => {
+          const capture = new LineCapture();
+          capture.attach(child);
+          logs.set(name, capture);
+        },
+      });
+      return { ports, recorders, logs, stack };
+    } catch (e) {
+      for (const r of Object.values(recorders)) await r.close();
+      // The services' start-up failures are log events with a reason (service.start_failed).
+      const reasons = [...logs].flatMap(([name, capture]) =>
+        capture.lines.filter((l) => l.includes('"service.start_failed"')).map((l) => `${name}: ${l}`),
+      );
+      const portTaken = reasons.some((r) => r.includes('"address_in_use"'));
+      if (portTaken && attempt < START_ATTEMPTS) continue;
+      const detail = reasons.length > 0 ? ` (${reasons.join("; ")})` : "";
+      throw new Error(`${e instanceof Error ? e.message : String(e)}${detail}`);
+    }
+  }
+}
+
 export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const values = makeCanaries();
   const devDir = mkdtempSync(join(tmpdir(), "privacy-audit-"));
   const prefix = `audit-${randomBytes(4).toString("hex")}:`;
-  const port = async (): Promise<string> => String(await freePort());
-  const ports = {
-    relay: await port(), relayAdmin: await port(), gateway: await port(), gatewayAdmin: await port(),
-    issuer: await port(), issuerAdmin: await port(), search: await port(), searchAdmin: await port(),
-    telemetry: await port(), telemetryAdmin: await port(),
-  };
-  const local = (p: string): URL => new URL(`http://127.0.0.1:${p}`);
-  const recorders: Record<"gateway" | "sticker-search" | "telemetry" | "issuer", Recorder> = {
-    gateway: await startRecorder("relay → gateway", local(ports.gateway)),
-    "sticker-search": await startRecorder("gateway → sticker-search", local(ports.search)),
-    telemetry: await startRecorder("gateway → telemetry", local(ports.telemetry)),
-    issuer: await startRecorder("gateway → issuer", local(ports.issuer)),
-  };
-  const logs = new Map<string, LineCapture>();
+  let started: StartedAudit | undefined;
   let stack: RunningStack | undefined;
   try {
-    stack = await startStack({
-      devDir,
-      stdio: "pipe",
-      redis: { url: options.redisUrl, prefix },
-      ...(options.entries === undefined ? {} : { entries: options.entries }),
-      env: {
-        PATH: process.env["PATH"],
-        RELAY_PORT: ports.relay, RELAY_ADMIN_PORT: ports.relayAdmin,
-        GATEWAY_PORT: ports.gateway, GATEWAY_ADMIN_PORT: ports.gatewayAdmin,
-        ISSUER_PORT: ports.issuer, ISSUER_ADMIN_PORT: ports.issuerAdmin,
-        STICKER_SEARCH_PORT: ports.search, STICKER_SEARCH_ADMIN_PORT: ports.searchAdmin,
-        TELEMETRY_PORT: ports.telemetry, TELEMETRY_ADMIN_PORT: ports.telemetryAdmin,
-        RELAY_GATEWAY_URL: `${recorders.gateway.url}/gateway`,
-        GATEWAY_TARGETS: [
-          `${STACK_ORIGINS.stickerSearch}=${recorders["sticker-search"].url}`,
-          `${STACK_ORIGINS.telemetry}=${recorders.telemetry.url}`,
-          `${STACK_ORIGINS.issuer}=${recorders.issuer.url}`,
-        ].join(","),
-      },
-      onSpawn: (name, child) => {
-        const capture = new LineCapture();
-        capture.attach(child);
-        logs.set(name, capture);
-      },
-    });
+    started = await startAuditStack(options, devDir, prefix);
+    stack = started.stack;
+    const { recorders, logs } = started;
     const byName = new Map(stack.services.map((s) => [s.name, s]));
     const url = (name: string): string => byName.get(name)?.url ?? "";
     const flows = await driveFlows({ relayUrl: url("relay"), issuerUrl: url("issuer"), devDir, canaries: values });
@@ -175,7 +208,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     };
   } finally {
     await stack?.stop();
-    for (const r of Object.values(recorders)) await r.close();
+    for (const r of Object.values(started?.recorders ?? {})) await r.close();
     await deleteRedisPrefix(options.redisUrl, prefix).catch(() => undefined);
     rmSync(devDir, { recursive: true, force: true });
   }
