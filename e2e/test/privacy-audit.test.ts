@@ -4,6 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runAudit } from "@oblivious/scripts/audit";
@@ -43,4 +44,18 @@ test("privacy audit: a telemetry build that logs the Authorization header is cau
     result.matrix,
   );
   assert.match(result.matrix, /telemetry\s+\.\s+\.\s+\.\s+\.\s+\.\s+!RL/);
+});
+
+test("privacy audit: a port taken before its service binds it starts the stack again; another start-up failure is named", { timeout: 120_000 }, async () => {
+  const fixtures = join(fileURLToPath(new URL(".", import.meta.url)), "fixtures");
+  const marker = join(fixtures, `.port-taken-once-${process.pid}`);
+  rmSync(marker, { force: true });
+  try {
+    const result = await runAudit({ redisUrl: REDIS_URL, entries: { telemetry: join(fixtures, "port-taken-once.js") } });
+    assert.ok(existsSync(marker), "the first start failed with address_in_use");
+    assert.deepEqual(result.violations, [], result.matrix);
+  } finally {
+    rmSync(marker, { force: true });
+  }
+  await assert.rejects(runAudit({ redisUrl: REDIS_URL, entries: { telemetry: join(fixtures, "start-refused.js") } }), /telemetry exited with code 1 during start-up \(telemetry: .*"config_invalid"/);
 });
