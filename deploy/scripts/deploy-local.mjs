@@ -43,10 +43,15 @@ async function freePort() {
   });
 }
 
-/** A /24 on 10.89.0.0/16 no podman network uses yet. */
+/**
+ * A /24 on 10.89.0.0/16 that no podman network uses and no host interface has (a bridge can
+ * outlive its network when a run is killed; podman refuses a subnet already on the host).
+ */
 function freeSubnet() {
   const used = run("podman", ["network", "ls", "--format", "{{range .Subnets}}{{.Subnet}} {{end}}"], { capture: true });
-  for (let n = 120; n < 250; n++) if (!used.includes(`10.89.${n}.`)) return `10.89.${n}`;
+  const ip = spawnSync("ip", ["-4", "-o", "addr", "show"], { encoding: "utf8" });
+  const onHost = ip.status === 0 ? ip.stdout : "";
+  for (let n = 120; n < 250; n++) if (!used.includes(`10.89.${n}.`) && !onHost.includes(` 10.89.${n}.`)) return `10.89.${n}`;
   throw new Error("no free 10.89.x.0/24 subnet for the deployment's network");
 }
 
