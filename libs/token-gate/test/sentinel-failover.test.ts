@@ -202,8 +202,15 @@ test("sentinel failover under load (primary + 2 replicas): 503 problem+json whil
     );
     const accepted = oneStatuses.filter((s) => s === 200).length;
     assert.ok(accepted <= 1, `one token accepted ${accepted} times`);
+    // Accepted at most once in all: spent in a wave (or burned by a spend no replica confirmed)
+    // → refused now; when every wave met the outage and nothing was written, its one acceptance
+    // may come now, and never again.
     const finalOne = (await post(one)).status;
-    assert.equal(finalOne, 401, "spent (or burned by a spend no replica confirmed)");
+    if (accepted === 1) assert.equal(finalOne, 401, "spent in a wave, refused after the failover");
+    else {
+      assert.ok(finalOne === 200 || finalOne === 401, `after the failover: ${finalOne}`);
+      assert.equal((await post(one)).status, 401, "accepted at most once in all");
+    }
     t.diagnostic(
       `failover: primary killed, promoted port ${promoted} after ${promotedAt - killedAt} ms; 503s from +${firstFail - killedAt} ms to +${lastFail - killedAt} ms ` +
         `(gap ${((lastFail - firstFail) / 1000).toFixed(1)} s); load: ${results.length} requests, ${failed.length} 503, ${results.length - failed.length} 200; ` +
