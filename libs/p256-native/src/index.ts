@@ -44,7 +44,7 @@ export interface P256Native {
   /**
    * Makes `point` fixed base k (1 to 15, replacing what was there) with a precomputed table: a
    * secret-scalar term naming it in `mulSum` then costs about as much as one on the generator.
-   * About 26 ms. False when the point is not on the curve; TypeError on a wrong k or length.
+   * Building the table is costly (decision 0055). False when the point is not on the curve; TypeError on a wrong k or length.
    */
   setBase(k: number, point: Uint8Array): boolean;
   /**

@@ -7,8 +7,8 @@
  * Points go to the addon as affine x || y: a point with Z = 1 (decoded from the wire, or a result
  * of the addon) is written as is; others (sums made with noble) are normalised once per point
  * object and remembered. generatorH and the points `withTable` names (the server key's) are fixed
- * bases with the addon's own precomputed tables (OpenSSL's, as for G: about 17 µs a multiplication
- * instead of 55-70; 26 ms to build one), built when such a point first meets a secret scalar and
+ * bases with the addon's own precomputed tables (OpenSSL's, as for G: a multiplication costs about
+ * as much as one on the generator; building a table is costly, decision 0055), built when such a point first meets a secret scalar and
  * shared by every point object with the same coordinates. Secret scalars pass through one scratch buffer
  * that is zeroed after each call. Measurements: docs/decisions/0055-arc-native-p256.md.
  */

@@ -47,7 +47,7 @@ import { SpentStoreError, type SpentTokenStore } from "./spent-store.js";
 /** The outcomes of an ARC token's checks; the gate's outcome names (./metrics.ts). */
 export type ArcCheckOutcome = "accepted" | "malformed" | "unknown_key" | "bad_challenge" | "bad_signature" | "spent" | "store_unavailable" | "overloaded";
 
-/** ARC verifications waiting at most (each about 20 ms of CPU at limit 100): beyond, 503. */
+/** ARC verifications waiting at most (each synchronous CPU, decision 0045): beyond, 503. */
 export const DEFAULT_ARC_MAX_QUEUED = 16;
 
 /** Presentations per credential per period: a day's searches at the type-2 default of 100 tokens a day. */

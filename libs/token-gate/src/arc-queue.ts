@@ -1,7 +1,7 @@
 /**
  * The bound on ARC verifications (docs/decisions/0045-arc-verification-shedding.md). An ARC
- * VerifyPresentation is about 20 ms of synchronous CPU at a presentation limit of 100 (decision
- * 0030), and anyone who has fetched the challenge can force one with junk that names the key and
+ * VerifyPresentation is synchronous CPU on the event loop, many times a type-2 check (decisions
+ * 0030 and 0055), and anyone who has fetched the challenge can force one with junk that names the key and
  * the current challenge. So verifications run one at a time, each in its own event-loop turn
  * (setImmediate), and at most `maxQueued` wait: between two verifications the loop serves every
  * I/O callback that is ready (type-2 requests, health checks), so a type-2 request waits for at

@@ -12,7 +12,7 @@
  *   and the period's index (the period aligned on the Unix epoch, as the origins' credential
  *   periods are). Nothing stored names the origin or can be joined with the device's type-2
  *   counter without the pseudonym key; it expires with its window.
- * - CreateCredentialResponse runs on the event loop (about 11 ms of CPU, decision 0030), after the
+ * - CreateCredentialResponse runs on the event loop (its CPU cost: decisions 0030 and 0055), after the
  *   quota: once per device per origin per period, behind attestation and the shedder.
  */
 import { createHash } from "node:crypto";
