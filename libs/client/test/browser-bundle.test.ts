@@ -8,13 +8,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { build } from "esbuild";
+import { runUnderBrowserCondition } from "@oblivious/wire/test-support";
 
 const ENTRY = fileURLToPath(new URL("../src/browser.js", import.meta.url));
-const run = promisify(execFile);
 
 test("esbuild bundles the browser entry from the protocol libraries, with no node builtin and no Buffer", async () => {
   const result = await build({ entryPoints: [ENTRY], bundle: true, platform: "browser", format: "esm", write: false, metafile: true, logLevel: "silent" });
@@ -38,10 +36,7 @@ test("esbuild bundles the browser entry from the protocol libraries, with no nod
 });
 
 test("the KEM choice holds with the libraries resolved as in a browser", { timeout: 120_000 }, async () => {
-  // Without NODE_TEST_CONTEXT: the child is a test run of its own, reporting in TAP.
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const file = fileURLToPath(new URL("./kem-choice.test.js", import.meta.url));
-  const { stdout } = await run(process.execPath, ["--conditions=browser", "--test", "--test-reporter=tap", file], { env, maxBuffer: 4 * 1024 * 1024 });
-  assert.match(stdout, /^# fail 0$/m, stdout.slice(-2000));
-  assert.match(stdout, /^# pass [1-9]/m);
+  const run = await runUnderBrowserCondition(new URL(".", import.meta.url), ["kem-choice"]);
+  assert.equal(run.fail, 0, run.tail);
+  assert.ok(run.pass >= 1, `passed ${run.pass}`);
 });

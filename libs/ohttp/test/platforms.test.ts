@@ -6,10 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { expectedPlatform, runUnderBrowserCondition } from "@oblivious/wire/test-support";
 import { primitives } from "#primitives";
 import { KemId } from "../src/algorithms.js";
 import { kemFor } from "../src/kem-registry.js";
@@ -17,9 +15,8 @@ import { primitives as nodePrimitives } from "../src/primitives-node.js";
 import { primitives as webPrimitives } from "../src/primitives-web.js";
 import type { AeadCipher } from "../src/algorithms.js";
 
-const run = promisify(execFile);
-/** Set by the browser-condition run below; a plain run is Node's. */
-const expected = process.env["OHTTP_EXPECT_PLATFORM"] ?? "node";
+/** "web" in the browser-condition run below; a plain run is Node's. */
+const expected = expectedPlatform();
 
 test(`the library resolves its primitives to the ${expected} implementation`, () => {
   assert.equal(primitives.platform, expected);
@@ -67,14 +64,7 @@ test("node:crypto and @noble primitives agree byte for byte", () => {
 const VECTOR_FILES = ["platforms", "rfc9458-vectors", "hpke", "pq-vectors", "cross-check", "encapsulation", "pq-encapsulation", "key-config", "property"];
 
 test("under the browser condition every vector and encapsulation test passes on the @noble primitives", { skip: expected !== "node", timeout: 300_000 }, async () => {
-  const files = VECTOR_FILES.map((name) => fileURLToPath(new URL(`./${name}.test.js`, import.meta.url)));
-  // Without NODE_TEST_CONTEXT: the child is a test run of its own, reporting in TAP.
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const { stdout } = await run(process.execPath, ["--conditions=browser", "--test", "--test-reporter=tap", ...files], {
-    env: { ...env, OHTTP_EXPECT_PLATFORM: "web" },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const count = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, "m").exec(stdout)?.[1] ?? "-1");
-  assert.equal(count("fail"), 0, stdout.slice(-3000));
-  assert.ok(count("pass") >= 80, `passed ${count("pass")}`);
+  const run = await runUnderBrowserCondition(new URL(".", import.meta.url), VECTOR_FILES);
+  assert.equal(run.fail, 0, run.tail);
+  assert.ok(run.pass >= 80, `passed ${run.pass}`);
 });

@@ -7,11 +7,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { expectedPlatform, runUnderBrowserCondition } from "@oblivious/wire/test-support";
 import { primitives } from "#primitives";
 import { blindRsaPublicKey, rsassaPssVerify } from "../src/blind-rsa.js";
 import { NativeBlindSigner, beginTokenRequest, decodeTokenKey, encodeTokenChallenge, encodeTokenKey, verifyToken } from "../src/index.js";
@@ -21,14 +19,12 @@ import { rsaPublicComponents } from "../src/rsa-key.js";
 import { tokenKeyComponents } from "../src/token-key-spki.js";
 import { ppError, rfc9578Key } from "./helpers.js";
 
-const run = promisify(execFile);
-
 /** An RSASSA-PSS public key as OpenSSL writes it (@types/node 20 lacks these option names). */
 function pssKey(modulusLength: number, saltLength: number): KeyObject {
   const generate = generateKeyPairSync as unknown as (type: "rsa-pss", options: Record<string, unknown>) => { publicKey: KeyObject };
   return generate("rsa-pss", { modulusLength, hashAlgorithm: "sha384", mgf1HashAlgorithm: "sha384", saltLength }).publicKey;
 }
-const expected = process.env["PRIVACYPASS_EXPECT_PLATFORM"] ?? "node";
+const expected = expectedPlatform();
 
 test(`the client resolves its primitives to the ${expected} implementation`, () => {
   assert.equal(primitives.platform, expected);
@@ -82,14 +78,7 @@ test("the bigint RSASSA-PSS-VERIFY agrees with OpenSSL's on valid and tampered t
 const FILES = ["platforms", "rfc9474-vectors", "rfc9578-vectors", "batched", "client", "auth-header", "codecs", "directory-and-keys", "interop"];
 
 test("under the browser condition the vector and client tests pass on the @noble primitives", { skip: expected !== "node", timeout: 300_000 }, async () => {
-  const files = FILES.map((name) => fileURLToPath(new URL(`./${name}.test.js`, import.meta.url)));
-  // Without NODE_TEST_CONTEXT: the child is a test run of its own, reporting in TAP.
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const { stdout } = await run(process.execPath, ["--conditions=browser", "--test", "--test-reporter=tap", ...files], {
-    env: { ...env, PRIVACYPASS_EXPECT_PLATFORM: "web" },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const count = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, "m").exec(stdout)?.[1] ?? "-1");
-  assert.equal(count("fail"), 0, stdout.slice(-3000));
-  assert.ok(count("pass") >= 60, `passed ${count("pass")}`);
+  const run = await runUnderBrowserCondition(new URL(".", import.meta.url), FILES);
+  assert.equal(run.fail, 0, run.tail);
+  assert.ok(run.pass >= 60, `passed ${run.pass}`);
 });
