@@ -44,7 +44,6 @@ export type {
   PendingBatchedTokenRequest,
 } from "./client.js";
 // ARC's client half (token type 0xE5AC, suite ARCV1-P256), under the names index.ts gives it.
-export { ArcError, ArcErrorCode } from "./arc/errors.js";
 export { systemRandom as arcSystemRandom } from "./arc/random.js";
 export type { ArcRandom } from "./arc/random.js";
 export { createCredentialRequest as createArcCredentialRequest } from "./arc/request.js";

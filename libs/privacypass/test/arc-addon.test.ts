@@ -10,7 +10,7 @@ import { p256 } from "@noble/curves/nist.js";
 import { p256NativeUnavailable } from "@oblivious/p256-native";
 import { addonArcMultiplier } from "../src/arc-addon.js";
 import { deserializeElement, GENERATOR_H, mul, mulG, mulSum, mulSumPublic, P256, setArcMultiplier, withTable, type ArcElement } from "../src/arc/group.js";
-import { ArcError } from "../src/arc/errors.js";
+import { PrivacyPassError } from "../src/errors.js";
 
 const Point = p256.Point;
 const ORDER = Point.Fn.ORDER;
@@ -111,7 +111,7 @@ test("decompression accepts and rejects exactly what @noble/curves does (300 ran
     try {
       return deserializeElement(bytes);
     } catch (error) {
-      assert.ok(error instanceof ArcError);
+      assert.ok(error instanceof PrivacyPassError);
       return "malformed";
     } finally {
       setArcMultiplier(undefined);

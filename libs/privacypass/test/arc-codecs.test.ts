@@ -1,6 +1,6 @@
 // ARC encodings: exact lengths, round trips, every truncation and trailing bytes refused as
 // malformed, non-canonical elements and scalars refused, and random bytes into every decoder give
-// a value or an ArcError, never another exception.
+// a value or an PrivacyPassError, never another exception.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -11,10 +11,10 @@ import {
   encodeCredential, encodeCredentialRequest, encodeCredentialResponse, encodePresentation, encodeServerPrivateKey, encodeServerPublicKey,
   presentationLength,
 } from "../src/arc/codec.js";
-import { ArcErrorCode } from "../src/arc/errors.js";
+import { PrivacyPassErrorCode } from "../src/errors.js";
 import { PresentationState } from "../src/arc/presentation.js";
-import { arcError, ascii, issue, seeded, valueOrArcError } from "./arc-helpers.js";
-import { toHex } from "./helpers.js";
+import { ascii, issue, seeded } from "./arc-helpers.js";
+import { ppError, toHex, valueOrPpError } from "./helpers.js";
 
 const fx = issue("codec tests");
 const presentations = new Map([2, 5, 100].map((limit) => [limit, encodePresentation(new PresentationState(fx.credential, ascii("ctx"), limit).present(seeded(`codec ${limit}`)).presentation, limit)] as const));
@@ -40,17 +40,17 @@ test("lengths as the draft gives them: 99, 128, 226, 454, 131; presentations 5*N
   assert.equal(presentationLength(2), 165 + 33 + 9 * 32);
   assert.equal(presentationLength(5), 165 + 3 * 33 + 15 * 32);
   assert.equal(presentationLength(100), 165 + 7 * 33 + 27 * 32);
-  assert.throws(() => presentationLength(1), arcError(ArcErrorCode.InvalidArgument));
+  assert.throws(() => presentationLength(1), ppError(PrivacyPassErrorCode.InvalidArgument));
 });
 
 for (const codec of codecs) {
   test(`${codec.name}: round trip, every truncation and trailing bytes malformed, at an offset of a larger buffer`, () => {
     assert.equal(toHex(codec.encode(codec.decode(codec.bytes) as never)), toHex(codec.bytes));
     for (let n = 0; n < codec.bytes.length; n++) {
-      assert.throws(() => codec.decode(codec.bytes.subarray(0, n)), arcError(ArcErrorCode.Malformed), `truncated to ${n}`);
+      assert.throws(() => codec.decode(codec.bytes.subarray(0, n)), ppError(PrivacyPassErrorCode.Malformed), `truncated to ${n}`);
     }
     for (const extra of [[0], [1, 2, 3]]) {
-      assert.throws(() => codec.decode(new Uint8Array([...codec.bytes, ...extra])), arcError(ArcErrorCode.Malformed), "trailing");
+      assert.throws(() => codec.decode(new Uint8Array([...codec.bytes, ...extra])), ppError(PrivacyPassErrorCode.Malformed), "trailing");
     }
     const big = new Uint8Array(codec.bytes.length + 9).fill(0xa5);
     big.set(codec.bytes, 4);
@@ -82,7 +82,7 @@ test("elements: uncompressed form, bad prefix, x not below p, x not on the curve
     }
   }
   assert.ok(cases.length === 7);
-  for (const [name, element] of cases) assert.throws(() => decodeServerPublicKey(withFirst(element)), arcError(ArcErrorCode.Malformed), name);
+  for (const [name, element] of cases) assert.throws(() => decodeServerPublicKey(withFirst(element)), ppError(PrivacyPassErrorCode.Malformed), name);
 });
 
 test("scalars: zero and values at or above the order are malformed in keys and credentials", () => {
@@ -90,29 +90,29 @@ test("scalars: zero and values at or above the order are malformed in keys and c
   const sk = encodeServerPrivateKey(fx.keys.privateKey);
   const scalarBytes = (s: bigint): number[] => Array.from(s.toString(16).padStart(64, "0").match(/../g) ?? [], (h) => parseInt(h, 16));
   for (const bad of [0n, n, n + 1n, 2n ** 256n - 1n]) {
-    assert.throws(() => decodeServerPrivateKey(new Uint8Array([...scalarBytes(bad), ...sk.subarray(32)])), arcError(ArcErrorCode.Malformed));
-    assert.throws(() => decodeServerPrivateKey(new Uint8Array([...sk.subarray(0, 96), ...scalarBytes(bad)])), arcError(ArcErrorCode.Malformed));
+    assert.throws(() => decodeServerPrivateKey(new Uint8Array([...scalarBytes(bad), ...sk.subarray(32)])), ppError(PrivacyPassErrorCode.Malformed));
+    assert.throws(() => decodeServerPrivateKey(new Uint8Array([...sk.subarray(0, 96), ...scalarBytes(bad)])), ppError(PrivacyPassErrorCode.Malformed));
     const cred = encodeCredential(fx.credential);
-    assert.throws(() => decodeCredential(new Uint8Array([...scalarBytes(bad), ...cred.subarray(32)])), arcError(ArcErrorCode.Malformed));
+    assert.throws(() => decodeCredential(new Uint8Array([...scalarBytes(bad), ...cred.subarray(32)])), ppError(PrivacyPassErrorCode.Malformed));
   }
   assert.doesNotThrow(() => decodeServerPrivateKey(new Uint8Array([...scalarBytes(n - 1n), ...sk.subarray(32)])));
 });
 
 test("encoders refuse values that do not fit: wrong proof length, a presentation for another limit", () => {
-  assert.throws(() => encodeCredentialRequest({ ...fx.pending.request, proof: new Uint8Array(159) }), arcError(ArcErrorCode.InvalidArgument));
-  assert.throws(() => encodeCredentialResponse({ ...fx.response, proof: new Uint8Array(257) }), arcError(ArcErrorCode.InvalidArgument));
+  assert.throws(() => encodeCredentialRequest({ ...fx.pending.request, proof: new Uint8Array(159) }), ppError(PrivacyPassErrorCode.InvalidArgument));
+  assert.throws(() => encodeCredentialResponse({ ...fx.response, proof: new Uint8Array(257) }), ppError(PrivacyPassErrorCode.InvalidArgument));
   const bytes = presentations.get(5);
   assert.ok(bytes !== undefined);
-  assert.throws(() => encodePresentation(decodePresentation(bytes, 5), 2), arcError(ArcErrorCode.InvalidArgument));
-  assert.throws(() => decodePresentation(bytes, 2), arcError(ArcErrorCode.Malformed));
-  assert.throws(() => decodePresentation(bytes, 0), arcError(ArcErrorCode.InvalidArgument));
+  assert.throws(() => encodePresentation(decodePresentation(bytes, 5), 2), ppError(PrivacyPassErrorCode.InvalidArgument));
+  assert.throws(() => decodePresentation(bytes, 2), ppError(PrivacyPassErrorCode.Malformed));
+  assert.throws(() => decodePresentation(bytes, 0), ppError(PrivacyPassErrorCode.InvalidArgument));
 });
 
-test("property: random bytes, and valid encodings with random damage, into every decoder give a value or an ArcError", () => {
+test("property: random bytes, and valid encodings with random damage, into every decoder give a value or an PrivacyPassError", () => {
   for (const codec of codecs) {
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 700 }), fc.uint8Array({ minLength: codec.length, maxLength: codec.length })), (bytes) => {
-        valueOrArcError(() => codec.decode(bytes));
+        valueOrPpError(() => codec.decode(bytes));
       }),
       { numRuns: 150 },
     );
@@ -120,7 +120,7 @@ test("property: random bytes, and valid encodings with random damage, into every
       fc.property(fc.nat(codec.length - 1), fc.integer({ min: 1, max: 255 }), (index, mask) => {
         const damaged = new Uint8Array(codec.bytes);
         damaged[index] = (damaged[index] as number) ^ mask;
-        valueOrArcError(() => codec.decode(damaged));
+        valueOrPpError(() => codec.decode(damaged));
       }),
       { numRuns: 150 },
     );

@@ -1,14 +1,12 @@
 // Shared by the ARC tests: the Sigma vectors' BLS12-381 G1 group (test only; ARC itself is P-256),
-// a recording random source, and matchers for ArcError.
+// and a recording random source.
 import { bls12_381 } from "@noble/curves/bls12-381.js";
-import { ArcError, type ArcErrorCode } from "../src/arc/errors.js";
 import { SeededRandom, type ArcRandom } from "../src/arc/random.js";
 import { finalizeCredential, type Credential } from "../src/arc/credential.js";
 import { generateServerKey, type ServerKeyPair } from "../src/arc/keys.js";
 import { createCredentialRequest, type PendingCredentialRequest } from "../src/arc/request.js";
 import { createCredentialResponse, type CredentialResponse } from "../src/arc/response.js";
 import type { SigmaGroup } from "../src/arc/sigma-group.js";
-import { codedErrorMatcher, valueOrCodedError } from "./error-matchers.js";
 
 const G1 = bls12_381.G1.Point;
 export type G1Element = InstanceType<typeof G1>;
@@ -42,16 +40,6 @@ export class RecordingRandom implements ArcRandom {
     this.draws.push(out);
     return out;
   }
-}
-
-/** An assert.throws matcher for an ArcError with the given code. */
-export function arcError(code: ArcErrorCode): (error: unknown) => boolean {
-  return codedErrorMatcher(ArcError, code);
-}
-
-/** Runs `fn`; passes if it returns or throws an ArcError, fails on anything else. */
-export function valueOrArcError(fn: () => unknown): void {
-  valueOrCodedError(ArcError, fn);
 }
 
 /** `bytes` with byte `index` xor-ed with `mask` (a fresh copy). */

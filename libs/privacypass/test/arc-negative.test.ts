@@ -5,7 +5,7 @@
 // nonce, gives the same tag, which the origin must store and refuse the second time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ArcError, ArcErrorCode } from "../src/arc/errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../src/errors.js";
 import { finalizeCredential } from "../src/arc/credential.js";
 import { generateServerKey } from "../src/arc/keys.js";
 import { createCredentialResponse, verifyCredentialResponse } from "../src/arc/response.js";
@@ -19,8 +19,8 @@ import { GENERATOR_H, mul, mulG, ORDER, scalarAdd, scalarInverse, scalarMul, sca
 import { randomScalar } from "../src/arc/random.js";
 import { decodePresentation, encodePresentation } from "../src/arc/codec.js";
 import type { Credential } from "../src/arc/credential.js";
-import { arcError, ascii, flipped, issue, seeded } from "./arc-helpers.js";
-import { toHex } from "./helpers.js";
+import { ascii, flipped, issue, seeded } from "./arc-helpers.js";
+import { ppError, toHex } from "./helpers.js";
 
 const fx = issue("negative tests");
 const { privateKey, publicKey } = fx.keys;
@@ -31,7 +31,7 @@ function outcome(presentation: Presentation, limit: number, ctx = context, reque
   try {
     return toHex(verifyPresentation(keys.privateKey, keys.publicKey, requestContext, ctx, presentation, limit));
   } catch (error) {
-    assert.ok(error instanceof ArcError, String(error));
+    assert.ok(error instanceof PrivacyPassError, String(error));
     return error.code;
   }
 }
@@ -44,7 +44,7 @@ test("request proof: each of its 160 bytes changed makes it fail, and the issuer
     assert.equal(verifyCredentialRequest(bad), false, `byte ${i}`);
   }
   const bad = { ...request, proof: flipped(request.proof, 40) };
-  assert.throws(() => createCredentialResponse(privateKey, publicKey, bad, seeded("r")), (e: unknown) => e instanceof ArcError && e.code === ArcErrorCode.VerifyFailed && e.message === "arc: verify-failed");
+  assert.throws(() => createCredentialResponse(privateKey, publicKey, bad, seeded("r")), (e: unknown) => e instanceof PrivacyPassError && e.code === PrivacyPassErrorCode.VerifyFailed && e.message === "privacypass: verify-failed");
   assert.equal(verifyCredentialRequest({ ...request, m2Enc: request.m1Enc }), false, "an instance with a repeated element");
   assert.equal(verifyCredentialRequest({ ...request, m1Enc: request.m2Enc, m2Enc: request.m1Enc }), false, "elements swapped");
 });
@@ -54,9 +54,9 @@ test("response proof: each of its 256 bytes changed makes finalization fail; so 
   for (let i = 0; i < response.proof.length; i++) {
     assert.equal(verifyCredentialResponse(publicKey, { ...response, proof: flipped(response.proof, i) }, pending.request), false, `byte ${i}`);
   }
-  assert.throws(() => finalizeCredential(pending.secrets, publicKey, pending.request, { ...response, proof: flipped(response.proof, 0) }), arcError(ArcErrorCode.VerifyFailed));
+  assert.throws(() => finalizeCredential(pending.secrets, publicKey, pending.request, { ...response, proof: flipped(response.proof, 0) }), ppError(PrivacyPassErrorCode.VerifyFailed));
   const other = generateServerKey(seeded("another issuer"));
-  assert.throws(() => finalizeCredential(pending.secrets, other.publicKey, pending.request, response), arcError(ArcErrorCode.VerifyFailed));
+  assert.throws(() => finalizeCredential(pending.secrets, other.publicKey, pending.request, response), ppError(PrivacyPassErrorCode.VerifyFailed));
   const otherRequest = issue("another client").pending.request;
   assert.equal(verifyCredentialResponse(publicKey, response, otherRequest), false);
   // Elements of the response swapped: the proof no longer matches.
@@ -74,13 +74,13 @@ test("presentation: each byte of its encoding changed is refused (malformed or v
       try {
         result = outcome(decodePresentation(flipped(bytes, i), limit), limit);
       } catch (error) {
-        assert.ok(error instanceof ArcError, String(error));
+        assert.ok(error instanceof PrivacyPassError, String(error));
         result = error.code;
       }
-      assert.ok(result === ArcErrorCode.VerifyFailed || result === ArcErrorCode.Malformed, `limit ${limit}, byte ${i}: ${result}`);
+      assert.ok(result === PrivacyPassErrorCode.VerifyFailed || result === PrivacyPassErrorCode.Malformed, `limit ${limit}, byte ${i}: ${result}`);
       seen.add(result);
     }
-    assert.deepEqual([...seen].sort(), [ArcErrorCode.Malformed, ArcErrorCode.VerifyFailed]);
+    assert.deepEqual([...seen].sort(), [PrivacyPassErrorCode.Malformed, PrivacyPassErrorCode.VerifyFailed]);
   }
 });
 
@@ -94,13 +94,13 @@ test("presentation limit: the state makes exactly `limit` presentations (nonces 
       tags.add(outcome(presentation, limit));
     }
     assert.equal(tags.size, limit, "distinct tags, all valid");
-    assert.ok(![...tags].some((t) => t === ArcErrorCode.VerifyFailed));
+    assert.ok(![...tags].some((t) => t === PrivacyPassErrorCode.VerifyFailed));
     assert.equal(state.remaining, 0);
-    assert.throws(() => state.present(seeded("over")), arcError(ArcErrorCode.LimitExceeded));
-    assert.throws(() => state.present(seeded("over again")), arcError(ArcErrorCode.LimitExceeded));
+    assert.throws(() => state.present(seeded("over")), ppError(PrivacyPassErrorCode.LimitExceeded));
+    assert.throws(() => state.present(seeded("over again")), ppError(PrivacyPassErrorCode.LimitExceeded));
   }
-  assert.throws(() => new PresentationState(fx.credential, context, 1), arcError(ArcErrorCode.InvalidArgument));
-  assert.throws(() => new PresentationState(fx.credential, context, 2 ** 32 + 1), arcError(ArcErrorCode.InvalidArgument));
+  assert.throws(() => new PresentationState(fx.credential, context, 1), ppError(PrivacyPassErrorCode.InvalidArgument));
+  assert.throws(() => new PresentationState(fx.credential, context, 2 ** 32 + 1), ppError(PrivacyPassErrorCode.InvalidArgument));
 });
 
 /**
@@ -143,13 +143,13 @@ test("presentation nonce at and over the limit: a forged presentation does not v
   assert.match(outcome(forge(fx.credential, limit - 1, limit), limit), /^0[23]/, "nonce limit-1 by the same forger verifies");
   assert.match(outcome(forge(fx.credential, 0, limit, [0n, 0n, 0n]), limit), /^0[23]/, "explicit digits verify when they are bits");
   for (const nonce of [limit, limit + 1, 1000]) {
-    assert.equal(outcome(forge(fx.credential, nonce, limit), limit), ArcErrorCode.VerifyFailed, `nonce ${nonce}, canonical digits`);
+    assert.equal(outcome(forge(fx.credential, nonce, limit), limit), PrivacyPassErrorCode.VerifyFailed, `nonce ${nonce}, canonical digits`);
   }
   // Digits that do sum to the nonce but are not bits: 5 = 2*2 + 1*1 + 1*0, 6 = 2*2 + 1*1 + 1*1, 4 = 2*2.
-  assert.equal(outcome(forge(fx.credential, 5, limit, [2n, 1n, 0n]), limit), ArcErrorCode.VerifyFailed);
-  assert.equal(outcome(forge(fx.credential, 6, limit, [2n, 1n, 1n]), limit), ArcErrorCode.VerifyFailed);
-  assert.equal(outcome(forge(fx.credential, 4, 4, [2n, 0n]), 4), ArcErrorCode.VerifyFailed);
-  assert.equal(outcome(forge(fx.credential, 2, 2, [2n]), 2), ArcErrorCode.VerifyFailed);
+  assert.equal(outcome(forge(fx.credential, 5, limit, [2n, 1n, 0n]), limit), PrivacyPassErrorCode.VerifyFailed);
+  assert.equal(outcome(forge(fx.credential, 6, limit, [2n, 1n, 1n]), limit), PrivacyPassErrorCode.VerifyFailed);
+  assert.equal(outcome(forge(fx.credential, 4, 4, [2n, 0n]), 4), PrivacyPassErrorCode.VerifyFailed);
+  assert.equal(outcome(forge(fx.credential, 2, 2, [2n]), 2), PrivacyPassErrorCode.VerifyFailed);
 });
 
 test("replay: the same presentation gives the same tag every time it verifies (the origin must store and refuse it); a reused nonce gives a tag already seen", () => {
@@ -173,16 +173,16 @@ test("wrong presentation context, request context, limit or key: verify-failed",
   const state = new PresentationState(fx.credential, context, 3);
   const { presentation } = state.present(seeded("contexts"));
   assert.match(outcome(presentation, 3), /^0[23]/);
-  assert.equal(outcome(presentation, 3, ascii("origin.example 2026-12-04")), ArcErrorCode.VerifyFailed);
-  assert.equal(outcome(presentation, 3, new Uint8Array(0)), ArcErrorCode.VerifyFailed);
-  assert.equal(outcome(presentation, 3, context, ascii("another request context")), ArcErrorCode.VerifyFailed);
-  assert.equal(outcome(presentation, 4, context), ArcErrorCode.VerifyFailed, "limit 4 has as many bits as 3, other bases");
-  assert.equal(outcome(presentation, 2, context), ArcErrorCode.VerifyFailed, "fewer bits");
-  assert.equal(outcome(presentation, 3, context, fx.requestContext, generateServerKey(seeded("other key"))), ArcErrorCode.VerifyFailed);
+  assert.equal(outcome(presentation, 3, ascii("origin.example 2026-12-04")), PrivacyPassErrorCode.VerifyFailed);
+  assert.equal(outcome(presentation, 3, new Uint8Array(0)), PrivacyPassErrorCode.VerifyFailed);
+  assert.equal(outcome(presentation, 3, context, ascii("another request context")), PrivacyPassErrorCode.VerifyFailed);
+  assert.equal(outcome(presentation, 4, context), PrivacyPassErrorCode.VerifyFailed, "limit 4 has as many bits as 3, other bases");
+  assert.equal(outcome(presentation, 2, context), PrivacyPassErrorCode.VerifyFailed, "fewer bits");
+  assert.equal(outcome(presentation, 3, context, fx.requestContext, generateServerKey(seeded("other key"))), PrivacyPassErrorCode.VerifyFailed);
   // A credential from another issuer, presented here.
   const foreign = issue("foreign issuer", fx.requestContext).credential;
-  assert.equal(outcome(new PresentationState(foreign, context, 3).present(seeded("foreign")).presentation, 3), ArcErrorCode.VerifyFailed);
+  assert.equal(outcome(new PresentationState(foreign, context, 3).present(seeded("foreign")).presentation, 3), PrivacyPassErrorCode.VerifyFailed);
   // A credential for another request context.
   const otherCtx = issue("negative tests", ascii("yesterday")).credential;
-  assert.equal(outcome(new PresentationState(otherCtx, context, 3).present(seeded("yesterday")).presentation, 3), ArcErrorCode.VerifyFailed);
+  assert.equal(outcome(new PresentationState(otherCtx, context, 3).present(seeded("yesterday")).presentation, 3), PrivacyPassErrorCode.VerifyFailed);
 });

@@ -15,15 +15,15 @@ import {
   encodeArcCredentialRequestMessage, encodeArcCredentialResponseMessage, encodeArcToken,
 } from "../src/arc/protocol-messages.js";
 import { encodeServerPublicKey } from "../src/arc/codec.js";
-import { ArcErrorCode } from "../src/arc/errors.js";
+import { PrivacyPassErrorCode } from "../src/errors.js";
 import { generateServerKey } from "../src/arc/keys.js";
 import { createCredentialRequest } from "../src/arc/request.js";
 import { createCredentialResponse } from "../src/arc/response.js";
 import { finalizeCredential } from "../src/arc/credential.js";
 import { PresentationState } from "../src/arc/presentation.js";
 import { verifyPresentation } from "../src/arc/verify-presentation.js";
-import { arcError, issue, seeded, valueOrArcError } from "./arc-helpers.js";
-import { fromHex, toHex } from "./helpers.js";
+import { issue, seeded } from "./arc-helpers.js";
+import { fromHex, ppError, toHex, valueOrPpError } from "./helpers.js";
 
 const ctx32 = (byte: number): Uint8Array => new Uint8Array(32).fill(byte);
 const challenge: ArcTokenChallenge = {
@@ -50,12 +50,12 @@ test("TokenChallenge: other token types, context lengths other than 0 and 32, tr
   const type2 = new Uint8Array(bytes);
   type2[1] = 0x02;
   type2[0] = 0x00;
-  assert.throws(() => decodeArcTokenChallenge(type2), arcError(ArcErrorCode.Malformed));
+  assert.throws(() => decodeArcTokenChallenge(type2), ppError(PrivacyPassErrorCode.Malformed));
   // credential_context of 16 bytes (the length byte and the bytes).
   const short = fromHex(toHex(bytes.subarray(0, bytes.length - 33)) + "10" + "22".repeat(16));
-  assert.throws(() => decodeArcTokenChallenge(short), arcError(ArcErrorCode.Malformed));
-  for (let n = 0; n < bytes.length; n++) assert.throws(() => decodeArcTokenChallenge(bytes.subarray(0, n)), arcError(ArcErrorCode.Malformed), `truncated ${n}`);
-  assert.throws(() => decodeArcTokenChallenge(new Uint8Array([...bytes, 0])), arcError(ArcErrorCode.Malformed));
+  assert.throws(() => decodeArcTokenChallenge(short), ppError(PrivacyPassErrorCode.Malformed));
+  for (let n = 0; n < bytes.length; n++) assert.throws(() => decodeArcTokenChallenge(bytes.subarray(0, n)), ppError(PrivacyPassErrorCode.Malformed), `truncated ${n}`);
+  assert.throws(() => decodeArcTokenChallenge(new Uint8Array([...bytes, 0])), ppError(PrivacyPassErrorCode.Malformed));
   for (const bad of [
     { ...challenge, credentialContext: ctx32(1).subarray(0, 31) },
     { ...challenge, redemptionContext: new Uint8Array(33) },
@@ -63,9 +63,9 @@ test("TokenChallenge: other token types, context lengths other than 0 and 32, tr
     { ...challenge, issuerName: "é" },
     { ...challenge, originInfo: ["a,b"] },
     { ...challenge, originInfo: [""] },
-  ]) assert.throws(() => encodeArcTokenChallenge(bad), arcError(ArcErrorCode.InvalidArgument));
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (random) => valueOrArcError(() => decodeArcTokenChallenge(random))), { numRuns: 1000 });
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (random) => valueOrArcError(() => decodeArcTokenChallenge(new Uint8Array([0xe5, 0xac, ...random])))), { numRuns: 1000 });
+  ]) assert.throws(() => encodeArcTokenChallenge(bad), ppError(PrivacyPassErrorCode.InvalidArgument));
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (random) => valueOrPpError(() => decodeArcTokenChallenge(random))), { numRuns: 1000 });
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (random) => valueOrPpError(() => decodeArcTokenChallenge(new Uint8Array([0xe5, 0xac, ...random])))), { numRuns: 1000 });
 });
 
 test("issuer key id, truncated id, request and presentation contexts as the draft concatenates them", () => {
@@ -79,7 +79,7 @@ test("issuer key id, truncated id, request and presentation contexts as the draf
   assert.equal(toHex(arcPresentationContext(challenge, id)), `000f${name}0021${origins}0020${"11".repeat(32)}${toHex(id)}`);
   const bare = { ...challenge, originInfo: [], redemptionContext: new Uint8Array(0), credentialContext: new Uint8Array(0) };
   assert.equal(toHex(arcPresentationContext(bare, id)), `000f${name}00000000${toHex(id)}`);
-  assert.throws(() => arcRequestContext(challenge, id.subarray(1)), arcError(ArcErrorCode.InvalidArgument));
+  assert.throws(() => arcRequestContext(challenge, id.subarray(1)), ppError(PrivacyPassErrorCode.InvalidArgument));
 });
 
 test("CredentialRequest/Response messages and Token: lengths, round trips, wrong type, truncation at every offset, trailing bytes, random bytes", () => {
@@ -103,24 +103,24 @@ test("CredentialRequest/Response messages and Token: lengths, round trips, wrong
   ];
   for (const [name, bytes, decode] of cases) {
     assert.doesNotThrow(() => decode(bytes), name);
-    for (let n = 0; n < bytes.length; n++) assert.throws(() => decode(bytes.subarray(0, n)), arcError(ArcErrorCode.Malformed), `${name} truncated ${n}`);
-    assert.throws(() => decode(new Uint8Array([...bytes, 1])), arcError(ArcErrorCode.Malformed), `${name} trailing`);
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 1500 }), (random) => valueOrArcError(() => decode(random))), { numRuns: 200 });
+    for (let n = 0; n < bytes.length; n++) assert.throws(() => decode(bytes.subarray(0, n)), ppError(PrivacyPassErrorCode.Malformed), `${name} truncated ${n}`);
+    assert.throws(() => decode(new Uint8Array([...bytes, 1])), ppError(PrivacyPassErrorCode.Malformed), `${name} trailing`);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 1500 }), (random) => valueOrPpError(() => decode(random))), { numRuns: 200 });
     fc.assert(fc.property(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), (i, mask) => {
       const damaged = new Uint8Array(bytes);
       damaged[i] = (damaged[i] as number) ^ mask;
-      valueOrArcError(() => decode(damaged));
+      valueOrPpError(() => decode(damaged));
     }), { numRuns: 200 });
   }
   for (const [name, bytes, decode] of cases.filter(([n]) => n !== "response")) {
     const other = new Uint8Array(bytes);
     other[0] = 0x00;
     other[1] = 0x02;
-    assert.throws(() => decode(other), arcError(ArcErrorCode.Malformed), `${name} type 2`);
+    assert.throws(() => decode(other), ppError(PrivacyPassErrorCode.Malformed), `${name} type 2`);
   }
-  assert.throws(() => decodeArcToken(token, 2), arcError(ArcErrorCode.Malformed), "another limit, another length");
-  assert.throws(() => encodeArcToken({ presentationNonce: 2 ** 32, challengeDigest: ctx32(9), issuerKeyId: ctx32(8), presentation }, limit), arcError(ArcErrorCode.InvalidArgument));
-  assert.throws(() => encodeArcCredentialRequestMessage({ truncatedIssuerKeyId: 256, request: fx.pending.request }), arcError(ArcErrorCode.InvalidArgument));
+  assert.throws(() => decodeArcToken(token, 2), ppError(PrivacyPassErrorCode.Malformed), "another limit, another length");
+  assert.throws(() => encodeArcToken({ presentationNonce: 2 ** 32, challengeDigest: ctx32(9), issuerKeyId: ctx32(8), presentation }, limit), ppError(PrivacyPassErrorCode.InvalidArgument));
+  assert.throws(() => encodeArcCredentialRequestMessage({ truncatedIssuerKeyId: 256, request: fx.pending.request }), ppError(PrivacyPassErrorCode.InvalidArgument));
   assert.equal(ArcMediaType.CredentialRequest, "application/private-credential-request");
   assert.equal(ArcMediaType.CredentialResponse, "application/private-credential-response");
   assert.equal(ARC_TOKEN_TYPE, 0xe5ac);
@@ -157,9 +157,9 @@ test("end to end through the bytes: challenge -> credential request -> response 
   assert.equal(tag.length, 33);
 
   const nextPeriod = { ...challenge, credentialContext: ctx32(0x23) };
-  assert.throws(() => verifyPresentation(issuerKeys.privateKey, issuerKeys.publicKey, arcRequestContext(nextPeriod, keyId), arcPresentationContext(nextPeriod, keyId), token.presentation, limit), arcError(ArcErrorCode.VerifyFailed));
+  assert.throws(() => verifyPresentation(issuerKeys.privateKey, issuerKeys.publicKey, arcRequestContext(nextPeriod, keyId), arcPresentationContext(nextPeriod, keyId), token.presentation, limit), ppError(PrivacyPassErrorCode.VerifyFailed));
   const otherRedemption = { ...challenge, redemptionContext: ctx32(0x12) };
-  assert.throws(() => verifyPresentation(issuerKeys.privateKey, issuerKeys.publicKey, arcRequestContext(otherRedemption, keyId), arcPresentationContext(otherRedemption, keyId), token.presentation, limit), arcError(ArcErrorCode.VerifyFailed));
+  assert.throws(() => verifyPresentation(issuerKeys.privateKey, issuerKeys.publicKey, arcRequestContext(otherRedemption, keyId), arcPresentationContext(otherRedemption, keyId), token.presentation, limit), ppError(PrivacyPassErrorCode.VerifyFailed));
   const otherOrigin = { ...challenge, originInfo: ["search.internal"] };
-  assert.throws(() => verifyPresentation(issuerKeys.privateKey, issuerKeys.publicKey, arcRequestContext(otherOrigin, keyId), arcPresentationContext(otherOrigin, keyId), token.presentation, limit), arcError(ArcErrorCode.VerifyFailed));
+  assert.throws(() => verifyPresentation(issuerKeys.privateKey, issuerKeys.publicKey, arcRequestContext(otherOrigin, keyId), arcPresentationContext(otherOrigin, keyId), token.presentation, limit), ppError(PrivacyPassErrorCode.VerifyFailed));
 });

@@ -1,4 +1,4 @@
-// Assertions on the package's coded errors (PrivacyPassError, ArcError), one implementation for both.
+// Assertions on the package's coded errors (PrivacyPassError, PrivacyPassError), one implementation for both.
 import assert from "node:assert/strict";
 import type { CodedError } from "@oblivious/wire";
 

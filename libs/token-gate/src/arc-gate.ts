@@ -24,7 +24,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import {
-  ArcError,
+  PrivacyPassError,
   arcChallengeDigest,
   arcIssuerKeyId,
   arcPresentationContext,
@@ -172,13 +172,13 @@ export function createArcGate(options: ArcGateOptions): ArcGate {
     try {
       token = decodeArcToken(tokenBytes, limit);
     } catch (e) {
-      if (e instanceof ArcError) return "malformed";
+      if (e instanceof PrivacyPassError) return "malformed";
       throw e;
     }
     try {
       return verifyArcPresentation(key.privateKey, key.publicKey, p.requestContext, p.presentationContext, token.presentation, limit);
     } catch (e) {
-      if (e instanceof ArcError) return "bad_signature";
+      if (e instanceof PrivacyPassError) return "bad_signature";
       throw e;
     }
   };

@@ -19,8 +19,8 @@ import { createHash } from "node:crypto";
 import {
   ARC_CREDENTIAL_REQUEST_MESSAGE_LENGTH,
   ARC_TOKEN_TYPE,
-  ArcError,
-  ArcErrorCode,
+  PrivacyPassError,
+  PrivacyPassErrorCode,
   arcSystemRandom,
   createArcCredentialResponse,
   decodeArcCredentialRequestMessage,
@@ -44,7 +44,7 @@ export function validateArcRequest(keys: ArcKeys | undefined, body: Uint8Array):
   try {
     return { ok: true, key, request: decodeArcCredentialRequestMessage(body).request };
   } catch (e) {
-    if (e instanceof ArcError) return { ok: false, error: IssuerError.CredentialRequestInvalid };
+    if (e instanceof PrivacyPassError) return { ok: false, error: IssuerError.CredentialRequestInvalid };
     throw e;
   }
 }
@@ -54,7 +54,7 @@ export function respondArc(key: ArcIssuerKey, request: ArcCredentialRequest): Ui
   try {
     return encodeArcCredentialResponseMessage(createArcCredentialResponse(key.privateKey, key.publicKey, request, arcSystemRandom));
   } catch (e) {
-    if (e instanceof ArcError && e.code === ArcErrorCode.VerifyFailed) return undefined;
+    if (e instanceof PrivacyPassError && e.code === PrivacyPassErrorCode.VerifyFailed) return undefined;
     throw e;
   }
 }

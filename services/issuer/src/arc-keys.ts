@@ -30,7 +30,7 @@ import { randomBytes } from "node:crypto";
 import {
   ARC_SERVER_PRIVATE_KEY_LENGTH,
   ARC_TOKEN_TYPE,
-  ArcError,
+  PrivacyPassError,
   arcIssuerKeyId,
   arcServerPublicKey,
   arcTruncatedIssuerKeyId,
@@ -87,7 +87,7 @@ export function newArcKey(times: { readonly notBefore: number; readonly retireAt
       // Four scalars from 128 random bytes; a value not below the group order is drawn again.
       return importArcKey(decodeArcServerPrivateKey(new Uint8Array(randomBytes(ARC_SERVER_PRIVATE_KEY_LENGTH))), times);
     } catch (e) {
-      if (!(e instanceof ArcError)) throw e;
+      if (!(e instanceof PrivacyPassError)) throw e;
     }
   }
 }

@@ -22,7 +22,8 @@
  */
 import { ByteWriter, type ByteReader } from "@oblivious/wire";
 import type { Credential } from "./credential.js";
-import { ArcError, ArcErrorCode, decodeArc } from "./errors.js";
+import { decodeWhole } from "../decode.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import { NE, NS, deserializeElement, deserializeScalar, serializeElement, serializeScalar, type ArcElement } from "./group.js";
 import type { ServerPrivateKey, ServerPublicKey } from "./keys.js";
 import type { Presentation } from "./presentation.js";
@@ -55,7 +56,7 @@ function write(length: number, parts: readonly (ArcElement | Uint8Array | bigint
     else writer.bytes(serializeElement(part));
   }
   const out = writer.finish();
-  if (out.length !== length) throw new ArcError(ArcErrorCode.InvalidArgument, "length");
+  if (out.length !== length) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "length");
   return out;
 }
 
@@ -64,7 +65,7 @@ export function encodeServerPublicKey(key: ServerPublicKey): Uint8Array {
 }
 
 export function decodeServerPublicKey(bytes: Uint8Array): ServerPublicKey {
-  return decodeArc("ServerPublicKey", bytes, (r) => ({ X0: element(r), X1: element(r), X2: element(r) }));
+  return decodeWhole("ServerPublicKey", bytes, (r) => ({ X0: element(r), X1: element(r), X2: element(r) }));
 }
 
 export function encodeServerPrivateKey(key: ServerPrivateKey): Uint8Array {
@@ -73,27 +74,27 @@ export function encodeServerPrivateKey(key: ServerPrivateKey): Uint8Array {
 
 /** Each scalar in [1, p). */
 export function decodeServerPrivateKey(bytes: Uint8Array): ServerPrivateKey {
-  return decodeArc("ServerPrivateKey", bytes, (r) => ({ x0: scalar(r), x1: scalar(r), x2: scalar(r), x0Blinding: scalar(r) }));
+  return decodeWhole("ServerPrivateKey", bytes, (r) => ({ x0: scalar(r), x1: scalar(r), x2: scalar(r), x0Blinding: scalar(r) }));
 }
 
 export function encodeCredentialRequest(request: CredentialRequest): Uint8Array {
-  if (request.proof.length !== 5 * NS) throw new ArcError(ArcErrorCode.InvalidArgument, "request proof length");
+  if (request.proof.length !== 5 * NS) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "request proof length");
   return write(CREDENTIAL_REQUEST_LENGTH, [request.m1Enc, request.m2Enc, request.proof]);
 }
 
 /** The proof stays bytes: its scalars are checked when it is verified. */
 export function decodeCredentialRequest(bytes: Uint8Array): CredentialRequest {
-  return decodeArc("CredentialRequest", bytes, (r) => ({ m1Enc: element(r), m2Enc: element(r), proof: copy(r, 5 * NS) }));
+  return decodeWhole("CredentialRequest", bytes, (r) => ({ m1Enc: element(r), m2Enc: element(r), proof: copy(r, 5 * NS) }));
 }
 
 export function encodeCredentialResponse(response: CredentialResponse): Uint8Array {
-  if (response.proof.length !== 8 * NS) throw new ArcError(ArcErrorCode.InvalidArgument, "response proof length");
+  if (response.proof.length !== 8 * NS) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "response proof length");
   const { U, encUPrime, X0Aux, X1Aux, X2Aux, HAux, proof } = response;
   return write(CREDENTIAL_RESPONSE_LENGTH, [U, encUPrime, X0Aux, X1Aux, X2Aux, HAux, proof]);
 }
 
 export function decodeCredentialResponse(bytes: Uint8Array): CredentialResponse {
-  return decodeArc("CredentialResponse", bytes, (r) => ({
+  return decodeWhole("CredentialResponse", bytes, (r) => ({
     U: element(r),
     encUPrime: element(r),
     X0Aux: element(r),
@@ -107,7 +108,7 @@ export function decodeCredentialResponse(bytes: Uint8Array): CredentialResponse 
 export function encodePresentation(presentation: Presentation, presentationLimit: number): Uint8Array {
   const k = rangeBits(presentationLimit);
   if (presentation.D.length !== k || presentation.proof.length !== (6 + 3 * k) * NS) {
-    throw new ArcError(ArcErrorCode.InvalidArgument, "presentation does not match presentationLimit");
+    throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "presentation does not match presentationLimit");
   }
   const { U, UPrimeCommit, m1Commit, tag, nonceCommit, D, proof } = presentation;
   return write(presentationLength(presentationLimit), [U, UPrimeCommit, m1Commit, tag, nonceCommit, ...D, proof]);
@@ -115,7 +116,7 @@ export function encodePresentation(presentation: Presentation, presentationLimit
 
 export function decodePresentation(bytes: Uint8Array, presentationLimit: number): Presentation {
   const k = rangeBits(presentationLimit);
-  return decodeArc("Presentation", bytes, (r) => {
+  return decodeWhole("Presentation", bytes, (r) => {
     const [U, UPrimeCommit, m1Commit, tag, nonceCommit] = [element(r), element(r), element(r), element(r), element(r)];
     const D = Array.from({ length: k }, () => element(r));
     return { U, UPrimeCommit, m1Commit, tag, nonceCommit, D, proof: copy(r, (6 + 3 * k) * NS) };
@@ -127,5 +128,5 @@ export function encodeCredential(credential: Credential): Uint8Array {
 }
 
 export function decodeCredential(bytes: Uint8Array): Credential {
-  return decodeArc("Credential", bytes, (r) => ({ m1: scalar(r), U: element(r), UPrime: element(r), X1: element(r) }));
+  return decodeWhole("Credential", bytes, (r) => ({ m1: scalar(r), U: element(r), UPrime: element(r), X1: element(r) }));
 }

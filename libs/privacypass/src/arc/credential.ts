@@ -4,7 +4,7 @@
  *   UPrime = encUPrime - X0Aux - r1 * X1Aux - r2 * X2Aux
  *   credential = (m1, U, UPrime, X1)
  */
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import { mulSum, type ArcElement } from "./group.js";
 import type { ServerPublicKey } from "./keys.js";
 import type { ClientSecrets, CredentialRequest } from "./request.js";
@@ -20,7 +20,7 @@ export interface Credential {
 
 /** Throws `verify-failed` (opaque) if the response's proof does not hold for this request and key. */
 export function finalizeCredential(secrets: ClientSecrets, publicKey: ServerPublicKey, request: CredentialRequest, response: CredentialResponse): Credential {
-  if (!verifyCredentialResponse(publicKey, response, request)) throw new ArcError(ArcErrorCode.VerifyFailed);
+  if (!verifyCredentialResponse(publicKey, response, request)) throw new PrivacyPassError(PrivacyPassErrorCode.VerifyFailed);
   const UPrime = mulSum([response.encUPrime, response.X0Aux, response.X1Aux, response.X2Aux], [1n, -1n, -secrets.r1, -secrets.r2]);
   return { m1: secrets.m1, U: response.U, UPrime, X1: publicKey.X1 };
 }

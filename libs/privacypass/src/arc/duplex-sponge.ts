@@ -6,7 +6,7 @@
  * changing the state (a squeeze then an absorb continues the same input stream).
  */
 import { shake128 } from "@noble/hashes/sha3.js";
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 
 const IV_LENGTH = 64;
 const SHAKE128_RATE = 168;
@@ -15,7 +15,7 @@ export class Shake128Sponge {
   readonly #state: ReturnType<typeof shake128.create>;
 
   constructor(iv: Uint8Array) {
-    if (iv.length !== IV_LENGTH) throw new ArcError(ArcErrorCode.InvalidArgument, "sponge IV must be 64 bytes");
+    if (iv.length !== IV_LENGTH) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "sponge IV must be 64 bytes");
     this.#state = shake128.create({});
     const block = new Uint8Array(SHAKE128_RATE);
     block.set(iv);
@@ -36,7 +36,7 @@ export class Shake128Sponge {
 /** `label` as ASCII, right-padded with zero bytes to 64 bytes (the drafts' `.ljust(64, b"\0")`). */
 export function paddedLabel(label: string): Uint8Array {
   const bytes = new TextEncoder().encode(label);
-  if (bytes.length > IV_LENGTH) throw new ArcError(ArcErrorCode.InvalidArgument, "label longer than 64 bytes");
+  if (bytes.length > IV_LENGTH) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "label longer than 64 bytes");
   const out = new Uint8Array(IV_LENGTH);
   out.set(bytes);
   return out;

@@ -12,7 +12,7 @@
  * - generatorG = the P-256 base point; generatorH = HashToGroup(SerializeElement(G), "generatorH").
  */
 import { p256, p256_hasher } from "@noble/curves/nist.js";
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import { bytesToBigInt, mod, scalarToBytes, type SigmaGroup } from "./sigma-group.js";
 
 const Point = p256.Point;
@@ -47,10 +47,10 @@ export const P256: SigmaGroup<ArcElement> = {
 
 export function deserializeElement(bytes: Uint8Array): ArcElement {
   // 33 bytes and a 0x02/0x03 prefix first: fromBytes also accepts the uncompressed form.
-  if (bytes.length !== NE || (bytes[0] !== 0x02 && bytes[0] !== 0x03)) throw new ArcError(ArcErrorCode.Malformed, "element");
+  if (bytes.length !== NE || (bytes[0] !== 0x02 && bytes[0] !== 0x03)) throw new PrivacyPassError(PrivacyPassErrorCode.Malformed, "element");
   if (multiplier?.decompress !== undefined) {
     const point = multiplier.decompress(bytes);
-    if (point === undefined) throw new ArcError(ArcErrorCode.Malformed, "element");
+    if (point === undefined) throw new PrivacyPassError(PrivacyPassErrorCode.Malformed, "element");
     return point;
   }
   let point: ArcElement;
@@ -58,9 +58,9 @@ export function deserializeElement(bytes: Uint8Array): ArcElement {
     point = Point.fromBytes(bytes);
     point.assertValidity();
   } catch {
-    throw new ArcError(ArcErrorCode.Malformed, "element");
+    throw new PrivacyPassError(PrivacyPassErrorCode.Malformed, "element");
   }
-  if (point.is0()) throw new ArcError(ArcErrorCode.Malformed, "element");
+  if (point.is0()) throw new PrivacyPassError(PrivacyPassErrorCode.Malformed, "element");
   return point;
 }
 
@@ -99,14 +99,14 @@ export function serializeScalar(s: bigint): Uint8Array {
 /** A proof scalar: 32 bytes, in [0, p). */
 export function deserializeProofScalar(bytes: Uint8Array): bigint {
   const s = bytesToBigInt(bytes);
-  if (bytes.length !== NS || s >= ORDER) throw new ArcError(ArcErrorCode.Malformed, "scalar");
+  if (bytes.length !== NS || s >= ORDER) throw new PrivacyPassError(PrivacyPassErrorCode.Malformed, "scalar");
   return s;
 }
 
 /** A key or secret scalar: 32 bytes, in [1, p) (ARC draft DeserializeScalar). */
 export function deserializeScalar(bytes: Uint8Array): bigint {
   const s = deserializeProofScalar(bytes);
-  if (s === 0n) throw new ArcError(ArcErrorCode.Malformed, "scalar");
+  if (s === 0n) throw new PrivacyPassError(PrivacyPassErrorCode.Malformed, "scalar");
   return s;
 }
 
@@ -189,7 +189,7 @@ export function mul(a: ArcElement, s: bigint): ArcElement {
 const SUM_TERMS = 64;
 
 function sumWith(points: readonly ArcElement[], scalars: readonly bigint[], publicScalars: boolean): ArcElement {
-  if (points.length !== scalars.length) throw new ArcError(ArcErrorCode.InvalidArgument, "points and scalars");
+  if (points.length !== scalars.length) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "points and scalars");
   const ps: ArcElement[] = [];
   const ss: bigint[] = [];
   points.forEach((p, i) => {

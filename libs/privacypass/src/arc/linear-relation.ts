@@ -8,7 +8,7 @@
  * element serialized in index order. Elements must all be set and pairwise distinct, else the
  * relation has no label (the generator asserts both) and proving or verifying it fails.
  */
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import type { SigmaGroup } from "./sigma-group.js";
 
 export interface Equation {
@@ -44,7 +44,7 @@ export class LinearRelation<E> {
 
   setElements(pairs: readonly (readonly [index: number, element: E])[]): void {
     for (const [index, element] of pairs) {
-      if (index < 0 || index >= this.#elements.length) throw new ArcError(ArcErrorCode.InvalidArgument, "element index");
+      if (index < 0 || index >= this.#elements.length) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "element index");
       this.#elements[index] = element;
     }
   }
@@ -55,7 +55,7 @@ export class LinearRelation<E> {
 
   element(index: number): E {
     const e = this.#elements[index];
-    if (e === undefined) throw new ArcError(ArcErrorCode.InvalidArgument, "unset element");
+    if (e === undefined) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "unset element");
     return e;
   }
 
@@ -81,7 +81,7 @@ export class LinearRelation<E> {
       };
       for (const [si, ei] of eq.terms) {
         const s = scalars[si];
-        if (s === undefined) throw new ArcError(ArcErrorCode.InvalidArgument, "scalar index");
+        if (s === undefined) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "scalar index");
         addTerm(ei, s);
       }
       if (lhsScalar !== undefined) addTerm(eq.lhs, lhsScalar);
@@ -105,7 +105,7 @@ export class LinearRelation<E> {
     const seen = new Set<string>();
     for (const bytes of encoded) {
       const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-      if (seen.has(key)) throw new ArcError(ArcErrorCode.InvalidArgument, "repeated instance element");
+      if (seen.has(key)) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "repeated instance element");
       seen.add(key);
     }
     const words: number[] = [this.equations.length];

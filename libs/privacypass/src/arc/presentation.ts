@@ -15,7 +15,7 @@
  * `present` returned, and never restore an older value.
  */
 import type { Credential } from "./credential.js";
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import { GENERATOR_G, GENERATOR_H, hashToGroup, mul, mulSum, normalized, ORDER, scalarAdd, scalarInverse, scalarNeg, type ArcElement } from "./group.js";
 import { presentationRelation, PRESENTATION_SESSION } from "./presentation-relation.js";
 import { randomScalar, type ArcRandom } from "./random.js";
@@ -66,7 +66,7 @@ export class PresentationState {
    */
   constructor(credential: Credential, presentationContext: Uint8Array, presentationLimit: number, nextNonce = 0) {
     requirePresentationLimit(presentationLimit);
-    if (!Number.isSafeInteger(nextNonce) || nextNonce < 0) throw new ArcError(ArcErrorCode.InvalidArgument, "nextNonce");
+    if (!Number.isSafeInteger(nextNonce) || nextNonce < 0) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "nextNonce");
     this.credential = credential;
     this.presentationContext = new Uint8Array(presentationContext);
     this.presentationLimit = presentationLimit;
@@ -84,7 +84,7 @@ export class PresentationState {
 
   /** Present: consumes one nonce (before any other work, so a throw below never reuses it). */
   present(rng: ArcRandom): PresentResult {
-    if (this.#nextNonce >= this.presentationLimit) throw new ArcError(ArcErrorCode.LimitExceeded);
+    if (this.#nextNonce >= this.presentationLimit) throw new PrivacyPassError(PrivacyPassErrorCode.LimitExceeded);
     const nonce = this.#nextNonce;
     this.#nextNonce += 1;
 

@@ -21,7 +21,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ByteReader, ByteWriter, WireError } from "@oblivious/wire";
 import { encodeServerPublicKey } from "./codec.js";
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import type { ServerPublicKey } from "./keys.js";
 
 /** The Privacy Pass token type of ARC(P-256). */
@@ -50,7 +50,7 @@ function contextOk(bytes: Uint8Array): boolean {
 }
 
 export function encodeArcTokenChallenge(challenge: ArcTokenChallenge): Uint8Array {
-  const bad = (what: string): ArcError => new ArcError(ArcErrorCode.InvalidArgument, what);
+  const bad = (what: string): PrivacyPassError => new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, what);
   const { issuerName, redemptionContext, originInfo, credentialContext } = challenge;
   if (typeof issuerName !== "string" || issuerName.length === 0 || issuerName.length > 0xffff || !PRINTABLE_ASCII.test(issuerName)) throw bad("issuerName");
   if (!contextOk(redemptionContext)) throw bad("redemptionContext must be 0 or 32 bytes");
@@ -73,8 +73,8 @@ export function encodeArcTokenChallenge(challenge: ArcTokenChallenge): Uint8Arra
 
 /** Decodes a challenge of token type 0xE5AC; any other type, length or character is malformed. */
 export function decodeArcTokenChallenge(bytes: Uint8Array): ArcTokenChallenge {
-  const malformed = (): ArcError => new ArcError(ArcErrorCode.Malformed, "TokenChallenge");
-  if (!(bytes instanceof Uint8Array)) throw new ArcError(ArcErrorCode.InvalidArgument, "TokenChallenge");
+  const malformed = (): PrivacyPassError => new PrivacyPassError(PrivacyPassErrorCode.Malformed, "TokenChallenge");
+  if (!(bytes instanceof Uint8Array)) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "TokenChallenge");
   try {
     const reader = new ByteReader(bytes);
     if (reader.uint16() !== ARC_TOKEN_TYPE) throw malformed();
@@ -106,12 +106,12 @@ export function arcIssuerKeyId(publicKey: ServerPublicKey): Uint8Array {
 
 /** truncated_issuer_key_id: the last byte of issuer_key_id. */
 export function arcTruncatedIssuerKeyId(issuerKeyId: Uint8Array): number {
-  if (issuerKeyId.length !== ARC_ISSUER_KEY_ID_LENGTH) throw new ArcError(ArcErrorCode.InvalidArgument, "issuerKeyId");
+  if (issuerKeyId.length !== ARC_ISSUER_KEY_ID_LENGTH) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "issuerKeyId");
   return issuerKeyId[ARC_ISSUER_KEY_ID_LENGTH - 1] as number;
 }
 
 function context(challenge: ArcTokenChallenge, third: Uint8Array, issuerKeyId: Uint8Array): Uint8Array {
-  if (issuerKeyId.length !== ARC_ISSUER_KEY_ID_LENGTH) throw new ArcError(ArcErrorCode.InvalidArgument, "issuerKeyId");
+  if (issuerKeyId.length !== ARC_ISSUER_KEY_ID_LENGTH) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "issuerKeyId");
   encodeArcTokenChallenge(challenge); // validates every field
   return new ByteWriter()
     .uint16Prefixed(ascii(challenge.issuerName))

@@ -29,7 +29,8 @@ import {
   CREDENTIAL_REQUEST_LENGTH, CREDENTIAL_RESPONSE_LENGTH, decodeCredentialRequest, decodeCredentialResponse, decodePresentation,
   encodeCredentialRequest, encodeCredentialResponse, encodePresentation, presentationLength,
 } from "./codec.js";
-import { ArcError, ArcErrorCode, decodeArc } from "./errors.js";
+import { decodeWhole } from "../decode.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import type { Presentation } from "./presentation.js";
 import { ARC_ISSUER_KEY_ID_LENGTH, ARC_TOKEN_TYPE } from "./protocol-challenge.js";
 import type { CredentialRequest } from "./request.js";
@@ -59,13 +60,13 @@ const DIGEST_LENGTH = 32;
 
 export function encodeArcCredentialRequestMessage(message: ArcCredentialRequestMessage): Uint8Array {
   const id = message.truncatedIssuerKeyId;
-  if (!Number.isInteger(id) || id < 0 || id > 0xff) throw new ArcError(ArcErrorCode.InvalidArgument, "truncatedIssuerKeyId");
+  if (!Number.isInteger(id) || id < 0 || id > 0xff) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "truncatedIssuerKeyId");
   return new ByteWriter(ARC_CREDENTIAL_REQUEST_MESSAGE_LENGTH).uint16(ARC_TOKEN_TYPE).uint8(id).bytes(encodeCredentialRequest(message.request)).finish();
 }
 
 export function decodeArcCredentialRequestMessage(bytes: Uint8Array): ArcCredentialRequestMessage {
-  return decodeArc("CredentialRequest message", bytes, (reader) => {
-    if (reader.uint16() !== ARC_TOKEN_TYPE) throw new ArcError(ArcErrorCode.Malformed, "token type");
+  return decodeWhole("CredentialRequest message", bytes, (reader) => {
+    if (reader.uint16() !== ARC_TOKEN_TYPE) throw new PrivacyPassError(PrivacyPassErrorCode.Malformed, "token type");
     const truncatedIssuerKeyId = reader.uint8();
     return { truncatedIssuerKeyId, request: decodeCredentialRequest(reader.bytes(CREDENTIAL_REQUEST_LENGTH)) };
   });
@@ -77,7 +78,7 @@ export function encodeArcCredentialResponseMessage(response: CredentialResponse)
 }
 
 export function decodeArcCredentialResponseMessage(bytes: Uint8Array): CredentialResponse {
-  return decodeArc("CredentialResponse message", bytes, (reader) => decodeCredentialResponse(reader.bytes(CREDENTIAL_RESPONSE_LENGTH)));
+  return decodeWhole("CredentialResponse message", bytes, (reader) => decodeCredentialResponse(reader.bytes(CREDENTIAL_RESPONSE_LENGTH)));
 }
 
 /** 2 + 4 + 32 + 32 + Npresentation. */
@@ -87,9 +88,9 @@ export function arcTokenLength(presentationLimit: number): number {
 
 export function encodeArcToken(token: ArcToken, presentationLimit: number): Uint8Array {
   const n = token.presentationNonce;
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new ArcError(ArcErrorCode.InvalidArgument, "presentationNonce");
-  if (token.challengeDigest.length !== DIGEST_LENGTH) throw new ArcError(ArcErrorCode.InvalidArgument, "challengeDigest");
-  if (token.issuerKeyId.length !== ARC_ISSUER_KEY_ID_LENGTH) throw new ArcError(ArcErrorCode.InvalidArgument, "issuerKeyId");
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "presentationNonce");
+  if (token.challengeDigest.length !== DIGEST_LENGTH) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "challengeDigest");
+  if (token.issuerKeyId.length !== ARC_ISSUER_KEY_ID_LENGTH) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "issuerKeyId");
   return new ByteWriter(arcTokenLength(presentationLimit))
     .uint16(ARC_TOKEN_TYPE)
     .uint32(n)
@@ -102,8 +103,8 @@ export function encodeArcToken(token: ArcToken, presentationLimit: number): Uint
 /** The presentation's length depends on the limit the origin announced with the challenge. */
 export function decodeArcToken(bytes: Uint8Array, presentationLimit: number): ArcToken {
   const length = presentationLength(presentationLimit);
-  return decodeArc("Token", bytes, (reader) => {
-    if (reader.uint16() !== ARC_TOKEN_TYPE) throw new ArcError(ArcErrorCode.Malformed, "token type");
+  return decodeWhole("Token", bytes, (reader) => {
+    if (reader.uint16() !== ARC_TOKEN_TYPE) throw new PrivacyPassError(PrivacyPassErrorCode.Malformed, "token type");
     const presentationNonce = reader.uint32();
     const challengeDigest = new Uint8Array(reader.bytes(DIGEST_LENGTH));
     const issuerKeyId = new Uint8Array(reader.bytes(ARC_ISSUER_KEY_ID_LENGTH));

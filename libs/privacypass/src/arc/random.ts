@@ -11,7 +11,7 @@
  *   `randint(0, p - 1)`: OS2IP(Ns + 16 random bytes) mod (p - 1). ARC requires a non-zero scalar,
  *   so a zero result is drawn again (probability 2^-256; it never occurs in the vectors).
  */
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import { Shake128Sponge, paddedLabel } from "./duplex-sponge.js";
 import { bytesToBigInt } from "./sigma-group.js";
 
@@ -61,7 +61,7 @@ export class SeededRandom implements ArcRandom {
   #offset = 0;
 
   constructor(seed: Uint8Array) {
-    if (seed.length !== 32) throw new ArcError(ArcErrorCode.InvalidArgument, "seed must be 32 bytes");
+    if (seed.length !== 32) throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "seed must be 32 bytes");
     this.#sponge = new Shake128Sponge(paddedLabel("sigma-proofs/TestDRNG/SHAKE128")).absorb(seed);
   }
 

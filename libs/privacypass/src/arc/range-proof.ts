@@ -6,7 +6,7 @@
  * presentation proof, ./presentation-relation.ts), and checking sum(bases[i] * D[i]) == nonceCommit
  * outside it.
  */
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import { GENERATOR_G, GENERATOR_H, mulSum, mulSumPublic, ORDER, scalarAdd, scalarInverse, scalarMul, scalarSub, type ArcElement } from "./group.js";
 import { randomScalar, type ArcRandom } from "./random.js";
 
@@ -16,7 +16,7 @@ export const MAX_PRESENTATION_LIMIT = 2 ** 32;
 /** Throws invalid-argument unless 2 <= limit <= 2^32 (a limit of 1 has no range proof: its single base is 0). */
 export function requirePresentationLimit(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < 2 || limit > MAX_PRESENTATION_LIMIT) {
-    throw new ArcError(ArcErrorCode.InvalidArgument, "presentationLimit must be an integer in [2, 2^32]");
+    throw new PrivacyPassError(PrivacyPassErrorCode.InvalidArgument, "presentationLimit must be an integer in [2, 2^32]");
   }
 }
 

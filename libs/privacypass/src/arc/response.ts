@@ -8,7 +8,7 @@
  *   proof of knowledge of (x0, x1, x2, x0Blinding, b, t1 = b*x1, t2 = b*x2),
  *   session "ARCV1-P256CredentialResponse"
  */
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import { GENERATOR_G, GENERATOR_H, mul, mulG, mulSum, ORDER, P256, scalarMul, withTable, type ArcElement } from "./group.js";
 import type { ServerPrivateKey, ServerPublicKey } from "./keys.js";
 import { LinearRelation } from "./linear-relation.js";
@@ -61,7 +61,7 @@ function responseRelation(publicKey: ServerPublicKey, request: CredentialRequest
  * (opaque) if it does not hold.
  */
 export function createCredentialResponse(privateKey: ServerPrivateKey, publicKey: ServerPublicKey, request: CredentialRequest, rng: ArcRandom): CredentialResponse {
-  if (!verifyCredentialRequest(request)) throw new ArcError(ArcErrorCode.VerifyFailed);
+  if (!verifyCredentialRequest(request)) throw new PrivacyPassError(PrivacyPassErrorCode.VerifyFailed);
   // The issuer's key points: tables built on the first response, reused for the key's lifetime.
   [publicKey.X0, publicKey.X1, publicKey.X2].forEach(withTable);
   const b = randomScalar(rng, ORDER);

@@ -27,7 +27,7 @@ export interface SigmaGroup<E> {
   equals(a: E, b: E): boolean;
   /** Ne bytes. Throws on an element with no encoding (the identity for SEC1 P-256). */
   serializeElement(a: E): Uint8Array;
-  /** Ne bytes to an element; throws ArcError(malformed) if not a canonical, valid, non-identity encoding. */
+  /** Ne bytes to an element; throws PrivacyPassError(malformed) if not a canonical, valid, non-identity encoding. */
   deserializeElement(bytes: Uint8Array): E;
 }
 

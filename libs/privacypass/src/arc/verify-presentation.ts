@@ -12,7 +12,7 @@
  * already seen: the origin must refuse a tag it has stored for the same request and presentation
  * context, and store every tag it accepts for as long as the context lasts.
  */
-import { ArcError, ArcErrorCode } from "./errors.js";
+import { PrivacyPassError, PrivacyPassErrorCode } from "../errors.js";
 import { mulSum, scalarAdd, scalarMul, serializeElement, withTable } from "./group.js";
 import type { ServerPrivateKey, ServerPublicKey } from "./keys.js";
 import { tagGenerator, type Presentation } from "./presentation.js";
@@ -44,6 +44,6 @@ export function verifyPresentation(
     const relation = presentationRelation({ ...presentation, V, X1: withTable(publicKey.X1), generatorT: tagGenerator(presentationContext) });
     valid = verify(PROTOCOL_ID_SHAKE128_P256, PRESENTATION_SESSION, relation, presentation.proof);
   }
-  if (!valid) throw new ArcError(ArcErrorCode.VerifyFailed);
+  if (!valid) throw new PrivacyPassError(PrivacyPassErrorCode.VerifyFailed);
   return serializeElement(presentation.tag);
 }
