@@ -1,6 +1,6 @@
 // ARC encodings: exact lengths, round trips, every truncation and trailing bytes refused as
 // malformed, non-canonical elements and scalars refused, and random bytes into every decoder give
-// a value or an PrivacyPassError, never another exception.
+// a value or a PrivacyPassError, never another exception.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -108,7 +108,7 @@ test("encoders refuse values that do not fit: wrong proof length, a presentation
   assert.throws(() => decodePresentation(bytes, 0), ppError(PrivacyPassErrorCode.InvalidArgument));
 });
 
-test("property: random bytes, and valid encodings with random damage, into every decoder give a value or an PrivacyPassError", () => {
+test("property: random bytes, and valid encodings with random damage, into every decoder give a value or a PrivacyPassError", () => {
   for (const codec of codecs) {
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 700 }), fc.uint8Array({ minLength: codec.length, maxLength: codec.length })), (bytes) => {
