@@ -49,9 +49,12 @@ test("npm start on Redis Sentinel: the primary killed during searches → 503s w
     REDIS_MIN_REPLICAS_ACK: "1",
     REDIS_PREFIX: prefix,
   };
-  const child = spawn(process.execPath, [join(ROOT, "scripts/dist/start.js")], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [join(ROOT, "scripts/dist/start.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  // The services' log lines, kept to show on a failure (the last 64 KiB).
+  let stdout = "";
+  child.stdout.on("data", (d: Buffer) => (stdout = (stdout + d.toString()).slice(-65_536)));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   try {
     const deadline = Date.now() + 90_000;
@@ -123,6 +126,9 @@ test("npm start on Redis Sentinel: the primary killed during searches → 503s w
         `(gap ${((lastFail - firstFail) / 1000).toFixed(1)} s); ${outcomes.length} searches, ${failed.length} failed (${[...kinds].map(([k, n]) => `${k} x${n}`).join(", ")}), ` +
         `${after.length} ok after the gap`,
     );
+  } catch (error) {
+    t.diagnostic(`npm start exit code: ${child.exitCode}; its stderr:\n${stderr}\nthe services' last log lines:\n${stdout.slice(-16_384)}`);
+    throw error;
   } finally {
     if (child.exitCode === null) {
       child.kill("SIGTERM");
