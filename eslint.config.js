@@ -17,12 +17,7 @@ export default tseslint.config(
       "no-restricted-syntax": [
         "error",
         { selector: "TSEnumDeclaration", message: "Use an `as const` object and a derived union type." },
-        // One exception: a package's two entries (index.ts for Node, web.ts for browsers) both
-        // re-export client-exports.ts whole, which itself names every export explicitly.
-        {
-          selector: "ExportAllDeclaration[source.value!='./client-exports.js']",
-          message: "Export names explicitly from index.ts.",
-        },
+        { selector: "ExportAllDeclaration", message: "Export names explicitly from index.ts." },
       ],
       "no-console": "error",
     },

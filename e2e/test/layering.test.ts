@@ -2,7 +2,7 @@
  * The workspace's layering (issue 16), from the sources themselves: no library references a
  * service; no import cycle, type-only imports included; no main index reaches test, bench or
  * development code; every service has the same skeleton; every error class has the Error suffix
- * and a code from a closed set. The rules live in
+ * and a code from a closed set; a browser entry (web.ts) names nothing Node's entry lacks. The rules live in
  * scripts/src/layering/check.ts (`npm run layering` prints the numbers); the first tests below
  * show that each check finds what it looks for, so a green run means something.
  */
@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import {
   SERVICE_SKELETON,
   benchInSrc,
+  entryGaps,
   errorClassGaps,
   findCycles,
   importsOf,
@@ -157,4 +158,22 @@ test("the error-class check finds a class without the Error suffix, one without 
 
 test("every error class is named …Error and carries a code from a closed set (wire's CodedError)", () => {
   assert.deepEqual(errorClassGaps(ROOT, packages), []);
+});
+
+test("the entry check finds a name the browser entry exports and Node's entry does not, types included", () => {
+  const root = workspace({
+    "libs/sdk/package.json": JSON.stringify({ name: "@x/sdk" }),
+    "services/README.md": "no service\n",
+    "libs/sdk/src/index.ts": ['export { a, b as bee } from "./a.js";', 'export type { T } from "./t.js";', "// export { commented } from \"./c.js\";"].join("\n"),
+    "libs/sdk/src/web.ts": ['export { a, bee } from "./a.js";', 'export type { T, U } from "./t.js";', 'export { commented } from "./c.js";'].join("\n"),
+  });
+  try {
+    assert.deepEqual(entryGaps(root, readWorkspace(root)), ["libs/sdk/src/web.ts exports U, src/index.ts does not", "libs/sdk/src/web.ts exports commented, src/index.ts does not"]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("every name of a browser entry is in the package's Node entry (both listed explicitly)", () => {
+  assert.deepEqual(entryGaps(ROOT, packages), []);
 });

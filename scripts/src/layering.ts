@@ -1,12 +1,13 @@
 /**
  * `npm run layering`: the numbers behind the layering rules (scripts/src/layering/check.ts):
  * library → service references, import cycles, test/bench/dev code reachable from a main index,
- * service skeleton gaps, error classes without a suffix or code, the names each main index exports and the source files over 300 lines.
+ * service skeleton gaps, error classes without a suffix or code, browser-entry names missing from
+ * the Node entry, the names each main index exports and the source files over 300 lines.
  * Exits 1 when a rule is broken; e2e/test/layering.test.ts checks the same rules.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { benchInSrc, errorClassGaps, exportedNames, findCycles, indexLeaks, libraryServiceReferences, longFiles, moduleGraph, readWorkspace, roleLeaks, skeletonGaps } from "./layering/check.js";
+import { benchInSrc, entryGaps, errorClassGaps, exportedNames, findCycles, indexLeaks, libraryServiceReferences, longFiles, moduleGraph, readWorkspace, roleLeaks, skeletonGaps } from "./layering/check.js";
 import { ROOT } from "./stack.js";
 
 const packages = readWorkspace(ROOT);
@@ -19,6 +20,7 @@ const broken = {
   "service skeleton gaps": skeletonGaps(ROOT, packages),
   "service roles outside their file": roleLeaks(ROOT, packages),
   "error classes without the Error suffix or a coded closed set": errorClassGaps(ROOT, packages),
+  "browser-entry names missing from the Node entry": entryGaps(ROOT, packages),
 };
 for (const [rule, found] of Object.entries(broken)) {
   console.log(`${rule}: ${found.length}`);
@@ -28,11 +30,7 @@ console.log("names exported by each main index:");
 for (const p of packages) {
   const index = join(ROOT, p.dir, "src", "index.ts");
   if (!existsSync(index)) continue;
-  const sibling = (specifier: string): string | undefined => {
-    const file = join(ROOT, p.dir, "src", specifier.replace(/\.js$/, ".ts"));
-    return existsSync(file) ? readFileSync(file, "utf8") : undefined;
-  };
-  console.log(`  ${String(exportedNames(readFileSync(index, "utf8"), sibling).length).padStart(4)}  ${p.name}`);
+  console.log(`  ${String(exportedNames(readFileSync(index, "utf8")).length).padStart(4)}  ${p.name}`);
 }
 const long = longFiles(ROOT, packages, 300);
 console.log(`source files over 300 lines: ${long.length}`);

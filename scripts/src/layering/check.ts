@@ -256,13 +256,8 @@ export function skeletonGaps(root: string, packages: readonly PackageInfo[]): st
 }
 
 /** The names a main index exports (values and types). */
-export function exportedNames(indexSource: string, readSibling?: (specifier: string) => string | undefined): string[] {
+export function exportedNames(indexSource: string): string[] {
   const names: string[] = [];
-  // `export * from "./client-exports.js"` (the one form lint allows): count the names that module lists.
-  for (const m of stripComments(indexSource).matchAll(/\bexport\s+\*\s+from\s+"([^"]+)"/g)) {
-    const sibling = m[1] === undefined ? undefined : readSibling?.(m[1]);
-    if (sibling !== undefined) names.push(...exportedNames(sibling));
-  }
   for (const m of stripComments(indexSource).matchAll(/\bexport\s+(?:type\s+)?\{([^}]*)\}/g)) {
     for (const part of (m[1] ?? "").split(",")) {
       const name = part.trim().replace(/^type\s+/, "").split(/\s+as\s+/).pop()?.trim();
@@ -275,7 +270,23 @@ export function exportedNames(indexSource: string, readSibling?: (specifier: str
   return names;
 }
 
-/** Source files (under some `src/`) longer than `limit` lines, longest first. */
+/**
+ * A package with a browser entry (`src/web.ts`) serves it in browsers and `src/index.ts` in
+ * Node; both name their exports explicitly (no `export *`), so code written against the browser
+ * entry must find every name in Node's too. Each name of web.ts missing from index.ts.
+ */
+export function entryGaps(root: string, packages: readonly PackageInfo[]): string[] {
+  const gaps: string[] = [];
+  for (const p of packages) {
+    const web = join(root, p.dir, "src", "web.ts");
+    const index = join(root, p.dir, "src", "index.ts");
+    if (!existsSync(web) || !existsSync(index)) continue;
+    const node = new Set(exportedNames(readFileSync(index, "utf8")));
+    for (const name of exportedNames(readFileSync(web, "utf8"))) if (!node.has(name)) gaps.push(`${p.dir}/src/web.ts exports ${name}, src/index.ts does not`);
+  }
+  return gaps;
+}
+
 export function longFiles(root: string, packages: readonly PackageInfo[], limit: number): { file: string; lines: number }[] {
   return packages
     .flatMap((p) => p.sources.filter((f) => f.slice(p.dir.length + 1).startsWith("src/")))
