@@ -15,8 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ROOT, startStack } from "@oblivious/scripts/stack";
+import { freePorts } from "@oblivious/test-kit";
 import type * as Load from "../../scripts/src/load/index.js";
-import { freePorts } from "./replica-stack.js";
 
 const load = (await import(pathToFileURL(join(ROOT, "scripts/dist/load/index.js")).href)) as typeof Load;
 

@@ -8,11 +8,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ISSUER_DIRECTORY_PATH } from "@oblivious/privacypass";
 import { STACK_ORIGINS, describeStack, type ServiceSpec } from "@oblivious/scripts/stack";
+import { freePorts } from "@oblivious/test-kit";
 
 export const REPLICATED = ["issuer", "sticker-search", "gateway", "relay"] as const;
 export type Replicated = (typeof REPLICATED)[number];
@@ -25,23 +26,6 @@ const PREFIX: Record<Replicated, string> = { issuer: "ISSUER", "sticker-search":
  * may take 2 s: on a loaded machine a replica starting next door can slow the other's answer.
  */
 export const CHECK = { interMs: 200, fall: 3, rise: 2, timeoutMs: 2000 } as const;
-
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once("error", reject);
-          s.listen(0, "127.0.0.1", () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 /** The HAProxy binary, or a failure that says how to install it (the test fails, never skips). */
 export function requireHaproxy(): string {

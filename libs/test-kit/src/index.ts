@@ -2,7 +2,7 @@
 export { closeServer, listen, status } from "./http.js";
 export { textForms } from "./leaks.js";
 export { LineCapture } from "./lines.js";
-export { freePort } from "./ports.js";
+export { freePort, freePorts } from "./ports.js";
 export { startMeiliProcess, type MeiliProcess } from "./meili-process.js";
 export { RawHttpClient, type RawAnswer } from "./raw-http.js";
 export { startRedisServer } from "./redis-server.js";

@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../bench/pinned.js";
 import { startStack, STACK_ORIGINS, type RunningStack } from "../stack.js";
 import { LineCapture, deleteRedisPrefix, dumpRedis, fetchMetrics } from "./capture.js";
 import type { CanaryKind, Component } from "./contract.js";
@@ -17,6 +16,7 @@ import { buildMatrix, renderMatrix, type Cell } from "./matrix.js";
 import { startRecorder, type Recorder } from "./recorder.js";
 import { Scanner, type Canary, type Finding } from "./scan.js";
 import { tokensIn } from "./tokens.js";
+import { freePort } from "@oblivious/test-kit";
 
 export interface AuditOptions {
   readonly redisUrl: string;

@@ -35,7 +35,7 @@ import {
 } from "@oblivious/privacypass";
 import { MemorySpentTokenStore, StaticKeySource, createArcGate, createTokenGate, readArcKeyFile } from "@oblivious/token-gate";
 import { startStack, type RunningStack } from "../stack.js";
-import { freePort } from "./pinned.js";
+import { freePort } from "@oblivious/test-kit";
 
 const [requestsText = "40", roundsText = "3", searchesText = "60"] = process.argv.slice(2);
 const REQUESTS = Math.max(4, Number(requestsText));

@@ -12,25 +12,14 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { createRedis } from "@oblivious/service-kit";
+import { freePort } from "@oblivious/test-kit";
 import { RedisSpentTokenStore } from "@oblivious/token-gate";
 import type { Redis } from "ioredis";
 
 const MODES = ["none", "group", "naive"] as const;
 type Mode = (typeof MODES)[number];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a === null || typeof a === "string" ? reject(new Error("no port")) : resolve(a.port)));
-    });
-  });
-}
 
 function redisServer(port: number, extra: readonly string[]): ChildProcess {
   return spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extra], { stdio: "ignore" });

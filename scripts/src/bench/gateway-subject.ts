@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyFile } from "@oblivious/gateway";
 import type { KemId } from "@oblivious/ohttp";
-import { freePort, stop, waitFor } from "./pinned.js";
+import { stop, waitFor } from "./pinned.js";
+import { freePort } from "@oblivious/test-kit";
 
 export interface SubjectPorts {
   readonly port: number;

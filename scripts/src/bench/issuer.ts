@@ -42,7 +42,8 @@ import { join } from "node:path";
 import { createDevAttester, prepareDevIssuer } from "@oblivious/issuer/dev";
 import { ROOT } from "../stack.js";
 import { opensslSpeedEd25519, opensslSpeedRsa2048 } from "./openssl-speed.js";
-import { freePort, runPinned, stop, waitFor } from "./pinned.js";
+import { runPinned, stop, waitFor } from "./pinned.js";
+import { freePort } from "@oblivious/test-kit";
 
 export interface IssuerBenchRow {
   readonly name: string;

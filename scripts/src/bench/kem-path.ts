@@ -21,7 +21,7 @@ import { createClient, type KemName } from "@oblivious/client";
 import { createDevAttester } from "@oblivious/issuer/dev";
 import { LoadSession, devCredentials, type RunResult, type RunSpec } from "../load/index.js";
 import { STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
-import { freePort } from "./pinned.js";
+import { freePort } from "@oblivious/test-kit";
 
 const [measureText = "8", rateText = "100", roundsText = "3"] = process.argv.slice(2);
 const MEASURE_MS = Number(measureText) * 1000;

@@ -3,18 +3,6 @@
  * stdout line is its JSON result, readiness polling, and a bounded stop.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `node script args` pinned to `core`; resolves with its last stdout line parsed as JSON. */
 export function runPinned(core: number, script: string, args: readonly string[], env: Record<string, string> = {}): Promise<Record<string, unknown>> {

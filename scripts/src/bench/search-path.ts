@@ -32,8 +32,8 @@ import { join } from "node:path";
 import { generateSyntheticCatalogue } from "@oblivious/sticker-search";
 import { DEFAULT_SATURATION, LoadSession, SYNTHETIC_SEARCH_QUERIES, devCredentials, findSaturation, type RunResult, type RunSpec } from "../load/index.js";
 import { STACK_ORIGINS, startStack, type RunningStack } from "../stack.js";
-import { freePort } from "./pinned.js";
 import { cpuSeconds } from "./proc-cpu.js";
+import { freePort } from "@oblivious/test-kit";
 
 const [stepText = "5", measureText = "10", holdText = "60", stickersText = "100000", roundsText = "3"] = process.argv.slice(2);
 const STEP_MS = seconds(stepText, "stepSeconds") * 1000;
