@@ -18,6 +18,7 @@ export { createRedis, readRedisConfig, redisOptions, parseRedisAddresses } from 
 export type { RedisConfig } from "./redis.js";
 export { ReplicaAck } from "./redis-replica-ack.js";
 export type { ReplicaAckOptions } from "./redis-replica-ack.js";
+export { StoreError, StoreErrorCode } from "./store-error.js";
 export { Secret } from "./secret.js";
 export { FileWatcher, ReloadResult, RELOAD_RESULTS, writeFileAtomic } from "./file-watch.js";
 export type { SecretSource } from "./file-watch.js";

@@ -41,8 +41,9 @@ import {
   type ArcToken,
   arcTokenLength,
 } from "@oblivious/privacypass";
+import { StoreError } from "@oblivious/service-kit";
 import { SerialQueue } from "./arc-queue.js";
-import { SpentStoreError, type SpentTokenStore } from "./spent-store.js";
+import type { SpentTokenStore } from "./spent-store.js";
 
 /** The outcomes of an ARC token's checks; the gate's outcome names (./metrics.ts). */
 export type ArcCheckOutcome = "accepted" | "malformed" | "unknown_key" | "bad_challenge" | "bad_signature" | "spent" | "store_unavailable" | "overloaded";
@@ -204,7 +205,7 @@ export function createArcGate(options: ArcGateOptions): ArcGate {
       const first = await options.store.spend(new Uint8Array(spentKey), p.end + graceMs + ARC_TAG_TTL_MARGIN_MS - at);
       return first ? "accepted" : "spent";
     } catch (e) {
-      if (e instanceof SpentStoreError) return "store_unavailable";
+      if (e instanceof StoreError) return "store_unavailable";
       throw e;
     }
   };

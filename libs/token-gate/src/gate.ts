@@ -22,14 +22,14 @@ import {
   verifyToken,
   type Token,
 } from "@oblivious/privacypass";
-import { sendProblem } from "@oblivious/service-kit";
+import { StoreError, sendProblem } from "@oblivious/service-kit";
 import { ARC_TOKEN_TYPE } from "@oblivious/privacypass";
 import type { ArcGate } from "./arc-gate.js";
 import { ANSWERS, type GateRejection, type GateResult } from "./errors.js";
 import type { TokenGateLogger } from "./events.js";
 import type { TokenKey, TokenKeySource } from "./token-key.js";
 import { createGateMetrics } from "./metrics.js";
-import { SpentStoreError, spentTokenKey, type SpentTokenStore } from "./spent-store.js";
+import { spentTokenKey, type SpentTokenStore } from "./spent-store.js";
 
 const RETRY_AFTER_S = "1";
 
@@ -250,7 +250,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     try {
       first = await spend(token, key, at);
     } catch (e) {
-      if (!(e instanceof SpentStoreError)) throw e;
+      if (!(e instanceof StoreError)) throw e;
       return storeFailed(current);
     }
     return first ? { ok: true, outcome: "accepted" } : reject("spent", current);

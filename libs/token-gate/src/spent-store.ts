@@ -8,34 +8,17 @@
  * "keeps only a hash of each spent token nonce, until its key expires"; Redis holds "spent-token
  * hashes"). Never the token, never the nonce.
  *
- * Both stores fail closed: a store that cannot answer throws `SpentStoreError`, and the gate
+ * Both stores fail closed: a store that cannot answer throws `StoreError`, and the gate
  * answers 503 without serving.
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import { ReplicaAck } from "@oblivious/service-kit";
-import { CodedError } from "@oblivious/wire";
-
-export const SpentStoreErrorCode = {
-  /** Redis did not answer, or not with enough replicas. */
-  Unavailable: "unavailable",
-  /** The in-memory store holds its most live entries. */
-  Full: "full",
-} as const;
-export type SpentStoreErrorCode = (typeof SpentStoreErrorCode)[keyof typeof SpentStoreErrorCode];
-
-/** The store cannot tell whether a token was spent: the gate fails closed (503). */
-export class SpentStoreError extends CodedError<SpentStoreErrorCode> {
-  override readonly name = "SpentStoreError";
-  constructor(code: SpentStoreErrorCode) {
-    super(code, `spent-token store: ${code}`);
-  }
-}
+import { ReplicaAck, StoreError, StoreErrorCode } from "@oblivious/service-kit";
 
 export interface SpentTokenStore {
   /**
    * Records `key` for `ttlMs`. True the first time (the token may be served), false when it was
-   * already spent; throws `SpentStoreError` when it cannot tell.
+   * already spent; throws `StoreError` when it cannot tell.
    */
   spend(key: Uint8Array, ttlMs: number): Promise<boolean>;
   /** Whether a spend can succeed now (readiness). */
@@ -90,7 +73,7 @@ export class MemorySpentTokenStore implements SpentTokenStore {
     this.#entries.delete(id);
     this.#sweepFront(now);
     if (this.#entries.size >= this.#maxEntries) this.#sweepAll(now);
-    if (this.#entries.size >= this.#maxEntries) throw new SpentStoreError(SpentStoreErrorCode.Full);
+    if (this.#entries.size >= this.#maxEntries) throw new StoreError("spent-token store", StoreErrorCode.Full);
     this.#entries.set(id, now + ttlMs);
     return true;
   }
@@ -158,7 +141,7 @@ export class RedisSpentTokenStore implements SpentTokenStore {
         (r) => r === "OK",
       );
     } catch {
-      throw new SpentStoreError(SpentStoreErrorCode.Unavailable);
+      throw new StoreError("spent-token store", StoreErrorCode.Unavailable);
     }
     return reply === "OK";
   }

@@ -20,7 +20,7 @@ import {
 } from "@oblivious/privacypass";
 import { closeServer, listen, makeIssuer, mintToken } from "@oblivious/test-kit";
 import { MemorySpentTokenStore, StaticKeySource, TokenGateProblems, createTokenGate, type SpentTokenStore } from "../src/index.js";
-import { SpentStoreError, SpentStoreErrorCode } from "../src/spent-store.js";
+import { StoreError, StoreErrorCode } from "@oblivious/service-kit";
 import { tokenKeyFromSpki } from "../src/token-key.js";
 import { ISSUER_NAME, ORIGIN, gatedApp, originChallenge } from "./helpers.js";
 import { Registry } from "prom-client";
@@ -258,7 +258,7 @@ test("store_unavailable: a store that cannot answer → 503 with Retry-After, ne
   let up = false;
   const store: SpentTokenStore = {
     spend: async () => {
-      if (!up) throw new SpentStoreError(SpentStoreErrorCode.Unavailable);
+      if (!up) throw new StoreError("spent-token store", StoreErrorCode.Unavailable);
       return true;
     },
     ready: () => up,
@@ -281,7 +281,7 @@ test("store_unavailable: a store that cannot answer → 503 with Retry-After, ne
   );
 });
 
-test("store_unavailable: a store error that is not SpentStoreError is a 500 (a bug), never a pass", async () => {
+test("store_unavailable: a store error that is not a StoreError is a 500 (a bug), never a pass", async () => {
   const store: SpentTokenStore = { spend: () => Promise.reject(new Error("bug")), ready: () => true };
   const t = setup({ store });
   const { header } = await mintToken(issuer, originChallenge());

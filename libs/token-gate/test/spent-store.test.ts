@@ -39,8 +39,8 @@ test("memory: bounded; full of live entries it fails closed rather than forget a
   assert.equal(await store.spend(keys[0] ?? key(), 10_000), true);
   assert.equal(await store.spend(keys[1] ?? key(), 100), true);
   assert.equal(await store.spend(keys[2] ?? key(), 200), true);
-  await assert.rejects(store.spend(key(), 100), { name: "SpentStoreError", code: "full" });
-  await assert.rejects(store.spend(key(), 100), { name: "SpentStoreError", code: "full" }, "still full: no sweep before the earliest expiry");
+  await assert.rejects(store.spend(key(), 100), { name: "StoreError", code: "full" });
+  await assert.rejects(store.spend(key(), 100), { name: "StoreError", code: "full" }, "still full: no sweep before the earliest expiry");
   assert.equal(await store.spend(keys[1] ?? key(), 100), false, "a live spend is still known when full");
   now = 150;
   assert.equal(await store.spend(key(), 100), true, "an expired entry behind a live one was swept");
@@ -89,14 +89,14 @@ test("redis: SET <prefix>spent:<hex> 1 NX PX ttl on the shared Redis; the second
   }
 });
 
-test("redis: nobody listening → SpentStoreError `unavailable` at once, not ready", async () => {
+test("redis: nobody listening → StoreError `unavailable` at once, not ready", async () => {
   const port = await freePort();
   const redis = createRedis({ url: `redis://127.0.0.1:${port}`, keyPrefix: "x:" });
   try {
     const store = new RedisSpentTokenStore(redis);
     assert.equal(store.ready(), false);
     const started = Date.now();
-    await assert.rejects(store.spend(key(), 1000), { name: "SpentStoreError", code: "unavailable" });
+    await assert.rejects(store.spend(key(), 1000), { name: "StoreError", code: "unavailable" });
     assert.ok(Date.now() - started < 1000, "fails fast");
   } finally {
     redis.disconnect();

@@ -19,7 +19,7 @@ import express from "express";
 import type { Registry } from "prom-client";
 import { BhttpError, BhttpErrorCode, decodeRequest, encodeResponse, fieldValues, type Field, type Request, type Response } from "@oblivious/bhttp";
 import { MediaType, OhttpError, OhttpErrorCode, decapsulateRequest, type DecapsulatedRequest } from "@oblivious/ohttp";
-import { BodyErrorCode, CommonProblems, PROBLEM_MEDIA_TYPE, createHttpObserver, finalErrorHandler, mediaType, methodNotAllowed, notFoundHandler, pathOf, problemAnswer, problemJson, readBodyWithin, sendProblem } from "@oblivious/service-kit";
+import { BodyErrorCode, CommonProblems, StoreError, PROBLEM_MEDIA_TYPE, createHttpObserver, finalErrorHandler, mediaType, methodNotAllowed, notFoundHandler, pathOf, problemAnswer, problemJson, readBodyWithin, sendProblem } from "@oblivious/service-kit";
 import { formatHttpDate, writeAnswer, type FrontAnswer } from "@oblivious/http1";
 import { DateVerdict, checkDate, replayTtlMs, type DatePolicy } from "./date.js";
 import { INNER_PROBLEMS, InnerError, OUTER_PROBLEMS, OuterError, type Outcome } from "./errors.js";
@@ -28,7 +28,7 @@ import { requestFields, type ForwardFailure, type Forwarder } from "./forward.js
 import type { KeyStore } from "./keys.js";
 import type { GatewayMetrics, TargetResult } from "./metrics.js";
 import { pad, type PaddingPolicy } from "./padding.js";
-import { ReplayCacheError, type ReplayCache } from "./replay.js";
+import type { ReplayCache } from "./replay.js";
 import type { Route, TargetTable } from "./targets.js";
 
 export const GATEWAY_PATH = "/gateway";
@@ -155,7 +155,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // The memory cache answers at once; only Redis's answer is awaited.
       fresh = typeof claimed === "boolean" ? claimed : await claimed;
     } catch (e) {
-      if (!(e instanceof ReplayCacheError)) throw e;
+      if (!(e instanceof StoreError)) throw e;
       log.event("replay.unavailable");
       return inner(InnerError.ReplayUnavailable);
     }

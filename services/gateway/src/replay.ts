@@ -7,7 +7,7 @@
  * - in memory (the default): bounded and expiring, for one replica;
  * - in Redis (REDIS_URL): `<prefix>replay:<sha256(enc)>`, shared by every replica. Redis keeps a
  *   hash of `enc` only (docs/design.md: "replay cache of enc hashes").
- * Either fails closed: a cache that cannot answer throws `ReplayCacheError`, and the gateway
+ * Either fails closed: a cache that cannot answer throws `StoreError`, and the gateway
  * answers 503 without forwarding.
  *
  * Invariant, for both: an entry claimed at `at` for `ttlMs` refuses every claim made at any
@@ -17,29 +17,12 @@
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import { ReplicaAck, type ReplicaAckOptions } from "@oblivious/service-kit";
-import { CodedError } from "@oblivious/wire";
-
-export const ReplayCacheErrorCode = {
-  /** Redis did not answer, or not with enough replicas. */
-  Unavailable: "unavailable",
-  /** The in-memory cache holds its most live entries. */
-  Full: "full",
-} as const;
-export type ReplayCacheErrorCode = (typeof ReplayCacheErrorCode)[keyof typeof ReplayCacheErrorCode];
-
-/** The cache cannot tell whether `enc` was seen: the gateway fails closed (503). */
-export class ReplayCacheError extends CodedError<ReplayCacheErrorCode> {
-  override readonly name = "ReplayCacheError";
-  constructor(code: ReplayCacheErrorCode) {
-    super(code, `replay cache: ${code}`);
-  }
-}
+import { ReplicaAck, StoreError, StoreErrorCode, type ReplicaAckOptions } from "@oblivious/service-kit";
 
 export interface ReplayCache {
   /**
    * Records `enc`, claimed at `at` (ms since the epoch, the gateway's clock), until `at + ttlMs`
-   * inclusive. True the first time, false for a replay; throws `ReplayCacheError` when it
+   * inclusive. True the first time, false for a replay; throws `StoreError` when it
    * cannot tell.
    */
   claim(enc: Uint8Array, at: number, ttlMs: number): boolean | Promise<boolean>;
@@ -87,7 +70,7 @@ export class MemoryReplayCache implements ReplayCache {
     // Live up to and including its expiry instant.
     if (expiry !== undefined && at <= expiry) return false;
     this.#sweep(at);
-    if (this.#entries.size >= this.#options.maxEntries) throw new ReplayCacheError(ReplayCacheErrorCode.Full);
+    if (this.#entries.size >= this.#options.maxEntries) throw new StoreError("replay cache", StoreErrorCode.Full);
     this.#entries.set(key, at + ttlMs);
     this.#queueKeys.push(key);
     this.#queueExpiries.push(at + ttlMs);
@@ -169,7 +152,7 @@ export class RedisReplayCache implements ReplayCache {
     try {
       reply = await this.#ack.durable(() => this.#redis.eval(CLAIM_SCRIPT, 1, key, at, at + ttlMs, ttlMs + REDIS_EXPIRY_SLACK_MS), (r) => r === 1);
     } catch {
-      throw new ReplayCacheError(ReplayCacheErrorCode.Unavailable);
+      throw new StoreError("replay cache", StoreErrorCode.Unavailable);
     }
     return reply === 1;
   }

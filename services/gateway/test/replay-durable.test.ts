@@ -1,6 +1,6 @@
 /**
  * The replay cache with REDIS_MIN_REPLICAS_ACK=1 on a real primary and replica (test-kit): a claim
- * no replica acknowledged fails closed (ReplayCacheError, answered 503), so a failover cannot
+ * no replica acknowledged fails closed (StoreError, answered 503), so a failover cannot
  * forget a claim that let a request through (docs/decisions/0023-durable-spends.md).
  */
 import { test } from "node:test";
@@ -28,7 +28,7 @@ test("replay cache, one replica must acknowledge: claimed once when it does; una
     assert.equal(await cache.claim(enc, Date.now(), 60_000), true);
     assert.equal(await cache.claim(enc, Date.now(), 60_000), false, "a replay is refused");
     replica.freeze();
-    await assert.rejects(impatient.claim(randomBytes(32), Date.now(), 60_000), { name: "ReplayCacheError", code: "unavailable" });
+    await assert.rejects(impatient.claim(randomBytes(32), Date.now(), 60_000), { name: "StoreError", code: "unavailable" });
     replica.thaw();
     assert.equal(await cache.claim(randomBytes(32), Date.now(), 60_000), true);
   } finally {

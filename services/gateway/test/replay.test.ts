@@ -33,7 +33,7 @@ test("memory replay cache: sweeping at an entry's expiry instant keeps it; one i
 test("memory replay cache: full of live entries it fails closed; an entry at its expiry instant is still live", () => {
   const cache = new MemoryReplayCache({ maxEntries: 1 });
   assert.equal(cache.claim(new Uint8Array(32).fill(1), 0, 1000), true);
-  assert.throws(() => cache.claim(new Uint8Array(32).fill(2), 1000, 1000), { name: "ReplayCacheError", code: "full" });
+  assert.throws(() => cache.claim(new Uint8Array(32).fill(2), 1000, 1000), { name: "StoreError", code: "full" });
   assert.equal(cache.claim(new Uint8Array(32).fill(2), 1001, 1000), true);
 });
 

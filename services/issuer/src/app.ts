@@ -36,7 +36,7 @@ import {
   encodeBatchedTokenResponse,
   encodeTokenResponse,
 } from "@oblivious/privacypass";
-import { BodyErrorCode, finalErrorHandler, notFoundHandler, pathOf, readBodyWithin, sendProblem, type HttpObserver } from "@oblivious/service-kit";
+import { BodyErrorCode, StoreError, finalErrorHandler, notFoundHandler, pathOf, readBodyWithin, sendProblem, type HttpObserver } from "@oblivious/service-kit";
 import { ARC_BODY_LIMIT, arcQuotaName, respondArc, validateArcRequest } from "./arc-issuance.js";
 import type { ArcKeys } from "./arc-keys.js";
 import { CredentialFailure, type Attester } from "./attestation.js";
@@ -46,7 +46,7 @@ import type { IssuerLogger, RouteName } from "./events.js";
 import type { KeyStore } from "./keys.js";
 import type { IssuerMetrics, RequestKind } from "./metrics.js";
 import type { Pseudonyms } from "./pseudonym.js";
-import { QuotaError, type QuotaStore } from "./quota.js";
+import type { QuotaStore } from "./quota.js";
 import { SignerError, SignerErrorCode, type Signers } from "./signer.js";
 import { bodyLimit, kindOf, validateBatch, validateSingle } from "./token-request.js";
 
@@ -180,7 +180,7 @@ export function createIssuerApp(deps: IssuerAppDeps): RequestListener {
     try {
       decision = await store.consume(name, n);
     } catch (e) {
-      if (!(e instanceof QuotaError)) throw e;
+      if (!(e instanceof StoreError)) throw e;
       log.event("quota.unavailable");
       throw new Refusal(IssuerError.QuotaUnavailable, { "retry-after": "1" });
     }

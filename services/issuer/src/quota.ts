@@ -8,34 +8,18 @@
  * - in memory (the embedded default): bounded and expiring, for one replica;
  * - in Redis (REDIS_URL): one Lua script per request (read, compare, INCRBY, PEXPIRE), atomic
  *   across replicas; the key is `<prefix>quota:<pseudonym>`, the value a count.
- * Either fails closed: a store that cannot answer throws QuotaError, and the issuer answers 503
+ * Either fails closed: a store that cannot answer throws StoreError, and the issuer answers 503
  * without signing.
  */
 import type { Redis } from "ioredis";
-import { CodedError } from "@oblivious/wire";
-
-export const QuotaErrorCode = {
-  /** Redis did not answer, or answered something other than the script's three numbers. */
-  Unavailable: "unavailable",
-  /** The in-memory store holds its most windows and cannot open one more. */
-  Full: "full",
-} as const;
-export type QuotaErrorCode = (typeof QuotaErrorCode)[keyof typeof QuotaErrorCode];
-
-/** The quota store cannot tell whether a request fits: the issuer fails closed (503). */
-export class QuotaError extends CodedError<QuotaErrorCode> {
-  override readonly name = "QuotaError";
-  constructor(code: QuotaErrorCode) {
-    super(code, `quota store: ${code}`);
-  }
-}
+import { StoreError, StoreErrorCode } from "@oblivious/service-kit";
 
 export type QuotaDecision =
   | { readonly allowed: true; readonly used: number }
   | { readonly allowed: false; /** Until the window ends. */ readonly retryAfterMs: number };
 
 export interface QuotaStore {
-  /** Counts `n` tokens for `pseudonym` if they fit; throws QuotaError when it cannot tell. */
+  /** Counts `n` tokens for `pseudonym` if they fit; throws StoreError when it cannot tell. */
   consume(pseudonym: string, n: number): Promise<QuotaDecision>;
   /** Gives back tokens counted for a request that then failed (best effort). */
   refund(pseudonym: string, n: number): Promise<void>;
@@ -88,7 +72,7 @@ export class MemoryQuotaStore implements QuotaStore {
     const used = window?.used ?? 0;
     if (used + n > limit) return { allowed: false, retryAfterMs: window === undefined ? periodMs : window.endsAt - now };
     if (window === undefined) {
-      if (this.#windows.size >= maxEntries) throw new QuotaError(QuotaErrorCode.Full);
+      if (this.#windows.size >= maxEntries) throw new StoreError("quota store", StoreErrorCode.Full);
       window = { used: 0, endsAt: now + periodMs };
       this.#windows.set(pseudonym, window);
     }
@@ -175,9 +159,9 @@ export class RedisQuotaStore implements QuotaStore {
     try {
       reply = await this.#redis.eval(CONSUME, 1, RedisQuotaStore.key(pseudonym), n, this.#limits.limit, this.#limits.periodMs);
     } catch {
-      throw new QuotaError(QuotaErrorCode.Unavailable);
+      throw new StoreError("quota store", StoreErrorCode.Unavailable);
     }
-    if (!Array.isArray(reply) || reply.length !== 3 || !reply.every((v) => typeof v === "number")) throw new QuotaError(QuotaErrorCode.Unavailable);
+    if (!Array.isArray(reply) || reply.length !== 3 || !reply.every((v) => typeof v === "number")) throw new StoreError("quota store", StoreErrorCode.Unavailable);
     const [allowed, ttl, used] = reply as [number, number, number];
     return allowed === 1 ? { allowed: true, used } : { allowed: false, retryAfterMs: ttl };
   }

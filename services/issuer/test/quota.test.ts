@@ -47,7 +47,7 @@ test("quota (store): bounded; when full of live windows it fails closed; ended w
   const store = new MemoryQuotaStore({ limit: 5, periodMs: HOUR, now: () => clock.now, maxEntries: 2 });
   await store.consume("a", 1);
   await store.consume("b", 1);
-  await assert.rejects(store.consume("c", 1), { name: "QuotaError", code: "full" });
+  await assert.rejects(store.consume("c", 1), { name: "StoreError", code: "full" });
   assert.deepEqual(await store.consume("a", 1), { allowed: true, used: 2 }, "an existing window still counts");
   clock.now += HOUR;
   assert.deepEqual(await store.consume("c", 1), { allowed: true, used: 1 });
