@@ -6,7 +6,7 @@ import { OhttpError, OhttpErrorCode } from "./errors.js";
 import { LabeledKdf } from "./hkdf.js";
 import type { Kem, KemPrivateKey } from "./kem.js";
 import { kemFor } from "./kem-registry.js";
-import { INSPECT } from "./primitives.js";
+import { Redacted } from "./redacted.js";
 
 /**
  * HPKE (RFC 9180), base mode only, for the suites in algorithms.ts; Encap and Decap are those of
@@ -149,7 +149,7 @@ export class Hpke {
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 /** The encryption context of RFC 9180 Section 5.2, shared by sender and recipient. */
-abstract class Context {
+abstract class Context extends Redacted {
   readonly #hpke: Hpke;
   readonly #key: Uint8Array;
   readonly #baseNonce: Uint8Array;
@@ -157,6 +157,7 @@ abstract class Context {
   #seq = 0;
 
   constructor(hpke: Hpke, keys: KeyScheduleOutput) {
+    super(new.target.name);
     this.#hpke = hpke;
     this.#key = keys.key;
     this.#baseNonce = keys.baseNonce;
@@ -219,17 +220,6 @@ abstract class Context {
     return this.#hpke.kdf.labeledExpand(this.#exporterSecret, "sec", exporterContext, L);
   }
 
-  toString(): string {
-    return `${this.constructor.name} { [redacted] }`;
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  [INSPECT](): string {
-    return this.toString();
-  }
 }
 
 /** The sender's context: Seal and Export (RFC 9180 Section 5.2). */

@@ -4,7 +4,7 @@ import { decap, deriveKeyPair, deserializePrivateKey, encap, generateKeyPair, se
 import type { KemKeyPair } from "./dhkem-x25519.js";
 import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
 import type { Kem, KemPrivateKey } from "./kem.js";
-import { INSPECT } from "./primitives.js";
+import { Redacted } from "./redacted.js";
 
 /**
  * DHKEM(X25519, HKDF-SHA256), KEM 0x0020 (RFC 9180 Section 7.1), as a `Kem`: the functions of
@@ -13,27 +13,17 @@ import { INSPECT } from "./primitives.js";
  */
 
 /** The private key handle: the platform's key pair (primitives.ts), never shown. */
-export class X25519PrivateKey implements KemPrivateKey {
+export class X25519PrivateKey extends Redacted implements KemPrivateKey {
   readonly kemId = KemId.DhkemX25519HkdfSha256;
   readonly publicKey: Uint8Array;
   readonly keyPair: KemKeyPair;
 
   constructor(keyPair: KemKeyPair) {
+    super("X25519PrivateKey");
     this.keyPair = keyPair;
     this.publicKey = keyPair.publicKey;
   }
 
-  toString(): string {
-    return "X25519PrivateKey { [redacted] }";
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  [INSPECT](): string {
-    return this.toString();
-  }
 }
 
 function own(sk: KemPrivateKey): X25519PrivateKey {

@@ -1,6 +1,6 @@
 import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import type { MlKem768Backend } from "./ml-kem-768-backend.js";
-import { INSPECT } from "./primitives.js";
+import { Redacted } from "./redacted.js";
 
 /**
  * ML-KEM-768 in pure JavaScript (@noble/post-quantum, pinned exactly): for runtimes without
@@ -9,10 +9,11 @@ import { INSPECT } from "./primitives.js";
  */
 
 /** The expanded decapsulation key (FIPS 203 dk, 2,400 bytes), kept out of sight. */
-export class PureJsDecapsulationKey {
+export class PureJsDecapsulationKey extends Redacted {
   readonly #dk: Uint8Array;
 
   constructor(dk: Uint8Array) {
+    super("PureJsDecapsulationKey");
     this.#dk = dk;
   }
 
@@ -21,17 +22,6 @@ export class PureJsDecapsulationKey {
     return this.#dk;
   }
 
-  toString(): string {
-    return "PureJsDecapsulationKey { [redacted] }";
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  [INSPECT](): string {
-    return this.toString();
-  }
 }
 
 export const pureJsMlKem768: MlKem768Backend<PureJsDecapsulationKey> = Object.freeze({

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes } from "node:crypto";
 import type { CipherGCMTypes, JsonWebKey, KeyObject } from "node:crypto";
 import { nodeMlKem768 } from "./ml-kem-768-node.js";
-import { INSPECT } from "./primitives.js";
+import { Redacted } from "./redacted.js";
 import type { AeadCipher } from "./algorithms.js";
 import type { Primitives, X25519Key } from "./primitives.js";
 
@@ -19,26 +19,16 @@ import type { Primitives, X25519Key } from "./primitives.js";
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
 
 /** The node:crypto X25519 key, never shown. */
-class NodeX25519Key implements X25519Key {
+class NodeX25519Key extends Redacted implements X25519Key {
   readonly publicKey: Uint8Array;
   readonly keyObject: KeyObject;
 
   constructor(keyObject: KeyObject, publicKey: Uint8Array) {
+    super("X25519Key");
     this.keyObject = keyObject;
     this.publicKey = publicKey;
   }
 
-  toString(): string {
-    return "X25519Key { [redacted] }";
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  [INSPECT](): string {
-    return this.toString();
-  }
 }
 
 function own(key: X25519Key): NodeX25519Key {

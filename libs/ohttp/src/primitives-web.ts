@@ -4,7 +4,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { sha3_256, shake256 } from "@noble/hashes/sha3.js";
-import { INSPECT } from "./primitives.js";
+import { Redacted } from "./redacted.js";
 import type { AeadCipher } from "./algorithms.js";
 import type { Primitives, X25519Key } from "./primitives.js";
 
@@ -15,11 +15,12 @@ import type { Primitives, X25519Key } from "./primitives.js";
  */
 
 /** The X25519 key as its 32 bytes, never shown. */
-class WebX25519Key implements X25519Key {
+class WebX25519Key extends Redacted implements X25519Key {
   readonly publicKey: Uint8Array;
   readonly #scalar: Uint8Array;
 
   constructor(scalar: Uint8Array) {
+    super("X25519Key");
     this.#scalar = Uint8Array.from(scalar);
     this.publicKey = x25519.getPublicKey(this.#scalar);
   }
@@ -29,17 +30,6 @@ class WebX25519Key implements X25519Key {
     return this.#scalar;
   }
 
-  toString(): string {
-    return "X25519Key { [redacted] }";
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  [INSPECT](): string {
-    return this.toString();
-  }
 }
 
 function own(key: X25519Key): WebX25519Key {

@@ -7,20 +7,19 @@ import type { CipherSuite } from "./algorithms.js";
 import { deriveResponseKeys, type ResponseKeys } from "./encapsulation.js";
 import { OhttpError, OhttpErrorCode } from "./errors.js";
 import type { Hpke } from "./hpke.js";
-import { INSPECT } from "./primitives.js";
+import { Redacted } from "./redacted.js";
 
 type ExporterContext = Parameters<typeof deriveResponseKeys>[1];
 
-export abstract class ResponseContext {
+export abstract class ResponseContext extends Redacted {
   protected readonly hpke: Hpke;
   readonly #context: ExporterContext;
   readonly #enc: Uint8Array;
   readonly #responseLabel: string;
-  readonly #kind: string;
   #used = false;
 
   constructor(kind: string, hpke: Hpke, context: ExporterContext, enc: Uint8Array, responseLabel: string) {
-    this.#kind = kind;
+    super(kind);
     this.hpke = hpke;
     this.#context = context;
     this.#enc = enc;
@@ -47,15 +46,4 @@ export abstract class ResponseContext {
     return deriveResponseKeys(this.hpke, this.#context, this.#enc, responseNonce, this.#responseLabel);
   }
 
-  toString(): string {
-    return `${this.#kind} { [redacted] }`;
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  [INSPECT](): string {
-    return this.toString();
-  }
 }

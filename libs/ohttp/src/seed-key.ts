@@ -3,7 +3,7 @@ import { KEM_PARAMETERS, type KemId } from "./algorithms.js";
 import { OhttpError, OhttpErrorCode, decryptFailed } from "./errors.js";
 import type { Kem, KemBackend, KemPrivateKey } from "./kem.js";
 import { kemSuiteId, labeledDeriveShake256 } from "./labeled-derive.js";
-import { INSPECT } from "./primitives.js";
+import { Redacted } from "./redacted.js";
 
 /**
  * The private key of a KEM whose private key is a seed (ML-KEM-768 and X-Wing,
@@ -11,16 +11,15 @@ import { INSPECT } from "./primitives.js";
  * computed once when the key is loaded); the public key; and the KEM that made it, the only one
  * that uses it. It redacts itself when printed or serialized.
  */
-export class SeedPrivateKey<H> implements KemPrivateKey {
+export class SeedPrivateKey<H> extends Redacted implements KemPrivateKey {
   readonly kemId: KemId;
   readonly publicKey: Uint8Array;
   readonly handle: H;
   readonly #seed: Uint8Array;
   readonly #owner: Kem;
-  readonly #name: string;
 
   constructor(name: string, owner: Kem, seed: Uint8Array, handle: H, publicKey: Uint8Array) {
-    this.#name = name;
+    super(name);
     this.kemId = owner.id;
     this.#owner = owner;
     this.#seed = seed;
@@ -37,17 +36,6 @@ export class SeedPrivateKey<H> implements KemPrivateKey {
     return Uint8Array.from(this.#seed);
   }
 
-  toString(): string {
-    return `${this.#name} { [redacted] }`;
-  }
-
-  toJSON(): { readonly redacted: true } {
-    return { redacted: true };
-  }
-
-  [INSPECT](): string {
-    return this.toString();
-  }
 }
 
 /** What differs between the seed KEMs (ML-KEM-768, X-Wing) and between their backends. */
