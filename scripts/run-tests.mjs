@@ -38,8 +38,8 @@ if (selected.length === 0) {
 // Run one at a time, before the rest: the tests that play pods with podman (image builds, kube
 // play, the Redis StatefulSet), since two of them at once share the engine, the CPU and the pods'
 // names; and the overload test, which measures the stack's capacity and then offers 1.5 times it,
-// so a neighbour that starts or ends between the two moves the capacity under it (seen: the
-// Sentinel failover test beside it, capacity read at 471/s, then all of 707/s served, none shed).
+// so a neighbour that starts or ends between the two moves the capacity under it (seen with the
+// Sentinel failover test beside it: the capacity read low, then the whole 1.5 times was served).
 const SERIAL = /(deploy\/dist\/test\/(deploy-local|redis-sentinel|image-runtime)|e2e\/dist\/test\/overload)\.test\.js$/;
 const serial = selected.filter((f) => SERIAL.test(f));
 const parallel = selected.filter((f) => !SERIAL.test(f));

@@ -1,6 +1,6 @@
 /**
- * What every benchmark subject needs: free loopback ports, a child pinned to one core whose last
- * stdout line is its JSON result, readiness polling, and a bounded stop.
+ * What every benchmark subject needs beside its free ports (test-kit's freePort): a child pinned
+ * to one core whose last stdout line is its JSON result, readiness polling, and a bounded stop.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 
